@@ -1,0 +1,551 @@
+"""The exceptions and warnings of :mod:`ran_events`.
+
+Every exception derives from :class:`RanEventsError` *and* from the builtin that fits its
+meaning (:class:`ValueError`, :class:`TypeError`, :class:`LookupError`), so callers can catch
+either. Each carries the offending value(s) as attributes and a message that says what would
+have been accepted.
+
+This module is at the bottom of the layers: it imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = [
+    "AbbreviationMismatch",
+    "AmbiguousTimeError",
+    "AwareDatetimeError",
+    "DuplicateRegistration",
+    "EventFileError",
+    "FileProblem",
+    "IcsError",
+    "IllegalTransition",
+    "InfeasibleSelection",
+    "InvalidAnswers",
+    "InvalidEmail",
+    "InvalidPolicyConfig",
+    "InvalidUrl",
+    "InvalidValue",
+    "NaiveDatetimeError",
+    "NonexistentTimeError",
+    "RanEventsError",
+    "RanEventsWarning",
+    "RegistrationClosed",
+    "RegistrationNotOpen",
+    "ReplayMismatch",
+    "ScheduleParseError",
+    "TimeRangeError",
+    "UnknownPolicy",
+    "UnknownRegistration",
+    "UnknownTimeZone",
+    "UnknownTimeZoneAbbreviation",
+    "WeekdayMismatch",
+]
+
+
+class RanEventsError(Exception):
+    """Base class of every exception this library raises on purpose."""
+
+
+class RanEventsWarning(UserWarning):
+    """Base class of the warnings this library emits."""
+
+
+# --------------------------------------------------------------------------------------------
+# Values and models
+
+
+class InvalidValue(RanEventsError, ValueError):
+    """Raised when a field of a model or a file holds a value it cannot accept.
+
+    Attributes:
+        field: the name of the field (dotted for nested ones, e.g. ``sessions[1].end``).
+        value: the offending value.
+        expected: what would have been accepted, in words.
+    """
+
+    def __init__(self, field: str, value: object, expected: str, *, detail: str = "") -> None:
+        self.field = field
+        self.value = value
+        self.expected = expected
+        self.detail = detail
+        message = f"{field}: {value!r} is not valid"
+        if detail:
+            message += f" ({detail})"
+        message += f"; expected {expected}"
+        super().__init__(message)
+
+
+class InvalidEmail(InvalidValue):
+    """Raised when an e-mail address is not valid; ``reason`` is the validator's explanation."""
+
+    def __init__(self, value: str, reason: str, *, field: str = "email") -> None:
+        self.reason = reason
+        super().__init__(field, value, "an address such as name@example.org", detail=reason)
+
+
+class InvalidUrl(InvalidValue):
+    """Raised when a URL is not an absolute ``http``/``https`` URL with a host."""
+
+    def __init__(self, value: str, *, field: str = "url") -> None:
+        super().__init__(field, value, "an absolute http:// or https:// URL with a host name")
+
+
+class NaiveDatetimeError(RanEventsError, TypeError):
+    """Raised when a datetime without a time zone reaches a place that needs an instant.
+
+    Attributes:
+        field: where the naive value was given.
+        value: the naive datetime.
+    """
+
+    def __init__(self, field: str, value: _dt.datetime) -> None:
+        self.field = field
+        self.value = value
+        super().__init__(
+            f"{field}: {value.isoformat()} is a naive datetime; give an aware one "
+            "(use ran_events.tz.localize(naive, zone) to attach a zone)"
+        )
+
+
+class AwareDatetimeError(RanEventsError, TypeError):
+    """Raised when :func:`ran_events.tz.localize` is given an already aware datetime."""
+
+    def __init__(self, value: _dt.datetime) -> None:
+        self.value = value
+        super().__init__(
+            f"{value.isoformat()} is already aware; localize() attaches a zone to a naive wall "
+            "time. To express an instant in another zone use ran_events.tz.to_zone(value, zone)"
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Time zones and schedules
+
+
+class UnknownTimeZone(RanEventsError, LookupError):
+    """Raised when a time-zone name is not in the tz database.
+
+    Attributes:
+        name: the name given.
+        suggestions: close IANA names, best first (may be empty).
+    """
+
+    def __init__(self, name: str, suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        message = f"unknown time zone {name!r}; expected an IANA name such as 'Europe/Brussels'"
+        if self.suggestions:
+            message += "; did you mean " + ", ".join(repr(s) for s in self.suggestions) + "?"
+        super().__init__(message)
+
+    def __str__(self) -> str:  # LookupError would otherwise quote the message
+        return str(self.args[0])
+
+
+class UnknownTimeZoneAbbreviation(RanEventsError, LookupError):
+    """Raised when a zone abbreviation (``CEST``, ``EET``...) has no configured zone.
+
+    Attributes:
+        abbreviation: the abbreviation given.
+        known: the abbreviations that are configured.
+    """
+
+    def __init__(self, abbreviation: str, known: Iterable[str]) -> None:
+        self.abbreviation = abbreviation
+        self.known = tuple(sorted(known))
+        super().__init__(
+            f"unknown time-zone abbreviation {abbreviation!r}; known: {', '.join(self.known)} "
+            "(or give an IANA name such as 'Europe/Brussels')"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _LocalTimeError(RanEventsError, ValueError):
+    def __init__(
+        self,
+        wall: _dt.datetime,
+        zone: str,
+        candidates: Sequence[_dt.datetime],
+        message: str,
+    ) -> None:
+        self.wall = wall
+        self.zone = zone
+        self.candidates = tuple(candidates)
+        super().__init__(message)
+
+
+class NonexistentTimeError(_LocalTimeError):
+    """Raised when a wall time falls in a spring-forward gap and no resolution was chosen.
+
+    Attributes:
+        wall: the naive wall time.
+        zone: the zone name.
+        candidates: the instants the time would mean with the offset before and after the gap
+            (earlier first); ``disambiguate="compatible"`` or ``"later"`` picks the later.
+    """
+
+    def __init__(self, wall: _dt.datetime, zone: str, candidates: Sequence[_dt.datetime]) -> None:
+        super().__init__(
+            wall,
+            zone,
+            candidates,
+            f"{wall.isoformat()} does not exist in {zone} (clocks skip it); choose "
+            "disambiguate='earlier', 'later' or 'compatible', or give another time",
+        )
+
+
+class AmbiguousTimeError(_LocalTimeError):
+    """Raised when a wall time occurs twice (autumn fold) and no resolution was chosen.
+
+    Attributes:
+        wall: the naive wall time.
+        zone: the zone name.
+        candidates: the two instants it can mean, earlier first.
+    """
+
+    def __init__(self, wall: _dt.datetime, zone: str, candidates: Sequence[_dt.datetime]) -> None:
+        shown = " or ".join(c.isoformat() for c in candidates)
+        super().__init__(
+            wall,
+            zone,
+            candidates,
+            f"{wall.isoformat()} occurs twice in {zone} ({shown}); choose "
+            "disambiguate='earlier', 'later' or 'compatible'",
+        )
+
+
+class WeekdayMismatch(RanEventsError, ValueError):
+    """Raised when a text names a weekday that the date does not fall on.
+
+    Attributes:
+        text: the text.
+        weekday: the weekday named.
+        date: the date.
+        actual: the weekday the date falls on.
+    """
+
+    def __init__(self, text: str, weekday: str, date: _dt.date, actual: str) -> None:
+        self.text = text
+        self.weekday = weekday
+        self.date = date
+        self.actual = actual
+        super().__init__(
+            f"{text!r}: {date.isoformat()} is a {actual}, not a {weekday}; "
+            "correct the weekday or the date"
+        )
+
+
+class AbbreviationMismatch(RanEventsError, ValueError):
+    """Raised when a zone abbreviation contradicts the date (``CEST`` in December).
+
+    Attributes:
+        abbreviation: the abbreviation written.
+        when: the local datetime it was attached to.
+        zone: the zone the abbreviation stands for.
+        actual: the abbreviation in force in that zone at that time.
+    """
+
+    def __init__(self, abbreviation: str, when: _dt.datetime, zone: str, actual: str) -> None:
+        self.abbreviation = abbreviation
+        self.when = when
+        self.zone = zone
+        self.actual = actual
+        super().__init__(
+            f"{abbreviation} is not in force in {zone} on {when:%Y-%m-%d %H:%M}: "
+            f"the clocks show {actual} then; write {actual} or check the date"
+        )
+
+
+class TimeRangeError(RanEventsError, ValueError):
+    """Raised when an end is not after its start.
+
+    Attributes:
+        start: the start.
+        end: the end.
+        what: what the range is (``"session 'plenary'"``, ``"schedule"``...).
+    """
+
+    def __init__(self, start: _dt.datetime, end: _dt.datetime, what: str = "range") -> None:
+        self.start = start
+        self.end = end
+        self.what = what
+        super().__init__(
+            f"{what}: end {end.isoformat()} is not after start {start.isoformat()}; "
+            "expected an end later than the start"
+        )
+
+
+class ScheduleParseError(RanEventsError, ValueError):
+    """Raised when an announcement's date and time cannot be read.
+
+    Attributes:
+        text: the text given.
+        expected: the phrasings that are understood.
+    """
+
+    def __init__(self, text: str, expected: str) -> None:
+        self.text = text
+        self.expected = expected
+        super().__init__(f"cannot read {text!r} as a schedule; expected {expected}")
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+class FileProblem:
+    """One problem found in a file: where it is, which field, the value, what is wrong.
+
+    Attributes:
+        line: 1-based line number, or ``None`` when the parser does not give one.
+        field: dotted field name (``sessions[0].start``), or ``""`` for the file as a whole.
+        value: the offending value, or ``None``.
+        message: what is wrong and what would be accepted.
+    """
+
+    __slots__ = ("field", "line", "message", "value")
+
+    def __init__(
+        self, *, line: int | None, field: str, value: Any = None, message: str
+    ) -> None:
+        self.line = line
+        self.field = field
+        self.value = value
+        self.message = message
+
+    def format(self, path: str | None = None) -> str:
+        """Return the problem as one line: ``path:line: field: message``."""
+        where = path or "<text>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            return f"{where}: {self.field}: {self.message}"
+        return f"{where}: {self.message}"
+
+    def __repr__(self) -> str:
+        return (
+            f"FileProblem(line={self.line!r}, field={self.field!r}, value={self.value!r}, "
+            f"message={self.message!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FileProblem):
+            return NotImplemented
+        return (self.line, self.field, self.value, self.message) == (
+            other.line,
+            other.field,
+            other.value,
+            other.message,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class EventFileError(RanEventsError, ValueError):
+    """Raised when an event file (TOML or JSON) is invalid; lists *every* problem at once.
+
+    Attributes:
+        path: the file's path, or ``None`` for text.
+        problems: each problem with its line, field, value and message.
+    """
+
+    def __init__(self, path: str | None, problems: Sequence[FileProblem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        lines = [p.format(path) for p in self.problems]
+        super().__init__(
+            f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in "
+            f"{path or 'event text'}:\n  " + "\n  ".join(lines)
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Registrations
+
+
+class InvalidAnswers(RanEventsError, ValueError):
+    """Raised when answers do not fit the event's form; lists every problem of one application.
+
+    Attributes:
+        problems: ``(question_id, value, message)`` for each problem.
+    """
+
+    def __init__(self, problems: Sequence[tuple[str, object, str]]) -> None:
+        self.problems = tuple(problems)
+        text = "; ".join(f"{q}: {msg}" for q, _v, msg in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) with the answers: {text}")
+
+
+class IllegalTransition(RanEventsError, ValueError):
+    """Raised when a registration is moved to a status its current status cannot reach.
+
+    Attributes:
+        current: the current status.
+        requested: the status asked for.
+        allowed: the statuses reachable from ``current``.
+    """
+
+    def __init__(self, current: str, requested: str, allowed: Iterable[str]) -> None:
+        self.current = current
+        self.requested = requested
+        self.allowed = tuple(allowed)
+        can = ", ".join(self.allowed) if self.allowed else "nothing (it is final)"
+        super().__init__(f"cannot go from {current!r} to {requested!r}; from {current!r}: {can}")
+
+
+class _WindowError(RanEventsError, ValueError):
+    def __init__(self, at: _dt.datetime, bound: _dt.datetime, message: str) -> None:
+        self.at = at
+        self.bound = bound
+        super().__init__(message)
+
+
+class RegistrationNotOpen(_WindowError):
+    """Raised when an application arrives before registration opens.
+
+    Attributes:
+        at: when the application was submitted.
+        bound: when registration opens (in the event's zone).
+    """
+
+    def __init__(self, at: _dt.datetime, opens: _dt.datetime) -> None:
+        super().__init__(
+            at,
+            opens,
+            f"registration opens {opens.isoformat()}; the application of "
+            f"{at.isoformat()} came before that",
+        )
+
+
+class RegistrationClosed(_WindowError):
+    """Raised when an application arrives at or after the deadline.
+
+    Attributes:
+        at: when the application was submitted.
+        bound: the deadline (first instant no longer accepted, in the event's zone).
+    """
+
+    def __init__(self, at: _dt.datetime, closes: _dt.datetime) -> None:
+        super().__init__(
+            at,
+            closes,
+            f"registration closed at {closes.isoformat()}; the application of "
+            f"{at.isoformat()} came at or after the deadline",
+        )
+
+
+class DuplicateRegistration(RanEventsError, ValueError):
+    """Raised when an address already has a registration and duplicates are rejected.
+
+    Attributes:
+        email: the normalised address.
+        existing_id: the id of the registration already held.
+    """
+
+    def __init__(self, email: str, existing_id: str) -> None:
+        self.email = email
+        self.existing_id = existing_id
+        super().__init__(
+            f"{email} already registered as {existing_id}; use on_duplicate='replace' to keep "
+            "the latest application"
+        )
+
+
+class UnknownRegistration(RanEventsError, LookupError):
+    """Raised when a registration id is not known.
+
+    Attributes:
+        registration_id: the id asked for.
+    """
+
+    def __init__(self, registration_id: str) -> None:
+        self.registration_id = registration_id
+        super().__init__(f"no registration with id {registration_id!r}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Selection
+
+
+class InfeasibleSelection(RanEventsError, ValueError):
+    """Raised when no selection can satisfy the capacity, quotas and caps together.
+
+    Attributes:
+        conflicts: sentences naming the constraints that cannot hold together, smallest set
+            first (e.g. ``"role=exit min 4 but only 2 eligible applicants"``).
+        relaxations: sentences saying what change would make the selection feasible.
+    """
+
+    def __init__(self, conflicts: Sequence[str], relaxations: Sequence[str] = ()) -> None:
+        self.conflicts = tuple(conflicts)
+        self.relaxations = tuple(relaxations)
+        message = "no selection satisfies the constraints: " + "; ".join(self.conflicts)
+        if self.relaxations:
+            message += ". Feasible if: " + "; or ".join(self.relaxations)
+        super().__init__(message)
+
+
+class UnknownPolicy(RanEventsError, LookupError):
+    """Raised when a selection policy name is not registered.
+
+    Attributes:
+        name: the name asked for.
+        known: the registered names.
+    """
+
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.name = name
+        self.known = tuple(sorted(known))
+        super().__init__(f"unknown selection policy {name!r}; known: {', '.join(self.known)}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidPolicyConfig(InvalidValue):
+    """Raised when a policy's parameters are missing or invalid (e.g. a lottery without seed)."""
+
+
+class ReplayMismatch(RanEventsError, ValueError):
+    """Raised when :func:`replay` is given registrations that differ from the recorded input.
+
+    Attributes:
+        expected: the SHA-256 recorded.
+        actual: the SHA-256 of the registrations given.
+    """
+
+    def __init__(self, expected: str, actual: str, detail: str = "") -> None:
+        self.expected = expected
+        self.actual = actual
+        message = (
+            f"the registrations differ from the recorded input (recorded sha256 {expected}, "
+            f"given {actual})"
+        )
+        if detail:
+            message += f": {detail}"
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------
+# iCalendar
+
+
+class IcsError(RanEventsError, ValueError):
+    """Raised when iCalendar data cannot be read back into the library's models.
+
+    Attributes:
+        reason: what is wrong and what was expected.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
