@@ -1,0 +1,1 @@
+"""Helpers that run independent iCalendar readers as test oracles (see docs/interop.md)."""
