@@ -1,0 +1,78 @@
+"""What the subcommands share: console output, input errors, atomic writes, demo state."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from ..models import Event, Registration
+
+__all__ = ["CommandError", "Console", "DemoState", "InputError", "write_atomic"]
+
+
+class CommandError(Exception):
+    """A failure to report on stderr as one line and exit with status 1."""
+
+
+class InputError(CommandError):
+    """Invalid input, reported as ``path:line: field: message`` (exit status 1)."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None, field: str = "") -> None:
+        where = path if line is None else f"{path}:{line}"
+        text = f"{where}: {field}: {message}" if field else f"{where}: {message}"
+        super().__init__(text)
+        self.path = path
+        self.line = line
+        self.field = field
+
+
+@attrs.define
+class Console:
+    """Where a command writes: ``out`` for results, ``err`` for problems."""
+
+    stdout: IO[str] = attrs.field(factory=lambda: sys.stdout)
+    stderr: IO[str] = attrs.field(factory=lambda: sys.stderr)
+
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
+    def err(self, text: str) -> None:
+        print(text, file=self.stderr)
+
+    @property
+    def is_terminal(self) -> bool:
+        isatty = getattr(self.stderr, "isatty", None)
+        return bool(isatty and isatty())
+
+
+@attrs.define
+class DemoState:
+    """What the demo steps hand on to each other, in order."""
+
+    event: Event
+    out_dir: Path
+    registrations: list[Registration] = attrs.field(factory=list)
+    results: dict[str, Any] = attrs.field(factory=dict)
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,625 @@
+"""Time zones without DST mistakes: the only module of :mod:`ran_events` that imports pytz.
+
+Zones are IANA names in the models (they serialise); this module turns them into tzinfo
+objects, attaches zones to wall times with an explicit choice for the spring gap and the
+autumn fold, computes deadlines, reads the date-and-time phrasings of real announcements and
+formats ranges for people.
+
+Rules that hold for every function here:
+
+* A wall time is never combined with a zone by ``datetime(..., tzinfo=zone)`` (with pytz that
+  gives the zone's local mean time, +00:18 for Brussels); every instant is computed from the
+  tz database's offsets and returned normalised.
+* A naive datetime where an instant is needed is a :class:`~ran_events.errors.NaiveDatetimeError`
+  (a :class:`TypeError`).
+* ``pytz`` zones and :class:`zoneinfo.ZoneInfo` objects are accepted wherever a zone is.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Final, Literal, NamedTuple
+
+import pytz
+
+from .errors import (
+    AbbreviationMismatch,
+    AmbiguousTimeError,
+    AwareDatetimeError,
+    InvalidValue,
+    NaiveDatetimeError,
+    NonexistentTimeError,
+    ScheduleParseError,
+    TimeRangeError,
+    UnknownTimeZone,
+    UnknownTimeZoneAbbreviation,
+    WeekdayMismatch,
+)
+
+__all__ = [
+    "ABBREVIATIONS",
+    "Disambiguate",
+    "Transition",
+    "ZoneLike",
+    "check_aware",
+    "countries",
+    "end_of_day",
+    "format_range",
+    "localize",
+    "parse_schedule",
+    "to_utc",
+    "to_zone",
+    "transitions",
+    "wall_time",
+    "zone",
+    "zone_name",
+]
+
+ZoneLike = str | _dt.tzinfo
+"""An IANA name, a configured abbreviation, a pytz zone or a :class:`zoneinfo.ZoneInfo`."""
+
+Disambiguate = Literal["raise", "earlier", "later", "compatible"]
+"""How to resolve a wall time that does not exist (gap) or exists twice (fold).
+
+``raise``
+    raise :class:`~ran_events.errors.NonexistentTimeError` or
+    :class:`~ran_events.errors.AmbiguousTimeError`.
+``earlier`` / ``later``
+    take the earlier / later of the two candidate instants.
+``compatible``
+    RFC 5545's reading: a gap time moves forward by the gap's length, a fold time takes the
+    earlier (first) occurrence. It never raises.
+"""
+
+_DISAMBIGUATIONS: Final = ("raise", "earlier", "later", "compatible")
+
+ABBREVIATIONS: dict[str, str] = {
+    "CET": "Europe/Brussels",
+    "CEST": "Europe/Brussels",
+    "WET": "Europe/Lisbon",
+    "WEST": "Europe/Lisbon",
+    "EET": "Europe/Helsinki",
+    "EEST": "Europe/Helsinki",
+    "GMT": "Etc/GMT",
+    "BST": "Europe/London",
+    "UTC": "UTC",
+    "Z": "UTC",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+}
+"""Zone abbreviations understood by :func:`zone` and :func:`parse_schedule`.
+
+RAN events are announced in CEST, so ``CET`` and ``CEST`` stand for ``Europe/Brussels``. The
+mapping is an ordinary dict: change it to suit (``ABBREVIATIONS["CET"] = "Europe/Berlin"``), or
+pass ``abbreviations=`` to the functions that read them.
+"""
+
+_UTC = _dt.UTC
+
+
+# ------------------------------------------------------------------------------------------
+# Zones
+
+
+def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _dt.tzinfo:
+    """Return the tzinfo for an IANA name, a configured abbreviation or a tzinfo object.
+
+    Args:
+        name: ``"Europe/Brussels"``, ``"CEST"``, a pytz zone or a ``zoneinfo.ZoneInfo``.
+        abbreviations: the abbreviation mapping to use instead of :data:`ABBREVIATIONS`.
+
+    Returns:
+        A pytz zone for names; tzinfo objects are returned unchanged.
+
+    Raises:
+        UnknownTimeZone: the name is not in the tz database (with close matches).
+
+    >>> zone("CEST").zone
+    'Europe/Brussels'
+    """
+    if isinstance(name, _dt.tzinfo):
+        return name
+    if not isinstance(name, str):
+        raise TypeError(f"a zone is an IANA name or a tzinfo, not {type(name).__name__}")
+    table = ABBREVIATIONS if abbreviations is None else abbreviations
+    key = table.get(name.strip(), name.strip())
+    return _pytz_zone(key)
+
+
+@lru_cache(maxsize=512)
+def _pytz_zone(key: str) -> _dt.tzinfo:
+    try:
+        return pytz.timezone(key)
+    except pytz.UnknownTimeZoneError:
+        raise UnknownTimeZone(key, _suggest(key)) from None
+
+
+def _suggest(name: str) -> list[str]:
+    names = sorted(pytz.all_timezones_set)
+    lowered = {n.lower(): n for n in names}
+    hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
+    tail = name.rsplit("/", 1)[-1].lower().replace(" ", "_")
+    hits += [n.lower() for n in names if n.lower().rsplit("/", 1)[-1] == tail]
+    seen: dict[str, None] = {}
+    for hit in hits:
+        seen.setdefault(lowered[hit], None)
+    return list(seen)[:3]
+
+
+def zone_name(tz: ZoneLike) -> str:
+    """Return the IANA name of a zone (what the models store).
+
+    Raises:
+        UnknownTimeZone: the tzinfo has no IANA name (e.g. a fixed ``timezone(timedelta)``).
+    """
+    if isinstance(tz, str):
+        found = zone(tz)
+        return zone_name(found)
+    name = getattr(tz, "zone", None) or getattr(tz, "key", None)
+    if isinstance(name, str):
+        return name
+    if tz is _UTC:
+        return "UTC"
+    raise UnknownTimeZone(repr(tz))
+
+
+# ------------------------------------------------------------------------------------------
+# Instants and wall times
+
+
+def check_aware(value: object, field: str) -> _dt.datetime:
+    """Return ``value`` if it is an aware, consistent datetime; raise otherwise.
+
+    Consistent means its offset is the one its zone has at that instant: a datetime built
+    with ``datetime(..., tzinfo=pytz_zone)`` carries the zone's local mean time and is refused.
+
+    Raises:
+        TypeError: ``value`` is not a datetime.
+        NaiveDatetimeError: it has no zone.
+        InvalidValue: its offset contradicts its zone (the pytz LMT mistake).
+    """
+    if not isinstance(value, _dt.datetime):
+        raise TypeError(f"{field}: expected a datetime, got {type(value).__name__}")
+    offset = value.utcoffset()
+    if offset is None:
+        raise NaiveDatetimeError(field, value)
+    tz = value.tzinfo
+    assert tz is not None
+    if isinstance(tz, pytz.BaseTzInfo) and tz.zone not in ("UTC", None):
+        expected = value.astimezone(tz).utcoffset()
+        if expected != offset:
+            raise InvalidValue(
+                field,
+                value,
+                "a time localised with ran_events.tz.localize()",
+                detail=f"offset {_fmt_offset(offset)} is not the offset of {tz.zone} then "
+                f"({_fmt_offset(expected)}); datetime(..., tzinfo=pytz_zone) gives local "
+                "mean time",
+            )
+    return value
+
+
+def to_utc(aware: _dt.datetime) -> _dt.datetime:
+    """Return the same instant in UTC (``tzinfo=datetime.UTC``).
+
+    Raises:
+        NaiveDatetimeError: ``aware`` has no zone.
+    """
+    return check_aware(aware, "datetime").astimezone(_UTC)
+
+
+def to_zone(aware: _dt.datetime, tz: ZoneLike) -> _dt.datetime:
+    """Return the same instant as a wall time in ``tz`` (normalised, correct offset).
+
+    Raises:
+        NaiveDatetimeError: ``aware`` has no zone (attach one with :func:`localize`).
+        UnknownTimeZone: ``tz`` is not a known zone.
+    """
+    return check_aware(aware, "datetime").astimezone(zone(tz))
+
+
+def wall_time(aware: _dt.datetime) -> _dt.datetime:
+    """Return the naive wall time of an aware datetime (what a clock in its zone shows)."""
+    return check_aware(aware, "datetime").replace(tzinfo=None)
+
+
+def _offset_at(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.timedelta:
+    local = utc_naive.replace(tzinfo=_UTC).astimezone(tz)
+    offset = local.utcoffset()
+    assert offset is not None
+    return offset
+
+
+def _candidates(naive: _dt.datetime, tz: _dt.tzinfo) -> tuple[list[_dt.datetime], list[_dt.timedelta]]:
+    """Instants (UTC, naive) whose wall time in ``tz`` is ``naive``, and the nearby offsets."""
+    probes = (naive - _dt.timedelta(days=1), naive, naive + _dt.timedelta(days=1))
+    offsets = sorted({_offset_at(p, tz) for p in probes})
+    found = sorted({naive - o for o in offsets if _offset_at(naive - o, tz) == o})
+    return found, offsets
+
+
+def localize(
+    naive: _dt.datetime, tz: ZoneLike, *, disambiguate: Disambiguate = "raise"
+) -> _dt.datetime:
+    """Attach a zone to a wall time, choosing explicitly what a gap or fold time means.
+
+    Args:
+        naive: the wall time (no tzinfo).
+        tz: the zone (name, abbreviation, pytz zone or ``ZoneInfo``).
+        disambiguate: ``"raise"`` (default), ``"earlier"``, ``"later"`` or ``"compatible"``;
+            see :data:`Disambiguate`.
+
+    Returns:
+        An aware datetime in ``tz`` with the offset in force at that instant. In a gap the
+        result's wall time is shifted by the gap (02:30 in a spring gap becomes 03:30 with
+        ``later``/``compatible``, 01:30 with ``earlier``).
+
+    Raises:
+        AwareDatetimeError: ``naive`` already has a zone (use :func:`to_zone`).
+        NonexistentTimeError: the time is in a gap and ``disambiguate="raise"``.
+        AmbiguousTimeError: the time is in a fold and ``disambiguate="raise"``.
+        ValueError: ``disambiguate`` is not one of the four choices.
+
+    >>> localize(datetime.datetime(2023, 9, 20, 14, 0), "Europe/Brussels").isoformat()
+    '2023-09-20T14:00:00+02:00'
+    """
+    if not isinstance(naive, _dt.datetime):
+        raise TypeError(f"expected a naive datetime, got {type(naive).__name__}")
+    if naive.tzinfo is not None:
+        raise AwareDatetimeError(naive)
+    if disambiguate not in _DISAMBIGUATIONS:
+        raise InvalidValue("disambiguate", disambiguate, " | ".join(_DISAMBIGUATIONS))
+    tzinfo = zone(tz)
+    wall = naive.replace(fold=0)
+    found, offsets = _candidates(wall, tzinfo)
+    if len(found) == 1:
+        instant = found[0]
+    elif len(found) > 1:  # fold: the wall time happens twice
+        if disambiguate == "raise":
+            raise AmbiguousTimeError(
+                naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in found]
+            )
+        instant = found[-1] if disambiguate == "later" else found[0]
+    else:  # gap: the wall time never happens
+        # With the offset before the gap (the smaller one for a spring-forward) the instant
+        # is after the transition: that is the "moved forward" reading.
+        before, after = _gap_offsets(wall, tzinfo, offsets)
+        pair = sorted([wall - before, wall - after])
+        if disambiguate == "raise":
+            raise NonexistentTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in pair])
+        instant = pair[0] if disambiguate == "earlier" else pair[-1]
+    return _aware(instant, tzinfo)
+
+
+def _gap_offsets(
+    wall: _dt.datetime, tz: _dt.tzinfo, offsets: list[_dt.timedelta]
+) -> tuple[_dt.timedelta, _dt.timedelta]:
+    before = _offset_at(wall - max(offsets) - _dt.timedelta(hours=1), tz)
+    after = _offset_at(wall - min(offsets) + _dt.timedelta(hours=1), tz)
+    return before, after
+
+
+def _aware(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
+    return utc_naive.replace(tzinfo=_UTC).astimezone(tz)
+
+
+def end_of_day(date: _dt.date, tz: ZoneLike) -> _dt.datetime:
+    """Return the first instant after the local day ``date`` in ``tz``.
+
+    A deadline "Wednesday 6 September" is open until (not including) this instant. If the
+    next midnight falls in a gap the day ends when the clocks jump.
+
+    >>> end_of_day(datetime.date(2023, 9, 6), "Europe/Brussels").isoformat()
+    '2023-09-07T00:00:00+02:00'
+    """
+    if isinstance(date, _dt.datetime) or not isinstance(date, _dt.date):
+        raise TypeError(f"end_of_day() takes a date, not {type(date).__name__}")
+    midnight = _dt.datetime.combine(date + _dt.timedelta(days=1), _dt.time())
+    return localize(midnight, tz, disambiguate="compatible")
+
+
+# ------------------------------------------------------------------------------------------
+# Transitions (for VTIMEZONE blocks)
+
+
+class Transition(NamedTuple):
+    """One change of a zone's offset, as the tz database records it."""
+
+    at: _dt.datetime
+    """The instant of the change (UTC, aware)."""
+    offset_before: _dt.timedelta
+    offset_after: _dt.timedelta
+    is_dst: bool
+    """Whether the offset after the change is daylight-saving time."""
+    abbreviation: str
+    """The abbreviation in force after the change (``CEST``)."""
+
+
+def transitions(tz: ZoneLike, start: _dt.datetime, end: _dt.datetime) -> list[Transition]:
+    """Return the offset changes of ``tz`` with ``start <= at < end`` (both aware).
+
+    Also returns, as the first element when there is one, the last change before ``start``
+    (so the offset in force at ``start`` is known); a zone that never changes gives ``[]``.
+    """
+    start_utc, end_utc = to_utc(start), to_utc(end)
+    pz = _pytz_zone(zone_name(tz))
+    times: list[_dt.datetime] = list(getattr(pz, "_utc_transition_times", []))
+    infos: list[tuple[_dt.timedelta, _dt.timedelta, str]] = list(
+        getattr(pz, "_transition_info", [])
+    )
+    result: list[Transition] = []
+    naive_start = start_utc.replace(tzinfo=None)
+    naive_end = end_utc.replace(tzinfo=None)
+    previous_index = None
+    for i in range(1, len(times)):
+        if times[i] < naive_start:
+            previous_index = i
+            continue
+        if times[i] >= naive_end:
+            break
+        result.append(_transition(times, infos, i))
+    if previous_index is not None:
+        result.insert(0, _transition(times, infos, previous_index))
+    return result
+
+
+def _transition(
+    times: list[_dt.datetime], infos: list[tuple[_dt.timedelta, _dt.timedelta, str]], i: int
+) -> Transition:
+    offset, dst, abbreviation = infos[i]
+    return Transition(
+        at=times[i].replace(tzinfo=_UTC),
+        offset_before=infos[i - 1][0],
+        offset_after=offset,
+        is_dst=bool(dst),
+        abbreviation=abbreviation,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Announcements: parsing and formatting
+
+_MONTHS: Final = (
+    "january february march april may june july august september october november december"
+).split()
+_MONTH_NUMBER: Final = {m: i for i, m in enumerate(_MONTHS, 1)} | {
+    m[:3]: i for i, m in enumerate(_MONTHS, 1)
+} | {"sept": 9}
+_WEEKDAYS: Final = "monday tuesday wednesday thursday friday saturday sunday".split()
+_WEEKDAY_NUMBER: Final = {d: i for i, d in enumerate(_WEEKDAYS)} | {
+    d[:3]: i for i, d in enumerate(_WEEKDAYS)
+}
+
+_WEEKDAY_RE = r"(?:(?P<{n}wd>[A-Za-z]{{3,9}})\.?,?\s+)?"
+_DATE_RE = (
+    r"(?:(?P<{n}d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<{n}m1>[A-Za-z]{{3,9}})\.?,?\s+(?P<{n}y1>\d{{4}})"
+    r"|(?P<{n}m2>[A-Za-z]{{3,9}})\.?\s+(?P<{n}d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<{n}y2>\d{{4}})"
+    r"|(?P<{n}d3>\d{{1,2}})[/.](?P<{n}m3>\d{{1,2}})[/.](?P<{n}y3>\d{{4}})"
+    r"|(?P<{n}y4>\d{{4}})-(?P<{n}m4>\d{{2}})-(?P<{n}d4>\d{{2}}))"
+)
+_TIME_RE = r"(?P<{n}h>\d{{1,2}})(?:[.:h](?P<{n}min>\d{{2}})|h)?"
+_ZONE_RE = r"(?P<zone>[A-Za-z][A-Za-z_+\-/]*(?:/[A-Za-z_+\-]+)*)"
+_SCHEDULE_RE: Final = re.compile(
+    r"^\s*"
+    + _WEEKDAY_RE.format(n="s")
+    + _DATE_RE.format(n="s")
+    + r"\s*(?:,|\bat\b|\bfrom\b)?\s*(?:\bfrom\b\s*)?"
+    + _TIME_RE.format(n="s")
+    + r"\s*(?:-|\u2013|\u2014|\bto\b|\buntil\b)\s*"
+    + r"(?:"
+    + _WEEKDAY_RE.format(n="e")
+    + _DATE_RE.format(n="e")
+    + r"\s*,?\s*)?"
+    + _TIME_RE.format(n="e")
+    + r"\s*(?:\(?\s*"
+    + _ZONE_RE
+    + r"\s*\)?)?\s*\.?\s*$"
+)
+
+_EXPECTED: Final = (
+    "a date, a start and end time and a zone, e.g. '20 September 2023, 14.00\u201317:00 CEST', "
+    "'Wednesday 20 September 2023, 14:00 - 17:00 CEST' or '20/09/2023 14h00-17h00 CET'"
+)
+
+
+def parse_schedule(
+    text: str,
+    *,
+    tz: ZoneLike | None = None,
+    abbreviations: Mapping[str, str] | None = None,
+) -> tuple[_dt.datetime, _dt.datetime]:
+    """Read the date and time range of an announcement.
+
+    Understands the phrasings of real announcements: ``"20 September 2023, 14.00–17:00
+    CEST"``, ``"Wednesday 20 September 2023, 14:00 - 17:00 CEST"``, ``"20/09/2023
+    14h00-17h00 CET"``, ``"2023-09-20 14:00-17:00 Europe/Brussels"``, en dash, em dash, hyphen
+    or "to", 14.00 / 14:00 / 14h00 / 14h, an optional weekday (checked against the date) and an
+    optional second date for ranges that cross midnight.
+
+    An abbreviation is checked against the date: ``CEST`` in December is an error, and in the
+    autumn fold it says which of the two times is meant. ``CET``, ``EET`` and ``WET`` are read
+    as the zone's name all year round (announcements write "14h00 CET" in September); the
+    summer names ``CEST``, ``EEST``, ``WEST`` and ``BST`` must match the date.
+
+    Args:
+        text: the announcement text.
+        tz: the zone to use when the text names none.
+        abbreviations: the abbreviation mapping instead of :data:`ABBREVIATIONS`.
+
+    Returns:
+        ``(start, end)``, aware, in the zone named.
+
+    Raises:
+        ScheduleParseError: the text is not in a form listed above, or names no zone and
+            ``tz`` is not given.
+        WeekdayMismatch: the weekday contradicts the date.
+        UnknownTimeZoneAbbreviation: the zone word is neither a configured abbreviation nor
+            an IANA name.
+        AbbreviationMismatch: the abbreviation is not in force on that date.
+        TimeRangeError: the end is not after the start.
+        NonexistentTimeError: a time falls in a spring gap.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_schedule() takes a str, not {type(text).__name__}")
+    match = _SCHEDULE_RE.match(text)
+    if match is None:
+        raise ScheduleParseError(text, _EXPECTED)
+    groups = match.groupdict()
+    table = ABBREVIATIONS if abbreviations is None else abbreviations
+    start_date = _read_date(text, groups, "s")
+    end_date = _read_date(text, groups, "e") if _has_date(groups, "e") else start_date
+    start_wall = _dt.datetime.combine(start_date, _read_time(text, groups, "s"))
+    end_wall = _dt.datetime.combine(end_date, _read_time(text, groups, "e"))
+
+    word = groups["zone"]
+    abbreviation: str | None = None
+    if word is None:
+        if tz is None:
+            raise ScheduleParseError(text, "a zone after the times (e.g. 'CEST') or tz=")
+        tzinfo = zone(tz, abbreviations=table)
+    elif word in table:
+        abbreviation = word
+        tzinfo = zone(table[word], abbreviations=table)
+    elif "/" in word or word in pytz.all_timezones_set:
+        tzinfo = zone(word, abbreviations=table)
+    else:
+        raise UnknownTimeZoneAbbreviation(word, table)
+
+    start = _localize_announced(start_wall, tzinfo, abbreviation)
+    end = _localize_announced(end_wall, tzinfo, abbreviation)
+    if end <= start:
+        raise TimeRangeError(start, end, f"schedule {text!r}")
+    return start, end
+
+
+def _has_date(groups: Mapping[str, str | None], n: str) -> bool:
+    return any(groups[f"{n}y{i}"] for i in range(1, 5))
+
+
+def _read_date(text: str, groups: Mapping[str, str | None], n: str) -> _dt.date:
+    for i in range(1, 5):
+        year = groups[f"{n}y{i}"]
+        if year is None:
+            continue
+        month_text = groups[f"{n}m{i}"] or ""
+        day_text = groups[f"{n}d{i}"] or ""
+        if month_text.isdigit():
+            month = int(month_text)
+        else:
+            number = _MONTH_NUMBER.get(month_text.lower())
+            if number is None:
+                raise ScheduleParseError(text, f"a month name instead of {month_text!r}")
+            month = number
+        try:
+            date = _dt.date(int(year), month, int(day_text))
+        except ValueError as exc:
+            raise ScheduleParseError(text, f"a real calendar date ({exc})") from None
+        _check_weekday(text, groups[f"{n}wd"], date)
+        return date
+    raise ScheduleParseError(text, _EXPECTED)  # pragma: no cover - the regex requires a date
+
+
+def _check_weekday(text: str, word: str | None, date: _dt.date) -> None:
+    if word is None:
+        return
+    number = _WEEKDAY_NUMBER.get(word.lower())
+    if number is None:
+        raise ScheduleParseError(text, f"a weekday name instead of {word!r}")
+    if number != date.weekday():
+        raise WeekdayMismatch(
+            text, _WEEKDAYS[number].title(), date, _WEEKDAYS[date.weekday()].title()
+        )
+
+
+def _read_time(text: str, groups: Mapping[str, str | None], n: str) -> _dt.time:
+    hour = int(groups[f"{n}h"] or "0")
+    minute = int(groups[f"{n}min"] or "0")
+    if hour == 24 and minute == 0:
+        raise ScheduleParseError(text, "hours 0-23 (write 00:00 on the next day for midnight)")
+    try:
+        return _dt.time(hour, minute)
+    except ValueError:
+        raise ScheduleParseError(text, f"a time of day instead of {hour}:{minute:02d}") from None
+
+
+def _localize_announced(
+    wall: _dt.datetime, tzinfo: _dt.tzinfo, abbreviation: str | None
+) -> _dt.datetime:
+    if abbreviation is None or abbreviation in ("UTC", "Z", "GMT"):
+        return localize(wall, tzinfo)
+    try:
+        value = localize(wall, tzinfo)
+    except AmbiguousTimeError as exc:
+        # In the fold the abbreviation says which of the two is meant.
+        for candidate in exc.candidates:
+            if candidate.tzname() == abbreviation:
+                return candidate
+        raise
+    actual = value.tzname() or ""
+    if actual != abbreviation and abbreviation not in _GENERIC_ABBREVIATIONS:
+        raise AbbreviationMismatch(abbreviation, wall, zone_name(tzinfo), actual)
+    return value
+
+
+# Names that announcements use for the zone all year round ("14h00 CET" in September means
+# Central European time, which is then CEST); the summer names are never used for winter.
+_GENERIC_ABBREVIATIONS: Final = frozenset({"CET", "EET", "WET"})
+
+_SHORT_DAYS: Final = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SHORT_MONTHS: Final = (
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+)  # fmt: skip
+
+
+def _fmt_offset(offset: _dt.timedelta | None) -> str:
+    total = int((offset or _dt.timedelta()).total_seconds()) // 60
+    sign = "+" if total >= 0 else "\u2212"
+    hours, minutes = divmod(abs(total), 60)
+    return f"UTC{sign}{hours:02d}:{minutes:02d}"
+
+
+def _abbreviation(value: _dt.datetime) -> str:
+    name = value.tzname() or ""
+    if name and name[0].isalpha():
+        return name
+    return _fmt_offset(value.utcoffset())
+
+
+def _day(value: _dt.datetime) -> str:
+    return (
+        f"{_SHORT_DAYS[value.weekday()]} {value.day} {_SHORT_MONTHS[value.month - 1]} "
+        f"{value.year}"
+    )
+
+
+def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
+    """Format a time range for people, in ``tz``, English, independent of the locale.
+
+    ``"Wed 20 Sep 2023, 14:00–17:00 CEST"``; a range that crosses midnight shows both days
+    (``"Wed 20 Sep 2023, 22:00 – Thu 21 Sep 2023, 01:00 CEST"``) and a range across a DST
+    change shows both abbreviations. Zones whose abbreviation is numeric show ``UTC±hh:mm``.
+
+    Raises:
+        NaiveDatetimeError: ``start`` or ``end`` has no zone.
+        TimeRangeError: ``end`` is not after ``start``.
+    """
+    local_start = to_zone(start, tz)
+    local_end = to_zone(end, tz)
+    if local_end <= local_start:
+        raise TimeRangeError(start, end, "format_range")
+    first, last = _abbreviation(local_start), _abbreviation(local_end)
+    start_text = f"{local_start:%H:%M}"
+    if first != last:
+        start_text += f" {first}"
+    if local_start.date() == local_end.date():
+        return f"{_day(local_start)}, {start_text}\u2013{local_end:%H:%M} {last}"
+    return f"{_day(local_start)}, {start_text} \u2013 {_day(local_end)}, {local_end:%H:%M} {last}"
+
+
+def countries() -> Mapping[str, str]:
+    """Return the ISO 3166-1 alpha-2 country codes and names that the tz database lists."""
+    return pytz.country_names
