@@ -32,22 +32,22 @@ _K = ICalGLib.ComponentKind
 _P = ICalGLib.PropertyKind
 
 
-def _children(comp: Any, kind: Any) -> list[Any]:
+def _iterate(first: Any, following: Any, kind: Any) -> list[Any]:
+    """Collect what libical's first/next iterator pair yields for ``kind``."""
     out = []
-    child = comp.get_first_component(kind)
-    while child is not None:
-        out.append(child)
-        child = comp.get_next_component(kind)
+    item = first(kind)
+    while item is not None:
+        out.append(item)
+        item = following(kind)
     return out
+
+
+def _children(comp: Any, kind: Any) -> list[Any]:
+    return _iterate(comp.get_first_component, comp.get_next_component, kind)
 
 
 def _props(comp: Any, kind: Any) -> list[Any]:
-    out = []
-    prop = comp.get_first_property(kind)
-    while prop is not None:
-        out.append(prop)
-        prop = comp.get_next_property(kind)
-    return out
+    return _iterate(comp.get_first_property, comp.get_next_property, kind)
 
 
 def _errors(comp: Any, sink: list[dict[str, str]]) -> None:
