@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import os
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
@@ -18,6 +19,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 
 from . import tz
+from ._email import normalize as _normalize_offline
 from .errors import (
     IllegalTransition,
     InvalidAnswers,
@@ -122,16 +124,11 @@ def normalize_email(address: str, *, field: str = "email") -> str:
 
 
 def _normalize_email(address: str) -> str:
-    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - heavy
-
-    try:
-        result = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise InvalidEmail(address, str(exc)) from None
-    return result.normalized.lower()
+    # email-validator, with each domain checked once (see ran_events._email).
+    return _normalize_offline(address)
 
 
-def _email(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def _valid_email(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise InvalidEmail(repr(value), "not a string", field=attribute.name)
     try:
@@ -158,7 +155,7 @@ class Organiser:
     """
 
     name: str = attrs.field(validator=_non_empty)
-    email: str = attrs.field(validator=_email)
+    email: str = attrs.field(validator=_valid_email)
 
     @property
     def domain(self) -> str:
@@ -314,6 +311,13 @@ class Question:
             )
         if len(set(self.choices)) != len(self.choices):
             raise InvalidValue(f"{self.id}.choices", self.choices, "each choice once")
+        for choice in self.choices:  # parse() splits on ';' and '|' and strips each part
+            if not choice.strip() or choice != choice.strip() or ";" in choice or "|" in choice:
+                raise InvalidValue(
+                    f"{self.id}.choices",
+                    choice,
+                    "a non-empty choice without surrounding spaces, ';' or '|'",
+                )
 
     def parse(self, text: str) -> Answer | None:
         """Turn a text (a CSV cell) into this question's answer; ``""`` means no answer.
@@ -540,12 +544,17 @@ class Event:
             if session_id in ids[:position]:
                 raise InvalidValue(f"sessions[{position}].id", session_id, "a unique session id")
         plenaries = sorted(
-            (s for s in self.sessions if s.kind is SessionKind.PLENARY), key=lambda s: s.start
+            (
+                (s.start, position, s)
+                for position, s in enumerate(self.sessions)
+                if s.kind is SessionKind.PLENARY
+            ),
+            key=lambda item: (item[0], item[1]),
         )
-        for first, second in zip(plenaries, plenaries[1:], strict=False):
+        for (_, _, first), (_, position, second) in zip(plenaries, plenaries[1:], strict=False):
             if second.start < first.end:
                 raise InvalidValue(
-                    f"sessions.{second.id}.start",
+                    f"sessions[{position}].start",
                     second.start.isoformat(),
                     f"a start at or after the end of plenary {first.id!r} "
                     f"({first.end.isoformat()}); only breakouts may run in parallel",
@@ -558,6 +567,54 @@ class Event:
             )
         if len(set(self.target_groups)) != len(self.target_groups):
             raise InvalidValue("target_groups", self.target_groups, "each group once")
+
+    # -- files (the formats live in ran_events.serialization) ----------------------------
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> Event:
+        """Read an event file (TOML).
+
+        Raises:
+            EventFileError: every problem with file, line, field, value and accepted form.
+            OSError: the file cannot be read.
+        """
+        from .serialization import event_from_toml  # noqa: PLC0415 - formats load on demand
+
+        return event_from_toml(path)
+
+    @classmethod
+    def from_toml_text(cls, text: str, *, source: str | None = None) -> Event:
+        """Read the text of an event file (TOML).
+
+        Raises:
+            EventFileError: every problem, with its line where one can be found.
+        """
+        from .serialization import event_from_toml_text  # noqa: PLC0415
+
+        return event_from_toml_text(text, source=source)
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str | None = None) -> Event:
+        """Read a JSON event file (the TOML layout plus ``schema_version``).
+
+        Raises:
+            EventFileError: invalid JSON, or every problem of its content.
+        """
+        from .serialization import event_from_json  # noqa: PLC0415
+
+        return event_from_json(text, source=source)
+
+    def to_toml(self) -> str:
+        """Return the event as an event file (TOML) that reads back equal."""
+        from .serialization import event_to_toml  # noqa: PLC0415
+
+        return event_to_toml(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return the event as a JSON event file that reads back equal."""
+        from .serialization import event_to_json  # noqa: PLC0415
+
+        return event_to_json(self, indent=indent)
 
     # -- derived --------------------------------------------------------------------------
 
@@ -804,3 +861,4 @@ class Registration:
             from_status=self.status, to_status=target, at=at, reason=reason, by=by
         )
         return attrs.evolve(self, status=target, history=(*self.history, change))
+
