@@ -48,6 +48,7 @@ __all__ = [
     "check_aware",
     "countries",
     "end_of_day",
+    "format_instant",
     "format_range",
     "localize",
     "parse_schedule",
@@ -623,3 +624,13 @@ def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
 def countries() -> Mapping[str, str]:
     """Return the ISO 3166-1 alpha-2 country codes and names that the tz database lists."""
     return pytz.country_names
+
+
+def format_instant(instant: _dt.datetime, tz: ZoneLike) -> str:
+    """Format one instant for people in ``tz``: ``"Thu 7 Sep 2023, 00:00 CEST"``.
+
+    Raises:
+        NaiveDatetimeError: ``instant`` has no zone.
+    """
+    local = to_zone(instant, tz)
+    return f"{_day(local)}, {local:%H:%M} {_abbreviation(local)}"

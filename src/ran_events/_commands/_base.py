@@ -13,7 +13,7 @@ import attrs
 if TYPE_CHECKING:
     from ..models import Event, Registration
 
-__all__ = ["CommandError", "Console", "DemoState", "InputError", "write_atomic"]
+__all__ = ["CommandError", "Console", "DemoState", "InputError", "load_event", "write_atomic"]
 
 
 class CommandError(Exception):
@@ -76,3 +76,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def load_event(path: str | Path) -> Event:
+    """Read an event file (TOML, or JSON by its suffix) for a command.
+
+    Raises:
+        CommandError: one line per problem, ``path:line: field: message``.
+    """
+    from ..errors import EventFileError  # noqa: PLC0415
+    from ..serialization import event_from_json, event_from_toml  # noqa: PLC0415
+
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".json":
+            return event_from_json(path.read_bytes(), source=str(path))
+        return event_from_toml(path)
+    except EventFileError as exc:
+        raise CommandError("\n".join(p.format(str(path)) for p in exc.problems)) from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read the event file ({exc.strerror or exc})") from None

@@ -1,0 +1,82 @@
+"""The ``ran-events`` command: ``demo``, ``check`` and the capability subcommands.
+
+Exit status: 0 on success, 1 on invalid input (a message naming the file, line and field on
+stderr, one line per problem), 2 on misuse (argparse's usage message). Output files are
+written atomically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from types import ModuleType
+from typing import IO, Final
+
+from ._commands._base import CommandError, Console
+
+__all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
+
+COMMANDS: Final = ("demo", "check")
+"""The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
+
+DEMO_STEPS: Final = ("demo",)
+"""The modules whose ``demo`` step ``ran-events demo`` runs, in this order."""
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(f"ran_events._commands.{name}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of ``ran-events``."""
+    from . import __version__  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(
+        prog="ran-events",
+        description=(
+            "Run RAN training events: check event files, take in applications, select "
+            "participants and write calendar invites."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        _module(name).add_parser(subparsers)
+    return parser
+
+
+def demo_modules() -> list[ModuleType]:
+    """The modules that contribute a step to ``ran-events demo``, in order."""
+    return [_module(name) for name in DEMO_STEPS]
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+) -> int:
+    """Run the command; returns the exit status.
+
+    Args:
+        argv: the arguments (default: ``sys.argv[1:]``).
+        stdout: where results go (default ``sys.stdout``).
+        stderr: where problems go (default ``sys.stderr``).
+    """
+    console = Console(stdout=stdout or sys.stdout, stderr=stderr or sys.stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, misuse exits 2
+        return int(exc.code or 0)
+    try:
+        return int(args.run(args, console))
+    except CommandError as exc:
+        for line in str(exc).splitlines():
+            console.err(f"ran-events {args.command}: {line}")
+        return 1
+    except KeyboardInterrupt:
+        console.err("interrupted")
+        return 130
