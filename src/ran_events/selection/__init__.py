@@ -1,0 +1,1 @@
+"""Participant selection: quotas, caps, policies and the fair lottery."""
