@@ -167,8 +167,8 @@ class QuotaProgram:
     __slots__ = ("_matrix", "calls", "model", "row_of", "rows")
 
     def __init__(self, model: QuotaModel) -> None:
-        import numpy as np
-        from scipy.sparse import csr_array
+        import numpy as np  # noqa: PLC0415 - lazy
+        from scipy.sparse import csr_array  # noqa: PLC0415 - lazy
 
         self.model = model
         self.rows: list[tuple[int, int]] = [
@@ -199,7 +199,7 @@ class QuotaProgram:
         self, selected: Sequence[Sequence[int]], *, with_mins: bool = True
     ) -> tuple[NDArray[Any], NDArray[Any]]:
         """Lower and upper bounds of the value rows, offset by the ``selected`` counts."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - lazy
 
         lb, ub = self.model.lb, self.model.ub
         lo = np.zeros(len(self.rows))
@@ -213,7 +213,7 @@ class QuotaProgram:
 
     def indicator(self, a: int, v: int) -> NDArray[Any]:
         """Per type, 1.0 when it has value ``v`` on attribute ``a``, else 0.0."""
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - lazy
 
         return np.array([1.0 if values[a] == v else 0.0 for values in self.model.type_values])
 
@@ -238,13 +238,15 @@ class QuotaProgram:
         Returns:
             An optimal solution as a list of counts, checked in integer arithmetic.
         """
-        import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
+        import numpy as np  # noqa: PLC0415 - lazy
+        from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415 - lazy
 
         if np.any(lo > hi) or total[0] > total[1]:
             return None
-        self.calls += 1
         size = self.model.type_count
+        if size == 0:  # nothing to choose: only the empty completion
+            return [] if np.all(lo <= 0) and np.all(hi >= 0) and total[0] <= 0 else None
+        self.calls += 1
         upper_array = np.asarray(upper, dtype=float)
         cost = np.zeros(size) if objective is None else objective
         result = milp(
@@ -272,7 +274,7 @@ class QuotaProgram:
         hi: NDArray[Any],
         total: tuple[float, float],
     ) -> None:
-        import numpy as np
+        import numpy as np  # noqa: PLC0415 - lazy
 
         x = np.asarray(counts, dtype=float)
         sums = self._matrix @ x

@@ -1,0 +1,739 @@
+"""Exact ordered fill under capacity, quotas and caps, and the feasibility oracle behind it.
+
+:func:`allocate` walks an order of applicants and admits one only if the constraints can
+still be met, at the largest feasible size, by the applicants after it. The result is the
+lexicographically first valid selection of that size in the given order: exact (never
+invalid, never short while a fuller valid selection exists) and explained (every skipped
+applicant has a :class:`SkipReason`).
+
+How a candidate is decided, cheapest first (a *witness* is a concrete valid completion of
+the current selection, kept as counts per applicant type):
+
+1. all places filled: skip;
+2. its type is in the witness: admit (the witness is its completion);
+3. its type was skipped before: skip (a skipped type never becomes admissible again);
+4. a maximum or cap of one of its values is already reached by the selected: skip;
+5. one attribute's unmet minimums need more places than would be left: skip;
+6. it can replace one witness member without breaking a bound: admit;
+7. otherwise ask the integer program (HiGHS via :func:`scipy.optimize.milp`), which either
+   gives a new witness (admit) or proves there is no completion (skip).
+"""
+
+from __future__ import annotations
+
+import types as _types
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import attrs
+
+from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
+from ran_events.selection._quota_program import QuotaModel, QuotaProgram
+
+__all__ = [
+    "Allocation",
+    "FeasibilityOracle",
+    "SkipCode",
+    "SkipReason",
+    "allocate",
+    "can_admit",
+    "is_valid_selection",
+]
+
+SkipCode = Literal["capacity", "max", "cap", "quota-reserve", "fill"]
+"""Why an applicant was not admitted.
+
+``capacity``: every place that can be filled is taken. ``max`` / ``cap``: a quota maximum
+or a cap of one of the applicant's values is already reached. ``quota-reserve``: the places
+left are needed to meet unmet minimums. ``fill``: admitting would leave too few compatible
+applicants to fill every place that can be filled.
+"""
+
+_SWAP_SCAN_LIMIT = 400
+"""Most witness types examined when looking for a one-for-one swap."""
+
+
+@attrs.frozen(kw_only=True)
+class SkipReason:
+    """Why one applicant was not admitted by :func:`allocate`.
+
+    Attributes:
+        code: the machine-readable reason.
+        constraint: the quota or cap responsible, when a single one is.
+        sentence: the reason in words, e.g. ``"country=BE already at its cap of 4"``.
+    """
+
+    code: SkipCode
+    constraint: Quota | Cap | None = None
+    sentence: str
+
+
+def _frozen_reasons(value: Mapping[int, SkipReason]) -> Mapping[int, SkipReason]:
+    return _types.MappingProxyType(dict(value))
+
+
+def _frozen_counts(value: Mapping[tuple[str, str], int]) -> Mapping[tuple[str, str], int]:
+    return _types.MappingProxyType(dict(value))
+
+
+def _profile_tuple(value: Sequence[Profile]) -> tuple[Profile, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Allocation:
+    """The result of an ordered fill.
+
+    Attributes:
+        selected: the admitted applicants (indices into the profiles), in admission order.
+        skipped: every applicant of the order that was not admitted, with the reason.
+        target: the number of places filled: the largest size, at most the capacity, of a
+            selection meeting every constraint.
+        counts: per ``(attribute, value)``, how many selected applicants have it (every value
+            seen in the order or named by a quota, zeros included).
+        solver_calls: how many integer programs were solved (a diagnostic; not compared).
+    """
+
+    selected: tuple[int, ...]
+    skipped: Mapping[int, SkipReason] = attrs.field(converter=_frozen_reasons)
+    target: int
+    counts: Mapping[tuple[str, str], int] = attrs.field(converter=_frozen_counts)
+    solver_calls: int = attrs.field(default=0, eq=False)
+
+
+@attrs.define
+class FeasibilityOracle:
+    """Exact answers about which selections of ``profiles`` can meet ``constraints``.
+
+    Applicants are indices into ``profiles``. The integer program is built on first use and
+    reused; :attr:`solver_calls` counts its solves.
+
+    Args:
+        profiles: each applicant's values of ``constraints.attributes``, in that order.
+        constraints: capacity, quotas and caps.
+
+    Raises:
+        InvalidValue: a profile has the wrong length, or a bound is negative.
+    """
+
+    profiles: Sequence[Profile] = attrs.field(converter=_profile_tuple)
+    constraints: Constraints
+    _model: QuotaModel = attrs.field(init=False, repr=False)
+    _program: QuotaProgram | None = attrs.field(init=False, default=None, repr=False)
+    _fill: tuple[int, list[int]] | None = attrs.field(init=False, default=None, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._model = QuotaModel(self.profiles, self.constraints)
+
+    @property
+    def model(self) -> QuotaModel:
+        """The constraints merged per value and the applicants grouped into types."""
+        return self._model
+
+    @property
+    def program(self) -> QuotaProgram:
+        """The integer program over the applicant types (built on first use)."""
+        if self._program is None:
+            self._program = QuotaProgram(self._model)
+        return self._program
+
+    @property
+    def solver_calls(self) -> int:
+        """How many integer programs were solved so far."""
+        return 0 if self._program is None else self._program.calls
+
+    def max_fill(self) -> int:
+        """The largest size, at most the capacity, of a selection meeting every constraint.
+
+        Returns:
+            ``n*``, the number of places an exact allocation fills.
+
+        Raises:
+            InfeasibleSelection: no selection of any size meets the constraints.
+        """
+        return self._max_fill_solution()[0]
+
+    def check_feasible(self) -> None:
+        """Do nothing when some selection meets the constraints.
+
+        Raises:
+            InfeasibleSelection: none does; ``conflicts`` names the constraints that cannot
+                hold together and ``relaxations`` what change would make them feasible.
+        """
+        self._max_fill_solution()
+
+    def witness(self) -> list[int]:
+        """A selection of ``max_fill()`` applicants meeting every constraint (indices).
+
+        Raises:
+            InfeasibleSelection: no selection meets the constraints.
+        """
+        counts = list(self._max_fill_solution()[1])
+        chosen = []
+        for i, t in enumerate(self._model.type_of):
+            if counts[t]:
+                counts[t] -= 1
+                chosen.append(i)
+        return chosen
+
+    def _max_fill_solution(self) -> tuple[int, list[int]]:
+        if self._fill is None:
+            model = self._model
+            conflicts, relaxations = _counting_conflicts(model)
+            if conflicts:
+                raise InfeasibleSelection(conflicts, relaxations)
+            counts = _greedy_full_selection(model)
+            if counts is None:
+                counts = self._solve_fill()
+            self._fill = (sum(counts), counts)
+        return self._fill
+
+    def _solve_fill(self) -> list[int]:
+        import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
+
+        program = self.program
+        model = self._model
+        none_selected = [[0] * len(names) for names in model.value_names]
+        lo, hi = program.row_bounds(none_selected)
+        counts = program.solve(
+            model.available(range(len(self.profiles))),
+            lo,
+            hi,
+            total=(0, self.constraints.capacity),
+            objective=-np.ones(model.type_count),
+        )
+        if counts is None:
+            raise _diagnose(self)
+        return counts
+
+    def can_complete(
+        self, selected: Sequence[int], pool: Sequence[int], *, size: int | None = None
+    ) -> bool:
+        """Whether ``selected`` plus some applicants of ``pool`` meets every constraint.
+
+        Args:
+            selected: applicants already in (indices; they may break minimums for now).
+            pool: applicants that may be added (those also in ``selected`` are ignored).
+            size: the exact size the completed selection must have; any size up to the
+                capacity when ``None``.
+
+        Returns:
+            ``True`` when such a completion exists.
+        """
+        model = self._model
+        chosen = set(selected)
+        counts = model.counts_of(list(chosen))
+        total = len(chosen)
+        hi_size = self.constraints.capacity if size is None else size
+        if hi_size > self.constraints.capacity:
+            return False
+        lo_size = total if size is None else size
+        if total > hi_size or any(
+            counts[a][v] > model.ub[a][v]
+            for a in range(len(counts))
+            for v in range(len(counts[a]))
+        ):
+            return False
+        deficits = _deficits(model, counts)
+        if any(deficit > hi_size - total for deficit in deficits.values()):
+            return False
+        if lo_size == total and not any(deficits.values()):
+            return True
+        program = self.program
+        lo, hi = program.row_bounds(counts)
+        upper = model.available([i for i in set(pool) if i not in chosen])
+        completion = program.solve(upper, lo, hi, total=(lo_size - total, hi_size - total))
+        return completion is not None
+
+
+def _deficits(model: QuotaModel, counts: Sequence[Sequence[int]]) -> dict[int, int]:
+    return {
+        a: sum(max(0, low - have) for low, have in zip(model.lb[a], counts[a], strict=True))
+        for a in model.min_attributes
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+
+
+def allocate(
+    profiles: Sequence[Profile], constraints: Constraints, order: Sequence[int]
+) -> Allocation:
+    """Walk ``order`` and admit each applicant whose admission keeps the constraints reachable.
+
+    The number of places filled is ``n*``, the largest size at most the capacity of a
+    selection of applicants in ``order`` meeting every quota and cap. An applicant is
+    admitted when the admitted ones plus it can still be completed to ``n*`` places from the
+    applicants after it in ``order``; otherwise it is skipped with its reason. The result is
+    the lexicographically first valid ``n*``-selection in ``order``.
+
+    Args:
+        profiles: each applicant's values of ``constraints.attributes``, in that order.
+        constraints: capacity, quotas and caps.
+        order: the applicants to consider (indices into ``profiles``), first to last;
+            applicants not in it are not considered.
+
+    Returns:
+        The admitted applicants and the reason for every other one.
+
+    Raises:
+        InfeasibleSelection: no selection of the applicants in ``order`` meets the
+            constraints; the exception names the conflicting constraints.
+        InvalidValue: ``order`` repeats an applicant or names one that does not exist, or a
+            profile or bound is malformed.
+    """
+    order = _checked_order(order, len(profiles))
+    oracle = FeasibilityOracle([profiles[i] for i in order], constraints)
+    walk = _OrderedFill(oracle)
+    walk.run()
+    model = oracle.model
+    counts = {
+        (model.attributes[a], model.value_names[a][v]): walk.selected_counts[a][v]
+        for a in range(len(model.attributes))
+        for v in range(len(model.value_names[a]))
+    }
+    return Allocation(
+        selected=tuple(order[position] for position in walk.admitted),
+        skipped={order[position]: reason for position, reason in walk.skipped.items()},
+        target=walk.target,
+        counts=counts,
+        solver_calls=oracle.solver_calls,
+    )
+
+
+def _checked_order(order: Sequence[int], size: int) -> list[int]:
+    seen: set[int] = set()
+    for i in order:
+        if not 0 <= i < size:
+            raise InvalidValue("order", i, f"an applicant index from 0 to {size - 1}")
+        if i in seen:
+            raise InvalidValue("order", i, "each applicant at most once")
+        seen.add(i)
+    return list(order)
+
+
+def is_valid_selection(
+    profiles: Sequence[Profile], constraints: Constraints, selected: Sequence[int]
+) -> list[str]:
+    """Every constraint that ``selected`` breaks, in words (empty when it is valid).
+
+    Args:
+        profiles: each applicant's values of ``constraints.attributes``, in that order.
+        constraints: capacity, quotas and caps.
+        selected: the selection to check (indices into ``profiles``).
+
+    Returns:
+        One sentence per broken constraint, e.g. ``"role=prison min 4 but 2 selected"``.
+    """
+    problems: list[str] = []
+    if len(set(selected)) != len(selected):
+        problems.append("an applicant is selected more than once")
+    if len(selected) > constraints.capacity:
+        problems.append(f"{len(selected)} selected but the capacity is {constraints.capacity}")
+    attributes = constraints.attributes
+    counts: dict[tuple[str, str], int] = {}
+    for i in selected:
+        for attribute, value in zip(attributes, profiles[i], strict=True):
+            counts[attribute, value] = counts.get((attribute, value), 0) + 1
+    for quota in constraints.quotas:
+        have = counts.get((quota.attribute, quota.value), 0)
+        if have < quota.min or (quota.max is not None and have > quota.max):
+            problems.append(f"{quota.describe()} but {have} selected")
+    for cap in constraints.caps:
+        for (attribute, value), have in sorted(counts.items()):
+            if attribute == cap.attribute and have > cap.limit:
+                problems.append(f"{attribute}={value}: {have} selected, cap {cap.limit}")
+    return problems
+
+
+def can_admit(
+    profiles: Sequence[Profile],
+    constraints: Constraints,
+    selected: Sequence[int],
+    candidate: int,
+    pool: Sequence[int],
+) -> bool:
+    """Whether admitting ``candidate`` keeps every constraint reachable with ``pool``.
+
+    For promotion from a waiting list: true when ``selected`` plus ``candidate`` plus some
+    applicants of ``pool`` form a selection of at most the capacity that meets every quota
+    and cap (the minimums included, even if ``selected`` does not meet them yet).
+
+    Args:
+        profiles: each applicant's values of ``constraints.attributes``, in that order.
+        constraints: capacity, quotas and caps.
+        selected: the applicants already selected (indices into ``profiles``).
+        candidate: the applicant to admit.
+        pool: the applicants that may still be added later.
+
+    Returns:
+        ``True`` when the candidate can be admitted.
+    """
+    oracle = FeasibilityOracle(profiles, constraints)
+    return oracle.can_complete([*selected, candidate], pool)
+
+
+# --------------------------------------------------------------------------------------------
+# The walk
+
+
+class _OrderedFill:
+    """The state of one ordered fill; positions index ``oracle.profiles``, walked in order."""
+
+    def __init__(self, oracle: FeasibilityOracle) -> None:
+        self.oracle = oracle
+        model = oracle.model
+        self.model = model
+        self.target, witness = oracle._max_fill_solution()
+        self.available = model.available(range(len(oracle.profiles)))
+        self.selected_counts = [[0] * len(names) for names in model.value_names]
+        self.total_counts = [[0] * len(names) for names in model.value_names]
+        self.witness: list[int] = [0] * model.type_count
+        self.active: set[int] = set()
+        self.members: list[list[set[int]]] = [
+            [set() for _ in names] for names in model.value_names
+        ]
+        self._set_witness(witness)
+        self.deficit = _deficits(model, self.selected_counts)
+        self.admitted: list[int] = []
+        self.skipped: dict[int, SkipReason] = {}
+        self.blocked: dict[int, SkipCode] = {}
+
+    def _set_witness(self, counts: Sequence[int]) -> None:
+        values = self.model.type_values
+        for a, row in enumerate(self.selected_counts):
+            self.total_counts[a] = list(row)
+            for group in self.members[a]:
+                group.clear()
+        self.active.clear()
+        for t, count in enumerate(counts):
+            self.witness[t] = count
+            if count:
+                self.active.add(t)
+                for a, v in enumerate(values[t]):
+                    self.total_counts[a][v] += count
+                    self.members[a][v].add(t)
+
+    def _drop_from_witness(self, t: int) -> None:
+        self.witness[t] -= 1
+        gone = not self.witness[t]
+        if gone:
+            self.active.discard(t)
+        for a, v in enumerate(self.model.type_values[t]):
+            self.total_counts[a][v] -= 1
+            if gone:
+                self.members[a][v].discard(t)
+
+    def _admit(self, position: int, t: int) -> None:
+        model = self.model
+        for a, v in enumerate(model.type_values[t]):
+            have = self.selected_counts[a][v]
+            self.selected_counts[a][v] = have + 1
+            self.total_counts[a][v] += 1
+            if have < model.lb[a][v]:
+                self.deficit[a] -= 1
+        self.admitted.append(position)
+
+    def run(self) -> None:
+        type_of = self.model.type_of
+        for position, t in enumerate(type_of):
+            self.available[t] -= 1  # from here on: applicants after this position
+            if len(self.admitted) == self.target:
+                self.skipped[position] = self._full(t)
+                continue
+            if self.witness[t]:
+                self._drop_from_witness(t)
+                self._admit(position, t)
+                continue
+            reason = self._blocked_reason(t)
+            if reason is None and self._swap(t):
+                self._admit(position, t)
+                continue
+            if reason is None:
+                code = self._solve(t)
+                if code is None:
+                    self._admit(position, t)
+                    continue
+                self.blocked[t] = code
+                reason = self._solver_reason(code, t)
+            self.skipped[position] = reason
+
+    def _full(self, t: int) -> SkipReason:
+        capacity = self.oracle.constraints.capacity
+        if self.target == capacity:
+            sentence = f"all {capacity} places filled"
+        elif (limit := self._limit_reason(t)) is not None:
+            return limit
+        else:
+            sentence = (
+                f"all {self.target} places that can be filled are taken (capacity {capacity})"
+            )
+        return SkipReason(code="capacity", sentence=sentence)
+
+    def _limit_reason(self, t: int) -> SkipReason | None:
+        """The maximum or cap that the selected already reach on a value of type ``t``."""
+        model = self.model
+        for a, v in enumerate(model.type_values[t]):
+            if self.selected_counts[a][v] >= model.ub[a][v]:
+                source = model.ub_source[a][v]
+                if isinstance(source, Cap):
+                    sentence = f"{model.label(a, v)} already at its cap of {source.limit}"
+                    return SkipReason(code="cap", constraint=source, sentence=sentence)
+                sentence = f"{model.label(a, v)} already at its max of {model.ub[a][v]}"
+                return SkipReason(code="max", constraint=source, sentence=sentence)
+        return None
+
+    def _blocked_reason(self, t: int) -> SkipReason | None:
+        """A reason why type ``t`` cannot be admitted found by counting, else ``None``."""
+        limit = self._limit_reason(t)
+        if limit is not None:
+            return limit
+        model = self.model
+        values = model.type_values[t]
+        left = self.target - len(self.admitted) - 1
+        for a in model.min_attributes:
+            v = values[a]
+            needed = self.deficit[a] - (1 if self.selected_counts[a][v] < model.lb[a][v] else 0)
+            if needed > left:
+                return self._reserve_reason(a, left + 1)
+        code = self.blocked.get(t)
+        return None if code is None else self._solver_reason(code, t)
+
+    def _reserve_reason(self, a: int, left: int) -> SkipReason:
+        model = self.model
+        unmet = [(v, low) for v, low in enumerate(model.lb[a]) if self.selected_counts[a][v] < low]
+        unmet.sort(key=lambda item: self.selected_counts[a][item[0]] - item[1])
+        parts = [
+            f"{model.label(a, v)} (min {low}, {self.selected_counts[a][v]} selected)"
+            for v, low in unmet
+        ]
+        places = "the place left is" if left == 1 else f"the {left} places left are"
+        return SkipReason(
+            code="quota-reserve",
+            constraint=model.lb_source[a][unmet[0][0]],
+            sentence=f"{places} needed for {', '.join(parts)}",
+        )
+
+    def _swap(self, t: int) -> bool:
+        """Replace one witness member by type ``t`` if that keeps every bound; say if done."""
+        model = self.model
+        values = model.type_values[t]
+        total = self.total_counts
+        lb, ub = model.lb, model.ub
+        fixed = [a for a, v in enumerate(values) if total[a][v] >= ub[a][v]]
+        scan = min((self.members[a][values[a]] for a in fixed), key=len, default=self.active)
+        for examined, u in enumerate(scan):
+            if examined == _SWAP_SCAN_LIMIT:
+                return False
+            other = model.type_values[u]
+            for a, v in enumerate(values):
+                w = other[a]
+                if w != v and (total[a][v] >= ub[a][v] or total[a][w] <= lb[a][w]):
+                    break
+            else:
+                self._drop_from_witness(u)
+                return True
+        return False
+
+    def _solve(self, t: int) -> SkipCode | None:
+        """Ask the integer program for a completion with ``t`` admitted; why not if none."""
+        import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
+
+        model = self.model
+        program = self.oracle.program
+        counts = [list(row) for row in self.selected_counts]
+        for a, v in enumerate(model.type_values[t]):
+            counts[a][v] += 1
+        lo, hi = program.row_bounds(counts)
+        upper = np.array(self.available, dtype=float)
+        for blocked in self.blocked:
+            upper[blocked] = 0
+        need = self.target - len(self.admitted) - 1
+        solution = program.solve(
+            upper, lo, hi, total=(0, need), objective=-np.ones(model.type_count)
+        )
+        if solution is not None and sum(solution) == need:
+            self._set_witness(solution)
+            return None
+        return "quota-reserve" if solution is None else "fill"
+
+    def _solver_reason(self, code: SkipCode, t: int) -> SkipReason:
+        """The reason for a skip the integer program proved, in words."""
+        if code == "fill":
+            return SkipReason(
+                code="fill",
+                sentence="admitting would leave too few compatible applicants to fill all "
+                f"{self.target} places",
+            )
+        model = self.model
+        counts = self.selected_counts
+        values = model.type_values[t]
+        unmet = [
+            f"{model.label(a, v)} min {model.lb[a][v]}"
+            for a in model.min_attributes
+            for v in range(len(model.lb[a]))
+            if counts[a][v] + (values[a] == v) < model.lb[a][v]
+        ]
+        return SkipReason(
+            code=code,
+            sentence="admitting would leave no way to meet "
+            + ", ".join(unmet)
+            + " with the applicants left",
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# A full selection without the solver
+
+
+def _greedy_full_selection(model: QuotaModel) -> list[int] | None:
+    """Counts per type of a valid selection filling the whole capacity, if a greedy finds one.
+
+    Types are taken in two passes: first those that help unmet minimums, then any. A type is
+    taken only while every maximum and cap holds and each attribute's unmet minimums still
+    fit in the places left. ``None`` when it does not reach the capacity with every minimum
+    met (the integer program then decides).
+    """
+    capacity = model.constraints.capacity
+    available = [0] * model.type_count
+    for t in model.type_of:
+        available[t] += 1
+    counts = [[0] * len(names) for names in model.value_names]
+    deficit = _deficits(model, counts)
+    taken = [0] * model.type_count
+    size = 0
+    lb, ub = model.lb, model.ub
+
+    def helps(t: int) -> int:
+        values = model.type_values[t]
+        return sum(1 for a in model.min_attributes if counts[a][values[a]] < lb[a][values[a]])
+
+    for needy in (True, False):
+        ranked = sorted(range(model.type_count), key=helps, reverse=True) if needy else None
+        for t in ranked if ranked is not None else range(model.type_count):
+            values = model.type_values[t]
+            while taken[t] < available[t] and size < capacity:
+                if needy and not helps(t):
+                    break
+                if any(counts[a][v] >= ub[a][v] for a, v in enumerate(values)):
+                    break
+                left = capacity - size - 1
+                if any(
+                    deficit[a] - (1 if counts[a][values[a]] < lb[a][values[a]] else 0) > left
+                    for a in model.min_attributes
+                ):
+                    break
+                for a, v in enumerate(values):
+                    if counts[a][v] < lb[a][v]:
+                        deficit[a] -= 1
+                    counts[a][v] += 1
+                taken[t] += 1
+                size += 1
+    if size < capacity or any(deficit.values()):
+        return None
+    return taken
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnosis of an infeasible selection
+
+
+def _counting_conflicts(model: QuotaModel) -> tuple[list[str], list[str]]:
+    """Conflicts visible by counting alone, and the relaxation of each."""
+    conflicts: list[str] = []
+    relaxations: list[str] = []
+    capacity = model.constraints.capacity
+    for quota in model.constraints.quotas:
+        label = f"{quota.attribute}={quota.value}"
+        if quota.max is not None and quota.min > quota.max:
+            conflicts.append(f"{label} min {quota.min} exceeds its max {quota.max}")
+            relaxations.append(f"lower {label} min to {quota.max}")
+            relaxations.append(f"raise {label} max to {quota.min}")
+        for cap in model.constraints.caps:
+            if cap.attribute == quota.attribute and quota.min > cap.limit:
+                conflicts.append(f"{label} min {quota.min} exceeds the cap {cap.describe()}")
+                relaxations.append(f"lower {label} min to {cap.limit}")
+                relaxations.append(f"raise the {cap.attribute} cap to {quota.min}")
+    eligible = model.counts_of(range(len(model.type_of)))
+    for a, names in enumerate(model.value_names):
+        for v in range(len(names)):
+            low, have = model.lb[a][v], eligible[a][v]
+            if low > have:
+                noun = "applicant" if have == 1 else "applicants"
+                label = model.label(a, v)
+                conflicts.append(f"{label} min {low} but only {have} eligible {noun}")
+                relaxations.append(f"lower {label} min to {have}")
+    for a in model.min_attributes:
+        needed = sum(model.lb[a])
+        if needed > capacity:
+            attribute = model.attributes[a]
+            conflicts.append(f"sum of {attribute} minimums {needed} exceeds capacity {capacity}")
+            relaxations.append(f"raise capacity to {needed}")
+            relaxations.append(f"lower the {attribute} minimums by {needed - capacity} in total")
+    return conflicts, relaxations
+
+
+def _diagnose(oracle: FeasibilityOracle) -> InfeasibleSelection:
+    """The smallest set of minimums that cannot hold together, and how to relax it."""
+    import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
+
+    model = oracle.model
+    program = oracle.program
+    capacity = model.constraints.capacity
+    upper = model.available(range(len(model.type_of)))
+    none = [[0] * len(names) for names in model.value_names]
+    full_lo, full_hi = program.row_bounds(none)
+    mins = [r for r in range(len(program.rows)) if full_lo[r] > 0]
+
+    def feasible(kept: Sequence[int], hi: np.ndarray | None = None, top: float = capacity) -> bool:
+        lo = np.zeros(len(program.rows))
+        lo[list(kept)] = full_lo[list(kept)]
+        bounds_hi = full_hi if hi is None else hi
+        return program.solve(upper, lo, bounds_hi, total=(0, top)) is not None
+
+    conflict = list(mins)
+    for r in mins:  # deletion filter: what stays is irreducible
+        trial = [kept for kept in conflict if kept != r]
+        if not feasible(trial):
+            conflict = trial
+    conflicts = [f"{model.label(*program.rows[r])} min {int(full_lo[r])}" for r in conflict]
+    relaxations: list[str] = []
+    if feasible(conflict, top=np.inf):
+        conflicts.append(f"capacity {capacity}")
+        fewest = program.solve(
+            upper, full_lo, full_hi, total=(0, np.inf), objective=np.ones(model.type_count)
+        )
+        if fewest is not None:
+            relaxations.append(f"raise capacity to {sum(fewest)}")
+    for source in _upper_sources(model):
+        relaxed_hi = full_hi.copy()
+        for r, (a, v) in enumerate(program.rows):
+            if model.ub_source[a][v] is source:
+                relaxed_hi[r] = np.inf
+        if feasible(conflict, relaxed_hi):
+            conflicts.append(source.describe())
+    for r in conflict:
+        a, v = program.rows[r]
+        lo = full_lo.copy()
+        lo[r] = 0
+        most = program.solve(
+            upper, lo, full_hi, total=(0, capacity), objective=-program.indicator(a, v)
+        )
+        if most is not None:
+            reach = sum(c for t, c in enumerate(most) if model.type_values[t][a] == v)
+            if reach:
+                relaxations.append(f"lower {model.label(a, v)} min to {reach}")
+            else:
+                relaxations.append(f"drop the minimum {model.label(a, v)} min {int(full_lo[r])}")
+    return InfeasibleSelection(conflicts, relaxations)
+
+
+def _upper_sources(model: QuotaModel) -> list[Quota | Cap]:
+    sources: list[Quota | Cap] = []
+    for row in model.ub_source:
+        for source in row:
+            if source is not None and all(source is not seen for seen in sources):
+                sources.append(source)
+    return sources
