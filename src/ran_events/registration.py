@@ -1,0 +1,1085 @@
+"""Intake: the registration book of one event, and applications taken in from files.
+
+:class:`RegistrationBook` holds one event's registrations. :meth:`RegistrationBook.register`
+checks the registration window, the form and duplicates (by normalised e-mail address).
+:func:`import_csv` and :func:`import_jsonl` take in a whole file and return an
+:class:`ImportReport`: every row is either accepted or rejected with its line, field, value
+and reason; an import never stops half-way. :func:`export_csv` writes what :func:`import_csv`
+reads back; :func:`export_json` / :func:`import_json` are lossless (status and history
+included). :func:`pseudonymise` replaces who applied by stable pseudonyms, keeping what a
+selection rule reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as _dt
+import hashlib
+import hmac
+import io
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import IO, Any, Final, Literal, TypeAlias
+
+import attrs
+
+from . import tz
+from .errors import (
+    AmbiguousTimeError,
+    DuplicateRegistration,
+    InvalidEmail,
+    InvalidValue,
+    NonexistentTimeError,
+    RegistrationClosed,
+    RegistrationNotOpen,
+    UnknownRegistration,
+)
+from .models import (
+    Answer,
+    Event,
+    Question,
+    QuestionKind,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    StatusChange,
+    normalize_email,
+)
+
+__all__ = [
+    "CSV_COLUMNS",
+    "ImportReport",
+    "OnDuplicate",
+    "RegistrationBook",
+    "RejectedRow",
+    "RowProblem",
+    "export_csv",
+    "export_json",
+    "import_csv",
+    "import_json",
+    "import_jsonl",
+    "pseudonymise",
+    "registration_id",
+]
+
+OnDuplicate: TypeAlias = Literal["reject", "replace"]
+"""What a book does with a second application from the same (normalised) address:
+``"reject"`` it (:class:`~ran_events.errors.DuplicateRegistration`, in a file: a rejected row
+naming the first one's line) or ``"replace"``: keep the latest application (the later
+``submitted_at``) and record the replaced one in the kept registration's history."""
+
+CSV_COLUMNS: Final = ("id", "email", "name", "submitted_at", "organisation", "country", "role")
+"""The columns of an applications file that are not answers or attributes (``email``,
+``name`` and ``submitted_at`` are required)."""
+
+_REQUIRED: Final = ("email", "name", "submitted_at")
+_SOURCE: TypeAlias = "str | os.PathLike[str] | IO[str]"
+_REPLACED_BY: Final = "registration book"
+
+
+def registration_id(event_id: str, email: str) -> str:
+    """Return the stable id of the registration of ``email`` to ``event_id``.
+
+    The id is ``r`` and 16 hexadecimal digits of SHA-256 over the event id and the
+    normalised address: the same on every machine, and it does not show the address.
+
+    Raises:
+        InvalidEmail: ``email`` is not a valid address.
+    """
+    normalized = normalize_email(email)
+    digest = hashlib.sha256(f"{event_id}\x00{normalized}".encode()).hexdigest()
+    return f"r{digest[:16]}"
+
+
+# ------------------------------------------------------------------------------------------
+# The book
+
+
+@attrs.define
+class RegistrationBook:
+    """The registrations of one event: checked on the way in, one per e-mail address.
+
+    Args:
+        event: the event applied to (its window and form are checked).
+        on_duplicate: ``"reject"`` (default) or ``"replace"``; see :data:`OnDuplicate`.
+    """
+
+    event: Event
+    on_duplicate: OnDuplicate = attrs.field(default="reject")
+    _by_email: dict[str, Registration] = attrs.field(init=False, factory=dict)
+    _by_id: dict[str, str] = attrs.field(init=False, factory=dict)
+
+    @on_duplicate.validator
+    def _check_policy(self, _attribute: object, value: object) -> None:
+        if value not in ("reject", "replace"):
+            raise InvalidValue("on_duplicate", value, "'reject' or 'replace'")
+
+    def __repr__(self) -> str:
+        by_status = Counter(r.status.value for r in self._by_email.values())
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(by_status.items()))
+        return f"RegistrationBook(event={self.event.id!r}, {len(self)} registration(s): {shown})"
+
+    def __len__(self) -> int:
+        return len(self._by_email)
+
+    def __iter__(self) -> Iterator[Registration]:
+        return iter(list(self._by_email.values()))
+
+    def __contains__(self, registration_id: object) -> bool:
+        return registration_id in self._by_id
+
+    @property
+    def registrations(self) -> tuple[Registration, ...]:
+        """The registrations held, in the order they were taken in."""
+        return tuple(self._by_email.values())
+
+    def get(self, registration_id: str) -> Registration:
+        """Return the registration with this id.
+
+        Raises:
+            UnknownRegistration: no registration has that id.
+        """
+        email = self._by_id.get(registration_id)
+        if email is None:
+            raise UnknownRegistration(registration_id)
+        return self._by_email[email]
+
+    def find(self, email: str) -> Registration | None:
+        """Return the registration of this address (in any spelling), or ``None``.
+
+        Raises:
+            InvalidEmail: ``email`` is not a valid address.
+        """
+        return self._by_email.get(normalize_email(email))
+
+    def register(
+        self,
+        registrant: Registrant,
+        *,
+        submitted_at: _dt.datetime,
+        answers: Mapping[str, Answer] | None = None,
+        id: str | None = None,
+        by: str = "",
+    ) -> Registration:
+        """Take in one application and return its registration.
+
+        Args:
+            registrant: who applies.
+            submitted_at: when (aware).
+            answers: the answers to the event's form.
+            id: the registration id; default: :func:`registration_id` of the event and the
+                normalised address (stable and deterministic).
+            by: who records it (kept in the history when it replaces an earlier one).
+
+        Raises:
+            NaiveDatetimeError: ``submitted_at`` has no zone.
+            RegistrationNotOpen: before the window opens.
+            RegistrationClosed: at or after the deadline.
+            InvalidAnswers: the answers do not fit the form (every problem listed).
+            DuplicateRegistration: the address already has a registration and the book
+                rejects duplicates (or the held one is no longer ``submitted``).
+            InvalidValue: ``id`` is already used by another address.
+        """
+        tz.check_aware(submitted_at, "submitted_at")
+        self._check_window(submitted_at)
+        answers = dict(answers or {})
+        self.event.form.check(answers)
+        registration = Registration(
+            id=id or registration_id(self.event.id, registrant.normalized_email),
+            event_id=self.event.id,
+            registrant=registrant,
+            submitted_at=submitted_at,
+            answers=answers,
+        )
+        return self._hold(registration, by=by)
+
+    def add(self, registration: Registration, *, by: str = "") -> Registration:
+        """Take in a registration built elsewhere, with the same checks as :meth:`register`.
+
+        Returns the registration held for that address (with ``"replace"``, the latest one).
+
+        Raises:
+            InvalidValue: the registration is for another event, or its id is taken.
+            RegistrationNotOpen, RegistrationClosed, InvalidAnswers, DuplicateRegistration:
+                as for :meth:`register`.
+        """
+        if registration.event_id != self.event.id:
+            raise InvalidValue("event_id", registration.event_id, f"{self.event.id!r}")
+        self._check_window(registration.submitted_at)
+        self.event.form.check(registration.answers)
+        return self._hold(registration, by=by)
+
+    def transition(
+        self,
+        registration_id: str,
+        to: RegistrationStatus | str,
+        *,
+        at: _dt.datetime,
+        reason: str = "",
+        by: str = "",
+    ) -> Registration:
+        """Move one registration to status ``to``; returns (and holds) the new one.
+
+        Raises:
+            UnknownRegistration: no registration has that id.
+            IllegalTransition: ``to`` cannot be reached from the current status.
+        """
+        current = self.get(registration_id)
+        changed = current.transition(to, at=at, reason=reason, by=by)
+        self._by_email[current.email] = changed
+        return changed
+
+    def import_csv(
+        self, source: _SOURCE, *, zone: str | None = None, source_name: str | None = None
+    ) -> ImportReport:
+        """Take in an applications CSV file; see :func:`import_csv`."""
+        return _Intake(self, zone).run_csv(source, source_name)
+
+    def import_jsonl(self, source: _SOURCE, *, zone: str | None = None) -> ImportReport:
+        """Take in a JSON-lines file of applications; see :func:`import_jsonl`."""
+        return _Intake(self, zone).run_jsonl(source)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _check_window(self, at: _dt.datetime) -> None:
+        window = self.event.registration
+        if at < window.opens:
+            raise RegistrationNotOpen(self.event.local(at), self.event.local(window.opens))
+        if at >= window.closes:
+            raise RegistrationClosed(self.event.local(at), self.event.local(window.closes))
+
+    def _hold(self, registration: Registration, *, by: str) -> Registration:
+        email = registration.email
+        owner = self._by_id.get(registration.id)
+        if owner is not None and owner != email:
+            raise InvalidValue(
+                "id",
+                registration.id,
+                "an id no other registration uses (it belongs to another address)",
+            )
+        existing = self._by_email.get(email)
+        if existing is None:
+            self._by_email[email] = registration
+            self._by_id[registration.id] = email
+            return registration
+        if self.on_duplicate == "reject" or existing.status is not RegistrationStatus.SUBMITTED:
+            raise DuplicateRegistration(email, existing.id)
+        kept = _keep_latest(existing, registration, by=by)
+        del self._by_id[existing.id]
+        del self._by_email[email]
+        self._by_email[email] = kept
+        self._by_id[kept.id] = email
+        return kept
+
+
+def _keep_latest(existing: Registration, new: Registration, *, by: str) -> Registration:
+    """The later of two applications of one address, its history naming the other."""
+    newer, older = (
+        (new, existing) if new.submitted_at >= existing.submitted_at else (existing, new)
+    )
+    change = StatusChange(
+        from_status=older.status,
+        to_status=newer.status,
+        at=newer.submitted_at,
+        reason=f"replaces the application {older.id} submitted {older.submitted_at.isoformat()}",
+        by=by or _REPLACED_BY,
+    )
+    return attrs.evolve(newer, history=(*older.history, *newer.history, change))
+
+
+# ------------------------------------------------------------------------------------------
+# Import reports
+
+
+@attrs.frozen(kw_only=True)
+class RowProblem:
+    """One problem of one row: the field, the value as read, what is wrong.
+
+    ``code`` is machine-readable: ``missing``, ``invalid-email``, ``invalid-datetime``,
+    ``no-offset``, ``nonexistent-time``, ``ambiguous-time``, ``not-open``, ``closed``,
+    ``invalid-country``, ``invalid-answer``, ``missing-answer``, ``unknown-question``,
+    ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``duplicate``,
+    ``duplicate-id``, ``superseded``.
+    """
+
+    field: str
+    value: object
+    reason: str
+    code: str
+
+
+@attrs.frozen(kw_only=True)
+class RejectedRow:
+    """A row that was not taken in, with every problem found in it.
+
+    Attributes:
+        line: the 1-based line the row starts on (the header is line 1 of a CSV file).
+        problems: every problem of the row, in column order; at least one.
+    """
+
+    line: int
+    problems: tuple[RowProblem, ...]
+
+    @property
+    def field(self) -> str:
+        """The field of the first problem."""
+        return self.problems[0].field
+
+    @property
+    def value(self) -> object:
+        """The value of the first problem."""
+        return self.problems[0].value
+
+    @property
+    def reason(self) -> str:
+        """Every problem's reason, ``; ``-separated, each after its field."""
+        return "; ".join(f"{p.field}: {p.reason}" if p.field else p.reason for p in self.problems)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes of the problems."""
+        return tuple(p.code for p in self.problems)
+
+    def format(self, path: str | None = None) -> str:
+        """Return ``path:line: field: reason[; field: reason]``."""
+        return f"{path or '<input>'}:{self.line}: {self.reason}"
+
+
+@attrs.frozen(kw_only=True, repr=False)
+class ImportReport:
+    """What an import did: the registrations taken in and every row that was not.
+
+    ``len(accepted) + len(rejected) == rows`` always holds. With ``on_duplicate="replace"``
+    an earlier application replaced by a later one of the same address is among
+    ``rejected`` with the code ``superseded`` (it was not taken in; its line is shown).
+
+    Raises:
+        InvalidValue: the totals do not add up (a bug; never expected).
+    """
+
+    accepted: tuple[Registration, ...]
+    rejected: tuple[RejectedRow, ...]
+    rows: int
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.accepted) + len(self.rejected) != self.rows:
+            raise InvalidValue(
+                "rows", self.rows, f"{len(self.accepted)} accepted + {len(self.rejected)} rejected"
+            )
+
+    def __repr__(self) -> str:
+        return (
+            f"ImportReport(rows={self.rows}, accepted={len(self.accepted)}, "
+            f"rejected={len(self.rejected)})"
+        )
+
+    @property
+    def errors(self) -> tuple[RejectedRow, ...]:
+        """The rejected rows that are errors (all but ``superseded`` applications)."""
+        return tuple(r for r in self.rejected if r.codes != ("superseded",))
+
+    def counts(self, attribute: str) -> dict[str, int]:
+        """Accepted registrations by value of ``attribute`` (``status`` or what
+        :meth:`~ran_events.models.Registration.value_of` reads), most frequent first;
+        no value counts as ``""``."""
+        if attribute == "status":
+            found = Counter(r.status.value for r in self.accepted)
+        else:
+            found = Counter(r.value_of(attribute) or "" for r in self.accepted)
+        return dict(sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# ------------------------------------------------------------------------------------------
+# The intake of rows
+
+
+_SURROGATE: Final = re.compile("[\udc80-\udcff]")
+_EXAMPLE_TIME: Final = "2023-08-20T10:15:00+02:00"
+
+
+class _Intake:
+    """Turns rows into registrations held by a book, collecting every problem."""
+
+    def __init__(self, book: RegistrationBook, zone: str | None) -> None:
+        self.book = book
+        self.event = book.event
+        self.zone = tz.zone_name(zone) if zone is not None else None
+        self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
+        self.form = self.event.form
+        self.opens = self.event.registration.opens
+        self.closes = self.event.registration.closes
+        self.accepted: dict[str, tuple[int, Registration]] = {}
+        self.rejected: list[RejectedRow] = []
+        self.rows = 0
+        self.lines_of_email: dict[str, int] = {}
+
+    # -- one row --------------------------------------------------------------------------
+
+    def row(
+        self,
+        line: int,
+        fields: Mapping[str, object],
+        answers: Mapping[str, object],
+        attributes: Mapping[str, object],
+    ) -> None:
+        """Take in one row (``fields``: the standard columns) or reject it."""
+        self.rows += 1
+        problems: list[RowProblem] = []
+        email = self._email(fields.get("email"), problems)
+        name = _text_field(fields, "name", problems, required=True)
+        submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
+        organisation = _text_field(fields, "organisation", problems)
+        role = _text_field(fields, "role", problems)
+        country = self._country(fields.get("country"), problems)
+        given_id = _text_field(fields, "id", problems)
+        parsed = self._answers(answers, problems)
+        extra = self._attributes(attributes, problems)
+        if problems or email is None or submitted_at is None:
+            self._reject(line, problems)
+            return
+        try:
+            registration = Registration(
+                id=given_id or registration_id(self.event.id, email),
+                event_id=self.event.id,
+                registrant=Registrant(
+                    name=name,
+                    email=str(fields["email"]).strip(),
+                    organisation=organisation,
+                    country=country,
+                    role=role,
+                    attributes=extra,
+                ),
+                submitted_at=submitted_at,
+                answers=parsed,
+            )
+        except (InvalidValue, TypeError) as exc:  # not expected: every field was checked
+            field = getattr(exc, "field", "")
+            self._reject(
+                line, [RowProblem(field=field, value=None, reason=str(exc), code="invalid-value")]
+            )
+            return
+        self._hold(line, registration)
+
+    def _reject(self, line: int, problems: Sequence[RowProblem]) -> None:
+        self.rejected.append(RejectedRow(line=line, problems=tuple(problems)))
+
+    def _hold(self, line: int, registration: Registration) -> None:
+        email = registration.email
+        previous = self.book._by_email.get(email)
+        first_line = self.lines_of_email.get(email)
+        try:
+            kept = self.book._hold(registration, by="import")
+        except DuplicateRegistration as exc:
+            where = (
+                f"line {first_line}"
+                if first_line is not None
+                else f"registration {exc.existing_id}"
+            )
+            self._reject(
+                line,
+                [
+                    RowProblem(
+                        field="email",
+                        value=email,
+                        reason=f"a duplicate of {where} (same address)",
+                        code="duplicate",
+                    )
+                ],
+            )
+            return
+        except InvalidValue as exc:
+            self._reject(
+                line,
+                [
+                    RowProblem(
+                        field="id", value=registration.id, reason=exc.expected, code="duplicate-id"
+                    )
+                ],
+            )
+            return
+        if previous is None or registration.submitted_at >= previous.submitted_at:
+            # new, or (keep-latest) the later application: this row is taken in.
+            if first_line is not None:
+                del self.accepted[email]
+                self._superseded(first_line, f"line {line}")
+            self.accepted[email] = (line, kept)
+            self.lines_of_email[email] = line
+        else:  # keep-latest, and the application held was submitted later
+            where = (
+                f"line {first_line}" if first_line is not None else f"registration {previous.id}"
+            )
+            if first_line is not None:
+                self.accepted[email] = (first_line, kept)
+            self._superseded(line, where)
+
+    def _superseded(self, line: int, by: str) -> None:
+        self._reject(
+            line,
+            [
+                RowProblem(
+                    field="email",
+                    value=None,
+                    reason=f"superseded by the later application of the same address ({by})",
+                    code="superseded",
+                )
+            ],
+        )
+
+    # -- fields ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _email(value: object, problems: list[RowProblem]) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problems.append(
+                RowProblem(
+                    field="email",
+                    value=value,
+                    reason="an e-mail address is required",
+                    code="missing",
+                )
+            )
+            return None
+        if not isinstance(value, str):
+            problems.append(
+                RowProblem(field="email", value=value, reason="not text", code="invalid-email")
+            )
+            return None
+        try:
+            return normalize_email(value.strip())
+        except InvalidEmail as exc:
+            problems.append(
+                RowProblem(field="email", value=value, reason=exc.reason, code="invalid-email")
+            )
+            return None
+
+    def _submitted_at(self, value: object, problems: list[RowProblem]) -> _dt.datetime | None:
+        field = "submitted_at"
+        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+            problems.append(
+                RowProblem(
+                    field=field, value=value, reason="a date and time is required", code="missing"
+                )
+            )
+            return None
+        try:
+            if not isinstance(value, str):
+                raise TypeError
+            at = _dt.datetime.fromisoformat(value.strip())
+        except (TypeError, ValueError):
+            problems.append(
+                RowProblem(
+                    field=field,
+                    value=value,
+                    reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
+                    code="invalid-datetime",
+                )
+            )
+            return None
+        if at.tzinfo is None or at.utcoffset() is None:
+            if self.zone is None:
+                problems.append(
+                    RowProblem(
+                        field=field,
+                        value=value,
+                        reason="no UTC offset: write one (e.g. +02:00) or name the zone the times "
+                        "were recorded in (zone=... / --zone)",
+                        code="no-offset",
+                    )
+                )
+                return None
+            try:
+                at = tz.localize(at, self.zone)
+            except (NonexistentTimeError, AmbiguousTimeError) as exc:
+                code = (
+                    "nonexistent-time"
+                    if isinstance(exc, NonexistentTimeError)
+                    else "ambiguous-time"
+                )
+                problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+                return None
+        try:
+            self.book._check_window(at)
+        except (RegistrationNotOpen, RegistrationClosed) as exc:
+            code = "not-open" if isinstance(exc, RegistrationNotOpen) else "closed"
+            problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+            return None
+        return at
+
+    def _country(self, value: object, problems: list[RowProblem]) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            problems.append(
+                RowProblem(field="country", value=value, reason="not text", code="invalid-country")
+            )
+            return ""
+        code = value.strip().upper()
+        if not code:
+            return ""
+        try:
+            _check_country(code)
+        except InvalidValue as exc:
+            reason = exc.expected + (f" ({exc.detail})" if exc.detail else "")
+            problems.append(
+                RowProblem(
+                    field="country",
+                    value=value,
+                    reason="expected " + reason,
+                    code="invalid-country",
+                )
+            )
+            return ""
+        return code
+
+    def _answers(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, Answer]:
+        parsed: dict[str, Any] = {}
+        for key, value in raw.items():
+            question = self.questions.get(key)
+            if question is None:
+                parsed[key] = value
+            elif isinstance(value, str):
+                if question.kind is QuestionKind.MULTIPLE_CHOICE and not value.strip():
+                    parsed[key] = ()
+                else:
+                    answer = question.parse(value)
+                    if answer is not None:
+                        parsed[key] = answer
+            elif value is not None:
+                parsed[key] = tuple(value) if isinstance(value, list) else value
+        for question_id, value, message in self.form.problems(parsed):
+            if question_id not in self.questions:
+                code = "unknown-question"
+            elif value is None or value in ((), ""):
+                code = "missing-answer"
+            else:
+                code = "invalid-answer"
+            shown = raw.get(question_id, value)
+            problems.append(RowProblem(field=question_id, value=shown, reason=message, code=code))
+        return parsed
+
+    @staticmethod
+    def _attributes(raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, str]:
+        result: dict[str, str] = {}
+        for key, value in raw.items():
+            if value is None or value == "":
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                problems.append(
+                    RowProblem(
+                        field=key,
+                        value=value,
+                        reason="an attribute must be text or a number",
+                        code="invalid-value",
+                    )
+                )
+                continue
+            result[key] = str(value)
+        return result
+
+    def report(self) -> ImportReport:
+        """The report of everything taken in so far."""
+        accepted = tuple(r for _line, r in sorted(self.accepted.values(), key=lambda lr: lr[0]))
+        rejected = tuple(sorted(self.rejected, key=lambda r: r.line))
+        return ImportReport(accepted=accepted, rejected=rejected, rows=self.rows)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def run_csv(self, source: _SOURCE, source_name: str | None) -> ImportReport:
+        with _open_text(source) as handle:
+            reader = csv.reader(handle)
+            header, header_line = _read_header(reader, source_name)
+            columns = _Columns(header, self.questions)
+            width = len(header)
+            end = header_line
+            while True:
+                start = end + 1
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    break
+                except csv.Error as exc:
+                    end = reader.line_num
+                    self.rows += 1
+                    self._reject(
+                        start,
+                        [
+                            RowProblem(
+                                field="",
+                                value=None,
+                                reason=f"unreadable CSV: {exc}",
+                                code="unreadable",
+                            )
+                        ],
+                    )
+                    continue
+                end = reader.line_num
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue  # a blank line is not a row
+                bad_cell = _undecodable(header, cells)
+                if bad_cell is not None:
+                    self.rows += 1
+                    self._reject(start, [bad_cell])
+                    continue
+                if len(cells) != width:
+                    self.rows += 1
+                    self._reject(
+                        start,
+                        [
+                            RowProblem(
+                                field="",
+                                value=len(cells),
+                                reason=f"the row has {len(cells)} cells; the header has {width}",
+                                code="cell-count",
+                            )
+                        ],
+                    )
+                    continue
+                self.row(start, *columns.split(cells))
+        return self.report()
+
+    def run_jsonl(self, source: _SOURCE) -> ImportReport:
+        with _open_text(source) as handle:
+            for number, text in enumerate(handle, start=1):
+                if not text.strip():
+                    continue
+                bad = _SURROGATE.search(text) if not text.isascii() else None
+                if bad is not None:
+                    self.rows += 1
+                    self._reject(number, [_encoding_problem("", text)])
+                    continue
+                try:
+                    record = json.loads(text)
+                except ValueError as exc:
+                    self.rows += 1
+                    self._reject(
+                        number,
+                        [
+                            RowProblem(
+                                field="",
+                                value=text.strip()[:80],
+                                reason=f"not JSON: {exc}",
+                                code="unreadable",
+                            )
+                        ],
+                    )
+                    continue
+                if not isinstance(record, dict):
+                    self.rows += 1
+                    self._reject(
+                        number,
+                        [
+                            RowProblem(
+                                field="",
+                                value=record,
+                                reason="not a JSON object",
+                                code="unreadable",
+                            )
+                        ],
+                    )
+                    continue
+                self._json_record(number, record)
+        return self.report()
+
+    def _json_record(self, line: int, record: dict[str, Any]) -> None:
+        fields: dict[str, object] = {k: record[k] for k in CSV_COLUMNS if k in record}
+        answers: dict[str, object] = {}
+        attributes: dict[str, object] = {}
+        nested_problems: list[RowProblem] = []
+        for key in ("answers", "attributes"):
+            nested = record.get(key, {})
+            if not isinstance(nested, dict):
+                nested_problems.append(
+                    RowProblem(
+                        field=key, value=nested, reason="not a JSON object", code="invalid-value"
+                    )
+                )
+            elif key == "answers":
+                answers.update(nested)
+            else:
+                attributes.update(nested)
+        for key, value in record.items():
+            if key in CSV_COLUMNS or key in ("answers", "attributes"):
+                continue
+            (answers if key in self.questions else attributes)[key] = value
+        if nested_problems:
+            self.rows += 1
+            self._reject(line, nested_problems)
+            return
+        self.row(line, fields, answers, attributes)
+
+
+def _check_country(code: str) -> None:
+    """Run the Registrant's own country check (raises InvalidValue with a hint)."""
+    field = attrs.fields(Registrant).country
+    if field.validator is not None:
+        field.validator(None, field, code)
+
+
+def _text_field(
+    fields: Mapping[str, object], name: str, problems: list[RowProblem], *, required: bool = False
+) -> str:
+    value = fields.get(name)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        problems.append(
+            RowProblem(field=name, value=value, reason="not text", code="invalid-value")
+        )
+        return ""
+    text = value.strip()
+    if required and not text:
+        problems.append(
+            RowProblem(field=name, value=value, reason=f"a {name} is required", code="missing")
+        )
+    return text
+
+
+def _encoding_problem(field: str, value: str) -> RowProblem:
+    shown = value.encode("utf-8", "surrogateescape")[:60]
+    return RowProblem(
+        field=field,
+        value=shown,
+        reason="not UTF-8 (was the file saved as Windows-1252 or Latin-1? save it as UTF-8)",
+        code="encoding",
+    )
+
+
+def _undecodable(header: Sequence[str], cells: Sequence[str]) -> RowProblem | None:
+    for position, cell in enumerate(cells):
+        if not cell.isascii() and _SURROGATE.search(cell):
+            field = header[position] if position < len(header) else ""
+            return _encoding_problem(field, cell)
+    return None
+
+
+class _Columns:
+    """Where each column of a CSV header goes: a standard field, an answer, an attribute."""
+
+    def __init__(self, header: Sequence[str], questions: Mapping[str, Question]) -> None:
+        self.fields = [(i, name) for i, name in enumerate(header) if name in CSV_COLUMNS]
+        self.answers = [
+            (i, name)
+            for i, name in enumerate(header)
+            if name in questions and name not in CSV_COLUMNS
+        ]
+        self.attributes = [
+            (i, name)
+            for i, name in enumerate(header)
+            if name not in questions and name not in CSV_COLUMNS
+        ]
+
+    def split(
+        self, cells: Sequence[str]
+    ) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+        return (
+            {name: cells[i] for i, name in self.fields},
+            {name: cells[i] for i, name in self.answers},
+            {name: cells[i] for i, name in self.attributes},
+        )
+
+
+def _read_header(reader: Any, source_name: str | None) -> tuple[list[str], int]:
+    where = source_name or "the applications"
+    for cells in reader:
+        if not cells or not any(c.strip() for c in cells):
+            continue
+        header = [c.strip() for c in cells]
+        header[0] = header[0].lstrip("\ufeff")
+        line = int(reader.line_num)
+        missing = [c for c in _REQUIRED if c not in header]
+        if missing:
+            raise InvalidValue(
+                "header",
+                ",".join(header),
+                f"a header row with the columns {', '.join(_REQUIRED)} "
+                f"(missing: {', '.join(missing)})",
+            )
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated or "" in header:
+            raise InvalidValue(
+                "header",
+                ",".join(header),
+                f"each column named once (repeated or empty: {repeated or ['']})",
+            )
+        return header, line
+    raise InvalidValue("header", "", f"a header row in {where}; the file is empty")
+
+
+@contextlib.contextmanager
+def _open_text(source: _SOURCE) -> Iterator[IO[str]]:
+    """Open a path as UTF-8 (with or without BOM; bytes that are not UTF-8 kept as
+    surrogates so that their row is rejected) or use a text stream as given."""
+    if isinstance(source, str | os.PathLike):
+        with open(source, encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+            yield handle
+    else:
+        yield source
+
+
+# ------------------------------------------------------------------------------------------
+# Public intake functions
+
+
+def import_csv(
+    source: _SOURCE,
+    event: Event,
+    *,
+    zone: str | None = None,
+    on_duplicate: OnDuplicate = "reject",
+) -> ImportReport:
+    """Take in an applications CSV file for ``event``.
+
+    Columns (header row, UTF-8 with or without BOM): ``email``, ``name``, ``submitted_at``
+    (ISO 8601 with offset) are required; ``id``, ``organisation``, ``country``, ``role``
+    optional; a column named as a question of the event's form is an answer (read with
+    :meth:`~ran_events.models.Question.parse`; several choices separated by ``;``), any
+    other column a free attribute of the registrant (empty cells are left out). A blank
+    line is not a row. Duplicates follow ``on_duplicate``.
+
+    Args:
+        source: a path, or a text stream opened with ``newline=""``.
+        event: the event applied to.
+        zone: the zone in which times without an offset were recorded (default: such
+            times are rejected).
+        on_duplicate: ``"reject"`` (the later row is rejected naming the first one's line)
+            or ``"replace"`` (the latest application is kept).
+
+    Returns:
+        The report: every row accepted or rejected with its line, field, value and reason.
+
+    Raises:
+        InvalidValue: the header lacks a required column, repeats one or the file is empty
+            (nothing is read then).
+        UnknownTimeZone: ``zone`` is not an IANA name.
+    """
+    book = RegistrationBook(event=event, on_duplicate=on_duplicate)
+    name = str(source) if isinstance(source, str | os.PathLike) else None
+    return book.import_csv(source, zone=zone, source_name=name)
+
+
+def import_jsonl(
+    source: _SOURCE,
+    event: Event,
+    *,
+    zone: str | None = None,
+    on_duplicate: OnDuplicate = "reject",
+) -> ImportReport:
+    """Take in applications as JSON lines: one object per line.
+
+    Each object has the keys of the CSV columns; answers may be given under ``"answers"``
+    (typed: a list for several choices, ``true``/``false``, a number; or text as in the
+    CSV) and attributes under ``"attributes"``; any other key is an answer if it names a
+    question, else an attribute. Line numbers are those of the file; blank lines are skipped.
+
+    Raises:
+        UnknownTimeZone: ``zone`` is not an IANA name.
+    """
+    return RegistrationBook(event=event, on_duplicate=on_duplicate).import_jsonl(source, zone=zone)
+
+
+# ------------------------------------------------------------------------------------------
+# Export
+
+
+def _answer_text(value: Answer) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ";".join(value)
+    return str(value)
+
+
+def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str] = ()) -> str:
+    """Return the registrations as an applications CSV that :func:`import_csv` reads back.
+
+    Columns: :data:`CSV_COLUMNS`, then the answers (``questions`` first, in that order, then
+    any other answered question in first-seen order), then the attributes. Several choices
+    are joined by ``;``, yes/no as ``yes``/``no``. Status and history are not part of the
+    CSV layout: use :func:`export_json` for a lossless copy.
+    """
+    rows = list(registrations)
+    answer_columns = list(dict.fromkeys([*questions, *(k for r in rows for k in r.answers)]))
+    attribute_columns = list(dict.fromkeys(k for r in rows for k in r.registrant.attributes))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *answer_columns, *attribute_columns])
+    for r in rows:
+        person = r.registrant
+        writer.writerow(
+            [
+                r.id,
+                person.email,
+                person.name,
+                r.submitted_at.isoformat(),
+                person.organisation,
+                person.country,
+                person.role,
+                *(_answer_text(r.answers[q]) if q in r.answers else "" for q in answer_columns),
+                *(person.attributes.get(a, "") for a in attribute_columns),
+            ]
+        )
+    return out.getvalue()
+
+
+def export_json(registrations: Iterable[Registration], *, indent: int | None = 2) -> str:
+    """Return the registrations as JSON (schema-versioned); :func:`import_json` reads it
+    back to equal registrations, status and history included."""
+    from .serialization import to_json  # noqa: PLC0415 - serialization sits above intake
+
+    return to_json(list(registrations), indent=indent)
+
+
+def import_json(text: str | bytes) -> list[Registration]:
+    """Read registrations written by :func:`export_json`.
+
+    Raises:
+        ValueError: not JSON of this layout (or a later schema version).
+        RanEventsError: a registration breaks a model invariant.
+    """
+    from .serialization import from_json  # noqa: PLC0415
+
+    return from_json(text, list[Registration])
+
+
+# ------------------------------------------------------------------------------------------
+# Personal data
+
+
+def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> list[Registration]:
+    """Return the registrations with who applied replaced by stable pseudonyms.
+
+    The pseudonym is an HMAC-SHA-256 of the normalised address under ``key``: the same key
+    gives the same pseudonym for the same person (across events too), and without the key it
+    cannot be linked back. Name, address and registration id are replaced (name and id by
+    the pseudonym, the address by ``<pseudonym>@pseudonymised.example.org``); everything a
+    selection rule may read is kept: role, country, organisation, attributes, answers,
+    submission time, status and history. Free-text answers are kept as written: check them
+    before sharing.
+
+    Raises:
+        InvalidValue: ``key`` is empty.
+    """
+    secret = key.encode() if isinstance(key, str) else bytes(key)
+    if not secret:
+        raise InvalidValue("key", key, "a non-empty secret")
+    result = []
+    for registration in registrations:
+        person = registration.registrant
+        pseudonym = (
+            "p"
+            + hmac.new(secret, person.normalized_email.encode(), hashlib.sha256).hexdigest()[:16]
+        )
+        result.append(
+            attrs.evolve(
+                registration,
+                id=pseudonym,
+                registrant=attrs.evolve(
+                    person, name=pseudonym, email=f"{pseudonym}@pseudonymised.example.org"
+                ),
+            )
+        )
+    return result
