@@ -1,0 +1,455 @@
+"""The selection engine: eligibility, the policy's order, the exact fill, the explanation.
+
+:func:`select` decides every registration of an event: ineligible ones are rejected with
+their reason; the eligible ones are put in the policy's order and the exact ordered fill
+(:func:`~ran_events.selection._feasibility.allocate`) admits each one whose admission keeps
+every constraint reachable; the rest form the waiting list in policy order. The
+:class:`~ran_events.selection.SelectionRecord` it returns lets :func:`replay` reproduce the
+result from the same registrations, and detect changed ones.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from ran_events import tz
+from ran_events._version import __version__
+from ran_events.errors import InvalidPolicyConfig, InvalidValue, ReplayMismatch
+from ran_events.models import Event, Registration, RegistrationStatus, SelectionRules
+from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
+from ran_events.selection._feasibility import SkipReason, allocate
+from ran_events.selection._policy import Placing, Policy, eligibility_rules
+from ran_events.selection._registry import PolicyRegistry, default_registry
+from ran_events.selection._result import (
+    ConstraintReport,
+    Decision,
+    Outcome,
+    ParamValue,
+    Reason,
+    SelectionRecord,
+    SelectionResult,
+)
+
+__all__ = [
+    "build_constraints",
+    "canonical_sha256",
+    "constraint_report",
+    "order_decisions",
+    "profiles_of",
+    "replay",
+    "select",
+]
+
+_MISSING: Final = "\x1fnone:"
+"""Prefix of the stand-in value of a capped attribute an applicant has no value for: unique
+per applicant, so applicants without an organisation are not capped together."""
+
+_OUTCOME_STATUS: Final = {
+    Outcome.SELECTED: RegistrationStatus.SELECTED,
+    Outcome.WAITLISTED: RegistrationStatus.WAITLISTED,
+    Outcome.REJECTED: RegistrationStatus.REJECTED,
+}
+
+
+def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
+    """The solver-facing constraints of an event's capacity and selection rules.
+
+    Quotas are taken attribute by attribute, value by value, in sorted order.
+    """
+    quotas = tuple(
+        Quota(attribute=attribute, value=value, min=bounds.min, max=bounds.max)
+        for attribute, values in sorted(rules.quotas.items())
+        for value, bounds in sorted(values.items())
+    )
+    caps = tuple(
+        Cap(attribute=attribute, limit=limit) for attribute, limit in sorted(rules.caps.items())
+    )
+    return Constraints(capacity=capacity, quotas=quotas, caps=caps)
+
+
+def profiles_of(registrations: Sequence[Registration], constraints: Constraints) -> list[Profile]:
+    """Each registration's values of the constrained attributes (see ``Constraints``).
+
+    A missing value is ``""``, except for a capped attribute, where it is a stand-in unique
+    to the registration (having no organisation is not an organisation).
+    """
+    attributes = constraints.attributes
+    capped = {c.attribute for c in constraints.caps}
+    profiles = []
+    for registration in registrations:
+        values = []
+        for attribute in attributes:
+            value = registration.value_of(attribute)
+            if value is None:
+                value = _MISSING + registration.id if attribute in capped else ""
+            values.append(value)
+        profiles.append(tuple(values))
+    return profiles
+
+
+def canonical_sha256(registrations: Sequence[Registration]) -> str:
+    """SHA-256 of the registrations in a canonical form (independent of their order).
+
+    Covers every field a selection can read: id, event, registrant, submission instant,
+    answers, status and history.
+    """
+    rows = sorted((_canonical(r) for r in registrations), key=lambda row: row["id"])
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _canonical(registration: Registration) -> dict[str, Any]:
+    registrant = registration.registrant
+    return {
+        "id": registration.id,
+        "event_id": registration.event_id,
+        "name": registrant.name,
+        "email": registrant.normalized_email,
+        "organisation": registrant.organisation,
+        "country": registrant.country,
+        "role": registrant.role,
+        "attributes": dict(registrant.attributes),
+        "submitted_at": registration.submitted_at.isoformat(),
+        "answers": {
+            k: list(v) if isinstance(v, tuple) else v for k, v in registration.answers.items()
+        },
+        "status": registration.status.value,
+        "history": [
+            [c.from_status.value, c.to_status.value, c.at.isoformat(), c.reason, c.by]
+            for c in registration.history
+        ],
+    }
+
+
+def select(
+    event: Event,
+    registrations: Sequence[Registration],
+    *,
+    now: _dt.datetime,
+    registry: PolicyRegistry | None = None,
+) -> SelectionResult:
+    """Select the participants of ``event`` from ``registrations`` by its selection rules.
+
+    Args:
+        event: the event; its ``capacity``, ``target_groups`` and ``selection`` (policy, seed,
+            quotas, caps, parameters) decide.
+        registrations: every application, in any order (the result does not depend on it);
+            each must be ``submitted`` (decided) or ``withdrawn`` (rejected as such).
+        now: when the selection is made (recorded, and the time of each status change).
+        registry: where the policy name is looked up (default: :func:`default_registry`).
+
+    Returns:
+        One decision per registration, the constraint report, the record and the
+        registrations with their new status.
+
+    Raises:
+        InfeasibleSelection: no selection of the eligible applicants meets the quotas and
+            caps; the exception names the conflict and what relaxing would make it feasible.
+        UnknownPolicy: the policy name is not registered.
+        InvalidPolicyConfig: the policy refuses its seed or parameters.
+        InvalidValue: two registrations share an id, one is for another event, or one is in
+            a status a selection cannot decide.
+        NaiveDatetimeError: ``now`` has no zone.
+    """
+    tz.check_aware(now, "now")
+    record = SelectionRecord(
+        event_id=event.id,
+        capacity=event.capacity,
+        target_groups=event.target_groups,
+        rules=event.selection,
+        input_sha256=canonical_sha256(registrations),
+        registration_count=len(registrations),
+        decided_at=now,
+        library_version=__version__,
+    )
+    registry = registry or default_registry()
+    policy = registry.from_rules(event.selection)
+    record = attrs.evolve(record, policy_parameters=dict(policy.parameters))
+    return _decide(record, registrations, policy)
+
+
+def replay(
+    record: SelectionRecord,
+    registrations: Sequence[Registration],
+    *,
+    registry: PolicyRegistry | None = None,
+) -> SelectionResult:
+    """Reproduce the selection ``record`` describes from the same registrations.
+
+    Args:
+        record: the record of the selection (:attr:`SelectionResult.record`).
+        registrations: the registrations as they were given to :func:`select`.
+        registry: where the policy name is looked up (it must build the same policy).
+
+    Returns:
+        A result equal to the recorded selection's.
+
+    Raises:
+        ReplayMismatch: the registrations are not the recorded input, or the policy now
+            reports other parameters.
+    """
+    actual = canonical_sha256(registrations)
+    if actual != record.input_sha256:
+        detail = ""
+        if len(registrations) != record.registration_count:
+            detail = (
+                f"{len(registrations)} registrations given, {record.registration_count} recorded"
+            )
+        else:
+            detail = "same number of registrations, but their content differs"
+        raise ReplayMismatch(record.input_sha256, actual, detail)
+    policy = (registry or default_registry()).from_rules(record.rules)
+    if dict(policy.parameters) != dict(record.policy_parameters):
+        raise ReplayMismatch(
+            record.input_sha256,
+            actual,
+            f"policy {record.policy!r} now reports parameters {dict(policy.parameters)!r}, "
+            f"recorded {dict(record.policy_parameters)!r}",
+        )
+    return _decide(record, registrations, policy)
+
+
+# --------------------------------------------------------------------------------------------
+# The decision
+
+
+def _checked(record: SelectionRecord, registrations: Sequence[Registration]) -> None:
+    seen: set[str] = set()
+    for position, registration in enumerate(registrations):
+        if registration.id in seen:
+            raise InvalidValue(f"registrations[{position}].id", registration.id, "a unique id")
+        seen.add(registration.id)
+        if registration.event_id != record.event_id:
+            raise InvalidValue(
+                f"registrations[{position}].event_id",
+                registration.event_id,
+                f"the event being selected for, {record.event_id!r}",
+            )
+        if registration.status not in (RegistrationStatus.SUBMITTED, RegistrationStatus.WITHDRAWN):
+            raise InvalidValue(
+                f"registrations[{position}].status",
+                registration.status.value,
+                "'submitted' or 'withdrawn' (a selection decides new applications; use "
+                "promote() to change a decided one)",
+            )
+
+
+def _decide(
+    record: SelectionRecord, registrations: Sequence[Registration], policy: Policy
+) -> SelectionResult:
+    _checked(record, registrations)
+    rules = eligibility_rules(record.target_groups, record.rules.parameters)
+    by_id = {r.id: r for r in registrations}
+    decisions: dict[str, Decision] = {}
+    eligible: list[Registration] = []
+    for registration in registrations:
+        if registration.status is RegistrationStatus.WITHDRAWN:
+            reason = Reason(code="withdrawn", sentence="the application was withdrawn")
+            decisions[registration.id] = Decision(
+                registration_id=registration.id, outcome=Outcome.REJECTED, reasons=(reason,)
+            )
+            continue
+        failed = [found for rule in rules if (found := rule.check(registration)) is not None]
+        if failed:
+            decisions[registration.id] = Decision(
+                registration_id=registration.id, outcome=Outcome.REJECTED, reasons=failed
+            )
+        else:
+            eligible.append(registration)
+    placings = _placings(policy, eligible, record.event_id)
+    ordered = [by_id[p.registration_id] for p in placings]
+    constraints = build_constraints(record.capacity, record.rules)
+    profiles = profiles_of(ordered, constraints)
+    allocation = allocate(profiles, constraints, list(range(len(ordered))))
+    counts: dict[tuple[int, str], int] = {}
+    mins = {(q.attribute, q.value): q.min for q in constraints.quotas if q.min}
+    attributes = constraints.attributes
+    for position in allocation.selected:
+        placing = placings[position]
+        reasons = [_rank_reason(policy.name, position + 1, placing)]
+        for a, value in enumerate(profiles[position]):
+            low = mins.get((attributes[a], value), 0)
+            have = counts.get((a, value), 0)
+            if have < low:
+                reasons.append(
+                    Reason(
+                        code="quota-min",
+                        params={"attribute": attributes[a], "value": value, "min": low},
+                        sentence=f"counts towards {attributes[a]}={value} min {low} "
+                        f"({have} selected before)",
+                    )
+                )
+            counts[a, value] = have + 1
+        decisions[placing.registration_id] = Decision(
+            registration_id=placing.registration_id,
+            outcome=Outcome.SELECTED,
+            rank=position + 1,
+            reasons=reasons,
+        )
+    waitlist_position = 0
+    for position, placing in enumerate(placings):
+        skip = allocation.skipped.get(position)
+        if skip is None:
+            continue
+        waitlist_position += 1
+        decisions[placing.registration_id] = Decision(
+            registration_id=placing.registration_id,
+            outcome=Outcome.WAITLISTED,
+            rank=position + 1,
+            waitlist_position=waitlist_position,
+            reasons=(waitlist_reason(waitlist_position), skip_reason(skip)),
+        )
+    by = f"selection:{policy.name}"
+    updated = {
+        rid: (
+            by_id[rid]
+            if by_id[rid].status is RegistrationStatus.WITHDRAWN
+            else by_id[rid].transition(
+                _OUTCOME_STATUS[d.outcome], at=record.decided_at, reason=d.sentence, by=by
+            )
+        )
+        for rid, d in decisions.items()
+    }
+    ordered_decisions = order_decisions(decisions.values())
+    return SelectionResult(
+        decisions=ordered_decisions,
+        registrations=[updated[d.registration_id] for d in ordered_decisions],
+        constraints=constraint_report(constraints, profiles, allocation.selected),
+        record=record,
+    )
+
+
+def _placings(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:
+    placings = list(policy.order(eligible, event_id=event_id))
+    given = sorted(r.id for r in eligible)
+    placed = sorted(p.registration_id for p in placings)
+    if given != placed:
+        raise InvalidPolicyConfig(
+            "policy",
+            policy.name,
+            "a policy whose order() places every registration it is given exactly once",
+        )
+    return placings
+
+
+def _rank_reason(policy: str, rank: int, placing: Placing) -> Reason:
+    sentence = f"{policy} rank {rank}"
+    if placing.summary:
+        sentence += f" ({placing.summary})"
+    return Reason(
+        code="rank",
+        params={"policy": policy, "rank": rank, "placing": placing.summary},
+        sentence=sentence,
+    )
+
+
+def waitlist_reason(position: int) -> Reason:
+    """The ``waitlist-position`` reason: ``"position 4"``."""
+    return Reason(
+        code="waitlist-position", params={"position": position}, sentence=f"position {position}"
+    )
+
+
+def skip_reason(skip: SkipReason) -> Reason:
+    """A skip of the ordered fill as a decision reason (code, constraint and sentence)."""
+    params: dict[str, ParamValue] = {}
+    constraint = skip.constraint
+    if isinstance(constraint, Quota):
+        params = {
+            "attribute": constraint.attribute,
+            "value": constraint.value,
+            "min": constraint.min,
+            "max": constraint.max,
+        }
+    elif isinstance(constraint, Cap):
+        params = {"attribute": constraint.attribute, "limit": constraint.limit}
+        label = skip.sentence.partition(" already")[0]
+        params["value"] = label.partition("=")[2] if "=" in label else None
+    return Reason(code=skip.code, params=params, sentence=skip.sentence)
+
+
+def order_decisions(decisions: Any) -> tuple[Decision, ...]:
+    """Selected by rank, then waitlisted by position, then rejected by registration id."""
+    order = {Outcome.SELECTED: 0, Outcome.WAITLISTED: 1, Outcome.REJECTED: 2}
+
+    def key(d: Decision) -> tuple[int, int, str]:
+        if d.outcome is Outcome.SELECTED:
+            number = d.rank or 0
+        elif d.outcome is Outcome.WAITLISTED:
+            number = d.waitlist_position or 0
+        else:
+            number = 0
+        return (order[d.outcome], number, d.registration_id)
+
+    return tuple(sorted(decisions, key=key))
+
+
+def constraint_report(
+    constraints: Constraints, profiles: Sequence[Profile], selected: Sequence[int]
+) -> tuple[ConstraintReport, ...]:
+    """The capacity, every quota value and every cap, with what ``selected`` achieves.
+
+    Args:
+        constraints: the constraints.
+        profiles: the eligible applicants' profiles.
+        selected: the selected (indices into ``profiles``).
+    """
+    attributes = constraints.attributes
+    chosen: dict[tuple[str, str], int] = {}
+    pool: dict[tuple[str, str], int] = {}
+    for profile in profiles:
+        for attribute, value in zip(attributes, profile, strict=True):
+            pool[attribute, value] = pool.get((attribute, value), 0) + 1
+    for i in selected:
+        for attribute, value in zip(attributes, profiles[i], strict=True):
+            chosen[attribute, value] = chosen.get((attribute, value), 0) + 1
+    reports = [
+        ConstraintReport(
+            kind="capacity",
+            max=constraints.capacity,
+            achieved=len(selected),
+            available=len(profiles),
+        )
+    ]
+    for quota in constraints.quotas:
+        key = (quota.attribute, quota.value)
+        reports.append(
+            ConstraintReport(
+                kind="quota",
+                attribute=quota.attribute,
+                value=quota.value,
+                min=quota.min,
+                max=quota.max,
+                achieved=chosen.get(key, 0),
+                available=pool.get(key, 0),
+            )
+        )
+    for cap in constraints.caps:
+        shared = sorted(
+            ((-n, value) for (a, value), n in chosen.items() if a == cap.attribute),
+        )
+        shared = [(n, v) for n, v in shared if not v.startswith(_MISSING)] or shared[:0]
+        top_value = shared[0][1] if shared else None
+        top = -shared[0][0] if shared else min(1, len(selected))
+        reports.append(
+            ConstraintReport(
+                kind="cap",
+                attribute=cap.attribute,
+                value=top_value,
+                max=cap.limit,
+                achieved=top,
+                available=len(profiles),
+            )
+        )
+    return tuple(reports)
+
+
+def decision_map(decisions: Sequence[Decision]) -> Mapping[str, Decision]:
+    """Decisions by registration id."""
+    return {d.registration_id: d for d in decisions}

@@ -1,0 +1,205 @@
+"""The decisions CSV: ``registration_id, email, name, outcome, rank, reason``.
+
+A public format (other tools read it): UTF-8, a header row, one row per decision in the
+result's order (selected by rank, waitlisted by position, rejected by id). ``rank`` is the
+place in the policy's order (empty for a registration rejected before ordering); ``reason``
+is the decision's sentence.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Final
+
+import attrs
+
+from ran_events.errors import FileProblem
+from ran_events.selection._result import Outcome, SelectionResult
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "DecisionRow",
+    "DecisionsFile",
+    "decisions_csv_text",
+    "read_decisions_csv",
+    "write_decisions_csv",
+]
+
+DECISION_COLUMNS: Final = ("registration_id", "email", "name", "outcome", "rank", "reason")
+"""The columns of the decisions CSV, in order."""
+
+
+@attrs.frozen(kw_only=True)
+class DecisionRow:
+    """One valid row of a decisions CSV.
+
+    Attributes:
+        line: the 1-based line the row starts on (the header is line 1).
+    """
+
+    line: int
+    registration_id: str
+    email: str
+    name: str
+    outcome: Outcome
+    rank: int | None
+    reason: str
+
+
+def _rows(value: Iterable[DecisionRow]) -> tuple[DecisionRow, ...]:
+    return tuple(value)
+
+
+def _problems(value: Iterable[FileProblem]) -> tuple[FileProblem, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class DecisionsFile:
+    """What :func:`read_decisions_csv` found: the valid rows and a problem for each other one."""
+
+    rows: tuple[DecisionRow, ...] = attrs.field(converter=_rows)
+    problems: tuple[FileProblem, ...] = attrs.field(converter=_problems)
+
+    def __iter__(self) -> Iterator[DecisionRow]:
+        return iter(self.rows)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row was valid."""
+        return not self.problems
+
+
+def decisions_csv_text(result: SelectionResult) -> str:
+    """The decisions CSV of ``result`` as text (``\\r\\n`` line ends, as the csv module writes)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(DECISION_COLUMNS)
+    registrations = {r.id: r for r in result.registrations}
+    for decision in result.decisions:
+        registration = registrations[decision.registration_id]
+        writer.writerow(
+            (
+                decision.registration_id,
+                registration.registrant.email,
+                registration.registrant.name,
+                decision.outcome.value,
+                "" if decision.rank is None else decision.rank,
+                decision.sentence,
+            )
+        )
+    return buffer.getvalue()
+
+
+def write_decisions_csv(result: SelectionResult, target: str | os.PathLike[str] | IO[str]) -> None:
+    """Write the decisions of ``result`` as CSV to a path or an open text stream.
+
+    Args:
+        result: the selection.
+        target: a file path (UTF-8) or a text stream opened with ``newline=""``.
+    """
+    text = decisions_csv_text(result)
+    if isinstance(target, str | os.PathLike):
+        with Path(target).open("w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    else:
+        target.write(text)
+
+
+def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFile:
+    """Read a decisions CSV, checking every row; never stops at the first bad one.
+
+    Args:
+        source: a path or an open text stream.
+
+    Returns:
+        The valid rows, and one problem (line, field, value, message) per invalid row, or a
+        single problem for a wrong header.
+    """
+    if isinstance(source, str | os.PathLike):
+        with Path(source).open(encoding="utf-8-sig", newline="") as handle:
+            return _read(handle)
+    return _read(source)
+
+
+def _read(handle: IO[str]) -> DecisionsFile:
+    reader = csv.reader(handle)
+    header = next(reader, None)
+    if header is None or tuple(h.strip() for h in header) != DECISION_COLUMNS:
+        return DecisionsFile(
+            rows=(),
+            problems=(
+                FileProblem(
+                    line=1,
+                    field="header",
+                    value=header,
+                    message=f"expected the columns {', '.join(DECISION_COLUMNS)}",
+                ),
+            ),
+        )
+    rows: list[DecisionRow] = []
+    problems: list[FileProblem] = []
+    seen: dict[str, int] = {}
+    line = reader.line_num
+    for cells in reader:
+        start, line = line + 1, reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        problem = _row_problem(cells, start, seen)
+        if problem is not None:
+            problems.append(problem)
+            continue
+        registration_id, email, name, outcome, rank, reason = (c.strip() for c in cells)
+        seen[registration_id] = start
+        rows.append(
+            DecisionRow(
+                line=start,
+                registration_id=registration_id,
+                email=email,
+                name=name,
+                outcome=Outcome(outcome),
+                rank=int(rank) if rank else None,
+                reason=reason,
+            )
+        )
+    return DecisionsFile(rows=rows, problems=problems)
+
+
+def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> FileProblem | None:
+    if len(cells) != len(DECISION_COLUMNS):
+        return FileProblem(
+            line=line,
+            field="",
+            value=len(cells),
+            message=f"{len(cells)} cells; expected {len(DECISION_COLUMNS)}",
+        )
+    registration_id, email, _name, outcome, rank, _reason = (c.strip() for c in cells)
+    if not registration_id:
+        return FileProblem(line=line, field="registration_id", message="empty; expected an id")
+    if registration_id in seen:
+        return FileProblem(
+            line=line,
+            field="registration_id",
+            value=registration_id,
+            message=f"repeats line {seen[registration_id]}; expected each id once",
+        )
+    if "@" not in email:
+        return FileProblem(
+            line=line, field="email", value=email, message="expected an e-mail address"
+        )
+    if outcome not in {o.value for o in Outcome}:
+        return FileProblem(
+            line=line,
+            field="outcome",
+            value=outcome,
+            message="expected " + ", ".join(o.value for o in Outcome),
+        )
+    if rank and (not rank.isdigit() or int(rank) < 1):
+        return FileProblem(
+            line=line, field="rank", value=rank, message="expected a whole number >= 1 or empty"
+        )
+    return None

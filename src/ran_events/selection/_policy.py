@@ -1,0 +1,493 @@
+"""Selection policies (the order applicants are considered in) and eligibility rules.
+
+A :class:`Policy` turns the eligible registrations into an order, each with a
+:class:`Placing` that says why it stands where it does. The built-in policies:
+
+* ``first-come``: by ``submitted_at``, then registration id;
+* ``lottery``: by ticket, the SHA-256 of (seed, event id, registration id), so the order
+  never depends on the input order, Python's hash seed or the platform;
+* ``score``: by declared weights over the form answers (highest first), ties broken by
+  lottery ticket.
+
+Randomness is only ever a SHA-256 ticket; there is no global random generator and no
+hidden default seed (a seed of 0 is a seed).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import math
+import types as _types
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+import attrs
+
+from ran_events.errors import InvalidPolicyConfig
+from ran_events.models import Registration
+from ran_events.selection._result import Reason
+
+__all__ = [
+    "REQUIRE_PARAMETER",
+    "EligibilityRule",
+    "FirstComePolicy",
+    "LotteryPolicy",
+    "Placing",
+    "Policy",
+    "PolicyFactory",
+    "RequiredValueRule",
+    "ScorePolicy",
+    "TargetGroupRule",
+    "eligibility_rules",
+    "lottery_ticket",
+]
+
+REQUIRE_PARAMETER = "require"
+"""The key of ``SelectionRules.parameters`` holding required values (an eligibility rule,
+not a policy parameter): ``{"casework": "yes"}`` or ``{"gender": ["female", "male"]}``."""
+
+
+def _texts(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _types.MappingProxyType(dict(value))
+
+
+@attrs.frozen(kw_only=True)
+class Placing:
+    """Where a policy puts one registration, and why.
+
+    Attributes:
+        registration_id: the registration placed.
+        summary: the policy's reason in words, e.g. ``"ticket 3fa2c1d09b7e"`` or
+            ``"score 7.5 (experience 3 x 2 = 6, casework yes x 1.5 = 1.5)"``.
+        components: the numbers behind it (score components, JSON-able).
+    """
+
+    registration_id: str
+    summary: str
+    components: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen)
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Protocol of a selection policy: a named, parameterised order of registrations.
+
+    A policy must be deterministic: the same registrations (in any order) and parameters give
+    the same order on every machine. Register a factory for it in a
+    :class:`~ran_events.selection.PolicyRegistry` (or the entry-point group
+    ``ran_events.policies``) to use it by name.
+    """
+
+    @property
+    def name(self) -> str:
+        """The name it is registered under (``"lottery"``)."""
+        ...
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """Its parameters as JSON-able data, recorded with every selection it makes."""
+        ...
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        """Return one placing per registration, first to be considered first.
+
+        Args:
+            registrations: the eligible registrations, in no particular order.
+            event_id: the event's id (the lottery hashes it into the tickets).
+
+        Returns:
+            Every registration exactly once, in the policy's order.
+        """
+        ...
+
+
+class PolicyFactory(Protocol):
+    """Protocol of what a :class:`PolicyRegistry` maps a name to: builds a configured policy.
+
+    Raises:
+        InvalidPolicyConfig: the seed or a parameter is missing or invalid.
+    """
+
+    def __call__(self, *, seed: int | None, parameters: Mapping[str, Any]) -> Policy: ...
+
+
+def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
+    unknown = sorted(set(parameters) - set(allowed))
+    if unknown:
+        raise InvalidPolicyConfig(
+            f"selection.parameters.{unknown[0]}",
+            parameters[unknown[0]],
+            f"only {', '.join(allowed)} for the {name!r} policy"
+            if allowed
+            else f"no parameters for the {name!r} policy",
+        )
+
+
+def _required_seed(name: str, seed: int | None) -> int:
+    if seed is None:
+        raise InvalidPolicyConfig(
+            "selection.seed",
+            None,
+            f"a whole number (the {name!r} policy draws lottery tickets; 0 is a valid seed)",
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidPolicyConfig("selection.seed", seed, "a whole number")
+    return seed
+
+
+# --------------------------------------------------------------------------------------------
+# Tickets
+
+
+def lottery_ticket(seed: int, event_id: str, registration_id: str) -> str:
+    """The lottery ticket of one registration: hex SHA-256 of (seed, event id, registration id).
+
+    The three values are encoded as a JSON array (unambiguous whatever the ids contain), so a
+    ticket is the same on every machine and Python version and independent of the others.
+
+    Args:
+        seed: the lottery's seed.
+        event_id: the event's id.
+        registration_id: the registration's id.
+
+    Returns:
+        64 hex digits; a lottery orders by ticket, then registration id.
+    """
+    payload = json.dumps([seed, event_id, registration_id], ensure_ascii=True)
+    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Built-in policies
+
+
+@attrs.frozen
+class FirstComePolicy:
+    """First come, first considered: by ``submitted_at`` (as an instant), then id."""
+
+    @property
+    def name(self) -> str:
+        """``"first-come"``."""
+        return "first-come"
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """No parameters."""
+        return {}
+
+    @classmethod
+    def from_parameters(
+        cls, *, seed: int | None, parameters: Mapping[str, Any]
+    ) -> FirstComePolicy:
+        """Build it from configuration (no parameters; any seed is ignored).
+
+        Raises:
+            InvalidPolicyConfig: a parameter is given.
+        """
+        _no_parameters("first-come", parameters, ())
+        return cls()
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        """By submission instant, then registration id."""
+        ranked = sorted(registrations, key=lambda r: (r.submitted_at.astimezone(_dt.UTC), r.id))
+        return [
+            Placing(
+                registration_id=r.id,
+                summary=f"submitted {r.submitted_at.isoformat()}",
+                components={"submitted_at": r.submitted_at.isoformat()},
+            )
+            for r in ranked
+        ]
+
+
+@attrs.frozen(kw_only=True)
+class LotteryPolicy:
+    """A lottery: by ticket (:func:`lottery_ticket`), then registration id.
+
+    Raises:
+        InvalidPolicyConfig: no seed (there is no default seed).
+    """
+
+    seed: int
+
+    def __attrs_post_init__(self) -> None:
+        _required_seed("lottery", self.seed)
+
+    @property
+    def name(self) -> str:
+        """``"lottery"``."""
+        return "lottery"
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """No parameters beyond the seed."""
+        return {}
+
+    @classmethod
+    def from_parameters(cls, *, seed: int | None, parameters: Mapping[str, Any]) -> LotteryPolicy:
+        """Build it from configuration.
+
+        Raises:
+            InvalidPolicyConfig: no seed, or a parameter is given.
+        """
+        _no_parameters("lottery", parameters, ())
+        return cls(seed=_required_seed("lottery", seed))
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        """By ticket, then registration id."""
+        tickets = sorted((lottery_ticket(self.seed, event_id, r.id), r.id) for r in registrations)
+        return [
+            Placing(
+                registration_id=rid,
+                summary=f"ticket {ticket[:12]}",
+                components={"ticket": ticket},
+            )
+            for ticket, rid in tickets
+        ]
+
+
+Weight = float | Mapping[str, float]
+
+
+def _check_weights(value: object) -> dict[str, Weight]:
+    field = "selection.parameters.weights"
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidPolicyConfig(
+            field,
+            value,
+            "a table of attribute -> number, or attribute -> {value = number}, e.g. "
+            "{experience = 2, casework = 1.5}",
+        )
+    checked: dict[str, Weight] = {}
+    for attribute, weight in value.items():
+        if isinstance(weight, Mapping):
+            table: dict[str, float] = {}
+            for choice, points in weight.items():
+                table[str(choice)] = _number(f"{field}.{attribute}.{choice}", points)
+            checked[str(attribute)] = _frozen(table)
+        else:
+            checked[str(attribute)] = _number(f"{field}.{attribute}", weight)
+    return checked
+
+
+def _number(field: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidPolicyConfig(field, value, "a finite number")
+    return float(value)
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+@attrs.frozen(kw_only=True)
+class ScorePolicy:
+    """Highest score first; ties broken by lottery ticket.
+
+    A number weight multiplies a numeric answer (a scale value; yes = 1, no = 0; the number of
+    choices of a multiple-choice answer). A table weight gives points per value (each chosen
+    value of a multiple-choice answer counts). The score is the sum over the weighted
+    attributes, taken in sorted order; a missing answer scores 0.
+
+    Raises:
+        InvalidPolicyConfig: no seed, or weights that are not numbers.
+    """
+
+    seed: int
+    weights: Mapping[str, Weight] = attrs.field(converter=_check_weights)
+
+    def __attrs_post_init__(self) -> None:
+        _required_seed("score", self.seed)
+
+    @property
+    def name(self) -> str:
+        """``"score"``."""
+        return "score"
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """``{"weights": {...}}``."""
+        return {
+            "weights": {
+                a: dict(w) if isinstance(w, Mapping) else w
+                for a, w in sorted(self.weights.items())
+            }
+        }
+
+    @classmethod
+    def from_parameters(cls, *, seed: int | None, parameters: Mapping[str, Any]) -> ScorePolicy:
+        """Build it from configuration: ``weights`` is required.
+
+        Raises:
+            InvalidPolicyConfig: no seed, no weights, or an unknown parameter.
+        """
+        _no_parameters("score", parameters, ("weights",))
+        return cls(seed=_required_seed("score", seed), weights=parameters.get("weights"))
+
+    def components(self, registration: Registration) -> dict[str, float]:
+        """The points each weighted attribute gives ``registration``.
+
+        Raises:
+            InvalidPolicyConfig: a number weight on an answer that is not a number.
+        """
+        points: dict[str, float] = {}
+        for attribute, weight in sorted(self.weights.items()):
+            if isinstance(weight, Mapping):
+                answer = registration.answers.get(attribute)
+                chosen = (
+                    answer
+                    if isinstance(answer, tuple)
+                    else (v,)
+                    if (v := registration.value_of(attribute)) is not None
+                    else ()
+                )
+                points[attribute] = sum(weight.get(choice, 0.0) for choice in chosen)
+            else:
+                points[attribute] = weight * self._numeric(registration, attribute)
+        return points
+
+    @staticmethod
+    def _numeric(registration: Registration, attribute: str) -> float:
+        answer: object = registration.answers.get(attribute)
+        if answer is None:
+            answer = registration.value_of(attribute)
+        if answer is None:
+            return 0.0
+        if isinstance(answer, bool):
+            return 1.0 if answer else 0.0
+        if isinstance(answer, int):
+            return float(answer)
+        if isinstance(answer, tuple):
+            return float(len(answer))
+        text = str(answer).strip().lower()
+        if text in ("yes", "no"):
+            return 1.0 if text == "yes" else 0.0
+        try:
+            number = float(text)
+        except ValueError:
+            raise InvalidPolicyConfig(
+                f"selection.parameters.weights.{attribute}",
+                answer,
+                "a table of points per value for a text answer, e.g. {female = 1}",
+                detail=f"registration {registration.id} answered a text",
+            ) from None
+        return number if math.isfinite(number) else 0.0
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        """Highest score first, then by lottery ticket, then registration id."""
+        keyed = []
+        for r in registrations:
+            parts = self.components(r)
+            total = math.fsum(parts.values())
+            ticket = lottery_ticket(self.seed, event_id, r.id)
+            keyed.append((-total, ticket, r.id, parts))
+        keyed.sort(key=lambda item: item[:3])
+        placings = []
+        for negative, ticket, rid, parts in keyed:
+            shown = ", ".join(f"{a} {_fmt(p)}" for a, p in parts.items())
+            placings.append(
+                Placing(
+                    registration_id=rid,
+                    summary=f"score {_fmt(-negative + 0.0)} ({shown})",
+                    components={"score": -negative + 0.0, **parts, "ticket": ticket},
+                )
+            )
+        return placings
+
+
+# --------------------------------------------------------------------------------------------
+# Eligibility
+
+
+class EligibilityRule(Protocol):
+    """Protocol of an eligibility rule: a reason to reject a registration, or ``None``."""
+
+    def check(self, registration: Registration) -> Reason | None:
+        """Why ``registration`` is not eligible, or ``None`` when it is."""
+        ...
+
+
+@attrs.frozen(kw_only=True)
+class TargetGroupRule:
+    """Only registrants whose role is one of the event's target groups are eligible."""
+
+    groups: tuple[str, ...] = attrs.field(converter=_texts)
+
+    def check(self, registration: Registration) -> Reason | None:
+        """A ``not-target-group`` reason when the role is not a target group."""
+        role = registration.value_of("role")
+        if role in self.groups:
+            return None
+        sentence = (
+            "no role given; the target groups are " + ", ".join(self.groups)
+            if role is None
+            else f"role {role!r} is not a target group"
+        )
+        return Reason(
+            code="not-target-group",
+            params={"role": role, "target_groups": self.groups},
+            sentence=sentence,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RequiredValueRule:
+    """Only registrations whose ``attribute`` has one of the ``accepted`` values are eligible."""
+
+    attribute: str
+    accepted: tuple[str, ...] = attrs.field(converter=_texts)
+
+    def check(self, registration: Registration) -> Reason | None:
+        """A ``required-value`` reason when the value is missing or not accepted."""
+        value = registration.value_of(self.attribute)
+        if value in self.accepted:
+            return None
+        wanted = " or ".join(repr(a) for a in self.accepted)
+        shown = "no answer" if value is None else repr(value)
+        return Reason(
+            code="required-value",
+            params={"attribute": self.attribute, "value": value, "accepted": self.accepted},
+            sentence=f"{self.attribute} is {shown}; {wanted} is required",
+        )
+
+
+def eligibility_rules(
+    target_groups: Sequence[str], parameters: Mapping[str, Any]
+) -> list[EligibilityRule]:
+    """The eligibility rules of a selection: the target groups, then required values.
+
+    Args:
+        target_groups: the event's target groups (no rule when empty).
+        parameters: ``SelectionRules.parameters``; its :data:`REQUIRE_PARAMETER` entry maps
+            an attribute to the value (or list of values) it must have.
+
+    Returns:
+        The rules, in the order they are checked.
+
+    Raises:
+        InvalidPolicyConfig: ``require`` is not a table of attribute -> value(s).
+    """
+    rules: list[EligibilityRule] = []
+    if target_groups:
+        rules.append(TargetGroupRule(groups=tuple(target_groups)))
+    required = parameters.get(REQUIRE_PARAMETER, {})
+    field = f"selection.parameters.{REQUIRE_PARAMETER}"
+    if not isinstance(required, Mapping):
+        raise InvalidPolicyConfig(field, required, 'a table such as {casework = "yes"}')
+    for attribute, accepted in sorted(required.items()):
+        values = [accepted] if isinstance(accepted, str | bool | int) else accepted
+        if not isinstance(values, list | tuple) or not values:
+            raise InvalidPolicyConfig(f"{field}.{attribute}", accepted, "a value or a list")
+        texts = tuple(("yes" if v else "no") if isinstance(v, bool) else str(v) for v in values)
+        rules.append(RequiredValueRule(attribute=str(attribute), accepted=texts))
+    return rules
+
+
+def policy_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """``SelectionRules.parameters`` without the eligibility entries: what the policy gets."""
+    return {k: v for k, v in parameters.items() if k != REQUIRE_PARAMETER}
