@@ -4,7 +4,7 @@ from importlib.metadata import version as _version
 
 project = "ran_events"
 author = "ran_events developers"
-copyright = "2026, ran_events developers"  # noqa: A001 - Sphinx's name
+copyright = "2026, ran_events developers"
 release = _version("ran-events")
 
 extensions = [

@@ -311,9 +311,7 @@ class FileProblem:
 
     __slots__ = ("field", "line", "message", "value")
 
-    def __init__(
-        self, *, line: int | None, field: str, value: Any = None, message: str
-    ) -> None:
+    def __init__(self, *, line: int | None, field: str, value: Any = None, message: str) -> None:
         self.line = line
         self.field = field
         self.value = value

@@ -102,7 +102,7 @@ def webinar() -> Event:
         capacity=30,
         target_groups=TARGET_GROUPS,
         registration=RegistrationWindow(
-            opens=tz.localize(_dt.datetime(2023, 8, 11), zone),
+            opens=tz.localize(_dt.datetime(2023, 8, 11), zone),  # noqa: DTZ001 - a wall time
             closes=tz.end_of_day(_dt.date(2023, 9, 6), zone),
         ),
         sessions=(
@@ -196,9 +196,7 @@ class _Draws:
         return table[bisect.bisect_right(cumulative, point)][0]
 
 
-def synthetic_applicants(
-    n: int, *, seed: int, event: Event | None = None
-) -> list[Registration]:
+def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> list[Registration]:
     """Return a plausible, seeded pool of ``n`` applications to ``event`` (the webinar).
 
     Roles are mostly the target groups plus some that are not (researchers, journalists,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import itertools
 import os
 import re
 import urllib.parse
@@ -30,6 +31,7 @@ from .errors import (
 )
 
 __all__ = [
+    "TRANSITIONS",
     "Answer",
     "Event",
     "Form",
@@ -47,7 +49,6 @@ __all__ = [
     "SessionKind",
     "SessionStatus",
     "StatusChange",
-    "TRANSITIONS",
     "Venue",
     "normalize_email",
 ]
@@ -412,7 +413,7 @@ class Form:
         found: list[tuple[str, object, str]] = []
         for question in self.questions:
             value = answers.get(question.id)
-            if value is None or value == "" or value == ():
+            if value is None or value in ("", ()):
                 if question.required:
                     found.append((question.id, value, "a required answer is missing"))
                 continue
@@ -456,7 +457,13 @@ class QuotaBounds:
         if self.max is not None:
             _non_negative_int(self, attrs.fields(QuotaBounds).max, self.max)
             if self.max < self.min:
-                raise InvalidValue("max", self.max, f"a maximum of at least the minimum {self.min}")
+                raise InvalidValue(
+                    "max", self.max, f"a maximum of at least the minimum {self.min}"
+                )
+
+
+def _int_mapping(value: Mapping[str, int]) -> dict[str, int]:
+    return dict(value)
 
 
 def _quota_table(
@@ -477,14 +484,14 @@ class SelectionRules:
 
     policy: str = attrs.field(default="first-come", validator=_non_empty)
     seed: int | None = None
-    quotas: dict[str, dict[str, QuotaBounds]] = attrs.field(
-        factory=dict, converter=_quota_table
-    )
-    caps: dict[str, int] = attrs.field(factory=dict, converter=dict)
+    quotas: dict[str, dict[str, QuotaBounds]] = attrs.field(factory=dict, converter=_quota_table)
+    caps: dict[str, int] = attrs.field(factory=dict, converter=_int_mapping)
     parameters: dict[str, Any] = attrs.field(factory=dict, converter=dict)
 
     def __attrs_post_init__(self) -> None:
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
+        if self.seed is not None and (
+            isinstance(self.seed, bool) or not isinstance(self.seed, int)
+        ):
             raise InvalidValue("selection.seed", self.seed, "a whole number")
         for attribute, limit in self.caps.items():
             if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
@@ -551,7 +558,7 @@ class Event:
             ),
             key=lambda item: (item[0], item[1]),
         )
-        for (_, _, first), (_, position, second) in zip(plenaries, plenaries[1:], strict=False):
+        for (_, _, first), (_, position, second) in itertools.pairwise(plenaries):
             if second.start < first.end:
                 raise InvalidValue(
                     f"sessions[{position}].start",
@@ -695,7 +702,10 @@ def _country(_instance: object, attribute: attrs.Attribute[Any], value: object) 
         elif isinstance(value, str) and value.upper() in codes:
             hint = f" (upper case: {value.upper()})"
         raise InvalidValue(
-            attribute.name, value, "an ISO 3166-1 alpha-2 country code such as BE", detail=hint.strip(" ()")
+            attribute.name,
+            value,
+            "an ISO 3166-1 alpha-2 country code such as BE",
+            detail=hint.strip(" ()"),
         )
 
 
@@ -779,8 +789,9 @@ class StatusChange:
     by: str = ""
 
 
-def _answers(value: Mapping[str, Answer]) -> dict[str, Answer]:
-    return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}
+def _answers(value: Mapping[str, object]) -> dict[str, Answer]:
+    # JSON and hand-written dicts give lists for several choices; the model keeps tuples.
+    return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}  # type: ignore[misc]
 
 
 def _history(value: Sequence[StatusChange]) -> tuple[StatusChange, ...]:
@@ -861,4 +872,3 @@ class Registration:
             from_status=self.status, to_status=target, at=at, reason=reason, by=by
         )
         return attrs.evolve(self, status=target, history=(*self.history, change))
-

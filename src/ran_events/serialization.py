@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -208,9 +209,7 @@ _QUESTION_KEYS: Final = {"id", "text", "kind", "choices", "required"}
 _SELECTION_KEYS: Final = {"policy", "seed", "quotas", "caps", "parameters"}
 
 
-def _unknown(
-    problems: _Problems, table: Mapping[str, Any], allowed: set[str], path: str
-) -> None:
+def _unknown(problems: _Problems, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
     for key in table:
         if key not in allowed:
             where = f"{path}.{key}" if path else key
@@ -227,7 +226,7 @@ def _similar(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.75
 
 
-def _get(
+def _get(  # noqa: PLR0917 - a private reader called in one shape everywhere
     problems: _Problems,
     table: Mapping[str, Any],
     key: str,
@@ -347,7 +346,7 @@ def event_from_document(doc: Mapping[str, Any], *, source: str | None = None) ->
     return event
 
 
-def _event_from_document(problems: _Problems, doc: Mapping[str, Any]) -> Event | None:
+def _event_from_document(problems: _Problems, doc: object) -> Event | None:
     if not isinstance(doc, Mapping):
         problems.add("", doc, "expected a table of event fields")
         return None
@@ -357,7 +356,9 @@ def _event_from_document(problems: _Problems, doc: Mapping[str, Any]) -> Event |
         problems.add("schema_version", version, f"expected {SCHEMA_VERSION}")
 
     zone: str | None = None
-    zone_text = _get(problems, doc, "timezone", "", str, "an IANA zone name such as 'Europe/Brussels'")
+    zone_text = _get(
+        problems, doc, "timezone", "", str, "an IANA zone name such as 'Europe/Brussels'"
+    )
     if zone_text is not None:
         try:
             zone = tz.zone_name(zone_text)
@@ -372,7 +373,14 @@ def _event_from_document(problems: _Problems, doc: Mapping[str, Any]) -> Event |
     form = _form(problems, doc)
     selection = _selection(problems, doc)
     target_groups = _get(
-        problems, doc, "target_groups", "", list, "a list of role names", required=False, default=[]
+        problems,
+        doc,
+        "target_groups",
+        "",
+        list,
+        "a list of role names",
+        required=False,
+        default=[],
     )
     capacity = doc.get("capacity")
     if isinstance(capacity, int) and not isinstance(capacity, bool) and capacity < 1:
@@ -382,10 +390,25 @@ def _event_from_document(problems: _Problems, doc: Mapping[str, Any]) -> Event |
     fields: dict[str, Any] = {
         "id": _req(_get(problems, doc, "id", "", str, "an identifier such as 'ran-mh-pcve-2023'")),
         "title": _req(_get(problems, doc, "title", "", str, "the event's title")),
-        "description": _get(problems, doc, "description", "", str, "text", required=False, default=""),
-        "language": _get(problems, doc, "language", "", str, "a language code such as 'en'", required=False, default="en"),
-        "capacity": _req(_get(problems, doc, "capacity", "", int, "a whole number of places, at least 1")),
-        "revision": _get(problems, doc, "revision", "", int, "a whole number >= 0", required=False, default=0),
+        "description": _get(
+            problems, doc, "description", "", str, "text", required=False, default=""
+        ),
+        "language": _get(
+            problems,
+            doc,
+            "language",
+            "",
+            str,
+            "a language code such as 'en'",
+            required=False,
+            default="en",
+        ),
+        "capacity": _req(
+            _get(problems, doc, "capacity", "", int, "a whole number of places, at least 1")
+        ),
+        "revision": _get(
+            problems, doc, "revision", "", int, "a whole number >= 0", required=False, default=0
+        ),
         "timezone": _req(zone),
         "organiser": _req(organiser),
         "registration": _req(window),
@@ -395,7 +418,7 @@ def _event_from_document(problems: _Problems, doc: Mapping[str, Any]) -> Event |
         "target_groups": tuple(target_groups),
         "form": _req(form),
         "selection": _req(selection),
-    }  # fmt: skip
+    }
     if problems.items:
         return None
     return _build(problems, "", Event, **fields)
@@ -420,10 +443,14 @@ def _online(problems: _Problems, doc: Mapping[str, Any]) -> OnlineMeeting | None
         problems,
         "online",
         OnlineMeeting,
-        platform=_req(_get(problems, table, "platform", "online", str, "a platform such as 'WebEx'")),
+        platform=_req(
+            _get(problems, table, "platform", "online", str, "a platform such as 'WebEx'")
+        ),
         url=_req(_get(problems, table, "url", "online", str, "the join URL")),
-        access_notes=_get(problems, table, "access_notes", "online", str, "text", required=False, default=""),
-    )  # fmt: skip
+        access_notes=_get(
+            problems, table, "access_notes", "online", str, "text", required=False, default=""
+        ),
+    )
 
 
 def _venue(problems: _Problems, doc: Mapping[str, Any]) -> Venue | None:
@@ -460,7 +487,9 @@ def _window(
         )
     else:
         problems.add(
-            "registration.deadline", None, "missing; expected a date (open until its end) or a date-time"
+            "registration.deadline",
+            None,
+            "missing; expected a date (open until its end) or a date-time",
         )
     return _build(
         problems, "registration", RegistrationWindow, opens=_req(opens), closes=_req(closes)
@@ -483,14 +512,34 @@ def _sessions(
             problems.add(path, item, "expected a table")
             continue
         _unknown(problems, item, _SESSION_KEYS, path)
-        start = _instant(problems, item["start"], f"{path}.start", zone) if "start" in item else None
+        start = (
+            _instant(problems, item["start"], f"{path}.start", zone) if "start" in item else None
+        )
         end = _instant(problems, item["end"], f"{path}.end", zone) if "end" in item else None
         for key, value in (("start", start), ("end", end)):
             if key not in item:
                 problems.add(f"{path}.{key}", None, f"missing; expected {_LOCAL_EXPECTED}")
             del value
-        kind = _get(problems, item, "kind", path, str, "plenary, breakout or other", required=False, default="plenary")
-        status = _get(problems, item, "status", path, str, "confirmed or cancelled", required=False, default="confirmed")
+        kind = _get(
+            problems,
+            item,
+            "kind",
+            path,
+            str,
+            "plenary, breakout or other",
+            required=False,
+            default="plenary",
+        )
+        status = _get(
+            problems,
+            item,
+            "status",
+            path,
+            str,
+            "confirmed or cancelled",
+            required=False,
+            default="confirmed",
+        )
         if kind not in {k.value for k in SessionKind}:
             problems.add(f"{path}.kind", kind, "expected plenary, breakout or other")
             kind = None
@@ -507,8 +556,10 @@ def _sessions(
             end=_req(end),
             kind=_req(kind),
             status=_req(status),
-            description=_get(problems, item, "description", path, str, "text", required=False, default=""),
-        )  # fmt: skip
+            description=_get(
+                problems, item, "description", path, str, "text", required=False, default=""
+            ),
+        )
         if session is not None:
             sessions.append(session)
     return tuple(sessions) if len(sessions) == len(items) else None
@@ -519,7 +570,16 @@ def _form(problems: _Problems, doc: Mapping[str, Any]) -> Form | None:
     if table is None:
         return Form()
     _unknown(problems, table, {"questions"}, "form")
-    items = _get(problems, table, "questions", "form", list, "[[form.questions]] tables", required=False, default=[])
+    items = _get(
+        problems,
+        table,
+        "questions",
+        "form",
+        list,
+        "[[form.questions]] tables",
+        required=False,
+        default=[],
+    )
     questions: list[Question] = []
     for index, item in enumerate(items):
         path = f"form.questions[{index}]"
@@ -527,17 +587,37 @@ def _form(problems: _Problems, doc: Mapping[str, Any]) -> Form | None:
             problems.add(path, item, "expected a table")
             continue
         _unknown(problems, item, _QUESTION_KEYS, path)
-        choices = _get(problems, item, "choices", path, list, "a list of choices", required=False, default=[])
+        choices = _get(
+            problems, item, "choices", path, list, "a list of choices", required=False, default=[]
+        )
         question = _build(
             problems,
             path,
             Question,
             id=_req(_get(problems, item, "id", path, str, "a question id")),
             text=_req(_get(problems, item, "text", path, str, "the question's text")),
-            kind=_req(_get(problems, item, "kind", path, str, "single-choice, multiple-choice, yes-no, free-text or scale")),
+            kind=_req(
+                _get(
+                    problems,
+                    item,
+                    "kind",
+                    path,
+                    str,
+                    "single-choice, multiple-choice, yes-no, free-text or scale",
+                )
+            ),
             choices=tuple(choices),
-            required=_get(problems, item, "required", path, bool, "true or false", required=False, default=True),
-        )  # fmt: skip
+            required=_get(
+                problems,
+                item,
+                "required",
+                path,
+                bool,
+                "true or false",
+                required=False,
+                default=True,
+            ),
+        )
         if question is not None:
             questions.append(question)
     if len(questions) != len(items):
@@ -561,12 +641,21 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
         for value, bounds in values.items():
             where = f"{path}.{value}"
             if isinstance(bounds, int) and not isinstance(bounds, bool):
-                bounds = {"min": bounds, "max": bounds}
+                bounds = {"min": bounds, "max": bounds}  # noqa: PLW2901 - VALUE = N means exactly N
             if not isinstance(bounds, dict):
                 problems.add(where, bounds, "expected { min = N } , { max = M } or both")
                 continue
             _unknown(problems, bounds, {"min", "max"}, where)
-            low = _get(problems, bounds, "min", where, int, "a whole number >= 0", required=False, default=0)
+            low = _get(
+                problems,
+                bounds,
+                "min",
+                where,
+                int,
+                "a whole number >= 0",
+                required=False,
+                default=0,
+            )
             high = _get(problems, bounds, "max", where, int, "a whole number >= 0", required=False)
             built = _build(problems, where, QuotaBounds, min=low, max=high)
             if built is not None:
@@ -583,12 +672,21 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
         problems,
         "selection",
         SelectionRules,
-        policy=_get(problems, table, "policy", "selection", str, "a policy name such as 'lottery'", required=False, default="first-come"),
+        policy=_get(
+            problems,
+            table,
+            "policy",
+            "selection",
+            str,
+            "a policy name such as 'lottery'",
+            required=False,
+            default="first-come",
+        ),
         seed=_get(problems, table, "seed", "selection", int, "a whole number", required=False),
         quotas=quotas,
         caps=caps,
         parameters=dict(parameters),
-    )  # fmt: skip
+    )
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -626,7 +724,9 @@ def event_to_document(event: Event) -> dict[str, Any]:
     if event.venue is not None:
         venue = event.venue
         doc["venue"] = {
-            k: getattr(venue, k) for k in ("name", "address", "city", "country") if getattr(venue, k)
+            k: getattr(venue, k)
+            for k in ("name", "address", "city", "country")
+            if getattr(venue, k)
         }
     closes = event.registration.closes
     local_close = tz.to_zone(closes, zone)
@@ -671,7 +771,9 @@ def event_to_document(event: Event) -> dict[str, Any]:
         selection["quotas"] = {
             attribute: {
                 value: {
-                    k: v for k, v in (("min", b.min), ("max", b.max)) if v is not None and (k == "max" or v)
+                    k: v
+                    for k, v in (("min", b.min), ("max", b.max))
+                    if v is not None and (k == "max" or v)
                 }
                 for value, b in values.items()
             }
@@ -801,7 +903,7 @@ def event_from_toml_text(text: str, *, source: str | None = None) -> Event:
         raise EventFileError(source, _with_lines(exc.problems, _toml_lines(text))) from None
 
 
-def event_from_toml(path: str | Path) -> Event:
+def event_from_toml(path: str | os.PathLike[str]) -> Event:
     """Read an event file.
 
     Raises:
@@ -840,7 +942,9 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
 # -- line numbers --------------------------------------------------------------------------
 
 _HEADER: Final = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY_LINE: Final = re.compile(r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*)\s*=")
+_KEY_LINE: Final = re.compile(
+    r"^\s*((?:[A-Za-z0-9_-]+|\"[^\"]*\")(?:\s*\.\s*(?:[A-Za-z0-9_-]+|\"[^\"]*\"))*)\s*="
+)
 
 
 def _toml_lines(text: str) -> dict[str, int]:
@@ -899,6 +1003,8 @@ def _with_lines(problems: tuple[FileProblem, ...], lines: Mapping[str, int]) -> 
     for problem in problems:
         line = next((lines[p] for p in _paths(problem.field) if p in lines), None)
         result.append(
-            FileProblem(line=line, field=problem.field, value=problem.value, message=problem.message)
+            FileProblem(
+                line=line, field=problem.field, value=problem.value, message=problem.message
+            )
         )
     return result

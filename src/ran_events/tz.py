@@ -235,7 +235,9 @@ def _offset_at(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.timedelta:
     return offset
 
 
-def _candidates(naive: _dt.datetime, tz: _dt.tzinfo) -> tuple[list[_dt.datetime], list[_dt.timedelta]]:
+def _candidates(
+    naive: _dt.datetime, tz: _dt.tzinfo
+) -> tuple[list[_dt.datetime], list[_dt.timedelta]]:
     """Instants (UTC, naive) whose wall time in ``tz`` is ``naive``, and the nearby offsets."""
     probes = (naive - _dt.timedelta(days=1), naive, naive + _dt.timedelta(days=1))
     offsets = sorted({_offset_at(p, tz) for p in probes})
@@ -281,9 +283,7 @@ def localize(
         instant = found[0]
     elif len(found) > 1:  # fold: the wall time happens twice
         if disambiguate == "raise":
-            raise AmbiguousTimeError(
-                naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in found]
-            )
+            raise AmbiguousTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in found])
         instant = found[-1] if disambiguate == "later" else found[0]
     else:  # gap: the wall time never happens
         # With the offset before the gap (the smaller one for a spring-forward) the instant
@@ -384,13 +384,26 @@ def _transition(
 # ------------------------------------------------------------------------------------------
 # Announcements: parsing and formatting
 
-_MONTHS: Final = (
-    "january february march april may june july august september october november december"
-).split()
-_MONTH_NUMBER: Final = {m: i for i, m in enumerate(_MONTHS, 1)} | {
-    m[:3]: i for i, m in enumerate(_MONTHS, 1)
-} | {"sept": 9}
-_WEEKDAYS: Final = "monday tuesday wednesday thursday friday saturday sunday".split()
+_MONTHS: Final = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_NUMBER: Final = (
+    {m: i for i, m in enumerate(_MONTHS, 1)}
+    | {m[:3]: i for i, m in enumerate(_MONTHS, 1)}
+    | {"sept": 9}
+)
+_WEEKDAYS: Final = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 _WEEKDAY_NUMBER: Final = {d: i for i, d in enumerate(_WEEKDAYS)} | {
     d[:3]: i for i, d in enumerate(_WEEKDAYS)
 }
@@ -592,8 +605,7 @@ def _abbreviation(value: _dt.datetime) -> str:
 
 def _day(value: _dt.datetime) -> str:
     return (
-        f"{_SHORT_DAYS[value.weekday()]} {value.day} {_SHORT_MONTHS[value.month - 1]} "
-        f"{value.year}"
+        f"{_SHORT_DAYS[value.weekday()]} {value.day} {_SHORT_MONTHS[value.month - 1]} {value.year}"
     )
 
 

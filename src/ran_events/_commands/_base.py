@@ -23,7 +23,9 @@ class CommandError(Exception):
 class InputError(CommandError):
     """Invalid input, reported as ``path:line: field: message`` (exit status 1)."""
 
-    def __init__(self, path: str, message: str, *, line: int | None = None, field: str = "") -> None:
+    def __init__(
+        self, path: str, message: str, *, line: int | None = None, field: str = ""
+    ) -> None:
         where = path if line is None else f"{path}:{line}"
         text = f"{where}: {field}: {message}" if field else f"{where}: {message}"
         super().__init__(text)
@@ -95,4 +97,6 @@ def load_event(path: str | Path) -> Event:
     except EventFileError as exc:
         raise CommandError("\n".join(p.format(str(path)) for p in exc.problems)) from None
     except OSError as exc:
-        raise InputError(str(path), f"cannot read the event file ({exc.strerror or exc})") from None
+        raise InputError(
+            str(path), f"cannot read the event file ({exc.strerror or exc})"
+        ) from None

@@ -11,7 +11,13 @@ from ..serialization import event_to_toml
 from ._base import Console, DemoState, write_atomic
 from ._schedule import print_schedule
 
-DEMO_ZONES: Final = ("Europe/Brussels", "Europe/Lisbon", "Europe/Helsinki", "UTC", "America/New_York")
+DEMO_ZONES: Final = (
+    "Europe/Brussels",
+    "Europe/Lisbon",
+    "Europe/Helsinki",
+    "UTC",
+    "America/New_York",
+)
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
