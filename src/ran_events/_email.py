@@ -31,6 +31,7 @@ _PLAIN_LOCAL: Final = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
 _MAX_LENGTH: Final = 254  # RFC 5321 4.5.3.1.3, in octets, as email-validator checks it
 
 
+@functools.lru_cache(maxsize=1024)  # an address is often normalised twice in a row
 def normalize(address: str) -> str:
     """Return the normalised (lower-cased) address, validated offline.
 
@@ -78,3 +79,4 @@ def _full(address: str) -> str:
 def clear_cache() -> None:
     """Forget the cached domain checks (after changing email-validator's settings)."""
     _domain.cache_clear()
+    normalize.cache_clear()

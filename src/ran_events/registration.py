@@ -409,6 +409,8 @@ class _Intake:
         self.event = book.event
         self.zone = tz.zone_name(zone) if zone is not None else None
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
+        self.countries = frozenset(tz.countries())
+        self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
         self.form = self.event.form
         self.opens = self.event.registration.opens
         self.closes = self.event.registration.closes
@@ -618,8 +620,8 @@ class _Intake:
             )
             return ""
         code = value.strip().upper()
-        if not code:
-            return ""
+        if not code or code in self.countries:
+            return code
         try:
             _check_country(code)
         except InvalidValue as exc:
@@ -636,29 +638,56 @@ class _Intake:
         return code
 
     def _answers(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, Answer]:
-        parsed: dict[str, Any] = {}
-        for key, value in raw.items():
-            question = self.questions.get(key)
-            if question is None:
-                parsed[key] = value
-            elif isinstance(value, str):
-                if question.kind is QuestionKind.MULTIPLE_CHOICE and not value.strip():
-                    parsed[key] = ()
-                else:
-                    answer = question.parse(value)
-                    if answer is not None:
-                        parsed[key] = answer
-            elif value is not None:
-                parsed[key] = tuple(value) if isinstance(value, list) else value
-        for question_id, value, message in self.form.problems(parsed):
-            if question_id not in self.questions:
-                code = "unknown-question"
-            elif value is None or value in ((), ""):
-                code = "missing-answer"
+        """The answers of one row, checked against the form; every problem is collected.
+
+        A text cell of a choice, yes/no or scale question is read and checked once per
+        distinct text (these repeat across rows); free text is read every time.
+        """
+        parsed: dict[str, Answer] = {}
+        cache = self.answer_cache
+        for question in self.form.questions:
+            qid = question.id
+            value = raw.get(qid)
+            if isinstance(value, str):
+                hit = cache.get((qid, value))
+                if hit is None:
+                    hit = _read_answer(question, value)
+                    if question.kind is not QuestionKind.FREE_TEXT and len(cache) < _CACHE_SIZE:
+                        cache[qid, value] = hit
+                answer, message = hit
+            elif value is None:
+                answer, message = None, None
             else:
-                code = "invalid-answer"
-            shown = raw.get(question_id, value)
-            problems.append(RowProblem(field=question_id, value=shown, reason=message, code=code))
+                answer = tuple(value) if isinstance(value, list) else value  # type: ignore[assignment]
+                message = question.problem(answer)
+            if answer is None or answer in ((), ""):
+                if question.required:
+                    problems.append(
+                        RowProblem(
+                            field=qid,
+                            value=value,
+                            reason="a required answer is missing",
+                            code="missing-answer",
+                        )
+                    )
+                elif answer == ():
+                    parsed[qid] = ()
+            elif message is not None:
+                problems.append(
+                    RowProblem(field=qid, value=value, reason=message, code="invalid-answer")
+                )
+            else:
+                parsed[qid] = answer
+        problems.extend(
+            RowProblem(
+                field=key,
+                value=raw[key],
+                reason=f"not a question of this form (known: {sorted(self.questions)})",
+                code="unknown-question",
+            )
+            for key in raw
+            if key not in self.questions
+        )
         return parsed
 
     @staticmethod
@@ -812,6 +841,19 @@ class _Intake:
         self.row(line, fields, answers, attributes)
 
 
+_CACHE_SIZE: Final = 10_000
+
+
+def _read_answer(question: Question, text: str) -> tuple[Answer | None, str | None]:
+    """A cell read as ``question``'s answer, and what is wrong with it (or ``None``)."""
+    if question.kind is QuestionKind.MULTIPLE_CHOICE and not text.strip():
+        return (), None
+    answer = question.parse(text)
+    if answer is None:
+        return None, None
+    return answer, question.problem(answer)
+
+
 def _check_country(code: str) -> None:
     """Run the Registrant's own country check (raises InvalidValue with a hint)."""
     field = attrs.fields(Registrant).country
@@ -849,6 +891,9 @@ def _encoding_problem(field: str, value: str) -> RowProblem:
 
 
 def _undecodable(header: Sequence[str], cells: Sequence[str]) -> RowProblem | None:
+    joined = "".join(cells)
+    if joined.isascii() or not _SURROGATE.search(joined):
+        return None
     for position, cell in enumerate(cells):
         if not cell.isascii() and _SURROGATE.search(cell):
             field = header[position] if position < len(header) else ""
