@@ -18,10 +18,10 @@ from ._commands._base import CommandError, Console
 
 __all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
-COMMANDS: Final = ("demo", "check")
+COMMANDS: Final = ("demo", "check", "select")
 """The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
 
-DEMO_STEPS: Final = ("demo",)
+DEMO_STEPS: Final = ("demo", "select")
 """The modules whose ``demo`` step ``ran-events demo`` runs, in this order."""
 
 

@@ -1,0 +1,164 @@
+"""``ran-events select EVENT APPLICATIONS``: select participants and write the decisions."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from ._base import CommandError, Console, DemoState, InputError, load_event, write_atomic
+
+if TYPE_CHECKING:
+    from ..models import Event
+    from ..selection import Decision, SelectionResult
+
+EXPLAINED_IN_DEMO: Final = 3
+"""How many decisions of each outcome the demo explains."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "select",
+        help="select participants from an applications file",
+        description=(
+            "Read EVENT and APPLICATIONS (CSV), select by the event's [selection] rules "
+            "(policy, seed, quotas, caps), print the counts per outcome and per constrained "
+            "value against its bounds, and write one decision per registration. Rows of "
+            "APPLICATIONS that cannot be taken in are reported on stderr with their line."
+        ),
+    )
+    parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
+    parser.add_argument(
+        "applications", type=Path, metavar="APPLICATIONS", help="the applications CSV"
+    )
+    parser.add_argument("--policy", metavar="NAME", help="the policy (default: the event's)")
+    parser.add_argument("--seed", type=int, metavar="N", help="the seed (default: the event's)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DECISIONS.csv",
+        help="where to write the decisions (default: print no file)",
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="print every decision with its reasons"
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy  # noqa: PLC0415
+    from ..selection import select  # noqa: PLC0415
+
+    event = with_overrides(load_event(args.event), policy=args.policy, seed=args.seed)
+    registrations, rejected_rows = _read_applications(args.applications, event, console)
+    try:
+        result = select(event, registrations, now=_dt.datetime.now(_dt.UTC))
+    except (UnknownPolicy, InvalidPolicyConfig) as exc:
+        raise CommandError(f"{args.event}: selection: {exc}") from None
+    except InfeasibleSelection as exc:
+        raise CommandError(f"{args.event}: selection: {exc}") from None
+    print_summary(result, console)
+    if args.explain:
+        console.out("")
+        console.out("Decisions:")
+        for decision in result.decisions:
+            console.out(f"  {decision.registration_id}  {decision.sentence}")
+    if args.out is not None:
+        from ..selection import decisions_csv_text  # noqa: PLC0415
+
+        write_atomic(args.out, decisions_csv_text(result))
+        console.out(f"wrote {len(result.decisions)} decisions to {args.out}")
+    if rejected_rows:
+        console.err(
+            f"{args.applications}: {rejected_rows} row(s) not taken in (listed above); "
+            "they have no decision"
+        )
+    return 0
+
+
+def with_overrides(event: Event, *, policy: str | None, seed: int | None) -> Event:
+    """The event with its selection policy and seed replaced where given."""
+    rules = event.selection
+    if policy is not None:
+        rules = attrs.evolve(rules, policy=policy)
+    if seed is not None:
+        rules = attrs.evolve(rules, seed=seed)
+    return attrs.evolve(event, selection=rules)
+
+
+def _read_applications(path: Path, event: Event, console: Console) -> tuple[list[Any], int]:
+    from ..errors import InvalidValue  # noqa: PLC0415
+    from ..registration import import_csv  # noqa: PLC0415
+
+    try:
+        report = import_csv(path, event)
+    except InvalidValue as exc:
+        raise InputError(str(path), str(exc), line=1) from None
+    except OSError as exc:
+        raise InputError(
+            str(path), f"cannot read the applications ({exc.strerror or exc})"
+        ) from None
+    for row in report.rejected:
+        console.err(row.format(str(path)))
+    return list(report.accepted), len(report.rejected)
+
+
+def print_summary(result: SelectionResult, console: Console) -> None:
+    """Counts per outcome, then each constraint against its bounds."""
+    record = result.record
+    seed = "" if record.seed is None else f", seed {record.seed}"
+    console.out(f"Selection for {record.event_id}: policy {record.policy}{seed}")
+    counts = result.counts()
+    console.out("  " + ", ".join(f"{outcome.value} {n}" for outcome, n in counts.items()))
+    console.out("")
+    console.out(f"  {'constraint':<32} {'bounds':>8} {'selected':>8} {'eligible':>8}")
+    for report in result.constraints:
+        mark = "" if report.satisfied else "  NOT MET"
+        most = f"  (most: {report.value})" if report.kind == "cap" and report.value else ""
+        console.out(
+            f"  {report.label[:32]:<32} {report.bounds:>8} {report.achieved:>8} "
+            f"{report.available:>8}{mark}{most}"
+        )
+
+
+def _varied(decisions: tuple[Decision, ...]) -> list[Decision]:
+    """Decisions with different reason codes first, then the rest, each group in order."""
+    seen: set[tuple[str, ...]] = set()
+    first: list[Decision] = []
+    rest: list[Decision] = []
+    for decision in decisions:
+        codes = decision.codes
+        (rest if codes in seen else first).append(decision)
+        seen.add(codes)
+    return first + rest
+
+
+def demo(state: DemoState, console: Console) -> None:
+    """The lottery with quotas on the applicants of the previous step."""
+    from ..selection import decisions_csv_text, select  # noqa: PLC0415
+
+    console.out("")
+    console.out("== Selection ==")
+    registrations = state.registrations
+    if not registrations:
+        from ..examples import synthetic_applicants  # noqa: PLC0415
+
+        registrations = synthetic_applicants(
+            int(state.results.get("applicants", 400)),
+            seed=int(state.results.get("seed", 2023)),
+            event=state.event,
+        )
+    result = select(state.event, registrations, now=state.event.registration.closes)
+    state.results["selection"] = result
+    print_summary(result, console)
+    console.out("")
+    console.out("  Some decisions explained:")
+    for group in (result.selected, result.waitlist, result.rejected):
+        for decision in _varied(group)[:EXPLAINED_IN_DEMO]:
+            console.out(f"    {decision.registration_id}  {decision.sentence}")
+    path = state.out_dir / "decisions.csv"
+    write_atomic(path, decisions_csv_text(result))
+    console.out(f"  wrote {path}")
