@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hypothesis import strategies as st
 
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
@@ -43,3 +45,35 @@ def selection_problems(draw: st.DrawFn, max_applicants: int = 9) -> SelectionPro
     order = draw(st.permutations(range(size)))
     order = order[: draw(st.integers(0, size))] if draw(st.booleans()) else order
     return profiles, constraints, list(order)
+
+
+# ------------------------------------------------------------------------------------------
+# Time zones and wall times (tests of ran_events.tz, models and event files)
+
+EU_ZONES: tuple[str, ...] = (
+    "Europe/Vienna", "Europe/Brussels", "Europe/Sofia", "Europe/Zagreb", "Asia/Nicosia",
+    "Europe/Prague", "Europe/Copenhagen", "Europe/Tallinn", "Europe/Helsinki", "Europe/Paris",
+    "Europe/Berlin", "Europe/Athens", "Europe/Budapest", "Europe/Dublin", "Europe/Rome",
+    "Europe/Riga", "Europe/Vilnius", "Europe/Luxembourg", "Europe/Malta", "Europe/Amsterdam",
+    "Europe/Warsaw", "Europe/Lisbon", "Europe/Bucharest", "Europe/Bratislava",
+    "Europe/Ljubljana", "Europe/Madrid", "Europe/Stockholm",
+)  # fmt: skip
+"""The zone of every EU member state."""
+
+ZONES: tuple[str, ...] = (
+    *EU_ZONES,
+    "UTC", "Australia/Sydney", "America/New_York", "Asia/Tokyo", "America/Santiago",
+    "Pacific/Apia", "Australia/Lord_Howe", "Asia/Kathmandu", "Africa/Casablanca",
+    "America/Havana", "Pacific/Chatham", "Antarctica/Troll", "America/St_Johns",
+    "Europe/London", "America/Sao_Paulo", "Pacific/Kiritimati",
+)  # fmt: skip
+"""EU zones plus zones with odd rules: 30-minute DST, negative DST, midnight changes, a
+skipped day, two-hour DST, no DST."""
+
+
+def naive_datetimes(
+    min_value: dt.datetime = dt.datetime(1900, 1, 1),
+    max_value: dt.datetime = dt.datetime(2100, 12, 31),
+) -> st.SearchStrategy[dt.datetime]:
+    """Wall times (no tzinfo) between ``min_value`` and ``max_value``, seconds included."""
+    return st.datetimes(min_value, max_value, timezones=st.none())

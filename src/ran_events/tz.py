@@ -191,7 +191,8 @@ def check_aware(value: object, field: str) -> _dt.datetime:
     tz = value.tzinfo
     assert tz is not None
     if isinstance(tz, pytz.BaseTzInfo) and tz.zone not in ("UTC", None):
-        expected = value.astimezone(tz).utcoffset()
+        # Through UTC: astimezone() to the value's own tzinfo returns the value unchanged.
+        expected = value.astimezone(_UTC).astimezone(tz).utcoffset()
         if expected != offset:
             raise InvalidValue(
                 field,
@@ -372,11 +373,15 @@ def _transition(
     times: list[_dt.datetime], infos: list[tuple[_dt.timedelta, _dt.timedelta, str]], i: int
 ) -> Transition:
     offset, dst, abbreviation = infos[i]
+    # Irish time is stored with a negative DST in winter (GMT = IST - 1h); calendars expect
+    # the summer offset as daylight time, so a zero-DST period next to a negative one is DST.
+    neighbours = (infos[j] for j in (i - 1, i + 1) if 0 <= j < len(infos))
+    negative_next_door = any(d < _dt.timedelta(0) and o < offset for o, d, _ in neighbours)
     return Transition(
         at=times[i].replace(tzinfo=_UTC),
         offset_before=infos[i - 1][0],
         offset_after=offset,
-        is_dst=bool(dst),
+        is_dst=dst > _dt.timedelta(0) or (not dst and negative_next_door),
         abbreviation=abbreviation,
     )
 
