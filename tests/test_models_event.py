@@ -1,0 +1,348 @@
+"""Tests of the event models: Event, Session, Organiser, OnlineMeeting, Venue, the window,
+the selection rules and quota bounds (each invariant a specific error naming field and value)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+import pytest
+
+from ran_events import tz
+from ran_events.errors import (
+    InvalidEmail,
+    InvalidUrl,
+    InvalidValue,
+    NaiveDatetimeError,
+    TimeRangeError,
+    UnknownTimeZone,
+)
+from ran_events.models import (
+    Event,
+    OnlineMeeting,
+    Organiser,
+    QuotaBounds,
+    RegistrationWindow,
+    SelectionRules,
+    Session,
+    SessionKind,
+    SessionStatus,
+    Venue,
+)
+
+ZONE = "Europe/Brussels"
+UTC = dt.UTC
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 9) -> dt.datetime:
+    """A wall time of 2023 in Brussels, localised."""
+    return tz.localize(dt.datetime(2023, month, day, hour, minute), ZONE)
+
+
+def session(sid: str = "plenary", start: int = 14, end: int = 15, **kw: Any) -> Session:
+    return Session(id=sid, title=f"Session {sid}", start=at(20, start), end=at(20, end), **kw)
+
+
+def event(**changes: Any) -> Event:
+    fields: dict[str, Any] = {
+        "id": "ran-mh-pcve-2023",
+        "title": "Basics of Mental Health in P/CVE",
+        "timezone": ZONE,
+        "organiser": Organiser(name="RAN Practitioners", email="ran@example.org"),
+        "sessions": (session("plenary", 14, 15), session("cases", 15, 17, kind="breakout")),
+        "registration": RegistrationWindow(
+            opens=at(11, 0, month=8), closes=tz.end_of_day(dt.date(2023, 9, 6), ZONE)
+        ),
+        "capacity": 30,
+    }
+    fields.update(changes)
+    return Event(**fields)
+
+
+def test_a_valid_event() -> None:
+    e = event(online=OnlineMeeting(platform="WebEx", url="https://example.webex.com/x"))
+    assert e.start == at(20, 14)
+    assert e.end == at(20, 17)
+    assert e.start.astimezone(UTC) == dt.datetime(2023, 9, 20, 12, tzinfo=UTC)
+    assert tz.zone_name(e.zone) == ZONE
+    assert e.local(dt.datetime(2023, 9, 20, 12, tzinfo=UTC)).hour == 14
+    assert e.session("cases").kind is SessionKind.BREAKOUT
+    assert e.revision == 0
+    assert e.language == "en"
+
+
+def test_timezone_is_stored_as_an_iana_name() -> None:
+    assert event(timezone="CEST").timezone == ZONE
+    with pytest.raises(UnknownTimeZone, match="Europe/Brussels"):
+        event(timezone="Europe/Brusels")
+
+
+# -- times ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("field", ["start", "end"])
+def test_session_needs_aware_datetimes(field: str) -> None:
+    naive = dt.datetime(2023, 9, 20, 14)
+    times = {"start": at(20, 13), "end": at(20, 16)} | {field: naive}
+    with pytest.raises(NaiveDatetimeError) as info:
+        Session(id="plenary", title="Plenary", **times)
+    assert isinstance(info.value, TypeError)
+    assert info.value.field == field
+    assert info.value.value == naive
+    assert "localize" in str(info.value)
+
+
+def test_window_needs_aware_datetimes() -> None:
+    with pytest.raises(NaiveDatetimeError) as info:
+        RegistrationWindow(opens=dt.datetime(2023, 8, 11), closes=at(7, 0))
+    assert info.value.field == "registration.opens"
+
+
+def test_session_ends_after_it_starts() -> None:
+    with pytest.raises(TimeRangeError) as info:
+        session("plenary", 15, 14)
+    assert info.value.what == "session 'plenary'"
+    assert info.value.start == at(20, 15)
+    with pytest.raises(TimeRangeError):
+        session("plenary", 15, 15)
+
+
+def test_window_closes_after_it_opens() -> None:
+    with pytest.raises(TimeRangeError, match="registration window"):
+        RegistrationWindow(opens=at(7, 0), closes=at(7, 0))
+
+
+def test_window_is_open() -> None:
+    window = RegistrationWindow(opens=at(11, 0, month=8), closes=at(7, 0))
+    assert window.is_open(at(11, 0, month=8))
+    assert window.is_open(at(6, 23, 59))
+    assert not window.is_open(at(7, 0))
+    assert not window.is_open(at(10, 23, month=8))
+    with pytest.raises(NaiveDatetimeError):
+        window.is_open(dt.datetime(2023, 9, 1))
+
+
+def test_session_duration_counts_elapsed_time_across_dst() -> None:
+    s = Session(
+        id="night",
+        title="Night",
+        start=tz.localize(dt.datetime(2023, 10, 29, 1), ZONE),
+        end=tz.localize(dt.datetime(2023, 10, 29, 4), ZONE),
+    )
+    assert s.duration == dt.timedelta(hours=4)
+
+
+def test_registration_closes_no_later_than_the_first_session() -> None:
+    late = RegistrationWindow(opens=at(11, 0, month=8), closes=at(20, 14, 1))
+    with pytest.raises(InvalidValue) as info:
+        event(registration=late)
+    assert info.value.field == "registration.closes"
+    assert info.value.value == at(20, 14, 1).isoformat()
+    assert "2023-09-20T14:00:00+02:00" in info.value.expected
+    # Closing exactly when the first session starts is fine.
+    assert event(registration=RegistrationWindow(opens=at(1, 0), closes=at(20, 14)))
+
+
+# -- sessions ------------------------------------------------------------------------------
+
+
+def test_session_ids_are_unique() -> None:
+    with pytest.raises(InvalidValue) as info:
+        event(sessions=(session("a", 14, 15), session("b", 15, 16), session("a", 16, 17)))
+    assert info.value.field == "sessions[2].id"
+    assert info.value.value == "a"
+
+
+def test_an_event_has_sessions() -> None:
+    with pytest.raises(InvalidValue) as info:
+        event(sessions=())
+    assert info.value.field == "sessions"
+
+
+def test_plenary_sessions_do_not_overlap() -> None:
+    with pytest.raises(InvalidValue) as info:
+        event(sessions=(session("late", 15, 17), session("early", 14, 16)))
+    assert info.value.field == "sessions[0].start"
+    assert info.value.value == at(20, 15).isoformat()
+    assert "plenary 'early'" in info.value.expected
+    # Back to back is fine, and so are parallel breakouts, and a cancelled-free overlap of a
+    # plenary with a breakout.
+    assert event(sessions=(session("a", 14, 15), session("b", 15, 16)))
+    assert event(
+        sessions=(
+            session("a", 14, 15),
+            session("b1", 15, 17, kind="breakout"),
+            session("b2", 15, 17, kind="breakout"),
+            session("c", 16, 17, kind="other"),
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("sid", "title"), [("", "Title"), ("has space", "Title"), ("-x", "Title"), ("ok", " ")]
+)
+def test_session_id_and_title(sid: str, title: str) -> None:
+    with pytest.raises(InvalidValue) as info:
+        Session(id=sid, title=title, start=at(20, 14), end=at(20, 15))
+    assert info.value.field == ("title" if sid == "ok" else "id")
+
+
+def test_session_kind_and_status_are_enums() -> None:
+    s = session(kind="breakout", status="cancelled")
+    assert s.kind is SessionKind.BREAKOUT
+    assert s.status is SessionStatus.CANCELLED
+    with pytest.raises(ValueError, match="'parallel' is not a valid SessionKind"):
+        session(kind="parallel")
+
+
+# -- other fields --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("capacity", [0, -1, True, 2.5, "30"])
+def test_capacity_is_at_least_one(capacity: object) -> None:
+    with pytest.raises(InvalidValue) as info:
+        event(capacity=capacity)
+    assert info.value.field == "capacity"
+    assert info.value.value == capacity
+    assert "at least 1" in str(info.value)
+
+
+def test_target_groups_once_each() -> None:
+    assert event(target_groups="police").target_groups == ("police",)
+    with pytest.raises(InvalidValue) as info:
+        event(target_groups=["police", "prison", "police"])
+    assert info.value.field == "target_groups"
+
+
+def test_revision_is_not_negative() -> None:
+    with pytest.raises(InvalidValue, match="revision"):
+        event(revision=-1)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "example.webex.com/meet",
+        "ftp://example.org/x",
+        "https://",
+        "https://exa mple.org/",
+        "javascript:alert(1)",
+    ],
+)
+def test_the_join_link_is_a_url(url: str) -> None:
+    with pytest.raises(InvalidUrl) as info:
+        OnlineMeeting(platform="WebEx", url=url)
+    assert isinstance(info.value, ValueError)
+    assert (info.value.field, info.value.value) == ("url", url)
+    assert "http" in info.value.expected
+    with pytest.raises(InvalidUrl):
+        OnlineMeeting(platform="WebEx", url=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("email", ["ran", "ran@", "@example.org", "ran@@example.org", "a b@x.org"])
+def test_organiser_email_is_checked(email: str) -> None:
+    with pytest.raises(InvalidEmail) as info:
+        Organiser(name="RAN", email=email)
+    assert info.value.field == "email"
+    assert info.value.value == email
+    assert info.value.reason
+    with pytest.raises(InvalidEmail, match="not a string"):
+        Organiser(name="RAN", email=42)  # type: ignore[arg-type]
+
+
+def test_organiser_domain() -> None:
+    assert Organiser(name="RAN", email="Ran@Example.ORG").domain == "example.org"
+    with pytest.raises(InvalidValue) as info:
+        Organiser(name="", email="ran@example.org")
+    assert info.value.field == "name"
+
+
+def test_venue() -> None:
+    venue = Venue(name="Egmont Palace", city="Brussels", country="BE")
+    assert venue.one_line() == "Egmont Palace, Brussels, BE"
+    assert event(venue=venue).venue == venue
+    with pytest.raises(InvalidValue) as info:
+        Venue(name="Hall", city=3)  # type: ignore[arg-type]
+    assert info.value.field == "city"
+
+
+def test_quota_bounds() -> None:
+    assert QuotaBounds(min=4) == QuotaBounds(min=4, max=None)
+    assert QuotaBounds(min=2, max=2).max == 2
+    with pytest.raises(InvalidValue) as info:
+        QuotaBounds(min=5, max=3)
+    assert (info.value.field, info.value.value) == ("max", 3)
+    with pytest.raises(InvalidValue, match="min"):
+        QuotaBounds(min=-1)
+    with pytest.raises(InvalidValue, match="max"):
+        QuotaBounds(max=-1)
+
+
+def test_selection_rules() -> None:
+    rules = SelectionRules(
+        policy="lottery",
+        seed=2023,
+        quotas={"role": {"prison": QuotaBounds(min=4)}},
+        caps={"organisation": 2},
+    )
+    assert rules.quotas["role"]["prison"].min == 4
+    assert SelectionRules().policy == "first-come"
+    with pytest.raises(InvalidValue) as seed:
+        SelectionRules(seed="2023")  # type: ignore[arg-type]
+    assert seed.value.field == "selection.seed"
+    with pytest.raises(InvalidValue) as cap:
+        SelectionRules(caps={"organisation": -1})
+    assert (cap.value.field, cap.value.value) == ("selection.caps.organisation", -1)
+    with pytest.raises(InvalidValue):
+        SelectionRules(seed=True)
+    with pytest.raises(InvalidValue):
+        SelectionRules(policy="")
+
+
+# -- changes -------------------------------------------------------------------------------
+
+
+def test_reschedule_returns_a_new_revision() -> None:
+    original = event()
+    moved = original.reschedule("cases", start=at(20, 15, 30), end=at(20, 17, 30))
+    assert moved is not original
+    assert moved.revision == original.revision + 1
+    assert moved.session("cases").start == at(20, 15, 30)
+    assert original.session("cases").start == at(20, 15)  # unchanged
+    assert moved.session("plenary") == original.session("plenary")
+    again = moved.reschedule("plenary", start=at(20, 13), end=at(20, 14))
+    assert again.revision == 2
+    with pytest.raises(KeyError, match="no session 'nope'"):
+        original.reschedule("nope", start=at(20, 13), end=at(20, 14))
+    with pytest.raises(TimeRangeError):
+        original.reschedule("cases", start=at(20, 17), end=at(20, 16))
+    with pytest.raises(InvalidValue, match="registration.closes"):
+        original.reschedule("plenary", start=at(5, 14), end=at(5, 15))
+
+
+def test_cancel_session() -> None:
+    original = event()
+    cancelled = original.cancel_session("cases")
+    assert cancelled.session("cases").status is SessionStatus.CANCELLED
+    assert original.session("cases").status is SessionStatus.CONFIRMED
+    assert cancelled.revision == 1
+    with pytest.raises(KeyError):
+        original.cancel_session("nope")
+
+
+def test_models_are_frozen() -> None:
+    e = event()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        e.capacity = 10  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        e.sessions[0].start = at(20, 9)  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        e.registration.closes = at(20, 9)  # type: ignore[misc]
+    assert isinstance(e.sessions, tuple)
+    assert e.revise(capacity=10).capacity == 10
+
+
+def test_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Organiser("RAN", "ran@example.org")  # type: ignore[misc]
