@@ -4,6 +4,7 @@ and the offline e-mail normalisation (its fast path against email-validator itse
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import attrs
 import pytest
@@ -30,7 +31,7 @@ AT = dt.datetime(2023, 8, 20, 10, 0, tzinfo=UTC)
 S = RegistrationStatus
 
 
-def registration(**changes: object) -> Registration:
+def registration(**changes: Any) -> Registration:
     base = Registration(
         id="r1",
         event_id="ran-mh-pcve-2023",

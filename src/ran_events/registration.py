@@ -833,7 +833,18 @@ class _Intake:
         for key, value in record.items():
             if key in CSV_COLUMNS or key in ("answers", "attributes"):
                 continue
-            (answers if key in self.questions else attributes)[key] = value
+            target = answers if key in self.questions else attributes
+            if key in target:
+                nested_problems.append(
+                    RowProblem(
+                        field=key,
+                        value=value,
+                        reason="given twice: at the top level and under "
+                        f"{'answers' if target is answers else 'attributes'!r}",
+                        code="invalid-value",
+                    )
+                )
+            target[key] = value
         if nested_problems:
             self.rows += 1
             self._reject(line, nested_problems)
