@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -20,7 +21,12 @@ import attrs
 
 from ran_events import tz
 from ran_events._version import __version__
-from ran_events.errors import InvalidPolicyConfig, InvalidValue, ReplayMismatch
+from ran_events.errors import (
+    InfeasibleSelection,
+    InvalidPolicyConfig,
+    InvalidValue,
+    ReplayMismatch,
+)
 from ran_events.models import Event, Registration, RegistrationStatus, SelectionRules
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._feasibility import SkipReason, allocate
@@ -49,6 +55,11 @@ __all__ = [
 _MISSING: Final = "\x1fnone:"
 """Prefix of the stand-in value of a capped attribute an applicant has no value for: unique
 per applicant, so applicants without an organisation are not capped together."""
+
+_FILL: Final = "\x1ffill"
+"""A stand-in attribute every eligible applicant has (value ``all``): a quota on it with
+minimum and maximum ``min(capacity, eligible)`` makes the ordered fill select exactly that
+many, or raise when the other constraints do not allow it."""
 
 _OUTCOME_STATUS: Final = {
     Outcome.SELECTED: RegistrationStatus.SELECTED,
@@ -85,6 +96,9 @@ def profiles_of(registrations: Sequence[Registration], constraints: Constraints)
     for registration in registrations:
         values = []
         for attribute in attributes:
+            if attribute == _FILL:
+                values.append("all")
+                continue
             value = registration.value_of(attribute)
             if value is None:
                 value = _MISSING + registration.id if attribute in capped else ""
@@ -265,11 +279,17 @@ def _decide(
     placings = _placings(policy, eligible, record.event_id)
     ordered = [by_id[p.registration_id] for p in placings]
     constraints = build_constraints(record.capacity, record.rules)
-    profiles = profiles_of(ordered, constraints)
-    allocation = allocate(profiles, constraints, list(range(len(ordered))))
+    exact = _exact_fill(constraints, len(ordered))
+    profiles = profiles_of(ordered, exact)
+    try:
+        allocation = allocate(profiles, exact, list(range(len(ordered))))
+    except InfeasibleSelection as exc:
+        raise InfeasibleSelection(
+            [_plain(c) for c in exc.conflicts], [_plain(r) for r in exc.relaxations]
+        ) from None
     counts: dict[tuple[int, str], int] = {}
     mins = {(q.attribute, q.value): q.min for q in constraints.quotas if q.min}
-    attributes = constraints.attributes
+    attributes = exact.attributes
     for position in allocation.selected:
         placing = placings[position]
         reasons = [_rank_reason(policy.name, position + 1, placing)]
@@ -303,7 +323,7 @@ def _decide(
             outcome=Outcome.WAITLISTED,
             rank=position + 1,
             waitlist_position=waitlist_position,
-            reasons=(waitlist_reason(waitlist_position), skip_reason(skip)),
+            reasons=(waitlist_reason(waitlist_position), _plain_reason(skip_reason(skip))),
         )
     by = f"selection:{policy.name}"
     updated = {
@@ -320,9 +340,36 @@ def _decide(
     return SelectionResult(
         decisions=ordered_decisions,
         registrations=[updated[d.registration_id] for d in ordered_decisions],
-        constraints=constraint_report(constraints, profiles, allocation.selected),
+        constraints=constraint_report(
+            constraints, profiles_of(ordered, constraints), allocation.selected
+        ),
         record=record,
     )
+
+
+def _exact_fill(constraints: Constraints, eligible: int) -> Constraints:
+    """``constraints`` plus the stand-in quota that asks for ``min(capacity, eligible)``."""
+    places = min(constraints.capacity, eligible)
+    if not places or not (constraints.quotas or constraints.caps):
+        return constraints
+    fill = Quota(attribute=_FILL, value="all", min=places, max=places)
+    return attrs.evolve(constraints, quotas=(*constraints.quotas, fill))
+
+
+def _plain(text: str) -> str:
+    """A solver sentence with the stand-in quota of :func:`_exact_fill` said in words."""
+    text = re.sub(
+        rf"lower {_FILL}=all min to (\d+)", r"select only \1 (lower the capacity to \1)", text
+    )
+    text = re.sub(rf"drop the minimum {_FILL}=all min \d+", "select fewer applicants", text)
+    text = re.sub(rf"{_FILL}=all min (\d+)", r"filling \1 places", text)
+    return text.replace(f"{_FILL}=all", "the number selected")
+
+
+def _plain_reason(reason: Reason) -> Reason:
+    if _FILL not in reason.sentence:
+        return reason
+    return attrs.evolve(reason, sentence=_plain(reason.sentence))
 
 
 def _placings(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:

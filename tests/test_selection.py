@@ -1,0 +1,569 @@
+"""Tests of ran_events.selection: policies, registry, engine, replay, waitlist, decisions CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from ran_events import tz
+from ran_events.errors import (
+    IllegalTransition,
+    InfeasibleSelection,
+    InvalidPolicyConfig,
+    InvalidValue,
+    RanEventsWarning,
+    ReplayMismatch,
+    TimeRangeError,
+    UnknownPolicy,
+    UnknownRegistration,
+)
+from ran_events.examples import synthetic_applicants, webinar
+from ran_events.models import (
+    Event,
+    QuotaBounds,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    SelectionRules,
+)
+from ran_events.selection import (
+    ENTRY_POINT_GROUP,
+    FirstComePolicy,
+    LotteryPolicy,
+    Outcome,
+    Placing,
+    Policy,
+    PolicyRegistry,
+    ScorePolicy,
+    SelectionResult,
+    canonical_sha256,
+    decisions_csv_text,
+    expire_offers,
+    lottery_ticket,
+    promote,
+    read_decisions_csv,
+    replay,
+    respond,
+    select,
+    write_decisions_csv,
+)
+from ran_events.selection import _registry as registry_module
+
+ZONE = "Europe/Brussels"
+NOW = tz.localize(dt.datetime(2023, 9, 7, 10), ZONE)
+EVENT_ID = "ran-mh-pcve-2023"
+
+
+def registration(
+    number: int,
+    *,
+    role: str = "police",
+    country: str = "",
+    organisation: str = "",
+    minutes: int | None = None,
+    answers: Mapping[str, Any] | None = None,
+    **attributes: str,
+) -> Registration:
+    submitted = (
+        NOW - dt.timedelta(days=10) + dt.timedelta(minutes=number if minutes is None else minutes)
+    )
+    return Registration(
+        id=f"r{number:03d}",
+        event_id=EVENT_ID,
+        registrant=Registrant(
+            name=f"Person {number}",
+            email=f"person{number}@example.org",
+            role=role,
+            country=country,
+            organisation=organisation,
+            attributes=attributes,
+        ),
+        submitted_at=submitted,
+        answers=dict(answers or {}),
+    )
+
+
+def event_with(
+    rules: SelectionRules, *, capacity: int = 30, groups: Sequence[str] | None = None
+) -> Event:
+    base = webinar()
+    return attrs.evolve(
+        base,
+        capacity=capacity,
+        selection=rules,
+        target_groups=base.target_groups if groups is None else tuple(groups),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The hand-solved facts of the issue
+
+
+def test_age_and_group_quotas_with_two_places_are_feasible() -> None:
+    rules = SelectionRules(
+        policy="first-come",
+        quotas={
+            "age": {"child": QuotaBounds(min=1, max=2), "adult": QuotaBounds(min=1, max=2)},
+            "group": {"A": QuotaBounds(min=1, max=2), "B": QuotaBounds(min=1, max=2)},
+        },
+    )
+    pool = [
+        registration(i, age=age, group=group)
+        for i, (age, group) in enumerate(
+            [("child", "A"), ("adult", "A"), ("child", "B"), ("child", "B"), ("adult", "B")]
+        )
+    ]
+    result = select(event_with(rules, capacity=2), pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000", "r004"]
+    assert [d.waitlist_position for d in result.waitlist] == [1, 2, 3]
+    assert all(report.satisfied for report in result.constraints)
+    first_wait = result.decision("r001")
+    assert first_wait.sentence == (
+        "waitlisted: position 1; the place left is needed for group=B (min 1, 0 selected)"
+    )
+    assert first_wait.codes == ("waitlist-position", "quota-reserve")
+
+
+def test_three_exactly_one_yes_quotas_with_two_places_are_infeasible() -> None:
+    rules = SelectionRules(
+        policy="lottery",
+        seed=0,
+        quotas={name: {"yes": QuotaBounds(min=1, max=1)} for name in ("a", "b", "c")},
+    )
+    answers = [
+        ("yes", "yes", "yes"),
+        ("yes", "no", "no"),
+        ("no", "yes", "no"),
+        ("no", "no", "yes"),
+    ]
+    pool = [registration(i, a=a, b=b, c=c) for i, (a, b, c) in enumerate(answers)]
+    with pytest.raises(InfeasibleSelection) as caught:
+        select(event_with(rules, capacity=2), pool, now=NOW)
+    error = caught.value
+    assert "filling 2 places" in error.conflicts
+    assert "select only 1 (lower the capacity to 1)" in error.relaxations
+    assert "\x1f" not in str(error)
+
+
+# --------------------------------------------------------------------------------------------
+# Policies
+
+
+def test_lottery_ticket_is_sha256_of_seed_event_and_id() -> None:
+    import hashlib
+
+    expected = hashlib.sha256(b'[0, "ev", "r1"]').hexdigest()
+    assert lottery_ticket(0, "ev", "r1") == expected
+    assert lottery_ticket(0, "ev", "r1") != lottery_ticket(1, "ev", "r1")
+    assert lottery_ticket(0, "ev", "r1") != lottery_ticket(0, "other", "r1")
+
+
+def test_a_lottery_needs_a_seed_and_zero_is_one() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    with pytest.raises(InvalidPolicyConfig, match="0 is a valid seed"):
+        registry.create("lottery")
+    policy = registry.create("lottery", seed=0)
+    assert isinstance(policy, LotteryPolicy)
+    assert policy.seed == 0
+    with pytest.raises(InvalidPolicyConfig, match=r"selection\.parameters\.weights"):
+        registry.create("lottery", seed=1, parameters={"weights": {}})
+
+
+def test_first_come_orders_by_instant_then_id() -> None:
+    berlin = registration(1, minutes=0)
+    # Same instant written in another offset: tie broken by id.
+    lisbon = attrs.evolve(
+        registration(2), submitted_at=tz.to_zone(berlin.submitted_at, "Europe/Lisbon")
+    )
+    early = registration(3, minutes=-5)
+    order = FirstComePolicy().order([lisbon, berlin, early], event_id=EVENT_ID)
+    assert [p.registration_id for p in order] == ["r003", "r001", "r002"]
+    assert order[0].summary.startswith("submitted 2023-08-28T")
+
+
+def test_score_policy_weights_answers_and_breaks_ties_by_ticket() -> None:
+    policy = ScorePolicy(
+        seed=5, weights={"experience": 2, "casework": 1.5, "gender": {"female": 1}}
+    )
+    pool = [
+        registration(1, answers={"experience": 5, "casework": False, "gender": "male"}),
+        registration(2, answers={"experience": 3, "casework": True, "gender": "female"}),
+        registration(3, answers={"experience": 4, "casework": True, "gender": "male"}),
+        registration(4, answers={"experience": 4, "casework": True, "gender": "male"}),
+    ]
+    order = policy.order(pool, event_id=EVENT_ID)
+    scores = {p.registration_id: p.components["score"] for p in order}
+    assert scores == {"r001": 10.0, "r002": 8.5, "r003": 9.5, "r004": 9.5}
+    tied = sorted(["r003", "r004"], key=lambda rid: lottery_ticket(5, EVENT_ID, rid))
+    assert [p.registration_id for p in order] == ["r001", *tied, "r002"]
+    assert order[0].summary == "score 10 (casework 0, experience 10, gender 0)"
+    assert policy.parameters == {
+        "weights": {"casework": 1.5, "experience": 2.0, "gender": {"female": 1.0}}
+    }
+
+
+def test_score_policy_refuses_bad_configuration() -> None:
+    with pytest.raises(InvalidPolicyConfig, match="weights"):
+        ScorePolicy.from_parameters(seed=1, parameters={})
+    with pytest.raises(InvalidPolicyConfig, match="a finite number"):
+        ScorePolicy(seed=1, weights={"experience": True})
+    with pytest.raises(InvalidPolicyConfig, match=r"selection\.seed"):
+        ScorePolicy.from_parameters(seed=None, parameters={"weights": {"x": 1}})
+    policy = ScorePolicy(seed=1, weights={"motivation": 1})
+    with pytest.raises(InvalidPolicyConfig, match="table of points"):
+        policy.order([registration(1, answers={"motivation": "I care"})], event_id=EVENT_ID)
+
+
+# --------------------------------------------------------------------------------------------
+# Registry
+
+
+def test_an_unknown_policy_lists_the_known_ones() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    with pytest.raises(UnknownPolicy) as caught:
+        registry.create("raffle", seed=1)
+    assert caught.value.known == ("first-come", "lottery", "score")
+    assert "known: first-come, lottery, score" in str(caught.value)
+
+
+@attrs.frozen
+class ReversePolicy:
+    """Last registration id first: a third-party policy for the tests."""
+
+    @property
+    def name(self) -> str:
+        return "reverse"
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return {}
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        ids = sorted((r.id for r in registrations), reverse=True)
+        return [Placing(registration_id=rid, summary="") for rid in ids]
+
+
+def reverse_factory(*, seed: int | None, parameters: Mapping[str, Any]) -> Policy:
+    return ReversePolicy()
+
+
+def test_a_registered_policy_is_used_by_name_and_replayed() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    registry.register("reverse", reverse_factory)
+    with pytest.raises(InvalidPolicyConfig, match="replace=True"):
+        registry.register("reverse", reverse_factory)
+    assert "reverse" in registry
+    event = event_with(SelectionRules(policy="reverse"), capacity=2)
+    pool = [registration(i) for i in range(4)]
+    result = select(event, pool, now=NOW, registry=registry)
+    assert [d.registration_id for d in result.selected] == ["r003", "r002"]
+    assert result.selected[0].sentence == "selected: reverse rank 1"
+    assert replay(result.record, pool, registry=registry) == result
+
+
+class FakeEntryPoint:
+    def __init__(self, name: str, target: object) -> None:
+        self.name = name
+        self.value = f"tests:{name}"
+        self._target = target
+
+    def load(self) -> object:
+        if isinstance(self._target, Exception):
+            raise self._target
+        return self._target
+
+
+def test_entry_points_add_policies_and_a_broken_one_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    found = [
+        FakeEntryPoint("reverse", reverse_factory),
+        FakeEntryPoint("broken", ImportError("no module named plugin")),
+        FakeEntryPoint("lottery", reverse_factory),  # a built-in name wins
+    ]
+
+    def entry_points(*, group: str) -> list[FakeEntryPoint]:
+        assert group == ENTRY_POINT_GROUP
+        return found
+
+    monkeypatch.setattr("importlib.metadata.entry_points", entry_points)
+    registry = PolicyRegistry()
+    with pytest.warns(RanEventsWarning, match="'broken'.*no module named plugin"):
+        names = registry.names()
+    assert names == ("first-come", "lottery", "reverse", "score")
+    assert isinstance(registry.create("lottery", seed=1), LotteryPolicy)
+    assert isinstance(registry.create("reverse"), ReversePolicy)
+    assert repr(registry) == "PolicyRegistry(4 policies)"
+
+
+def test_a_policy_from_a_selection_table() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    table = {"policy": "score", "seed": 0, "parameters": {"weights": {"x": 1}, "require": {}}}
+    policy = registry.from_config(table)
+    assert isinstance(policy, ScorePolicy)
+    assert isinstance(registry.from_config({}), FirstComePolicy)
+    with pytest.raises(InvalidPolicyConfig, match=r"selection\.weights"):
+        registry.from_config({"policy": "score", "weights": {}})
+    with pytest.raises(InvalidPolicyConfig, match=r"selection\.seed"):
+        registry.from_config({"policy": "lottery", "seed": "7"})
+    assert registry_module.default_registry() is registry_module.default_registry()
+
+
+# --------------------------------------------------------------------------------------------
+# The engine
+
+
+@pytest.fixture
+def webinar_result() -> SelectionResult:
+    return select(webinar(), synthetic_applicants(300, seed=7), now=NOW)
+
+
+def test_every_registration_gets_one_explained_decision(webinar_result: SelectionResult) -> None:
+    result = webinar_result
+    assert sorted(d.registration_id for d in result) == [f"a{i:05d}" for i in range(1, 301)]
+    assert result.counts()[Outcome.SELECTED] == 30
+    waitlist = result.waitlist
+    assert [d.waitlist_position for d in waitlist] == list(range(1, len(waitlist) + 1))
+    ranks = [d.rank for d in (*result.selected, *waitlist)]
+    assert sorted(r for r in ranks if r is not None) == list(range(1, len(ranks) + 1))
+    for decision in result.rejected:
+        assert decision.rank is None
+        assert decision.codes == ("not-target-group",)
+        role = result.registration(decision.registration_id).registrant.role
+        assert decision.sentence == f"rejected: role {role!r} is not a target group"
+    assert result.selected[0].sentence.startswith("selected: lottery rank 1 (ticket ")
+    report = {r.label: r for r in result.constraints}
+    assert report["role=prison"].achieved >= 4
+    assert report["role=police"].achieved <= 8
+    assert report["organisation (each)"].achieved <= 2
+    assert report["capacity"].achieved == 30
+
+
+def test_registrations_come_back_with_status_and_history(webinar_result: SelectionResult) -> None:
+    for decision, reg in zip(webinar_result.decisions, webinar_result.registrations, strict=True):
+        assert reg.id == decision.registration_id
+        assert reg.status.value == decision.outcome.value
+        (change,) = reg.history
+        assert change.at == NOW
+        assert change.by == "selection:lottery"
+        assert change.reason == decision.sentence
+
+
+def test_a_cap_reason_names_the_value_and_its_cap() -> None:
+    rules = SelectionRules(policy="first-come", caps={"country": 2})
+    pool = [registration(i, country=c) for i, c in enumerate(["BE", "BE", "BE", "FR"])]
+    result = select(event_with(rules, capacity=3), pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000", "r001", "r003"]
+    waiting = result.decision("r002")
+    assert waiting.sentence == "waitlisted: position 1; country=BE already at its cap of 2"
+    assert dict(waiting.reasons[1].params) == {"attribute": "country", "limit": 2, "value": "BE"}
+    cap = result.constraints[-1]
+    assert (cap.kind, cap.value, cap.achieved, cap.max, cap.bounds) == ("cap", "BE", 2, 2, "<= 2")
+
+
+def test_applicants_without_a_value_are_not_capped_together() -> None:
+    rules = SelectionRules(policy="first-come", caps={"organisation": 1})
+    pool = [registration(i) for i in range(3)]
+    result = select(event_with(rules, capacity=3), pool, now=NOW)
+    assert len(result.selected) == 3
+
+
+def test_a_quota_minimum_is_explained_on_the_selected() -> None:
+    rules = SelectionRules(policy="first-come", quotas={"role": {"prison": QuotaBounds(min=1)}})
+    pool = [registration(0), registration(1), registration(2, role="prison")]
+    result = select(event_with(rules, capacity=2), pool, now=NOW)
+    assert result.decision("r002").sentence == (
+        "selected: first-come rank 3 (submitted 2023-08-28T10:02:00+02:00); "
+        "counts towards role=prison min 1 (0 selected before)"
+    )
+    assert result.decision("r001").codes == ("waitlist-position", "quota-reserve")
+
+
+def test_required_values_and_withdrawn_applications_are_rejected() -> None:
+    rules = SelectionRules(policy="first-come", parameters={"require": {"casework": True}})
+    pool = [
+        registration(0, answers={"casework": True}),
+        registration(1, answers={"casework": False}),
+        registration(2),
+        registration(3, role="journalist", answers={"casework": True}),
+        registration(4, answers={"casework": True}).transition(
+            RegistrationStatus.WITHDRAWN, at=NOW
+        ),
+    ]
+    result = select(event_with(rules), pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000"]
+    assert result.decision("r001").sentence == "rejected: casework is 'no'; 'yes' is required"
+    assert result.decision("r002").sentence == "rejected: casework is no answer; 'yes' is required"
+    assert result.decision("r003").codes == ("not-target-group",)
+    assert result.decision("r004").sentence == "rejected: the application was withdrawn"
+    assert result.registration("r004").status is RegistrationStatus.WITHDRAWN
+    with pytest.raises(InvalidPolicyConfig, match="require"):
+        select(event_with(attrs.evolve(rules, parameters={"require": ["x"]})), pool, now=NOW)
+
+
+def test_no_target_groups_means_any_role() -> None:
+    event = event_with(SelectionRules(), groups=())
+    result = select(event, [registration(0, role="journalist")], now=NOW)
+    assert result.selected[0].registration_id == "r000"
+
+
+def test_bad_registrations_are_refused() -> None:
+    event = event_with(SelectionRules())
+    with pytest.raises(InvalidValue, match="unique id"):
+        select(event, [registration(1), registration(1)], now=NOW)
+    other = attrs.evolve(registration(1), event_id="other")
+    with pytest.raises(InvalidValue, match="event_id"):
+        select(event, [other], now=NOW)
+    decided = registration(1).transition(RegistrationStatus.SELECTED, at=NOW)
+    with pytest.raises(InvalidValue, match="promote"):
+        select(event, [decided], now=NOW)
+    with pytest.raises(UnknownRegistration):
+        select(event, [registration(1)], now=NOW).decision("nobody")
+
+
+def test_replay_reproduces_and_detects_a_changed_input(webinar_result: SelectionResult) -> None:
+    pool = synthetic_applicants(300, seed=7)
+    record = webinar_result.record
+    assert (record.policy, record.seed, record.event_id) == ("lottery", 2023, EVENT_ID)
+    assert record.input_sha256 == canonical_sha256(list(reversed(pool)))
+    assert replay(record, list(reversed(pool))) == webinar_result
+    with pytest.raises(ReplayMismatch, match="299 registrations given, 300 recorded"):
+        replay(record, pool[1:])
+    changed = [attrs.evolve(pool[0], answers={**pool[0].answers, "experience": 1}), *pool[1:]]
+    if changed[0].answers == pool[0].answers:
+        changed[0] = attrs.evolve(pool[0], answers={**pool[0].answers, "experience": 2})
+    with pytest.raises(ReplayMismatch, match="content differs"):
+        replay(record, changed)
+
+
+# --------------------------------------------------------------------------------------------
+# Waiting list
+
+
+def capped_result() -> SelectionResult:
+    rules = SelectionRules(policy="first-come", caps={"country": 1})
+    countries = ["BE", "FR", "BE", "FR", "DE", "NL"]
+    pool = [registration(i, country=c) for i, c in enumerate(countries)]
+    return select(event_with(rules, capacity=2), pool, now=NOW)
+
+
+def test_promote_skips_applicants_the_constraints_do_not_allow() -> None:
+    result = capped_result()
+    assert [d.registration_id for d in result.selected] == ["r000", "r001"]
+    later = NOW + dt.timedelta(days=1)
+    promoted = promote(result, "r001", now=later)
+    assert [d.registration_id for d in promoted.selected] == ["r000", "r003"]
+    decision = promoted.decision("r003")
+    assert decision.sentence == (
+        "selected: promoted from waitlist position 2 to a freed place "
+        "(1 ahead passed over for the constraints)"
+    )
+    assert decision.reasons[0].params["passed_over"] == ("r002",)
+    passed = promoted.decision("r002")
+    assert passed.sentence == (
+        "waitlisted: position 1; all 2 places filled; "
+        "passed over for a freed place: country=BE already at its cap of 1"
+    )
+    assert [d.waitlist_position for d in promoted.waitlist] == [1, 2, 3]
+    assert promoted.decision("r001").codes == ("withdrawn",)
+    assert promoted.registration("r001").status is RegistrationStatus.WITHDRAWN
+    assert promoted.registration("r003").status is RegistrationStatus.SELECTED
+    assert promoted.registration("r003").history[-1].by == "waitlist"
+    assert promoted.offers[0].registration_id == "r003"
+    assert all(r.satisfied for r in promoted.constraints)
+
+
+def test_withdrawing_from_the_waiting_list_renumbers_it() -> None:
+    result = capped_result()
+    after = promote(result, "r003", now=NOW)
+    assert [d.registration_id for d in after.waitlist] == ["r002", "r004", "r005"]
+    assert [d.sentence.split(";")[0] for d in after.waitlist] == [
+        "waitlisted: position 1",
+        "waitlisted: position 2",
+        "waitlisted: position 3",
+    ]
+    assert after.offers == ()
+
+
+def test_an_unanswered_offer_lapses_and_the_next_is_promoted() -> None:
+    result = capped_result()
+    day = dt.timedelta(days=1)
+    with pytest.raises(TimeRangeError):
+        promote(result, "r001", now=NOW, respond_by=NOW)
+    offered = promote(result, "r001", now=NOW, respond_by=NOW + 2 * day)
+    assert expire_offers(offered, now=NOW + day) == offered
+    lapsed = expire_offers(offered, now=NOW + 2 * day, respond_by=NOW + 4 * day)
+    assert lapsed.registration("r003").status is RegistrationStatus.DECLINED
+    assert lapsed.decision("r003").codes == ("offer-lapsed",)
+    (offer,) = lapsed.offers
+    assert (offer.registration_id, offer.replaces) == ("r004", "r003")
+    assert offer.respond_by == NOW + 4 * day
+    assert [d.registration_id for d in lapsed.selected] == ["r000", "r004"]
+
+
+def test_answers_to_an_offer() -> None:
+    offered = promote(capped_result(), "r001", now=NOW, respond_by=NOW + dt.timedelta(days=2))
+    accepted = respond(offered, "r003", accept=True, now=NOW)
+    assert accepted.registration("r003").status is RegistrationStatus.CONFIRMED
+    assert accepted.offers == ()
+    assert expire_offers(accepted, now=NOW + dt.timedelta(days=3)) == accepted
+    declined = respond(offered, "r003", accept=False, now=NOW)
+    assert declined.registration("r003").status is RegistrationStatus.DECLINED
+    assert [o.registration_id for o in declined.offers] == ["r004"]
+    with pytest.raises(IllegalTransition):
+        respond(declined, "r002", accept=True, now=NOW)
+
+
+# --------------------------------------------------------------------------------------------
+# Decisions CSV
+
+
+def test_decisions_csv_round_trip(webinar_result: SelectionResult, tmp_path: Path) -> None:
+    path = tmp_path / "decisions.csv"
+    write_decisions_csv(webinar_result, path)
+    text = path.read_text(encoding="utf-8")
+    assert text.splitlines()[0] == "registration_id,email,name,outcome,rank,reason"
+    stream = io.StringIO()
+    write_decisions_csv(webinar_result, stream)
+    assert stream.getvalue() == decisions_csv_text(webinar_result)
+    read = read_decisions_csv(path)
+    assert read.ok
+    assert [r.registration_id for r in read] == [d.registration_id for d in webinar_result]
+    first = read.rows[0]
+    assert (first.line, first.outcome, first.rank) == (2, Outcome.SELECTED, 1)
+    assert first.reason == webinar_result.decisions[0].sentence
+    assert read.rows[-1].rank is None
+
+
+def test_reading_decisions_reports_every_bad_row() -> None:
+    text = (
+        "registration_id,email,name,outcome,rank,reason\n"
+        "r1,a@example.org,A,selected,1,ok\n"
+        "r2,b@example.org,B,maybe,2,ok\n"
+        "r1,c@example.org,C,waitlisted,3,ok\n"
+        "r4,d@example.org,D,rejected,zero,ok\n"
+        "r5,nobody,E,rejected,,ok\n"
+        "r6,f@example.org,F\n"
+        ",g@example.org,G,rejected,,ok\n"
+        "\n"
+        'r8,h@example.org,H,waitlisted,8,"multi\nline"\n'
+        "r9,i@example.org,I,rejected,,ok\n"
+    )
+    read = read_decisions_csv(io.StringIO(text))
+    assert [(p.line, p.field) for p in read.problems] == [
+        (3, "outcome"),
+        (4, "registration_id"),
+        (5, "rank"),
+        (6, "email"),
+        (7, ""),
+        (8, "registration_id"),
+    ]
+    assert read.problems[1].message == "repeats line 2; expected each id once"
+    assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (10, "r8"), (12, "r9")]
+    bad_header = read_decisions_csv(io.StringIO("id,outcome\n"))
+    assert bad_header.rows == ()
+    assert bad_header.problems[0].format("d.csv").startswith("d.csv:1: header: expected")
