@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -77,3 +78,171 @@ def naive_datetimes(
 ) -> st.SearchStrategy[dt.datetime]:
     """Wall times (no tzinfo) between ``min_value`` and ``max_value``, seconds included."""
     return st.datetimes(min_value, max_value, timezones=st.none())
+
+
+# ------------------------------------------------------------------------------------------
+# Events (tests of the models and of event files)
+
+USER_TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",)),  # anything but lone surrogates
+    min_size=1,
+    max_size=12,
+).filter(lambda t: bool(t.strip()))
+"""Text a person may type: quotes, backslashes, newlines, control characters, any script."""
+
+TRICKY_TEXT = (
+    st.sampled_from(
+        ['say "hi"', "back\\slash", "two\nlines", "tab\there", "caf\u00e9 \u0394 \u4e2d", "'", "#"]
+    )
+    | USER_TEXT
+)
+
+IDENTIFIERS = st.from_regex(r"\A[a-z0-9][a-z0-9._-]{0,8}\Z")
+"""Identifiers as the models accept them (session and question ids)."""
+
+_EVENT_ZONES = (*EU_ZONES[:6], "UTC", "America/New_York", "Australia/Sydney", "Asia/Tokyo")
+
+
+@st.composite
+def sessions(draw: st.DrawFn, after: dt.datetime, zone: str, count: int) -> list[Any]:
+    """``count`` sessions in ``zone`` starting after ``after`` (aware), plenaries in turn."""
+    from ran_events import tz
+    from ran_events.models import Session, SessionKind, SessionStatus
+
+    result = []
+    cursor = tz.to_utc(after)
+    ids = draw(st.lists(IDENTIFIERS, min_size=count, max_size=count, unique=True))
+    for sid in ids:
+        start = cursor + dt.timedelta(seconds=draw(st.sampled_from([0, 60, 1800, 86400, 3661])))
+        end = start + dt.timedelta(minutes=draw(st.integers(1, 600)))
+        result.append(
+            Session(
+                id=sid,
+                title=draw(TRICKY_TEXT),
+                start=tz.to_zone(start, zone),
+                end=tz.to_zone(end, zone),
+                kind=draw(st.sampled_from(list(SessionKind))),
+                description=draw(st.just("") | TRICKY_TEXT),
+                status=draw(st.sampled_from(list(SessionStatus))),
+            )
+        )
+        cursor = end
+    return result
+
+
+@st.composite
+def questions(draw: st.DrawFn) -> Any:
+    """A registration form with user text in its questions and choices."""
+    from ran_events.models import Form, Question, QuestionKind
+
+    ids = draw(st.lists(IDENTIFIERS, max_size=4, unique=True))
+    choice = TRICKY_TEXT.map(str.strip).filter(lambda c: bool(c) and ";" not in c and "|" not in c)
+    made = []
+    for qid in ids:
+        kind = draw(st.sampled_from(list(QuestionKind)))
+        has_choices = kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
+        made.append(
+            Question(
+                id=qid,
+                text=draw(TRICKY_TEXT),
+                kind=kind,
+                choices=draw(st.lists(choice, min_size=1, max_size=3, unique=True))
+                if has_choices
+                else (),
+                required=draw(st.booleans()),
+            )
+        )
+    return Form(questions=made)
+
+
+@st.composite
+def selection_rules(draw: st.DrawFn) -> Any:
+    """Selection rules with quotas, caps and policy parameters under user-typed keys."""
+    from ran_events.models import QuotaBounds, SelectionRules
+
+    @st.composite
+    def bounds(draw: st.DrawFn) -> QuotaBounds:
+        low = draw(st.integers(0, 5))
+        return QuotaBounds(min=low, max=draw(st.none() | st.integers(low, 9)))
+
+    scalars = st.integers(-(2**63), 2**63 - 1) | TRICKY_TEXT | st.booleans()
+    return SelectionRules(
+        policy=draw(st.sampled_from(["first-come", "lottery", "score"]) | TRICKY_TEXT),
+        seed=draw(st.none() | st.integers(-(2**63), 2**63 - 1)),
+        quotas=draw(
+            st.dictionaries(
+                TRICKY_TEXT, st.dictionaries(TRICKY_TEXT, bounds(), max_size=3), max_size=2
+            )
+        ),
+        caps=draw(st.dictionaries(TRICKY_TEXT, st.integers(0, 9), max_size=2)),
+        parameters=draw(
+            st.dictionaries(
+                TRICKY_TEXT,
+                scalars
+                | st.lists(scalars, max_size=3)
+                | st.dictionaries(TRICKY_TEXT, scalars, max_size=2),
+                max_size=3,
+            )
+        ),
+    )
+
+
+@st.composite
+def events(draw: st.DrawFn) -> Any:
+    """Valid events: 1-4 sessions in a zone (folds included), a window before them, an
+    optional online meeting and venue, a form and selection rules."""
+    from ran_events import tz
+    from ran_events.models import Event, OnlineMeeting, Organiser, RegistrationWindow, Venue
+
+    zone = draw(st.sampled_from(_EVENT_ZONES))
+    wall = draw(st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2035, 12, 31)))
+    first = tz.localize(wall.replace(microsecond=0), zone, disambiguate="compatible")
+    made = draw(sessions(first, zone, draw(st.integers(1, 4))))
+    start_utc = tz.to_utc(made[0].start)
+    if draw(st.booleans()):  # a deadline "until the end of a day"
+        day = tz.to_zone(start_utc, zone).date() - dt.timedelta(days=draw(st.integers(1, 30)))
+        closes = tz.end_of_day(day, zone)
+    else:
+        closes = start_utc - dt.timedelta(seconds=draw(st.integers(0, 90 * 86400)))
+    opens = tz.to_utc(closes) - dt.timedelta(seconds=draw(st.integers(1, 120 * 86400)))
+    return Event(
+        id=draw(IDENTIFIERS),
+        title=draw(TRICKY_TEXT),
+        description=draw(st.just("") | TRICKY_TEXT),
+        language=draw(st.sampled_from(["en", "fr", "nl"]) | TRICKY_TEXT),
+        timezone=zone,
+        organiser=Organiser(
+            name=draw(TRICKY_TEXT),
+            email=draw(st.sampled_from(["ran@example.org", "Jos.Peeters@Example.BE"])),
+        ),
+        online=draw(
+            st.none()
+            | st.builds(
+                OnlineMeeting,
+                platform=TRICKY_TEXT,
+                url=st.sampled_from(
+                    ["https://example.webex.com/meet/x", 'http://a.example/?q=1&r="2"']
+                ),
+                access_notes=st.just("") | TRICKY_TEXT,
+            )
+        ),
+        venue=draw(
+            st.none()
+            | st.builds(
+                Venue,
+                name=TRICKY_TEXT,
+                address=TRICKY_TEXT,
+                city=st.just(""),
+                country=st.just("BE"),
+            )
+        ),
+        sessions=made,
+        registration=RegistrationWindow(
+            opens=tz.to_zone(opens, zone), closes=tz.to_zone(closes, zone)
+        ),
+        capacity=draw(st.integers(1, 500)),
+        target_groups=draw(st.lists(TRICKY_TEXT, max_size=4, unique=True)),
+        form=draw(questions()),
+        selection=draw(selection_rules()),
+        revision=draw(st.integers(0, 3)),
+    )

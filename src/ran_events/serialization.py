@@ -24,6 +24,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
+
 from . import tz
 from .errors import (
     AmbiguousTimeError,
@@ -40,6 +42,7 @@ from .models import (
     OnlineMeeting,
     Organiser,
     Question,
+    QuestionKind,
     QuotaBounds,
     Registrant,
     RegistrationWindow,
@@ -182,6 +185,8 @@ class _Problems:
         self.items: list[tuple[str, Any, str]] = []
 
     def add(self, path: str, value: Any, message: str) -> None:
+        if value is not None and message.startswith("expected"):
+            message = f"{value!r} is not valid; {message}"  # name the bad value
         self.items.append((path, value, message))
 
     def error(self, path: str, exc: BaseException) -> None:
@@ -192,11 +197,16 @@ class _Problems:
             where = field.replace("registration.closes", "registration.deadline")
         elif isinstance(exc, TimeRangeError) and path.startswith("sessions["):
             where = f"{path}.end"
+        elif isinstance(exc, TimeRangeError) and path == "registration":
+            where = "registration.deadline"
         elif not field:
             where = path
         else:
             where = f"{path}.{field.rsplit('.', 1)[-1]}"
-        self.items.append((where, value, str(exc)))
+        message = str(exc)
+        if field and message.startswith(f"{field}: "):  # the path says it already
+            message = message[len(field) + 2 :]
+        self.items.append((where, value, message))
 
 
 _EVENT_KEYS: Final = {
@@ -206,6 +216,7 @@ _EVENT_KEYS: Final = {
 }  # fmt: skip
 _SESSION_KEYS: Final = {"id", "title", "kind", "start", "end", "description", "status"}
 _QUESTION_KEYS: Final = {"id", "text", "kind", "choices", "required"}
+_QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text or scale"
 _SELECTION_KEYS: Final = {"policy", "seed", "quotas", "caps", "parameters"}
 
 
@@ -223,7 +234,10 @@ def _unknown(problems: _Problems, table: Mapping[str, Any], allowed: set[str], p
 def _similar(a: str, b: str) -> bool:
     import difflib  # noqa: PLC0415
 
-    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio() >= 0.75
+    a, b = a.lower(), b.lower()
+    if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)):
+        return True  # "minimum" for "min"
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
 def _get(  # noqa: PLR0917 - a private reader called in one shape everywhere
@@ -280,7 +294,7 @@ def _instant(
                 value = _dt.datetime.fromisoformat(text)
         except ValueError:
             also = " or a date such as '2023-09-06'" if date_means else ""
-            problems.add(path, value, f"not a real date-time; expected {_LOCAL_EXPECTED}{also}")
+            problems.add(path, value, f"expected a real date-time: {_LOCAL_EXPECTED}{also}")
             return None
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
@@ -310,6 +324,7 @@ def _start_of_day(date: _dt.date, zone: str) -> _dt.datetime:
 
 def _build(problems: _Problems, path: str, factory: Callable[..., T], **kwargs: Any) -> T | None:
     if any(v is _MISSING for v in kwargs.values()):
+        _validate(problems, path, factory, kwargs)  # still report the fields that are given
         return None
     try:
         return factory(**kwargs)
@@ -319,6 +334,21 @@ def _build(problems: _Problems, path: str, factory: Callable[..., T], **kwargs: 
 
 
 _MISSING: Final = object()
+
+
+def _validate(problems: _Problems, path: str, cls: Any, kwargs: Mapping[str, Any]) -> None:
+    """Run the field validators of ``cls`` on the given values not yet reported."""
+    reported = {where for where, _, _ in problems.items}
+    fields: tuple[attrs.Attribute[Any], ...] = attrs.fields(cls)
+    for attribute in fields:
+        value = kwargs.get(attribute.name, _MISSING)
+        where = f"{path}.{attribute.name}" if path else attribute.name
+        if value is _MISSING or attribute.validator is None or where in reported:
+            continue
+        try:
+            attribute.validator(None, attribute, value)
+        except (RanEventsError, TypeError, ValueError) as exc:
+            problems.error(path, exc)
 
 
 def _req(value: Any) -> Any:
@@ -420,6 +450,7 @@ def _event_from_document(problems: _Problems, doc: object) -> Event | None:
         "selection": _req(selection),
     }
     if problems.items:
+        _validate(problems, "", Event, fields)  # the simple fields' own problems too
         return None
     return _build(problems, "", Event, **fields)
 
@@ -516,10 +547,16 @@ def _sessions(
             _instant(problems, item["start"], f"{path}.start", zone) if "start" in item else None
         )
         end = _instant(problems, item["end"], f"{path}.end", zone) if "end" in item else None
-        for key, value in (("start", start), ("end", end)):
+        for key in ("start", "end"):
             if key not in item:
                 problems.add(f"{path}.{key}", None, f"missing; expected {_LOCAL_EXPECTED}")
-            del value
+        if start is not None and end is not None and end <= start:
+            problems.add(
+                f"{path}.end",
+                end.isoformat(),
+                f"the end is not after the start ({start.isoformat()}); expected a later end",
+            )
+            end = None
         kind = _get(
             problems,
             item,
@@ -590,22 +627,17 @@ def _form(problems: _Problems, doc: Mapping[str, Any]) -> Form | None:
         choices = _get(
             problems, item, "choices", path, list, "a list of choices", required=False, default=[]
         )
+        kind = _get(problems, item, "kind", path, str, _QUESTION_KINDS)
+        if kind is not None and kind not in {k.value for k in QuestionKind}:
+            problems.add(f"{path}.kind", kind, f"expected {_QUESTION_KINDS}")
+            kind = None
         question = _build(
             problems,
             path,
             Question,
             id=_req(_get(problems, item, "id", path, str, "a question id")),
             text=_req(_get(problems, item, "text", path, str, "the question's text")),
-            kind=_req(
-                _get(
-                    problems,
-                    item,
-                    "kind",
-                    path,
-                    str,
-                    "single-choice, multiple-choice, yes-no, free-text or scale",
-                )
-            ),
+            kind=_req(kind),
             choices=tuple(choices),
             required=_get(
                 problems,
@@ -900,7 +932,9 @@ def event_from_toml_text(text: str, *, source: str | None = None) -> Event:
     try:
         return event_from_document(doc, source=source)
     except EventFileError as exc:
-        raise EventFileError(source, _with_lines(exc.problems, _toml_lines(text))) from None
+        found = _with_lines(exc.problems, _toml_lines(text))
+        found.sort(key=lambda p: (p.line is None, p.line or 0))
+        raise EventFileError(source, found) from None
 
 
 def event_from_toml(path: str | os.PathLike[str]) -> Event:

@@ -1,0 +1,403 @@
+"""Tests of event files (TOML and JSON) and of JSON for models (ran_events.serialization)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from tests.strategies import events
+
+from ran_events import serialization, tz
+from ran_events.errors import EventFileError, FileProblem
+from ran_events.examples import webinar
+from ran_events.models import Event, QuotaBounds, SelectionRules, Session, SessionKind
+
+UTC = dt.UTC
+
+# The example event file of the design (docs/DESIGN.md), verbatim.
+DESIGN_TOML = """\
+id = "ran-mh-pcve-2023"
+title = "RAN Practitioners Training Webinar: Basics of Mental Health in P/CVE"
+timezone = "Europe/Brussels"
+language = "en"
+capacity = 30
+target_groups = ["prison", "police", "youth", "social", "community", "exit"]
+[organiser]
+name = "RAN Practitioners"
+email = "ran-practitioners@example.org"
+[online]
+platform = "WebEx"
+url = "https://example.webex.com/meet/ran-mh"
+[registration]
+opens = "2023-08-11T00:00"
+deadline = "2023-09-06"
+[[sessions]]
+id = "plenary"
+title = "Basics of mental health in P/CVE"
+start = "2023-09-20T14:00"
+end = "2023-09-20T15:30"
+[[sessions]]
+id = "cases"
+title = "Case discussion in small groups"
+kind = "breakout"
+start = "2023-09-20T15:30"
+end = "2023-09-20T17:00"
+[selection]
+policy = "lottery"
+seed = 2023
+[selection.quotas.role]
+prison = { min = 4 }
+police = { max = 8 }
+[selection.caps]
+organisation = 2
+"""
+
+
+NO_SESSIONS = DESIGN_TOML.split("[[sessions]]", maxsplit=1)[0]
+NO_ORGANISER = DESIGN_TOML.split("[organiser]", maxsplit=1)[0]
+
+
+def problems_of(text: str, source: str | None = "event.toml") -> list[FileProblem]:
+    with pytest.raises(EventFileError) as info:
+        Event.from_toml_text(text, source=source)
+    return list(info.value.problems)
+
+
+def edit(old: str, new: str, text: str = DESIGN_TOML) -> str:
+    assert old in text
+    return text.replace(old, new, 1)
+
+
+# -- the design's file ---------------------------------------------------------------------
+
+
+def test_the_design_example_loads() -> None:
+    event = Event.from_toml_text(DESIGN_TOML)
+    assert event.id == "ran-mh-pcve-2023"
+    assert event.timezone == "Europe/Brussels"
+    assert event.capacity == 30
+    assert event.target_groups == ("prison", "police", "youth", "social", "community", "exit")
+    assert event.organiser.email == "ran-practitioners@example.org"
+    assert event.online is not None
+    assert event.online.platform == "WebEx"
+    assert event.registration.opens == dt.datetime(2023, 8, 10, 22, tzinfo=UTC)
+    assert event.registration.closes == dt.datetime(2023, 9, 6, 22, tzinfo=UTC)
+    plenary, cases = event.sessions
+    assert (plenary.start, plenary.end) == (
+        dt.datetime(2023, 9, 20, 12, tzinfo=UTC),
+        dt.datetime(2023, 9, 20, 13, 30, tzinfo=UTC),
+    )
+    assert cases.kind is SessionKind.BREAKOUT
+    assert cases.end == dt.datetime(2023, 9, 20, 15, tzinfo=UTC)
+    rules = event.selection
+    assert (rules.policy, rules.seed) == ("lottery", 2023)
+    assert rules.quotas == {"role": {"prison": QuotaBounds(min=4), "police": QuotaBounds(max=8)}}
+    assert rules.caps == {"organisation": 2}
+
+
+def test_the_design_example_is_the_embedded_webinar() -> None:
+    design = Event.from_toml_text(DESIGN_TOML)
+    embedded = webinar()
+    assert design.sessions == embedded.sessions
+    assert design.registration == embedded.registration
+    assert design.selection == embedded.selection
+    assert Event.from_toml_text(embedded.to_toml()) == embedded
+
+
+def test_from_toml_reads_a_path(tmp_path: Path) -> None:
+    path = tmp_path / "event.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + DESIGN_TOML.encode())  # a BOM is fine
+    assert Event.from_toml(path) == Event.from_toml_text(DESIGN_TOML)
+    assert Event.from_toml(str(path)).id == "ran-mh-pcve-2023"
+    with pytest.raises(FileNotFoundError):
+        Event.from_toml(tmp_path / "missing.toml")
+    path.write_text(edit("capacity = 30", 'capacity = "thirty"'), encoding="utf-8")
+    with pytest.raises(EventFileError) as info:
+        Event.from_toml(path)
+    assert info.value.path == str(path)
+    assert f"{path}:5: capacity: 'thirty' is not valid" in str(info.value)
+
+
+def test_to_toml_writes_the_design_layout() -> None:
+    text = webinar().to_toml()
+    for line in [
+        'timezone = "Europe/Brussels"',
+        "[registration]",
+        'opens = "2023-08-11T00:00"',
+        'deadline = "2023-09-06"',
+        "[[sessions]]",
+        'start = "2023-09-20T14:00"',
+        'kind = "breakout"',
+        "[selection.quotas.role]",
+        "prison = { min = 4 }",
+        "police = { max = 8 }",
+        "[selection.caps]",
+        "organisation = 2",
+    ]:
+        assert line in text.splitlines(), line
+
+
+# -- round trips ---------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event=events())
+def test_toml_round_trip_is_lossless(event: Event) -> None:
+    text = event.to_toml()
+    back = Event.from_toml_text(text)
+    assert back == event
+    assert back.to_toml() == text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(event=events())
+def test_json_round_trip_is_lossless(event: Event) -> None:
+    text = event.to_json()
+    assert json.loads(text)["schema_version"] == serialization.SCHEMA_VERSION
+    assert Event.from_json(text) == event
+    assert Event.from_json(text.encode()) == event
+    assert serialization.from_json(serialization.to_json(event), Event) == event
+
+
+def test_times_in_the_fold_are_written_with_their_offset() -> None:
+    event = webinar()
+    zone = event.timezone
+    night = tz.localize(dt.datetime(2023, 10, 29, 2, 30), zone, disambiguate="later")
+    late = event.revise(
+        sessions=(
+            Session(id="night", title="Night", start=night, end=night + dt.timedelta(hours=1)),
+        ),
+        registration=attrs_evolve(event.registration, closes=night),
+    )
+    text = late.to_toml()
+    assert 'start = "2023-10-29T02:30:00+01:00"' in text
+    assert 'deadline = "2023-10-29T02:30:00+01:00"' in text
+    assert Event.from_toml_text(text) == late
+
+
+def attrs_evolve(obj: Any, **changes: Any) -> Any:
+    import attrs
+
+    return attrs.evolve(obj, **changes)
+
+
+def test_times_with_seconds_and_deadline_as_time() -> None:
+    text = edit('deadline = "2023-09-06"', 'deadline = "2023-09-06T17:00:30"')
+    event = Event.from_toml_text(text)
+    assert event.registration.closes == dt.datetime(2023, 9, 6, 15, 0, 30, tzinfo=UTC)
+    assert 'deadline = "2023-09-06T17:00:30"' in event.to_toml()
+    assert Event.from_toml_text(event.to_toml()) == event
+
+
+def test_toml_native_datetimes_and_offsets_are_accepted() -> None:
+    text = edit('start = "2023-09-20T14:00"', "start = 2023-09-20T12:00:00Z")
+    text = edit('end = "2023-09-20T15:30"', "end = 2023-09-20T15:30:00", text)
+    text = edit('opens = "2023-08-11T00:00"', "opens = 2023-08-11", text)
+    text = edit('deadline = "2023-09-06"', "deadline = 2023-09-06", text)
+    event = Event.from_toml_text(text)
+    assert event == Event.from_toml_text(DESIGN_TOML)
+    assert tz.zone_name(event.sessions[0].start.tzinfo) == "Europe/Brussels"  # type: ignore[arg-type]
+
+
+def test_models_to_and_from_json() -> None:
+    rules = SelectionRules(
+        policy="lottery", seed=7, quotas={"role": {"prison": QuotaBounds(min=2)}}
+    )
+    text = serialization.to_json(rules)
+    assert json.loads(text)["schema_version"] == serialization.SCHEMA_VERSION
+    assert serialization.from_json(text, SelectionRules) == rules
+    session = webinar().sessions[0]
+    data = serialization.unstructure(session)
+    assert data["start"] == "2023-09-20T14:00:00+02:00"
+    assert serialization.structure(data, Session) == session
+    assert serialization.converter.unstructure(rules) == serialization.unstructure(rules)
+    with pytest.raises(ValueError, match="schema_version 1"):
+        serialization.from_json('{"data": {}}', SelectionRules)
+
+
+# -- problems, all at once, with their lines -----------------------------------------------
+
+
+def test_all_problems_of_a_file_are_reported_with_their_lines() -> None:
+    text = DESIGN_TOML
+    text = edit('id = "ran-mh-pcve-2023"', 'id = "ran mh"', text)  # line 1
+    text = edit("capacity = 30", "capacity = 0", text)  # line 5
+    text = edit('language = "en"', 'languge = "en"', text)  # line 4
+    text = edit('email = "ran-practitioners@example.org"', 'email = "ran-at-example.org"', text)
+    text = edit('url = "https://example.webex.com/meet/ran-mh"', 'url = "example.org"', text)
+    text = edit('deadline = "2023-09-06"', 'deadline = "2023-09-31"', text)  # line 15
+    text = edit('end = "2023-09-20T15:30"', 'end = "2023-09-20T13:00"', text)  # line 20
+    text = edit('kind = "breakout"', 'kind = "parallel"', text)  # line 24
+    text = edit("seed = 2023", 'seed = "x"', text)  # line 29
+    found = problems_of(text)
+    summary = [(p.line, p.field) for p in found]
+    assert summary == [
+        (1, "id"),
+        (4, "languge"),
+        (5, "capacity"),
+        (9, "organiser.email"),
+        (12, "online.url"),
+        (15, "registration.deadline"),
+        (20, "sessions[0].end"),
+        (24, "sessions[1].kind"),
+        (29, "selection.seed"),
+    ]
+    values = {p.field: p.value for p in found}
+    assert values["id"] == "ran mh"
+    assert values["capacity"] == 0
+    assert values["registration.deadline"] == "2023-09-31"
+    assert values["sessions[1].kind"] == "parallel"
+    lines = str(EventFileError("event.toml", found)).splitlines()
+    assert lines[0] == "9 problems in event.toml:"
+    assert lines[2].startswith("  event.toml:4: languge: unknown key 'languge'")
+    assert "did you mean 'language'?" in lines[2]
+    assert "event.toml:15: registration.deadline: '2023-09-31' is not valid" in lines[6]
+    assert "a date such as '2023-09-06'" in lines[6]
+    assert "event.toml:24: sessions[1].kind: 'parallel' is not valid; expected plenary" in lines[8]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ('timezone = "Europe/Brussels"', 'timezone = "Europe/Brusels"', "timezone",
+         "did you mean 'Europe/Brussels'"),
+        ('timezone = "Europe/Brussels"', "timezone = 1", "timezone", "an IANA zone name"),
+        ("capacity = 30", "capacity = true", "capacity", "True is not valid"),
+        ("[selection.caps]\norganisation = 2", "[selection.caps]\norganisation = -2",
+         "selection.caps.organisation", "a whole number >= 0"),
+        ("prison = { min = 4 }", "prison = { min = 4, max = 2 }",
+         "selection.quotas.role.prison.max", "at least the minimum 4"),
+        ("prison = { min = 4 }", "prison = { minimum = 4 }",
+         "selection.quotas.role.prison.minimum", "did you mean 'min'?"),
+        ("prison = { min = 4 }", 'prison = "four"', "selection.quotas.role.prison",
+         "{ min = N }"),
+        ('start = "2023-09-20T14:00"', 'start = "2023-03-26T02:30"', "sessions[0].start",
+         "does not exist in Europe/Brussels"),
+        ('start = "2023-09-20T14:00"', "start = 14:00:00", "sessions[0].start",
+         "a time without a date"),
+        ('start = "2023-09-20T14:00"', "start = 2023-09-20", "sessions[0].start",
+         "a local date-time"),
+        ('start = "2023-09-20T14:00"', 'start = "tomorrow"', "sessions[0].start",
+         "'tomorrow' is not valid"),
+        ('opens = "2023-08-11T00:00"', 'opens = "2023-09-10T00:00"', "registration.deadline",
+         "registration window"),
+        ('deadline = "2023-09-06"', 'deadline = "2023-09-21"', "registration.deadline",
+         "no later than the first session's start"),
+        ('id = "cases"', 'id = "plenary"', "sessions[1].id", "a unique session id"),
+        ('kind = "breakout"\nstart = "2023-09-20T15:30"', 'start = "2023-09-20T15:00"',
+         "sessions[1].start", "only breakouts"),
+        ('kind = "breakout"', 'status = "maybe"', "sessions[1].status", "confirmed or cancelled"),
+        ('target_groups = ["prison", ', 'target_groups = [1, ', "target_groups",
+         "a list of role names"),
+        ('target_groups = ["prison", ', 'target_groups = ["police", ', "target_groups",
+         "each group once"),
+        ("[online]", "[online]\nextra = 1", "online.extra", "unknown key 'extra'"),
+        ("[organiser]", "[organiser]\nmail = 1", "organiser.mail", "did you mean 'email'?"),
+        ("[selection]", "[selection]\nquota = 1", "selection.quota", "did you mean 'quotas'?"),
+        ('[selection.quotas.role]', '[selection.quotas]\nrole = 3\n[selection.quotas.country]',
+         "selection.quotas.role", "a table of value"),
+        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\nroom = 1\nid = \"cases\"",
+         "sessions[1].room", "unknown key 'room'"),
+    ],
+)  # fmt: skip
+def test_each_problem_names_field_value_and_accepted_form(
+    old: str, new: str, field: str, words: str
+) -> None:
+    found = problems_of(edit(old, new))
+    assert field in [p.field for p in found], found
+    problem = next(p for p in found if p.field == field)
+    assert words in problem.message, problem.message
+    assert problem.line is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "words"),
+    [
+        (DESIGN_TOML.replace('id = "ran-mh-pcve-2023"\n', ""), "id", "missing; expected"),
+        (NO_ORGANISER + "[registration]\nopens = 1\n", "organiser",
+         "missing; expected a table"),
+        (NO_SESSIONS, "sessions", "missing; expected one or more"),
+        ("sessions = []\n" + NO_SESSIONS, "sessions", "at least one"),
+        ("sessions = [1]\n" + NO_SESSIONS, "sessions[0]", "a table"),
+        (DESIGN_TOML.replace('opens = "2023-08-11T00:00"\n', ""), "registration.opens",
+         "missing"),
+        (DESIGN_TOML.replace('deadline = "2023-09-06"\n', ""), "registration.deadline",
+         "missing"),
+        (DESIGN_TOML.replace('end = "2023-09-20T15:30"\n', ""), "sessions[0].end", "missing"),
+        (DESIGN_TOML.replace('title = "Basics of mental health in P/CVE"\n', ""),
+         "sessions[0].title", "missing"),
+        (DESIGN_TOML + "[venue]\ncity = \"Brussels\"\n", "venue.name", "missing"),
+        (DESIGN_TOML + "[form]\nquestions = [1]\n", "form.questions[0]", "a table"),
+        (DESIGN_TOML + "[form]\nitems = []\n", "form.items", "unknown key"),
+        (DESIGN_TOML + "[[form.questions]]\nid = \"q\"\ntext = \"Q?\"\nkind = \"single-choice\"\n",
+         "form.questions[0].choices", "at least one choice"),
+        (DESIGN_TOML + "[[form.questions]]\nid = \"q\"\ntext = \"Q?\"\nkind = \"essay\"\n",
+         "form.questions[0].kind", "'essay' is not valid; expected single-choice"),
+        (DESIGN_TOML + "[[form.questions]]\nid = \"q\"\ntext = \"Q?\"\nkind = \"yes-no\"\n"
+         "[[form.questions]]\nid = \"q\"\ntext = \"Again?\"\nkind = \"yes-no\"\n",
+         "form.questions", "each question id once"),
+        (DESIGN_TOML.replace("seed = 2023", "seed = 2023\nrevision = 1"), "selection.revision",
+         "unknown key"),
+        ("revision = -1\n" + DESIGN_TOML, "revision", "at least 0"),
+        ("schema_version = 2\n" + DESIGN_TOML, "schema_version", "expected 1"),
+    ],
+)  # fmt: skip
+def test_missing_and_misplaced_fields(text: str, field: str, words: str) -> None:
+    found = problems_of(text)
+    assert field in [p.field for p in found], found
+    problem = next(p for p in found if p.field == field)
+    assert words in problem.message
+
+
+def test_invalid_toml_names_its_line() -> None:
+    found = problems_of(edit("capacity = 30", "capacity = = 30"))
+    assert [(p.line, p.field) for p in found] == [(5, "")]
+    assert found[0].message.startswith("not valid TOML")
+    assert found[0].format("e.toml").startswith("e.toml:5: not valid TOML")
+
+
+def test_json_event_files() -> None:
+    event = webinar()
+    document = json.loads(event.to_json())
+    assert document["registration"] == {"opens": "2023-08-11T00:00", "deadline": "2023-09-06"}
+    with pytest.raises(EventFileError) as bad:
+        Event.from_json('{\n  "id": "x",\n  oops\n}', source="e.json")
+    assert [(p.line, p.field) for p in bad.value.problems] == [(3, "")]
+    assert "not valid JSON" in str(bad.value)
+    with pytest.raises(EventFileError) as wrong:
+        Event.from_json("[1, 2]")
+    assert wrong.value.problems[0].message.startswith("[1, 2] is not valid; expected a table")
+    document["capacity"] = "many"
+    with pytest.raises(EventFileError) as field:
+        Event.from_json(json.dumps(document), source="e.json")
+    assert str(field.value).splitlines()[1] == (
+        "  e.json: capacity: 'many' is not valid; expected a whole number of places, at least 1"
+    )
+
+
+def test_compact_json() -> None:
+    text = webinar().to_json(indent=None)
+    assert "\n" not in text
+    assert Event.from_json(text) == webinar()
+
+
+def test_document_layout_helpers() -> None:
+    event = webinar()
+    document = serialization.event_to_document(event)
+    assert serialization.event_from_document(document) == event
+    with pytest.raises(EventFileError) as info:
+        serialization.event_from_document({**document, "capacity": 0}, source="x")
+    assert info.value.problems[0].line is None
+
+
+def test_problem_formatting() -> None:
+    problem = FileProblem(line=None, field="", value=None, message="broken")
+    assert problem.format() == "<text>: broken"
+    assert problem == FileProblem(line=None, field="", message="broken")
+    assert problem != "broken"
+    assert "broken" in repr(problem)
+    assert str(EventFileError(None, [problem])).startswith("1 problem in event text:")
