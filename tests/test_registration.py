@@ -635,3 +635,28 @@ def test_pseudonym_follows_the_normalised_address() -> None:
 def test_pseudonymise_needs_a_key() -> None:
     with pytest.raises(InvalidValue, match="key"):
         pseudonymise([], key="")
+
+
+def test_the_garbage_collector_is_back_on_after_an_import(event: Event) -> None:
+    import gc
+
+    assert gc.isenabled()
+    import_csv(io.StringIO(csv_text(good(1))), event)
+    assert gc.isenabled()
+
+    class FailingDisk(io.StringIO):
+        def __next__(self) -> str:
+            line = super().__next__()
+            if line.startswith("r-fail"):
+                raise OSError("disk went away")
+            return line
+
+    with pytest.raises(OSError, match="disk went away"):
+        import_csv(FailingDisk(csv_text(good(1), good(2, id="r-fail"))), event)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        import_csv(io.StringIO(csv_text(good(1))), event)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
