@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 from tests.strategies import SelectionProblem, selection_problems
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection import _feasibility as feasibility
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._feasibility import (
     Allocation,
@@ -506,3 +508,61 @@ def test_importing_the_package_does_not_import_scipy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert output.split() == ["False", "False"]
+
+
+# --------------------------------------------------------------------------------------------
+# The shortcuts against a walk that asks the solver about every applicant
+
+
+@pytest.fixture
+def checked_witness(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-check the allocator's witness in full after every admission."""
+    monkeypatch.setattr(feasibility, "_CHECK_WITNESS", True)
+
+
+def _solver_only_walk(
+    profiles: Sequence[Profile], constraints: Constraints, order: Sequence[int]
+) -> tuple[int, ...]:
+    oracle = FeasibilityOracle(profiles, constraints)
+    target = FeasibilityOracle([profiles[i] for i in order], constraints).max_fill()
+    chosen: list[int] = []
+    for position, i in enumerate(order):
+        if len(chosen) < target and oracle.can_complete(
+            [*chosen, i], order[position + 1 :], size=target
+        ):
+            chosen.append(i)
+    return tuple(chosen)
+
+
+@pytest.mark.usefixtures("checked_witness")
+@pytest.mark.parametrize("lookahead", [1, 8])
+@pytest.mark.parametrize("seed", range(4))
+def test_shortcuts_agree_with_the_solver_on_every_applicant(
+    seed: int, lookahead: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A short look-ahead makes the first, restricted solve run (and sometimes fail).
+    monkeypatch.setattr(feasibility, "_LOOKAHEAD", lookahead)
+    rng = random.Random(seed)
+    countries = ["BE", "FR", "DE", "NL", "PL"]
+    roles = ["prison", "police", "youth", "exit"]
+    profiles: list[Profile] = []
+    for _ in range(70):
+        org = rng.randrange(25)
+        profiles.append((countries[org % 5], f"org{org}", rng.choices(roles, [2, 5, 4, 1])[0]))
+    # enough prison and exit workers, from distinct organisations, for the minimums
+    profiles += [(countries[n], f"org{90 + n}", "prison" if n < 3 else "exit") for n in range(5)]
+    constraints = Constraints(
+        capacity=14,
+        quotas=(
+            _yes_no("role", "prison", 3, 6),
+            _yes_no("role", "exit", 2, 4),
+            _yes_no("role", "police", 0, 5),
+            _yes_no("role", "youth", 1, None),
+        ),
+        caps=(Cap(attribute="country", limit=4), Cap(attribute="organisation", limit=2)),
+    )
+    order = list(range(len(profiles)))
+    rng.shuffle(order)
+    result = allocate(profiles, constraints, order)
+    assert result.selected == _solver_only_walk(profiles, constraints, order)
+    assert is_valid_selection(profiles, constraints, result.selected) == []

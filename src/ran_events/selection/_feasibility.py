@@ -50,8 +50,17 @@ left are needed to meet unmet minimums. ``fill``: admitting would leave too few 
 applicants to fill every place that can be filled.
 """
 
+_LOOKAHEAD = 8
+"""Positions per place still to fill whose types the first, restricted solve considers."""
+
 _SWAP_SCAN_LIMIT = 400
-"""Most witness types examined when looking for a one-for-one swap."""
+"""Most witness types examined when looking for an exchange."""
+
+_CHECK_WITNESS = False
+"""Tests set this to re-check the witness in full after every admission (slow)."""
+
+_SECOND_EXCHANGE_TRIES = 4
+"""Most first exchanges that a second exchange is looked for."""
 
 
 @attrs.frozen(kw_only=True)
@@ -395,6 +404,10 @@ class _OrderedFill:
         self.members: list[list[set[int]]] = [
             [set() for _ in names] for names in model.value_names
         ]
+        self.by_value: list[list[list[int]]] = [[[] for _ in names] for names in model.value_names]
+        for t, type_values in enumerate(model.type_values):
+            for a, v in enumerate(type_values):
+                self.by_value[a][v].append(t)
         self._set_witness(witness)
         self.deficit = _deficits(model, self.selected_counts)
         self.admitted: list[int] = []
@@ -426,6 +439,13 @@ class _OrderedFill:
             if gone:
                 self.members[a][v].discard(t)
 
+    def _add_to_witness(self, t: int) -> None:
+        self.witness[t] += 1
+        self.active.add(t)
+        for a, v in enumerate(self.model.type_values[t]):
+            self.total_counts[a][v] += 1
+            self.members[a][v].add(t)
+
     def _admit(self, position: int, t: int) -> None:
         model = self.model
         for a, v in enumerate(model.type_values[t]):
@@ -435,6 +455,26 @@ class _OrderedFill:
             if have < model.lb[a][v]:
                 self.deficit[a] -= 1
         self.admitted.append(position)
+        if _CHECK_WITNESS:
+            self._check_witness()
+
+    def _check_witness(self) -> None:
+        """Fail unless the witness completes the selection to ``target`` within every bound."""
+        model = self.model
+        counts = [list(row) for row in self.selected_counts]
+        for u, count in enumerate(self.witness):
+            if not 0 <= count <= self.available[u] or (count and u in self.blocked):
+                raise AssertionError(f"witness takes {count} of type {u}")
+            for a, v in enumerate(model.type_values[u]):
+                counts[a][v] += count
+        if counts != self.total_counts or any(
+            not model.lb[a][v] <= counts[a][v] <= model.ub[a][v]
+            for a in range(len(counts))
+            for v in range(len(counts[a]))
+        ):
+            raise AssertionError("the witness breaks a bound or its counts are stale")
+        if len(self.admitted) + sum(self.witness) != self.target:
+            raise AssertionError("the witness does not reach the target")
 
     def run(self) -> None:
         type_of = self.model.type_of
@@ -517,24 +557,82 @@ class _OrderedFill:
         )
 
     def _swap(self, t: int) -> bool:
-        """Replace one witness member by type ``t`` if that keeps every bound; say if done."""
+        """Make room for type ``t`` in the witness by one or two exchanges; say if done.
+
+        One exchange: ``t`` replaces a witness member ``u``. When that leaves minimums of
+        ``u``'s values unmet, a second exchange replaces another member ``w`` by a spare
+        applicant type ``y`` having those values. Every bound is checked on the counts.
+        """
         model = self.model
         values = model.type_values[t]
         total = self.total_counts
         lb, ub = model.lb, model.ub
         fixed = [a for a, v in enumerate(values) if total[a][v] >= ub[a][v]]
         scan = min((self.members[a][values[a]] for a in fixed), key=len, default=self.active)
+        fallback: list[tuple[int, list[int]]] = []
         for examined, u in enumerate(scan):
             if examined == _SWAP_SCAN_LIMIT:
-                return False
+                break
             other = model.type_values[u]
+            short: list[int] = []
             for a, v in enumerate(values):
                 w = other[a]
-                if w != v and (total[a][v] >= ub[a][v] or total[a][w] <= lb[a][w]):
+                if w == v:
+                    continue
+                if total[a][v] >= ub[a][v]:
                     break
+                if total[a][w] <= lb[a][w]:
+                    short.append(a)
             else:
-                self._drop_from_witness(u)
-                return True
+                if not short:
+                    self._drop_from_witness(u)
+                    return True
+                if len(fallback) < _SECOND_EXCHANGE_TRIES:
+                    fallback.append((u, short))
+        return any(self._second_exchange(t, u, short) for u, short in fallback)
+
+    def _second_exchange(self, t: int, u: int, short: list[int]) -> bool:
+        """Replace ``u`` by ``t`` and some member ``w`` by a spare ``y`` refilling ``short``."""
+        model = self.model
+        lb, ub = model.lb, model.ub
+        values, removed = model.type_values[t], model.type_values[u]
+        total = [list(row) for row in self.total_counts]
+        for a in range(len(values)):
+            total[a][values[a]] += 1
+            total[a][removed[a]] -= 1
+        needed = {a: removed[a] for a in short}
+        first = short[0]
+        budget = _SWAP_SCAN_LIMIT
+        for y in self.by_value[first][removed[first]]:
+            if self.available[y] <= self.witness[y] or y in self.blocked:
+                continue
+            added = model.type_values[y]
+            if any(added[a] != v for a, v in needed.items()):
+                continue
+            fixed = [a for a, v in enumerate(added) if total[a][v] >= ub[a][v]]
+            if any(a in needed for a in fixed):
+                continue
+            scan = min((self.members[a][added[a]] for a in fixed), key=len, default=self.active)
+            for w in scan:
+                budget -= 1
+                if budget < 0:
+                    return False
+                if w == u and self.witness[u] < 2:
+                    continue
+                dropped = model.type_values[w]
+                for a, v in enumerate(added):
+                    x = dropped[a]
+                    if x == v:
+                        if a in needed:
+                            break
+                        continue
+                    if total[a][v] >= ub[a][v] or total[a][x] <= lb[a][x]:
+                        break
+                else:
+                    self._drop_from_witness(u)
+                    self._drop_from_witness(w)
+                    self._add_to_witness(y)
+                    return True
         return False
 
     def _solve(self, t: int) -> SkipCode | None:
@@ -551,9 +649,18 @@ class _OrderedFill:
         for blocked in self.blocked:
             upper[blocked] = 0
         need = self.target - len(self.admitted) - 1
-        solution = program.solve(
-            upper, lo, hi, total=(0, need), objective=-np.ones(model.type_count)
-        )
+        # First over the witness and the types coming soon: a completion found there is a
+        # completion. Only when there is none is the whole pool searched.
+        start = len(self.admitted) + len(self.skipped) + 1
+        soon = model.type_of[start : start + _LOOKAHEAD * (need + 1)]
+        columns = sorted(u for u in self.active.union(soon) if upper[u] > 0)
+        solution = None
+        if len(columns) < model.type_count // 2:
+            solution = program.solve(upper, lo, hi, total=(need, need), columns=columns)
+        if solution is None:
+            solution = program.solve(
+                upper, lo, hi, total=(0, need), objective=-np.ones(model.type_count)
+            )
         if solution is not None and sum(solution) == need:
             self._set_witness(solution)
             return None

@@ -168,7 +168,7 @@ class QuotaProgram:
 
     def __init__(self, model: QuotaModel) -> None:
         import numpy as np  # noqa: PLC0415 - lazy
-        from scipy.sparse import csr_array  # noqa: PLC0415 - lazy
+        from scipy.sparse import csc_array  # noqa: PLC0415 - lazy
 
         self.model = model
         self.rows: list[tuple[int, int]] = [
@@ -189,7 +189,7 @@ class QuotaProgram:
                     data_cols.append(t)
             data_rows.append(total_row)
             data_cols.append(t)
-        self._matrix = csr_array(
+        self._matrix = csc_array(
             (np.ones(len(data_rows)), (np.array(data_rows), np.array(data_cols))),
             shape=(total_row + 1, model.type_count),
         )
@@ -225,6 +225,7 @@ class QuotaProgram:
         *,
         total: tuple[float, float],
         objective: NDArray[Any] | None = None,
+        columns: Sequence[int] | None = None,
     ) -> list[int] | None:
         """Integer counts per type meeting the rows, or ``None`` when none exist.
 
@@ -234,6 +235,8 @@ class QuotaProgram:
             hi: upper bounds of the value rows.
             total: bounds of the number of applicants taken.
             objective: costs per type to minimise (feasibility only when ``None``).
+            columns: solve over these types only, the others taken 0 times (all when
+                ``None``); a solution of the restricted problem is one of the full problem.
 
         Returns:
             An optimal solution as a list of counts, checked in integer arithmetic.
@@ -243,32 +246,42 @@ class QuotaProgram:
 
         if np.any(lo > hi) or total[0] > total[1]:
             return None
-        size = self.model.type_count
-        if size == 0:  # nothing to choose: only the empty completion
-            return [] if np.all(lo <= 0) and np.all(hi >= 0) and total[0] <= 0 else None
-        self.calls += 1
         upper_array = np.asarray(upper, dtype=float)
-        cost = np.zeros(size) if objective is None else objective
+        matrix = self._matrix
+        cost = np.zeros(self.model.type_count) if objective is None else objective
+        if columns is not None:
+            picked = np.asarray(columns, dtype=np.intp)
+            upper_array, matrix, cost = upper_array[picked], matrix[:, picked], cost[picked]
+        size = len(upper_array)
+        if size == 0:  # nothing to choose: only the empty completion
+            if np.all(lo <= 0) and np.all(hi >= 0) and total[0] <= 0:
+                return [0] * self.model.type_count
+            return None
+        self.calls += 1
         result = milp(
             cost,
             integrality=np.ones(size),
             bounds=Bounds(np.zeros(size), upper_array),
-            constraints=LinearConstraint(
-                self._matrix, np.append(lo, total[0]), np.append(hi, total[1])
-            ),
+            constraints=LinearConstraint(matrix, np.append(lo, total[0]), np.append(hi, total[1])),
             options={"mip_rel_gap": 0.0},
         )
         if result.status == 2:  # infeasible
             return None
         if result.x is None:
             raise RuntimeError(f"HiGHS gave no solution: {result.message}")
-        counts = [round(value) for value in result.x]
-        self._verify(counts, upper_array, lo, hi, total)
+        found = [round(value) for value in result.x]
+        self._verify(found, matrix, upper_array, lo, hi, total)
+        if columns is None:
+            return found
+        counts = [0] * self.model.type_count
+        for t, count in zip(columns, found, strict=True):
+            counts[t] = count
         return counts
 
     def _verify(
         self,
         counts: list[int],
+        matrix: Any,
         upper: NDArray[Any],
         lo: NDArray[Any],
         hi: NDArray[Any],
@@ -277,7 +290,7 @@ class QuotaProgram:
         import numpy as np  # noqa: PLC0415 - lazy
 
         x = np.asarray(counts, dtype=float)
-        sums = self._matrix @ x
+        sums = matrix @ x
         if (
             np.any(x < 0)
             or np.any(x > upper)
