@@ -91,8 +91,11 @@ def registration_id(event_id: str, email: str) -> str:
     Raises:
         InvalidEmail: ``email`` is not a valid address.
     """
-    normalized = normalize_email(email)
-    digest = hashlib.sha256(f"{event_id}\x00{normalized}".encode()).hexdigest()
+    return _derive_id(event_id, normalize_email(email))
+
+
+def _derive_id(event_id: str, normalized_email: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\x00{normalized_email}".encode()).hexdigest()
     return f"r{digest[:16]}"
 
 
@@ -337,7 +340,7 @@ class RejectedRow:
 
     @property
     def reason(self) -> str:
-        """Every problem's reason, ``; ``-separated, each after its field."""
+        """Every problem's reason after its field, separated by semicolons."""
         return "; ".join(f"{p.field}: {p.reason}" if p.field else p.reason for p in self.problems)
 
     @property
@@ -408,6 +411,7 @@ class _Intake:
     def __init__(self, book: RegistrationBook, zone: str | None) -> None:
         self.book = book
         self.event = book.event
+        self.event_id = book.event.id
         self.zone = tz.zone_name(zone) if zone is not None else None
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
         self.countries = frozenset(tz.countries())
@@ -449,7 +453,7 @@ class _Intake:
             return
         try:
             registration = Registration(
-                id=given_id or registration_id(self.event.id, email),
+                id=given_id or _derive_id(self.event_id, email),
                 event_id=self.event.id,
                 registrant=Registrant(
                     name=name,
@@ -607,6 +611,8 @@ class _Intake:
                 )
                 problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
                 return None
+        if self.opens <= at < self.closes:
+            return at
         try:
             self.book._check_window(at)
         except (RegistrationNotOpen, RegistrationClosed) as exc:
@@ -879,6 +885,8 @@ def _text_field(
     fields: Mapping[str, object], name: str, problems: list[RowProblem], *, required: bool = False
 ) -> str:
     value = fields.get(name)
+    if type(value) is str and not required:
+        return value.strip()
     if value is None:
         value = ""
     if not isinstance(value, str):
