@@ -80,6 +80,7 @@ _KIND_PROPERTY: Final = "X-RAN-SESSION-KIND"
 _SELECTED: Final = frozenset({RegistrationStatus.SELECTED, RegistrationStatus.CONFIRMED})
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WEEKDAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_ESCAPED: Final = re.compile(r"\\(.)", re.DOTALL)
 _slot_marker: Final = b"\x00ATTENDEE\x00"  # where a template takes its ATTENDEE line
 
 
@@ -100,10 +101,12 @@ def clean_text(value: str) -> str:
 def display_name(value: str) -> str:
     """Return a name as a ``CN`` parameter can carry it (ICALENDAR.md rule 3).
 
-    Line breaks become spaces, double quotes and control characters are dropped, runs of
-    spaces are collapsed; what is left is written quoted, with ``^`` as ``^^`` (RFC 6868).
+    Line breaks become spaces; double quotes, backslashes (which some readers take for
+    escapes in parameters) and control characters are dropped; runs of spaces are collapsed.
+    What is left is written quoted, with ``^`` as ``^^`` (RFC 6868).
     """
-    text = clean_text(value).replace("\n", " ").replace("\t", " ").replace('"', "")
+    text = clean_text(value).replace("\n", " ").replace("\t", " ")
+    text = text.replace('"', "").replace("\\", "")
     return " ".join(text.split(" ")).strip()
 
 
@@ -879,7 +882,7 @@ def from_ics(
     if not vevents:
         raise IcsError("the calendar has no VEVENT")
     zone = _read_zone(calendar, vevents[0])
-    title = str(calendar.get("NAME") or calendar.get("X-WR-CALNAME") or "")
+    title = _text_of(calendar, "NAME") or _text_of(calendar, "X-WR-CALNAME")
     event_description = str(calendar.get("DESCRIPTION") or "")
     first = vevents[0]
     online = _read_online(first, event_description)
@@ -930,10 +933,21 @@ def from_ics(
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
 
 
+def _text_of(component: Any, name: str) -> str:
+    """A TEXT property's value, unescaped also when icalendar does not know the property."""
+    value = component.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, icalendar.vText):
+        return str(value)
+    raw = value.to_ical().decode("utf-8")
+    return _ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw)
+
+
 def _read_zone(calendar: Any, vevent: Any) -> str:
-    named = calendar.get("X-WR-TIMEZONE")
+    named = _text_of(calendar, "X-WR-TIMEZONE")
     if named:
-        return str(named)
+        return named
     start = vevent.get("DTSTART")
     if start is not None and "TZID" in start.params:
         return str(start.params["TZID"])

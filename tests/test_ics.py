@@ -1,0 +1,497 @@
+"""Tests of ran_events.ics: the writer's rules, the VTIMEZONE, templates, reading back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import attrs
+import icalendar
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.interop.octets import check_octets
+
+from ran_events import examples, ics, tz
+from ran_events.errors import IcsError, InvalidValue
+from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = dt.datetime(2023, 9, 7, 9, 0, tzinfo=dt.UTC)
+LATER = dt.datetime(2023, 9, 12, 8, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def webinar() -> Event:
+    return examples.webinar()
+
+
+@pytest.fixture
+def selected() -> Registration:
+    return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")
+
+
+def _moved(event: Event) -> Event:
+    start = tz.localize(dt.datetime(2023, 9, 20, 15, 0), event.timezone)
+    return event.reschedule("plenary", start=start, end=start + dt.timedelta(minutes=30))
+
+
+def _parse(data: bytes) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical(data)
+
+
+def _events(data: bytes) -> list[icalendar.Event]:
+    return list(_parse(data).walk("VEVENT"))
+
+
+# -- golden files: byte-stable output -------------------------------------------------------
+
+
+def _golden_objects(webinar: Event, selected: Registration) -> dict[str, bytes]:
+    moved = _moved(webinar)
+    return {
+        "webinar-publish.ics": ics.publish(webinar, now=NOW),
+        "webinar-request.ics": ics.invite(webinar, selected, sessions=["plenary"], now=NOW)[
+            0
+        ].data,
+        "webinar-update.ics": ics.invite(moved, selected, sessions=["plenary"], now=LATER)[0].data,
+        "webinar-cancel.ics": ics.cancel(moved, selected, sessions=["plenary"], now=LATER)[0].data,
+    }
+
+
+def test_output_matches_the_golden_files(webinar: Event, selected: Registration) -> None:
+    for name, data in _golden_objects(webinar, selected).items():
+        path = GOLDEN / name
+        if os.environ.get("RAN_EVENTS_UPDATE_GOLDEN") == "1":
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+        assert data == path.read_bytes(), name
+
+
+def test_every_object_passes_the_octet_check(webinar: Event, selected: Registration) -> None:
+    for name, data in _golden_objects(webinar, selected).items():
+        assert check_octets(data) == [], name
+
+
+# -- iTIP content ---------------------------------------------------------------------------
+
+
+def test_publish_has_one_vevent_per_session_an_organizer_and_no_attendee(webinar: Event) -> None:
+    calendar = _parse(ics.publish(webinar, now=NOW))
+    assert calendar["METHOD"] == "PUBLISH"
+    vevents = list(calendar.walk("VEVENT"))
+    assert [str(v["UID"]) for v in vevents] == [
+        "ran-mh-pcve-2023+plenary@example.org",
+        "ran-mh-pcve-2023+cases@example.org",
+    ]
+    for vevent in vevents:
+        assert str(vevent["ORGANIZER"]) == "mailto:ran-practitioners@example.org"
+        assert "ATTENDEE" not in vevent
+        assert vevent.decoded("DTSTART").astimezone(dt.UTC).hour in (12, 13)
+
+
+def test_a_request_names_only_its_attendee_with_rsvp(
+    webinar: Event, selected: Registration
+) -> None:
+    objects = ics.invite(webinar, selected, now=NOW)
+    assert [o.session_id for o in objects] == ["plenary", "cases"]
+    for obj in objects:
+        (vevent,) = _events(obj.data)
+        attendee = vevent["ATTENDEE"]
+        assert not isinstance(attendee, list)
+        assert str(attendee) == f"mailto:{selected.email}"
+        assert attendee.params["RSVP"] == "TRUE"
+        assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
+        assert attendee.params["CN"] == selected.registrant.name
+        assert vevent["STATUS"] == "CONFIRMED"
+        assert vevent["TRANSP"] == "OPAQUE"
+        assert vevent.decoded("URL") == webinar.online.url if webinar.online else False
+        assert str(vevent["CONFERENCE"]) == "https://example.webex.com/meet/ran-mh"
+        assert b"FEATURE=AUDIO,VIDEO;LABEL=WebEx:" in obj.data
+        (alarm,) = vevent.walk("VALARM")
+        assert alarm.decoded("TRIGGER") == -dt.timedelta(minutes=15)
+        assert b"X-WR-CALNAME" not in obj.data
+
+
+def test_reminders_are_configurable(webinar: Event, selected: Registration) -> None:
+    (obj,) = ics.invite(
+        webinar, selected, sessions=["cases"], now=NOW, reminders=(dt.timedelta(days=1, hours=2),)
+    )
+    assert b"TRIGGER:-P1DT2H\r\n" in obj.data
+    (none,) = ics.invite(webinar, selected, sessions=["cases"], now=NOW, reminders=())
+    assert b"VALARM" not in none.data
+    with pytest.raises(InvalidValue, match="reminders"):
+        ics.invite(webinar, selected, now=NOW, reminders=(dt.timedelta(0),))
+
+
+def test_updates_and_cancels_keep_the_uid_and_raise_the_sequence(
+    webinar: Event, selected: Registration
+) -> None:
+    first = ics.invite(webinar, selected, sessions=["plenary"], now=NOW)[0]
+    moved = _moved(webinar)
+    update = ics.invite(moved, selected, sessions=["plenary"], now=LATER)[0]
+    withdrawn = ics.cancel(moved, selected, sessions=["plenary"], now=LATER)[0]
+    listing = _events(ics.publish(moved, now=LATER))[0]
+    uids = {first.uid, update.uid, withdrawn.uid, str(listing["UID"])}
+    assert uids == {"ran-mh-pcve-2023+plenary@example.org"}
+    assert (first.sequence, update.sequence, withdrawn.sequence) == (0, 1, 2)
+    (vevent,) = _events(update.data)
+    assert vevent["SEQUENCE"] == 1
+    assert vevent.decoded("DTSTAMP") == LATER
+    assert vevent.decoded("DTSTART").astimezone(dt.UTC) == dt.datetime(
+        2023, 9, 20, 13, tzinfo=dt.UTC
+    )
+    (cancelled,) = _events(withdrawn.data)
+    assert cancelled["STATUS"] == "CANCELLED"
+    assert cancelled["SEQUENCE"] == 2
+    assert not cancelled.walk("VALARM")
+    assert _parse(withdrawn.data)["METHOD"] == "CANCEL"
+
+
+def test_a_cancelled_session_is_cancelled_for_everyone_and_not_invited(
+    webinar: Event, selected: Registration
+) -> None:
+    event = webinar.cancel_session("cases")
+    (obj,) = ics.cancel(event, now=NOW)
+    assert obj.session_id == "cases"
+    assert obj.registration_id is None
+    assert obj.sequence == event.revision + 1
+    assert b"ATTENDEE" not in obj.data
+    assert [o.session_id for o in ics.invite(event, selected, now=NOW)] == ["plenary"]
+    with pytest.raises(InvalidValue, match="confirmed session"):
+        ics.invite(event, selected, sessions=["cases"], now=NOW)
+    with pytest.raises(InvalidValue, match="cancelled session"):
+        ics.cancel(webinar, now=NOW)
+    listing = {str(v["UID"]): v for v in _events(ics.publish(event, now=NOW))}
+    assert listing["ran-mh-pcve-2023+cases@example.org"]["STATUS"] == "CANCELLED"
+
+
+def test_someone_not_selected_gets_no_invite(webinar: Event, selected: Registration) -> None:
+    for status in ("submitted", "waitlisted"):
+        with pytest.raises(InvalidValue, match="only selected participants"):
+            ics.invite(webinar, attrs.evolve(selected, status=status), now=NOW)
+    with pytest.raises(InvalidValue, match="event_id"):
+        ics.invite(webinar, attrs.evolve(selected, event_id="other"), now=NOW)
+    with pytest.raises(KeyError, match="nope"):
+        ics.invite(webinar, selected, sessions=["nope"], now=NOW)
+
+
+def test_now_defaults_to_the_current_time_and_must_be_aware(
+    webinar: Event, selected: Registration
+) -> None:
+    before = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    (vevent,) = _events(ics.invite(webinar, selected, sessions=["cases"])[0].data)
+    assert before <= vevent.decoded("DTSTAMP") <= dt.datetime.now(dt.UTC)
+    with pytest.raises(TypeError, match="naive"):
+        ics.invite(webinar, selected, now=dt.datetime(2023, 9, 7))
+
+
+def test_a_second_occurrence_in_the_autumn_fold_is_written_in_utc(webinar: Event) -> None:
+    second = tz.localize(dt.datetime(2023, 10, 29, 2, 30), webinar.timezone, disambiguate="later")
+    session = Session(id="late", title="Late", start=second, end=second + dt.timedelta(hours=1))
+    event = attrs.evolve(webinar, sessions=(session,))
+    data = ics.publish(event, now=NOW)
+    assert b"DTSTART:20231029T013000Z\r\n" in data
+    assert b"DTEND;TZID=Europe/Brussels:20231029T033000\r\n" in data
+    assert ics.from_ics(data, registration=event.registration, capacity=30).sessions == (session,)
+
+
+def test_a_utc_event_has_no_vtimezone(webinar: Event) -> None:
+    event = attrs.evolve(webinar, timezone="UTC")
+    data = ics.publish(event, now=NOW)
+    assert b"VTIMEZONE" not in data
+    assert b"DTSTART:20230920T120000Z\r\n" in data
+    assert check_octets(data) == []
+
+
+# -- VTIMEZONE ------------------------------------------------------------------------------
+
+
+def _observances(block: bytes) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+    text = block.decode().replace("\r\n ", "")
+    for kind, body in re.findall(r"BEGIN:(STANDARD|DAYLIGHT)\r\n(.*?)END:\1", text, re.DOTALL):
+        entry = {"KIND": kind}
+        entry.update(line.split(":", 1) for line in body.strip().split("\r\n"))  # type: ignore[misc]
+        found.append(entry)
+    return found
+
+
+def test_brussels_gets_one_daylight_and_one_standard_with_rrules() -> None:
+    (standard, daylight) = _observances(ics.vtimezone("Europe/Brussels", 2023, 2023))
+    assert daylight == {
+        "KIND": "DAYLIGHT",
+        "DTSTART": "20230326T020000",  # the local time *before* the change
+        "TZOFFSETFROM": "+0100",
+        "TZOFFSETTO": "+0200",
+        "TZNAME": "CEST",
+    }
+    assert standard["RRULE"] == "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"
+    assert standard["DTSTART"] == "20221030T030000"
+    several = _observances(ics.vtimezone("Europe/Brussels", 2023, 2025))
+    assert [o["RRULE"] for o in several] == [
+        "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+        "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+    ]
+
+
+def test_a_zone_without_dst_gets_a_single_standard() -> None:
+    (only,) = _observances(ics.vtimezone("Asia/Tokyo", 2023, 2024))
+    assert only == {
+        "KIND": "STANDARD",
+        "DTSTART": "19700101T000000",
+        "TZOFFSETFROM": "+0900",
+        "TZOFFSETTO": "+0900",
+        "TZNAME": "JST",
+    }
+
+
+def test_sydney_has_daylight_in_october_and_standard_in_april() -> None:
+    kinds = {o["KIND"]: o for o in _observances(ics.vtimezone("Australia/Sydney", 2023, 2024))}
+    assert kinds["DAYLIGHT"]["RRULE"] == "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"
+    assert kinds["DAYLIGHT"]["TZOFFSETTO"] == "+1100"
+    assert kinds["STANDARD"]["RRULE"] == "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU"
+    assert kinds["STANDARD"]["DTSTART"].endswith("T030000")
+
+
+def test_a_zone_that_dropped_dst_ends_its_rules_with_until() -> None:
+    # Mexico City observed DST until October 2022 and not since.
+    observances = _observances(ics.vtimezone("America/Mexico_City", 2021, 2023))
+    rules = {o["KIND"]: o["RRULE"] for o in observances}
+    assert rules == {
+        "STANDARD": "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20221030T070000Z",
+        "DAYLIGHT": "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20220403T080000Z",
+    }
+    (after,) = _observances(ics.vtimezone("America/Mexico_City", 2023, 2024))
+    assert (after["KIND"], after["TZOFFSETTO"]) == ("STANDARD", "-0600")
+
+
+def test_a_rule_that_is_not_nth_or_last_uses_a_day_window() -> None:
+    # Israel: Friday before the last Sunday of March (days 23-29).
+    rules = [o.get("RRULE", "") for o in _observances(ics.vtimezone("Asia/Jerusalem", 2015, 2024))]
+    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=23,24,25,26,27,28,29;BYDAY=FR" in rules
+
+
+# -- the template is the full object --------------------------------------------------------
+
+
+def _properties(component: icalendar.cal.Component) -> list[tuple[str, object, dict[str, str]]]:
+    found = []
+    for name, value in component.property_items(recursive=True, sorted=True):
+        if name in ("BEGIN", "END"):
+            continue
+        found.append((name, value))
+    return sorted(found, key=repr)  # type: ignore[arg-type]
+
+
+def test_template_output_parses_to_the_same_properties_as_single_invites(
+    webinar: Event,
+) -> None:
+    pool = [attrs.evolve(r, status="selected") for r in examples.synthetic_applicants(5, seed=3)]
+    batch = [
+        o for o in ics.invites_for(webinar, pool, now=NOW) if isinstance(o, ics.CalendarObject)
+    ]
+    singles = [o for r in pool for o in ics.invite(webinar, r, now=NOW)]
+    assert [o.data for o in batch] == [o.data for o in singles]
+    for obj, registration in zip(batch[::2], pool, strict=True):
+        assert obj.registration_id == registration.id
+        reference = reference_invite(webinar, registration, "plenary", NOW)
+        ours = _parse(obj.data).walk("VEVENT")[0]
+        theirs = reference.walk("VEVENT")[0]
+        assert _properties(ours) == _properties(theirs)
+
+
+def reference_invite(
+    event: Event, registration: Registration, session_id: str, now: dt.datetime
+) -> icalendar.Calendar:
+    """The same invite built with icalendar's component API (also used by the benchmark)."""
+    session = event.session(session_id)
+    assert event.online is not None
+    vevent = icalendar.Event()
+    vevent.add("UID", ics.session_uid(event, session))
+    vevent.add("SEQUENCE", event.revision)
+    vevent.add("DTSTAMP", now)
+    vevent.add("DTSTART", tz.to_zone(session.start, event.timezone))
+    vevent.add("DTEND", tz.to_zone(session.end, event.timezone))
+    vevent.add(
+        "SUMMARY", f"{event.title}: {session.title}", parameters={"LANGUAGE": event.language}
+    )
+    description = (
+        f"{event.description}\n\nJoin online ({event.online.platform}): {event.online.url}"
+    )
+    vevent.add("DESCRIPTION", description, parameters={"LANGUAGE": event.language})
+    vevent.add("LOCATION", event.online.url)
+    vevent.add("URL", event.online.url, parameters={"VALUE": "URI"})
+    vevent.add(
+        "CONFERENCE",
+        icalendar.vUri(event.online.url),
+        parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO", "LABEL": event.online.platform},
+    )
+    organiser = icalendar.vCalAddress(f"mailto:{event.organiser.email}")
+    organiser.params["CN"] = event.organiser.name
+    vevent.add("ORGANIZER", organiser)
+    attendee = icalendar.vCalAddress(f"mailto:{registration.email}")
+    for key, value in (
+        ("CUTYPE", "INDIVIDUAL"),
+        ("ROLE", "REQ-PARTICIPANT"),
+        ("PARTSTAT", "NEEDS-ACTION"),
+        ("RSVP", "TRUE"),
+        ("CN", registration.registrant.name),
+    ):
+        attendee.params[key] = value
+    vevent.add("ATTENDEE", attendee)
+    vevent.add("STATUS", "CONFIRMED")
+    vevent.add("TRANSP", "OPAQUE")
+    vevent.add("X-RAN-SESSION-KIND", session.kind.value)
+    alarm = icalendar.Alarm()
+    alarm.add("ACTION", "DISPLAY")
+    alarm.add("TRIGGER", -dt.timedelta(minutes=15))
+    alarm.add("DESCRIPTION", f"{event.title}: {session.title}")
+    vevent.add_component(alarm)
+    calendar = icalendar.Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", ics.PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "REQUEST")
+    calendar.add_component(vevent)
+    return calendar
+
+
+def test_a_batch_reports_bad_registrations_and_goes_on(webinar: Event) -> None:
+    pool = [attrs.evolve(r, status="selected") for r in examples.synthetic_applicants(4, seed=5)]
+    pool[1] = attrs.evolve(pool[1], status="rejected")
+    pool.append(pool[0])
+    results = list(ics.invites_for(webinar, pool, sessions=["plenary"], now=NOW))
+    failures = [r for r in results if isinstance(r, ics.InviteFailure)]
+    assert [(f.registration_id, "status" in f.reason) for f in failures] == [
+        (pool[1].id, True),
+        (pool[0].id, False),
+    ]
+    assert "each registration once" in failures[1].reason
+    invited = [r.registration_id for r in results if isinstance(r, ics.CalendarObject)]
+    assert invited == [pool[0].id, pool[2].id, pool[3].id]
+
+
+def test_a_batch_of_cancellations_names_each_withdrawn_attendee(webinar: Event) -> None:
+    pool = examples.synthetic_applicants(2, seed=5)
+    results = list(ics.invites_for(webinar, pool, method="CANCEL", now=NOW))
+    assert all(isinstance(r, ics.CalendarObject) and r.method == "CANCEL" for r in results)
+    assert len(results) == 4
+
+
+# -- reading back ---------------------------------------------------------------------------
+
+
+def test_from_ics_reads_the_listing_back(webinar: Event) -> None:
+    revised = _moved(webinar).revise(
+        online=OnlineMeeting(platform="WebEx", url="https://x.example/j", access_notes="PIN 1")
+    )
+    back = ics.from_ics(
+        ics.publish(revised, now=NOW), registration=revised.registration, capacity=30
+    )
+    assert (
+        attrs.evolve(
+            back,
+            form=revised.form,
+            selection=revised.selection,
+            target_groups=revised.target_groups,
+        )
+        == revised
+    )
+
+
+def test_from_ics_refuses_what_it_cannot_read() -> None:
+    with pytest.raises(IcsError, match="not an iCalendar"):
+        ics.from_ics(b"hello")
+    with pytest.raises(IcsError, match="no VEVENT"):
+        ics.from_ics(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+
+
+# -- user text is data, never structure ----------------------------------------------------
+
+_NASTY = st.sampled_from(
+    ["\r\n", "\n", "\r", ";", ",", '"', "\\", ":", "^", "^n", "\U0001f600", "שלום", "مرحبا",
+     "ATTENDEE:mailto:evil@example.org", "\r\nATTENDEE:mailto:evil@example.org", "\t", "é"]
+)  # fmt: skip
+_TEXT = st.lists(st.text(min_size=0, max_size=8) | _NASTY, min_size=1, max_size=6).map("".join)
+_NAME = _TEXT.filter(lambda t: ics.display_name(t) != "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=_TEXT, session_title=_TEXT, description=_TEXT, organiser=_NAME, attendee=_NAME)
+def test_user_text_round_trips_and_adds_no_property(
+    title: str, session_title: str, description: str, organiser: str, attendee: str
+) -> None:
+    base = examples.webinar()
+    if not ics.clean_text(title).strip() or not ics.clean_text(session_title).strip():
+        return
+    event = attrs.evolve(
+        base,
+        title=ics.clean_text(title),
+        description=ics.clean_text(description),
+        organiser=Organiser(name=organiser, email="org@example.org"),
+        sessions=(
+            attrs.evolve(
+                base.sessions[0],
+                title=ics.clean_text(session_title),
+                description=ics.clean_text(description),
+            ),
+        ),
+    )
+    who = ics.Attendee(registration_id="r1", name=attendee, email="someone@example.org")
+    (obj,) = ics.invite(event, who, now=NOW)
+    listing = ics.publish(event, now=NOW)
+    for data in (obj.data, listing):
+        assert check_octets(data) == []
+        (vevent,) = _events(data)
+        assert str(vevent["SUMMARY"]) == f"{event.title}: {event.sessions[0].title}"
+        assert vevent["ORGANIZER"].params["CN"] == ics.display_name(organiser)
+        names = {name for name, _ in vevent.property_items(recursive=False)}
+        assert names <= EXPECTED_VEVENT_PROPERTIES
+    (vevent,) = _events(obj.data)
+    assert vevent["ATTENDEE"].params["CN"] == ics.display_name(attendee)
+    assert str(vevent["ATTENDEE"]) == "mailto:someone@example.org"
+    back = ics.from_ics(listing, registration=event.registration, capacity=30)
+    assert (back.title, back.description, back.sessions) == (
+        event.title,
+        event.description,
+        event.sessions,
+    )
+    assert back.organiser.name == ics.display_name(organiser)
+
+
+EXPECTED_VEVENT_PROPERTIES = frozenset(
+    [
+        "BEGIN",
+        "END",
+        "UID",
+        "SEQUENCE",
+        "DTSTAMP",
+        "DTSTART",
+        "DTEND",
+        "SUMMARY",
+        "DESCRIPTION",
+        "LOCATION",
+        "URL",
+        "CONFERENCE",
+        "ORGANIZER",
+        "ATTENDEE",
+        "STATUS",
+        "TRANSP",
+        "X-RAN-SESSION-KIND",
+    ]
+)
+
+
+def test_a_crlf_in_a_name_cannot_add_an_attendee(webinar: Event) -> None:
+    who = ics.Attendee(
+        registration_id="r1",
+        name="Eve\r\nATTENDEE:mailto:evil@example.org",
+        email="eve@example.org",
+    )
+    (obj,) = ics.invite(webinar, who, sessions=["plenary"], now=NOW)
+    (vevent,) = _events(obj.data)
+    assert str(vevent["ATTENDEE"]) == "mailto:eve@example.org"
+    assert b"\r\nATTENDEE:mailto:evil" not in obj.data
