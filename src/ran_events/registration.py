@@ -420,8 +420,9 @@ class _Intake:
         ]
         self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
         self.form = self.event.form
-        self.opens = self.event.registration.opens
-        self.closes = self.event.registration.closes
+        # In UTC: comparing with a pytz-zoned bound would call Python-level utcoffset().
+        self.opens = self.event.registration.opens.astimezone(_dt.UTC)
+        self.closes = self.event.registration.closes.astimezone(_dt.UTC)
         self.accepted: dict[str, tuple[int, Registration]] = {}
         self.rejected: list[RejectedRow] = []
         self.rows = 0
@@ -655,13 +656,17 @@ class _Intake:
         """
         parsed: dict[str, Answer] = {}
         cache = self.answer_cache
+        answer: Answer | None
+        message: str | None
         for qid, question, free_text in self.plan:
             value = raw.get(qid)
-            if isinstance(value, str):
-                hit = None if free_text else cache.get((qid, value))
+            if free_text and isinstance(value, str):
+                answer, message = value.strip() or None, None
+            elif isinstance(value, str):
+                hit = cache.get((qid, value))
                 if hit is None:
                     hit = _read_answer(question, value)
-                    if not free_text and len(cache) < _CACHE_SIZE:
+                    if len(cache) < _CACHE_SIZE:
                         cache[qid, value] = hit
                 answer, message = hit
             elif value is None:
