@@ -10,6 +10,7 @@ from pathlib import Path
 import attrs
 import icalendar
 import pytest
+from benchmarks.bench_invites import reference_invite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.interop.octets import check_octets
@@ -301,62 +302,6 @@ def test_template_output_parses_to_the_same_properties_as_single_invites(
         ours = _parse(obj.data).walk("VEVENT")[0]
         theirs = reference.walk("VEVENT")[0]
         assert _properties(ours) == _properties(theirs)
-
-
-def reference_invite(
-    event: Event, registration: Registration, session_id: str, now: dt.datetime
-) -> icalendar.Calendar:
-    """The same invite built with icalendar's component API (also used by the benchmark)."""
-    session = event.session(session_id)
-    assert event.online is not None
-    vevent = icalendar.Event()
-    vevent.add("UID", ics.session_uid(event, session))
-    vevent.add("SEQUENCE", event.revision)
-    vevent.add("DTSTAMP", now)
-    vevent.add("DTSTART", tz.to_zone(session.start, event.timezone))
-    vevent.add("DTEND", tz.to_zone(session.end, event.timezone))
-    vevent.add(
-        "SUMMARY", f"{event.title}: {session.title}", parameters={"LANGUAGE": event.language}
-    )
-    description = (
-        f"{event.description}\n\nJoin online ({event.online.platform}): {event.online.url}"
-    )
-    vevent.add("DESCRIPTION", description, parameters={"LANGUAGE": event.language})
-    vevent.add("LOCATION", event.online.url)
-    vevent.add("URL", event.online.url, parameters={"VALUE": "URI"})
-    vevent.add(
-        "CONFERENCE",
-        icalendar.vUri(event.online.url),
-        parameters={"VALUE": "URI", "FEATURE": "AUDIO,VIDEO", "LABEL": event.online.platform},
-    )
-    organiser = icalendar.vCalAddress(f"mailto:{event.organiser.email}")
-    organiser.params["CN"] = event.organiser.name
-    vevent.add("ORGANIZER", organiser)
-    attendee = icalendar.vCalAddress(f"mailto:{registration.email}")
-    for key, value in (
-        ("CUTYPE", "INDIVIDUAL"),
-        ("ROLE", "REQ-PARTICIPANT"),
-        ("PARTSTAT", "NEEDS-ACTION"),
-        ("RSVP", "TRUE"),
-        ("CN", registration.registrant.name),
-    ):
-        attendee.params[key] = value
-    vevent.add("ATTENDEE", attendee)
-    vevent.add("STATUS", "CONFIRMED")
-    vevent.add("TRANSP", "OPAQUE")
-    vevent.add("X-RAN-SESSION-KIND", session.kind.value)
-    alarm = icalendar.Alarm()
-    alarm.add("ACTION", "DISPLAY")
-    alarm.add("TRIGGER", -dt.timedelta(minutes=15))
-    alarm.add("DESCRIPTION", f"{event.title}: {session.title}")
-    vevent.add_component(alarm)
-    calendar = icalendar.Calendar()
-    calendar.add("VERSION", "2.0")
-    calendar.add("PRODID", ics.PRODID)
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "REQUEST")
-    calendar.add_component(vevent)
-    return calendar
 
 
 def test_a_batch_reports_bad_registrations_and_goes_on(webinar: Event) -> None:

@@ -128,24 +128,31 @@ def _param(value: str) -> str:
 
 
 def _fold(line: str) -> bytes:
-    """Encode one content line and fold it at 75 octets between whole characters/escapes."""
+    """Encode one content line and fold it at 75 octets.
+
+    A fold never splits a UTF-8 sequence (it never lands before a continuation octet) nor a
+    backslash escape (it never lands after an odd run of backslashes).
+    """
     raw = line.encode("utf-8")
     if len(raw) <= _MAX_OCTETS:
         return raw + _CRLF
-    out = bytearray()
+    chunks: list[bytes] = []
+    position = 0
     limit = _MAX_OCTETS
-    width = 0
-    i = 0
-    while i < len(line):
-        unit = line[i : i + 2] if line[i] == "\\" else line[i]
-        octets = unit.encode("utf-8")
-        if width + len(octets) > limit:
-            out += _CRLF + b" "
-            width = 1
-        out += octets
-        width += len(octets)
-        i += len(unit)
-    return bytes(out) + _CRLF
+    while len(raw) - position > limit:
+        cut = position + limit
+        while raw[cut] & 0xC0 == 0x80:
+            cut -= 1
+        run = 0
+        while raw[cut - 1 - run] == 0x5C:  # backslash
+            run += 1
+        if run % 2:
+            cut -= 1
+        chunks.append(raw[position:cut])
+        position = cut
+        limit = _MAX_OCTETS - 1
+    chunks.append(raw[position:])
+    return b"\r\n ".join(chunks) + _CRLF
 
 
 def _line(name: str, value: str, *params: tuple[str, str]) -> bytes:
@@ -655,9 +662,11 @@ class InviteTemplate:
         self, attendee: Attendee | None, *, now: _dt.datetime | None = None
     ) -> list[CalendarObject]:
         """Return one object per session for ``attendee`` (``None``: a CANCEL without one)."""
+        return self._render(attendee, _line("DTSTAMP", _utc_value(_now(now))))
+
+    def _render(self, attendee: Attendee | None, stamp: bytes) -> list[CalendarObject]:
         if attendee is None and self.method == "REQUEST":
             raise InvalidValue("attendee", None, "an attendee: a REQUEST names its recipient")
-        stamp = _line("DTSTAMP", _utc_value(_now(now)))
         who = b"" if attendee is None else attendee_line(attendee, method=self.method)
         return [
             CalendarObject(
@@ -801,6 +810,7 @@ def _stream(
     registrations: Iterable[Registration | Attendee],
     stamp: _dt.datetime,
 ) -> Iterator[CalendarObject | InviteFailure]:
+    stamp_line = _line("DTSTAMP", _utc_value(stamp))
     seen_ids: set[str] = set()
     seen_addresses: dict[str, str] = {}
     for registration in registrations:
@@ -823,7 +833,7 @@ def _stream(
             continue
         seen_ids.add(attendee.registration_id)
         seen_addresses[attendee.email] = attendee.registration_id
-        yield from template.render(attendee, now=stamp)
+        yield from template._render(attendee, stamp_line)
 
 
 def cancel_attendee(event: Event, registration: Registration) -> Attendee:
