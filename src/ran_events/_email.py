@@ -31,7 +31,9 @@ _PLAIN_LOCAL: Final = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
 _MAX_LENGTH: Final = 254  # RFC 5321 4.5.3.1.3, in octets, as email-validator checks it
 
 
-@functools.lru_cache(maxsize=1024)  # an address is often normalised twice in a row
+# An address is often normalised twice in a row (intake, then the Registrant): a small cache
+# suffices, and keeps few addresses in memory.
+@functools.lru_cache(maxsize=64)
 def normalize(address: str) -> str:
     """Return the normalised (lower-cased) address, validated offline.
 
