@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -10,7 +11,6 @@ from pathlib import Path
 import attrs
 import icalendar
 import pytest
-from benchmarks.bench_invites import reference_invite
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.interop.octets import check_octets
@@ -20,6 +20,12 @@ from ran_events.errors import IcsError, InvalidValue
 from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session
 
 GOLDEN = Path(__file__).parent / "golden"
+_BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_invites.py"
+_spec = importlib.util.spec_from_file_location("bench_invites", _BENCH)
+assert _spec is not None and _spec.loader is not None
+bench_invites = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_invites)
+reference_invite = bench_invites.reference_invite
 NOW = dt.datetime(2023, 9, 7, 9, 0, tzinfo=dt.UTC)
 LATER = dt.datetime(2023, 9, 12, 8, 30, tzinfo=dt.UTC)
 
