@@ -22,7 +22,8 @@ from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Ses
 GOLDEN = Path(__file__).parent / "golden"
 _BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_invites.py"
 _spec = importlib.util.spec_from_file_location("bench_invites", _BENCH)
-assert _spec is not None and _spec.loader is not None
+assert _spec is not None
+assert _spec.loader is not None
 bench_invites = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_invites)
 reference_invite = bench_invites.reference_invite
