@@ -632,6 +632,16 @@ def test_pseudonym_follows_the_normalised_address() -> None:
     assert pseudonymise([r], key="k")[0].id == pseudonymise([shouting], key="k")[0].id
 
 
+def test_pseudonyms_reach_into_the_history(event: Event) -> None:
+    book = RegistrationBook(event=event, on_duplicate="replace")
+    book.register(anna(), submitted_at=IN_WINDOW, answers=ANSWERS)
+    kept = book.register(anna(), submitted_at=IN_WINDOW + dt.timedelta(days=1), answers=ANSWERS)
+    assert kept.id in kept.history[0].reason
+    (masked,) = pseudonymise([kept], key="k")
+    assert kept.id not in masked.history[0].reason
+    assert masked.id in masked.history[0].reason
+
+
 def test_pseudonymise_needs_a_key() -> None:
     with pytest.raises(InvalidValue, match="key"):
         pseudonymise([], key="")

@@ -1146,8 +1146,9 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
     cannot be linked back. Name, address and registration id are replaced (name and id by
     the pseudonym, the address by ``<pseudonym>@pseudonymised.example.org``); everything a
     selection rule may read is kept: role, country, organisation, attributes, answers,
-    submission time, status and history. Free-text answers are kept as written: check them
-    before sharing.
+    submission time, status and history (the original id in a history reason is replaced by
+    the pseudonym too). Free-text answers and who made each change (``by``) are kept as
+    written: check them before sharing.
 
     Raises:
         InvalidValue: ``key`` is empty.
@@ -1162,6 +1163,10 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
             "p"
             + hmac.new(secret, person.normalized_email.encode(), hashlib.sha256).hexdigest()[:16]
         )
+        history = tuple(
+            attrs.evolve(change, reason=change.reason.replace(registration.id, pseudonym))
+            for change in registration.history
+        )
         result.append(
             attrs.evolve(
                 registration,
@@ -1169,6 +1174,7 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
                 registrant=attrs.evolve(
                     person, name=pseudonym, email=f"{pseudonym}@pseudonymised.example.org"
                 ),
+                history=history,
             )
         )
     return result
