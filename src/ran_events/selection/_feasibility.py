@@ -413,6 +413,7 @@ class _OrderedFill:
         self.admitted: list[int] = []
         self.skipped: dict[int, SkipReason] = {}
         self.blocked: dict[int, SkipCode] = {}
+        self._all_filled: SkipReason | None = None
 
     def _set_witness(self, counts: Sequence[int]) -> None:
         values = self.model.type_values
@@ -503,13 +504,14 @@ class _OrderedFill:
     def _full(self, t: int) -> SkipReason:
         capacity = self.oracle.constraints.capacity
         if self.target == capacity:
-            sentence = f"all {capacity} places filled"
-        elif (limit := self._limit_reason(t)) is not None:
+            if self._all_filled is None:
+                self._all_filled = SkipReason(
+                    code="capacity", sentence=f"all {capacity} places filled"
+                )
+            return self._all_filled
+        if (limit := self._limit_reason(t)) is not None:
             return limit
-        else:
-            sentence = (
-                f"all {self.target} places that can be filled are taken (capacity {capacity})"
-            )
+        sentence = f"all {self.target} places that can be filled are taken (capacity {capacity})"
         return SkipReason(code="capacity", sentence=sentence)
 
     def _limit_reason(self, t: int) -> SkipReason | None:
@@ -652,12 +654,18 @@ class _OrderedFill:
         # First over the witness and the types coming soon: a completion found there is a
         # completion. Only when there is none is the whole pool searched.
         start = len(self.admitted) + len(self.skipped) + 1
-        soon = model.type_of[start : start + _LOOKAHEAD * (need + 1)]
-        columns = sorted(u for u in self.active.union(soon) if upper[u] > 0)
         solution = None
-        if len(columns) < model.type_count // 2:
+        for lookahead in (_LOOKAHEAD, _LOOKAHEAD * 4, _LOOKAHEAD * 16):
+            soon = model.type_of[start : start + lookahead * (need + 1)]
+            columns = sorted(u for u in self.active.union(soon) if upper[u] > 0)
+            if len(columns) >= model.type_count * 3 // 4:
+                break
             solution = program.solve(upper, lo, hi, total=(need, need), columns=columns)
+            if solution is not None:
+                break
         if solution is None:
+            solution = program.solve(upper, lo, hi, total=(need, need))
+        if solution is None:  # none: is it the minimums, or the number of places?
             solution = program.solve(
                 upper, lo, hi, total=(0, need), objective=-np.ones(model.type_count)
             )

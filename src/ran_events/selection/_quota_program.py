@@ -202,14 +202,18 @@ class QuotaProgram:
         import numpy as np  # noqa: PLC0415 - lazy
 
         lb, ub = self.model.lb, self.model.ub
-        lo = np.zeros(len(self.rows))
-        hi = np.full(len(self.rows), np.inf)
-        for r, (a, v) in enumerate(self.rows):
-            if with_mins:
-                lo[r] = max(0, lb[a][v] - selected[a][v])
-            if ub[a][v] < UNBOUNDED:
-                hi[r] = ub[a][v] - selected[a][v]
-        return lo, hi
+        lo = np.array([lb[a][v] for a, v in self.rows], dtype=float)
+        hi = np.array(
+            [ub[a][v] if ub[a][v] < UNBOUNDED else np.inf for a, v in self.rows], dtype=float
+        )
+        if not with_mins:
+            lo[:] = 0
+        for a, row in enumerate(selected):
+            for v, count in enumerate(row):
+                if count and (r := self.row_of.get((a, v))) is not None:
+                    lo[r] -= count
+                    hi[r] -= count
+        return np.maximum(lo, 0), hi
 
     def indicator(self, a: int, v: int) -> NDArray[Any]:
         """Per type, 1.0 when it has value ``v`` on attribute ``a``, else 0.0."""
@@ -252,6 +256,11 @@ class QuotaProgram:
         if columns is not None:
             picked = np.asarray(columns, dtype=np.intp)
             upper_array, matrix, cost = upper_array[picked], matrix[:, picked], cost[picked]
+            # keep the rows the picked types touch, and the minimums they must still meet
+            kept = np.union1d(matrix.indices, np.flatnonzero(lo > 0))
+            kept = np.union1d(kept, [len(self.rows)])
+            matrix = matrix[kept]
+            lo, hi = lo[kept[:-1]], hi[kept[:-1]]
         size = len(upper_array)
         if size == 0:  # nothing to choose: only the empty completion
             if np.all(lo <= 0) and np.all(hi >= 0) and total[0] <= 0:
@@ -278,7 +287,7 @@ class QuotaProgram:
             counts[t] = count
         return counts
 
-    def _verify(
+    def _verify(  # noqa: PLR0917 - private; every argument is one part of the problem
         self,
         counts: list[int],
         matrix: Any,
