@@ -317,7 +317,7 @@ def test_reschedule_returns_a_new_revision() -> None:
         original.reschedule("nope", start=at(20, 13), end=at(20, 14))
     with pytest.raises(TimeRangeError):
         original.reschedule("cases", start=at(20, 17), end=at(20, 16))
-    with pytest.raises(InvalidValue, match="registration.closes"):
+    with pytest.raises(InvalidValue, match=r"registration\.closes"):
         original.reschedule("plenary", start=at(5, 14), end=at(5, 15))
 
 
@@ -346,3 +346,9 @@ def test_models_are_frozen() -> None:
 def test_keyword_only() -> None:
     with pytest.raises(TypeError):
         Organiser("RAN", "ran@example.org")  # type: ignore[misc]
+
+
+def test_texts_must_be_strings() -> None:
+    with pytest.raises(InvalidValue, match="a string") as info:
+        Organiser(name=3, email="ran@example.org")  # type: ignore[arg-type]
+    assert info.value.field == "name"

@@ -401,3 +401,52 @@ def test_problem_formatting() -> None:
     assert problem != "broken"
     assert "broken" in repr(problem)
     assert str(EventFileError(None, [problem])).startswith("1 problem in event text:")
+
+
+def test_a_quota_as_a_number_means_exactly_that_many() -> None:
+    event = Event.from_toml_text(edit("prison = { min = 4 }", "prison = 4"))
+    assert event.selection.quotas["role"]["prison"] == QuotaBounds(min=4, max=4)
+    assert "prison = { min = 4, max = 4 }" in event.to_toml()
+
+
+def test_policy_parameters_of_every_toml_type() -> None:
+    parameters = {"weight": 0.5, "big": float("inf"), "small": float("-inf"), "flag": True}
+    event = webinar().revise(selection=SelectionRules(policy="score", parameters=parameters))
+    text = event.to_toml()
+    assert "[selection.parameters]" in text
+    assert "big = inf" in text
+    assert "small = -inf" in text
+    assert Event.from_toml_text(text).selection.parameters == parameters
+    nan = webinar().revise(selection=SelectionRules(parameters={"x": float("nan")}))
+    assert "x = nan" in nan.to_toml()
+    none = webinar().revise(selection=SelectionRules(parameters={"x": None}))
+    with pytest.raises(TypeError, match="cannot write None to TOML"):
+        none.to_toml()
+
+
+def test_lines_of_sub_tables_of_array_items() -> None:
+    text = edit(
+        'end = "2023-09-20T17:00"', 'end = "2023-09-20T17:00"\n[sessions.room]\nname = "A"'
+    )
+    found = problems_of(text)
+    assert [(p.line, p.field) for p in found] == [(27, "sessions[1].room")]
+    assert text.splitlines()[26] == "[sessions.room]"
+
+
+def test_a_file_without_registration_or_zone() -> None:
+    text = DESIGN_TOML.replace("[registration]\n", "[registration_]\n")
+    text = text.replace('timezone = "Europe/Brussels"\n', "")
+    fields = {p.field for p in problems_of(text)}
+    assert {"registration", "registration_", "timezone"} <= fields
+    assert not any(f.startswith("sessions") for f in fields)  # no zone: times not judged
+
+
+def test_the_converter_reads_datetimes_as_text_or_objects() -> None:
+    session = webinar().sessions[0]
+    data = serialization.unstructure(session)
+    assert serialization.structure({**data, "start": session.start}, Session) == session
+    import cattrs
+
+    with pytest.raises(cattrs.ClassValidationError) as info:
+        serialization.structure({**data, "start": 1695211200}, Session)
+    assert "ISO 8601" in repr(info.value.exceptions)

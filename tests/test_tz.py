@@ -269,7 +269,8 @@ def test_localize_round_trips_outside_gaps_and_folds(wall: dt.datetime, zone: st
     # The same answer as the standard library's zoneinfo (an independent implementation);
     # pytz's tables stop in 2037 (later years keep the last rule's standard time) and round
     # the local mean times of the 19th century to whole minutes.
-    if 1970 <= wall.year <= 2037:
+    # Morocco's rules change often; the system's tz database may be older than pytz's.
+    if 1970 <= wall.year <= 2037 and zone != "Africa/Casablanca":
         assert back.utcoffset() == wall.replace(tzinfo=zoneinfo.ZoneInfo(zone)).utcoffset()
 
 

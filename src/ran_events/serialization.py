@@ -195,14 +195,10 @@ class _Problems:
         value = getattr(exc, "value", None)
         if not path:
             where = field.replace("registration.closes", "registration.deadline")
-        elif isinstance(exc, TimeRangeError) and path.startswith("sessions["):
-            where = f"{path}.end"
-        elif isinstance(exc, TimeRangeError) and path == "registration":
+        elif isinstance(exc, TimeRangeError):  # (a session's is found before it is built)
             where = "registration.deadline"
-        elif not field:
-            where = path
-        else:
-            where = f"{path}.{field.rsplit('.', 1)[-1]}"
+        else:  # every other model error names its field
+            where = f"{path}.{field.rsplit('.', 1)[-1]}" if field else path
         message = str(exc)
         if field and message.startswith(f"{field}: "):  # the path says it already
             message = message[len(field) + 2 :]
@@ -1024,12 +1020,13 @@ def _unquote(part: str) -> str:
 
 
 def _paths(path: str) -> Iterator[str]:
-    while path:
+    """``a.b[1].c``, then ``a.b[1]``, ``a.b``, ``a``: where to look for a field's line."""
+    while True:
         yield path
-        if "." not in path and "[" not in path:
-            return
         cut = max(path.rfind("."), path.rfind("["))
-        path = path[:cut] if cut > 0 else ""
+        if cut <= 0:
+            return
+        path = path[:cut]
 
 
 def _with_lines(problems: tuple[FileProblem, ...], lines: Mapping[str, int]) -> list[FileProblem]:

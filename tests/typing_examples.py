@@ -1,0 +1,52 @@
+"""Typed usage examples of the public API; only mypy reads this file (see pyproject).
+
+Each function is how a service would call the library; ``assert_type`` pins the types the
+annotations promise, so a change that loosens them (``Any``) fails ``mypy --strict``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import assert_type
+
+from ran_events import tz
+from ran_events.errors import AmbiguousTimeError, EventFileError, FileProblem
+from ran_events.examples import synthetic_applicants, webinar
+from ran_events.models import Event, Registration, Session
+
+
+def schedule_in_a_zone() -> str:
+    start, end = tz.parse_schedule("20 September 2023, 14.00\u201317:00 CEST")
+    assert_type(start, dt.datetime)
+    deadline = tz.end_of_day(dt.date(2023, 9, 6), "Europe/Brussels")
+    assert_type(deadline, dt.datetime)
+    stdlib = tz.localize(dt.datetime(2023, 9, 20, 14), zoneinfo.ZoneInfo("Europe/Brussels"))
+    assert_type(tz.to_utc(stdlib), dt.datetime)
+    return tz.format_range(start, end, "UTC")
+
+
+def resolve_the_fold(wall: dt.datetime) -> dt.datetime:
+    try:
+        return tz.localize(wall, "Europe/Brussels")
+    except AmbiguousTimeError as exc:
+        assert_type(exc.candidates, tuple[dt.datetime, ...])
+        return tz.localize(wall, "Europe/Brussels", disambiguate="later")
+
+
+def load_an_event(path: str) -> Event | list[FileProblem]:
+    try:
+        event = Event.from_toml(path)
+    except EventFileError as exc:
+        return list(exc.problems)
+    assert_type(event.sessions, tuple[Session, ...])
+    assert_type(event.to_toml(), str)
+    assert_type(Event.from_json(event.to_json()), Event)
+    return event.reschedule("plenary", start=event.start, end=event.end)
+
+
+def a_pool() -> list[Registration]:
+    event = webinar()
+    pool = synthetic_applicants(10, seed=2023, event=event)
+    assert_type(pool, list[Registration])
+    return pool
