@@ -18,10 +18,10 @@ from ._commands._base import CommandError, Console
 
 __all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
-COMMANDS: Final = ("demo", "check", "applications", "select")
+COMMANDS: Final = ("demo", "check", "applications", "select", "ics", "invites")
 """The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
 
-DEMO_STEPS: Final = ("demo", "applications", "select")
+DEMO_STEPS: Final = ("demo", "applications", "select", "ics", "invites")
 """The modules whose ``demo`` step ``ran-events demo`` runs, in this order."""
 
 

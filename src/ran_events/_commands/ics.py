@@ -1,0 +1,49 @@
+"""``ran-events ics EVENT [-o FILE]``: write the event's PUBLISH calendar (its listing)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from ._base import Console, DemoState, load_event, write_atomic
+
+
+def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
+    parser = subparsers.add_parser(
+        "ics",
+        help="write the event's calendar listing (METHOD:PUBLISH)",
+        description=(
+            "Write the PUBLISH calendar of EVENT: one VEVENT per session, the organiser, the "
+            "join link and a reminder, with a compact VTIMEZONE. This is the 'add to my "
+            "calendar' file; it names no attendee."
+        ),
+    )
+    parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE",
+        help="where to write (default: EVENT with the suffix .ics)",
+    )  # fmt: skip
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    from .. import ics  # noqa: PLC0415 - icalendar is imported only by commands that need it
+
+    event = load_event(args.event)
+    target = args.output or Path(args.event).with_suffix(".ics")
+    data = ics.publish(event)
+    write_atomic(target, data)
+    console.out(f"{target}: {len(event.sessions)} session(s), {len(data)} octets")
+    return 0
+
+
+def demo(state: DemoState, console: Console) -> None:
+    """Write the webinar's listing."""
+    from .. import ics  # noqa: PLC0415
+
+    target = state.out_dir / f"{state.event.id}.ics"
+    write_atomic(target, ics.publish(state.event, now=state.event.registration.closes))
+    console.out("")
+    console.out("== Calendar listing ==")
+    console.out(f"  {target} (METHOD:PUBLISH, {len(state.event.sessions)} sessions)")
