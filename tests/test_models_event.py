@@ -352,3 +352,13 @@ def test_texts_must_be_strings() -> None:
     with pytest.raises(InvalidValue, match="a string") as info:
         Organiser(name=3, email="ran@example.org")  # type: ignore[arg-type]
     assert info.value.field == "name"
+
+
+def test_a_pytz_zone_attached_directly_is_refused() -> None:
+    """``datetime(..., tzinfo=pytz_zone)`` is local mean time (+00:18 in Brussels)."""
+    import pytz
+
+    lmt = dt.datetime(2023, 9, 20, 14, tzinfo=pytz.timezone("Europe/Brussels"))
+    with pytest.raises(InvalidValue, match="local mean time") as info:
+        Session(id="plenary", title="Plenary", start=lmt, end=at(20, 17))
+    assert info.value.field == "start"
