@@ -322,7 +322,7 @@ class RejectedRow:
 
     Attributes:
         line: the 1-based line the row starts on (the header is line 1 of a CSV file).
-        problems: every problem of the row, in column order; at least one.
+        problems: every problem of the row, field by field; at least one.
     """
 
     line: int
