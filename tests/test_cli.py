@@ -204,3 +204,18 @@ def test_console_knows_a_terminal() -> None:
 
     assert Console(stdout=io.StringIO(), stderr=_Terminal()).is_terminal
     assert not Console(stdout=io.StringIO(), stderr=io.StringIO()).is_terminal
+
+
+def test_a_library_error_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    # Five applicants cannot meet the webinar's prison minimum of 4: the selection step
+    # raises InfeasibleSelection, which the command reports as a message, not a traceback.
+    out, err = io.StringIO(), io.StringIO()
+    status = cli.main(
+        ["demo", "--applicants", "5", "--out", str(tmp_path)], stdout=out, stderr=err
+    )
+    assert status == 1
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("ran-events demo: no selection satisfies the constraints")
+    assert "role=prison min 4" in lines[0]
+    assert "Traceback" not in err.getvalue()

@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import IO, Final
 
 from ._commands._base import CommandError, Console
+from .errors import RanEventsError
 
 __all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
@@ -73,7 +74,9 @@ def main(
         return int(exc.code or 0)
     try:
         return int(args.run(args, console))
-    except CommandError as exc:
+    except (CommandError, RanEventsError) as exc:
+        # Invalid input, or input that cannot be acted on (an infeasible selection): one
+        # line per problem, never a traceback.
         for line in str(exc).splitlines():
             console.err(f"ran-events {args.command}: {line}")
         return 1
