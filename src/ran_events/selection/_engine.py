@@ -61,12 +61,6 @@ _FILL: Final = "\x1ffill"
 minimum and maximum ``min(capacity, eligible)`` makes the ordered fill select exactly that
 many, or raise when the other constraints do not allow it."""
 
-_OUTCOME_STATUS: Final = {
-    Outcome.SELECTED: RegistrationStatus.SELECTED,
-    Outcome.WAITLISTED: RegistrationStatus.WAITLISTED,
-    Outcome.REJECTED: RegistrationStatus.REJECTED,
-}
-
 
 def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
     """The solver-facing constraints of an event's capacity and selection rules.
@@ -113,32 +107,30 @@ def canonical_sha256(registrations: Sequence[Registration]) -> str:
     Covers every field a selection can read: id, event, registrant, submission instant,
     answers, status and history.
     """
-    rows = sorted((_canonical(r) for r in registrations), key=lambda row: row["id"])
-    text = json.dumps(rows, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    rows = sorted((_canonical(r) for r in registrations), key=lambda row: row[0])
+    text = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def _canonical(registration: Registration) -> dict[str, Any]:
+def _canonical(registration: Registration) -> list[Any]:
     registrant = registration.registrant
-    return {
-        "id": registration.id,
-        "event_id": registration.event_id,
-        "name": registrant.name,
-        "email": registrant.normalized_email,
-        "organisation": registrant.organisation,
-        "country": registrant.country,
-        "role": registrant.role,
-        "attributes": dict(registrant.attributes),
-        "submitted_at": registration.submitted_at.isoformat(),
-        "answers": {
-            k: list(v) if isinstance(v, tuple) else v for k, v in registration.answers.items()
-        },
-        "status": registration.status.value,
-        "history": [
+    return [
+        registration.id,
+        registration.event_id,
+        registrant.name,
+        registrant.normalized_email,
+        registrant.organisation,
+        registrant.country,
+        registrant.role,
+        sorted(registrant.attributes.items()),
+        registration.submitted_at.isoformat(),
+        sorted(registration.answers.items()),  # JSON writes a tuple answer as a list
+        registration.status.value,
+        [
             [c.from_status.value, c.to_status.value, c.at.isoformat(), c.reason, c.by]
             for c in registration.history
         ],
-    }
+    ]
 
 
 def select(
@@ -313,6 +305,7 @@ def _decide(
             reasons=reasons,
         )
     waitlist_position = 0
+    explained: dict[SkipReason, Reason] = {}
     for position, placing in enumerate(placings):
         skip = allocation.skipped.get(position)
         if skip is None:
@@ -323,28 +316,27 @@ def _decide(
             outcome=Outcome.WAITLISTED,
             rank=position + 1,
             waitlist_position=waitlist_position,
-            reasons=(waitlist_reason(waitlist_position), _plain_reason(skip_reason(skip))),
+            reasons=(waitlist_reason(waitlist_position), _explain(skip, explained)),
         )
-    by = f"selection:{policy.name}"
-    updated = {
-        rid: (
-            by_id[rid]
-            if by_id[rid].status is RegistrationStatus.WITHDRAWN
-            else by_id[rid].transition(
-                _OUTCOME_STATUS[d.outcome], at=record.decided_at, reason=d.sentence, by=by
-            )
-        )
-        for rid, d in decisions.items()
-    }
     ordered_decisions = order_decisions(decisions.values())
     return SelectionResult(
         decisions=ordered_decisions,
-        registrations=[updated[d.registration_id] for d in ordered_decisions],
+        inputs=[by_id[d.registration_id] for d in ordered_decisions],
+        transition_by=f"selection:{policy.name}",
         constraints=constraint_report(
-            constraints, profiles_of(ordered, constraints), allocation.selected
+            constraints,
+            [p[1:] for p in profiles] if exact is not constraints else profiles,
+            allocation.selected,
         ),
         record=record,
     )
+
+
+def _explain(skip: SkipReason, explained: dict[SkipReason, Reason]) -> Reason:
+    found = explained.get(skip)
+    if found is None:
+        found = explained[skip] = _plain_reason(skip_reason(skip))
+    return found
 
 
 def _exact_fill(constraints: Constraints, eligible: int) -> Constraints:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
 import math
 import types as _types
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
@@ -158,8 +158,18 @@ def lottery_ticket(seed: int, event_id: str, registration_id: str) -> str:
     Returns:
         64 hex digits; a lottery orders by ticket, then registration id.
     """
-    payload = json.dumps([seed, event_id, registration_id], ensure_ascii=True)
-    return hashlib.sha256(payload.encode("ascii")).hexdigest()
+    return _tickets(seed, event_id)(registration_id)
+
+
+def _tickets(seed: int, event_id: str) -> Callable[[str], str]:
+    """:func:`lottery_ticket` with the seed and event fixed (the JSON prefix encoded once)."""
+    prefix = f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
+    sha256 = hashlib.sha256
+
+    def ticket(registration_id: str) -> str:
+        return sha256(prefix + _json_text(registration_id).encode("ascii") + b"]").hexdigest()
+
+    return ticket
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,7 +250,8 @@ class LotteryPolicy:
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
-        tickets = sorted((lottery_ticket(self.seed, event_id, r.id), r.id) for r in registrations)
+        ticket = _tickets(self.seed, event_id)
+        tickets = sorted((ticket(r.id), r.id) for r in registrations)
         return [
             Placing(
                 registration_id=rid,
@@ -381,10 +392,11 @@ class ScorePolicy:
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """Highest score first, then by lottery ticket, then registration id."""
         keyed = []
+        tickets = _tickets(self.seed, event_id)
         for r in registrations:
             parts = self.components(r)
             total = math.fsum(parts.values())
-            ticket = lottery_ticket(self.seed, event_id, r.id)
+            ticket = tickets(r.id)
             keyed.append((-total, ticket, r.id, parts))
         keyed.sort(key=lambda item: item[:3])
         placings = []

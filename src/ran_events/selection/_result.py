@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import functools
 import types as _types
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeAlias
@@ -13,7 +14,7 @@ from typing import Any, TypeAlias
 import attrs
 
 from ran_events.errors import UnknownRegistration
-from ran_events.models import Registration, SelectionRules
+from ran_events.models import Registration, RegistrationStatus, SelectionRules
 
 __all__ = [
     "ConstraintReport",
@@ -219,6 +220,13 @@ class Offer:
     replaces: str
 
 
+_STATUS = {
+    Outcome.SELECTED: RegistrationStatus.SELECTED,
+    Outcome.WAITLISTED: RegistrationStatus.WAITLISTED,
+    Outcome.REJECTED: RegistrationStatus.REJECTED,
+}
+
+
 @attrs.frozen(kw_only=True)
 class SelectionResult:
     """One decision per registration, the constraint report, the record and the registrations.
@@ -229,17 +237,42 @@ class SelectionResult:
 
     Attributes:
         decisions: exactly one per registration.
-        registrations: the registrations with their new status and history.
+        inputs: the registrations in the order of :attr:`decisions`, before the status
+            changes of this result when ``transition_by`` is set, after them otherwise.
+        transition_by: who the status changes are recorded as made by (``selection:NAME``),
+            or ``None`` when ``inputs`` already carry them. The changes are applied on the
+            first access to :attr:`registrations` (most of a large selection's cost otherwise).
         constraints: the capacity, each quota value and each cap with what was achieved.
         record: what reproduces this selection (see :func:`replay`).
         offers: places offered from the waiting list and not yet answered.
     """
 
     decisions: tuple[Decision, ...] = attrs.field(converter=_decisions)
-    registrations: tuple[Registration, ...] = attrs.field(converter=_registrations)
+    inputs: tuple[Registration, ...] = attrs.field(converter=_registrations, eq=False, repr=False)
+    transition_by: str | None = attrs.field(default=None, eq=False, repr=False)
     constraints: tuple[ConstraintReport, ...] = attrs.field(converter=_reports)
     record: SelectionRecord
     offers: tuple[Offer, ...] = attrs.field(default=(), converter=_offers)
+
+    @functools.cached_property
+    def registrations(self) -> tuple[Registration, ...]:
+        """The registrations with their new status and history, in the order of the decisions.
+
+        Each submitted registration moves to the status of its outcome at
+        ``record.decided_at``, with the decision's sentence as the reason.
+        """
+        by = self.transition_by
+        if by is None:
+            return self.inputs
+        at = self.record.decided_at
+        return tuple(
+            registration.transition(
+                _STATUS[decision.outcome], at=at, reason=decision.sentence, by=by
+            )
+            if registration.status is RegistrationStatus.SUBMITTED
+            else registration
+            for decision, registration in zip(self.decisions, self.inputs, strict=True)
+        )
 
     def __iter__(self) -> Iterator[Decision]:
         return iter(self.decisions)

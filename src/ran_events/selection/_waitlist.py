@@ -107,7 +107,8 @@ def respond(
         )
         return attrs.evolve(
             result,
-            registrations=_replace(result.registrations, confirmed),
+            inputs=_replace(result.registrations, confirmed),
+            transition_by=None,
             offers=tuple(o for o in result.offers if o.registration_id != registration_id),
         )
     reason = Reason(
@@ -215,7 +216,8 @@ def _vacate(
     return attrs.evolve(
         result,
         decisions=ordered,
-        registrations=[registrations[d.registration_id] for d in ordered],
+        inputs=[registrations[d.registration_id] for d in ordered],
+        transition_by=None,
         constraints=constraint_report(constraints, profiles_of(eligible, constraints), selected),
         offers=offers,
     )
