@@ -670,3 +670,18 @@ def test_the_garbage_collector_is_back_on_after_an_import(event: Event) -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    ("submitted_at", "accepted"),
+    [
+        ("2023-08-11T00:00:00+02:00", True),  # the window opens: included
+        ("2023-08-10T21:59:59.999999+00:00", False),
+        ("2023-09-06T23:59:59.999999+02:00", True),  # the last instant
+        ("2023-09-06T22:00:00+00:00", False),  # the deadline: excluded
+        ("2023-09-07T01:00:00+03:00", False),
+    ],
+)
+def test_window_bounds_to_the_microsecond(submitted_at: str, accepted: bool, event: Event) -> None:
+    report = import_csv(io.StringIO(csv_text(good(1, submitted_at=submitted_at))), event)
+    assert len(report.accepted) == int(accepted)

@@ -420,9 +420,9 @@ class _Intake:
         ]
         self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
         self.form = self.event.form
-        # In UTC: comparing with a pytz-zoned bound would call Python-level utcoffset().
-        self.opens = self.event.registration.opens.astimezone(_dt.UTC)
-        self.closes = self.event.registration.closes.astimezone(_dt.UTC)
+        # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
+        self.opens_ts = self.event.registration.opens.timestamp()
+        self.closes_ts = self.event.registration.closes.timestamp()
         self.accepted: dict[str, tuple[int, Registration]] = {}
         self.rejected: list[RejectedRow] = []
         self.rows = 0
@@ -569,7 +569,8 @@ class _Intake:
 
     def _submitted_at(self, value: object, problems: list[RowProblem]) -> _dt.datetime | None:
         field = "submitted_at"
-        if value is None or value == "" or (isinstance(value, str) and not value.strip()):
+        text = value.strip() if isinstance(value, str) else value
+        if text is None or text == "":
             problems.append(
                 RowProblem(
                     field=field, value=value, reason="a date and time is required", code="missing"
@@ -577,9 +578,9 @@ class _Intake:
             )
             return None
         try:
-            if not isinstance(value, str):
+            if not isinstance(text, str):
                 raise TypeError
-            at = _dt.datetime.fromisoformat(value.strip())
+            at = _dt.datetime.fromisoformat(text)
         except (TypeError, ValueError):
             problems.append(
                 RowProblem(
@@ -612,9 +613,9 @@ class _Intake:
                 )
                 problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
                 return None
-        if self.opens <= at < self.closes:
+        if self.opens_ts < at.timestamp() < self.closes_ts:  # clearly inside: the fast check
             return at
-        try:
+        try:  # at or near a bound, or outside: the exact check, with the message
             self.book._check_window(at)
         except (RegistrationNotOpen, RegistrationClosed) as exc:
             code = "not-open" if isinstance(exc, RegistrationNotOpen) else "closed"
