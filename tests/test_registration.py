@@ -685,3 +685,31 @@ def test_the_garbage_collector_is_back_on_after_an_import(event: Event) -> None:
 def test_window_bounds_to_the_microsecond(submitted_at: str, accepted: bool, event: Event) -> None:
     report = import_csv(io.StringIO(csv_text(good(1, submitted_at=submitted_at))), event)
     assert len(report.accepted) == int(accepted)
+
+
+def test_an_unreadable_csv_record_is_rejected_and_reading_goes_on(event: Event) -> None:
+    huge = good(2, motivation="x" * (csv.field_size_limit() + 1))
+    report = import_csv(io.StringIO(csv_text(good(1), huge, good(3))), event)
+    assert report.rows == 3
+    assert [r.registrant.email.split("@")[0] for r in report.accepted] == [
+        "applicant.1",
+        "applicant.3",
+    ]
+    (bad,) = report.rejected
+    assert (bad.line, bad.codes) == (3, ("unreadable",))
+    assert "field larger than field limit" in bad.reason
+
+
+def test_jsonl_lines_that_are_not_utf8(tmp_path: Path, event: Event) -> None:
+    path = tmp_path / "a.jsonl"
+    bad = json.dumps(good(2, name="Zs\u00f3fia"), ensure_ascii=False).encode("latin-1")
+    path.write_bytes(json.dumps(good(1)).encode() + b"\n" + bad + b"\n")
+    report = import_jsonl(path, event)
+    assert len(report.accepted) == 1
+    (rejected,) = report.rejected
+    assert (rejected.line, rejected.codes) == (2, ("encoding",))
+
+
+def test_jsonl_country_must_be_text(event: Event) -> None:
+    (bad,) = import_jsonl(io.StringIO(json.dumps({**GOOD, "country": 32})), event).rejected
+    assert (bad.field, bad.codes) == ("country", ("invalid-country",))
