@@ -1,0 +1,232 @@
+"""Tests of the fair quota lottery (LEXIMIN / MAXIMIN) and its rounding to m panels."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
+from ran_events.selection._leximin import FairDistribution, fair_distribution, round_to_uniform
+
+
+def _q(attribute: str, value: str, lo: int, hi: int | None) -> Quota:
+    return Quota(attribute=attribute, value=value, min=lo, max=hi)
+
+
+def _is_panel(panel: Sequence[int], profiles: Sequence[Profile], constraints: Constraints) -> bool:
+    if len(set(panel)) != constraints.capacity or len(panel) != constraints.capacity:
+        return False
+    for quota in constraints.quotas:
+        a = constraints.index(quota.attribute)
+        n = sum(1 for i in panel if profiles[i][a] == quota.value)
+        if n < quota.min or (quota.max is not None and n > quota.max):
+            return False
+    for cap in constraints.caps:
+        a = constraints.index(cap.attribute)
+        for value in {profiles[i][a] for i in panel}:
+            if sum(1 for i in panel if profiles[i][a] == value) > cap.limit:
+                return False
+    return True
+
+
+def _assert_consistent(
+    dist: FairDistribution, profiles: Sequence[Profile], c: Constraints
+) -> None:
+    assert all(_is_panel(p, profiles, c) for p in dist.panels)
+    assert math.isclose(sum(dist.weights), 1.0, abs_tol=1e-9)
+    assert all(w > 0 for w in dist.weights)
+    for i, prob in enumerate(dist.probabilities):
+        member = sum(w for p, w in zip(dist.panels, dist.weights, strict=True) if i in p)
+        assert prob == pytest.approx(member, abs=1e-12)
+    assert sum(dist.probabilities) == pytest.approx(c.capacity, abs=1e-6)
+
+
+def _gender_view(scale: int) -> tuple[list[Profile], Constraints]:
+    quotas = tuple(
+        _q(a, v, 9 * scale, 20 * scale)
+        for a, v in (
+            ("gender", "female"),
+            ("gender", "male"),
+            ("view", "conservative"),
+            ("view", "liberal"),
+        )
+    )
+    profiles: list[Profile] = (
+        [("female", "conservative")] * scale
+        + [("female", "liberal")] * (99 * scale)
+        + [("male", "conservative")] * (100 * scale)
+    )
+    return profiles, Constraints(capacity=20 * scale, quotas=quotas)
+
+
+@pytest.mark.parametrize("scale", [1, 10])
+def test_issue_pool_gives_everyone_one_in_ten(scale: int) -> None:
+    profiles, constraints = _gender_view(scale)
+    dist = fair_distribution(profiles, constraints)
+    assert all(abs(p - 0.1) < 1e-6 for p in dist.probabilities)
+    assert dist.objective == "leximin"
+    assert not dist.excluded
+    _assert_consistent(dist, profiles, constraints)
+
+
+SEVEN: list[Profile] = [("male", "liberal")] * 4 + [
+    ("female", "liberal"),
+    ("male", "conservative"),
+    ("female", "conservative"),
+]
+EXACT = Constraints(
+    capacity=5,
+    quotas=(
+        _q("gender", "female", 1, 1),
+        _q("gender", "male", 4, 4),
+        _q("view", "conservative", 1, 1),
+        _q("view", "liberal", 4, 4),
+    ),
+)
+
+
+def test_maximin_value_is_one_half() -> None:
+    dist = fair_distribution(SEVEN, EXACT, objective="maximin")
+    assert min(dist.probabilities) == pytest.approx(0.5, abs=1e-7)
+    assert dist.objective == "maximin"
+
+
+def test_leximin_of_the_seven() -> None:
+    dist = fair_distribution(SEVEN, EXACT)
+    assert dist.probabilities[4:] == pytest.approx([0.5, 0.5, 0.5], abs=1e-7)
+    assert dist.probabilities[:4] == pytest.approx([0.875] * 4, abs=1e-7)
+    _assert_consistent(dist, SEVEN, EXACT)
+
+
+def test_same_input_same_output() -> None:
+    profiles, constraints = _gender_view(1)
+    assert fair_distribution(profiles, constraints) == fair_distribution(profiles, constraints)
+
+
+def test_no_panel_raises_naming_the_constraint() -> None:
+    c = Constraints(capacity=3, quotas=(_q("role", "exit", 2, None),))
+    with pytest.raises(InfeasibleSelection, match=r"role=exit min 2"):
+        fair_distribution([("exit",), ("police",), ("police",)], c)
+    with pytest.raises(InfeasibleSelection, match="only 2 applicants"):
+        fair_distribution([("a",), ("b",)], Constraints(capacity=3, quotas=(_q("r", "a", 0, 3),)))
+
+
+def test_excluded_applicants_are_named_with_their_constraint() -> None:
+    c = Constraints(
+        capacity=2, quotas=(_q("role", "journalist", 0, 0), _q("role", "police", 0, 2))
+    )
+    profiles: list[Profile] = [("police",), ("journalist",), ("police",), ("police",)]
+    dist = fair_distribution(profiles, c)
+    assert set(dist.excluded) == {1}
+    assert "role=journalist max 0" in dist.excluded[1]
+    assert dist.probabilities[1] == 0.0
+    assert dist.probabilities[0] == pytest.approx(2 / 3)
+
+
+def test_cap_per_organisation() -> None:
+    c = Constraints(capacity=3, caps=(Cap(attribute="org", limit=1),))
+    profiles: list[Profile] = [("a",), ("a",), ("a",), ("b",), ("c",)]
+    dist = fair_distribution(profiles, c)
+    # b and c are in every panel; the three of organisation a share one place.
+    assert dist.probabilities == pytest.approx([1 / 3, 1 / 3, 1 / 3, 1.0, 1.0])
+    _assert_consistent(dist, profiles, c)
+
+
+def test_invalid_arguments() -> None:
+    with pytest.raises(InvalidValue):
+        fair_distribution([("a", "b")], Constraints(capacity=1, quotas=(_q("x", "a", 0, 1),)))
+    with pytest.raises(InvalidValue):
+        fair_distribution(SEVEN, EXACT, objective="best")  # type: ignore[arg-type]
+    dist = fair_distribution(SEVEN, EXACT)
+    with pytest.raises(InvalidValue):
+        round_to_uniform(dist, 0)
+    with pytest.raises(InvalidValue):
+        dist.draw(4, 4)
+
+
+def test_rounding_and_draw() -> None:
+    dist = fair_distribution(SEVEN, EXACT)
+    panels = round_to_uniform(dist, 8)
+    assert len(panels) == 8
+    assert all(_is_panel(p, SEVEN, EXACT) for p in panels)
+    for i in range(7):
+        share = sum(i in p for p in panels) / 8
+        assert abs(share - dist.probabilities[i]) <= 1 / 8 + 1e-9
+    assert [dist.draw(8, j) for j in range(8)] == list(panels)
+
+
+# --------------------------------------------------------------------------------------------
+# Properties on small random pools
+
+VALUES = {"g": ("f", "m"), "r": ("a", "b", "c"), "o": ("o1", "o2", "o3", "o4")}
+
+
+@st.composite
+def _pools(draw: st.DrawFn) -> tuple[list[Profile], Constraints]:
+    size = draw(st.integers(3, 12))
+    profiles: list[Profile] = [
+        (
+            draw(st.sampled_from(VALUES["g"])),
+            draw(st.sampled_from(VALUES["o"])),
+            draw(st.sampled_from(VALUES["r"])),
+        )
+        for _ in range(size)
+    ]
+    k = draw(st.integers(1, size))
+    quotas = []
+    for attribute, values in (("g", VALUES["g"]), ("r", VALUES["r"])):
+        for value in values:
+            if draw(st.booleans()):
+                lo = draw(st.integers(0, min(2, k)))
+                hi = draw(st.one_of(st.none(), st.integers(lo, k)))
+                quotas.append(_q(attribute, value, lo, hi))
+    caps = (Cap(attribute="o", limit=draw(st.integers(1, 3))),) if draw(st.booleans()) else ()
+    constraints = Constraints(capacity=k, quotas=tuple(quotas), caps=caps)
+    keep = [("g", "o", "r").index(a) for a in constraints.attributes]
+    return [tuple(p[a] for a in keep) for p in profiles], constraints
+
+
+def _all_panels(profiles: Sequence[Profile], c: Constraints) -> list[tuple[int, ...]]:
+    return [
+        p
+        for p in itertools.combinations(range(len(profiles)), c.capacity)
+        if _is_panel(p, profiles, c)
+    ]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pools(), st.integers(0, 10**6))
+def test_leximin_properties(pool: tuple[list[Profile], Constraints], seed: int) -> None:
+    profiles, c = pool
+    panels = _all_panels(profiles, c)
+    if not panels:
+        with pytest.raises(InfeasibleSelection):
+            fair_distribution(profiles, c)
+        return
+    dist = fair_distribution(profiles, c)
+    _assert_consistent(dist, profiles, c)
+    in_some = {i for p in panels for i in p}
+    assert set(dist.excluded) == set(range(len(profiles))) - in_some
+    assert all(dist.probabilities[i] == 0.0 for i in dist.excluded)
+    # Any other distribution (uniform over a few feasible panels) has no larger minimum.
+    rng = random.Random(seed)
+    sample = rng.sample(panels, min(len(panels), rng.randint(1, 6)))
+    other = [sum(i in p for p in sample) / len(sample) for i in sorted(in_some)]
+    mine = [dist.probabilities[i] for i in sorted(in_some)]
+    assert min(mine) >= min(other) - 1e-6
+    maximin = fair_distribution(profiles, c, objective="maximin")
+    assert min(maximin.probabilities[i] for i in in_some) == pytest.approx(min(mine), abs=1e-6)
+    # Rounding: every applicant within 2/m of the exact probability in these pools.
+    for m in (5, 37):
+        rounded = round_to_uniform(dist, m)
+        assert len(rounded) == m
+        assert all(_is_panel(p, profiles, c) for p in rounded)
+        for i, prob in enumerate(dist.probabilities):
+            assert abs(sum(i in p for p in rounded) / m - prob) <= 2 / m + 1e-9
