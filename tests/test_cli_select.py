@@ -74,7 +74,7 @@ def test_select_reports_unknown_policies_and_infeasible_rules(
     event, applications = files
     status, _, err = run("select", str(event), str(applications), "--policy", "raffle")
     assert status == 1
-    assert "unknown selection policy 'raffle'; known: first-come, lottery, score" in err
+    assert "unknown selection policy 'raffle'; known: fair-lottery, first-come, lottery, score" in err
     strict = tmp_path / "strict.toml"
     text = event.read_text(encoding="utf-8").replace("min = 4", "min = 40")
     assert text != event.read_text(encoding="utf-8")

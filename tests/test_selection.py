@@ -228,8 +228,8 @@ def test_an_unknown_policy_lists_the_known_ones() -> None:
     registry = PolicyRegistry(entry_points=False)
     with pytest.raises(UnknownPolicy) as caught:
         registry.create("raffle", seed=1)
-    assert caught.value.known == ("first-come", "lottery", "score")
-    assert "known: first-come, lottery, score" in str(caught.value)
+    assert caught.value.known == ("fair-lottery", "first-come", "lottery", "score")
+    assert "known: fair-lottery, first-come, lottery, score" in str(caught.value)
 
 
 @attrs.frozen
@@ -294,10 +294,10 @@ def test_entry_points_add_policies_and_a_broken_one_warns(monkeypatch: pytest.Mo
     registry = PolicyRegistry()
     with pytest.warns(RanEventsWarning, match="'broken'.*no module named plugin"):
         names = registry.names()
-    assert names == ("first-come", "lottery", "reverse", "score")
+    assert names == ("fair-lottery", "first-come", "lottery", "reverse", "score")
     assert isinstance(registry.create("lottery", seed=1), LotteryPolicy)
     assert isinstance(registry.create("reverse"), ReversePolicy)
-    assert repr(registry) == "PolicyRegistry(4 policies)"
+    assert repr(registry) == "PolicyRegistry(5 policies)"
 
 
 def test_a_policy_from_a_selection_table() -> None:

@@ -268,9 +268,13 @@ def _decide(
             )
         else:
             eligible.append(registration)
+    constraints = build_constraints(record.capacity, record.rules)
+    from ran_events.selection._fair import PanelPolicy, decide_panel  # noqa: PLC0415 - imports us
+
+    if isinstance(policy, PanelPolicy):  # chooses the whole selection (the fair lottery)
+        return decide_panel(record, policy, eligible, decisions, by_id, constraints)
     placings = _placings(policy, eligible, record.event_id)
     ordered = [by_id[p.registration_id] for p in placings]
-    constraints = build_constraints(record.capacity, record.rules)
     exact = _exact_fill(constraints, len(ordered))
     profiles = profiles_of(ordered, exact)
     try:

@@ -33,7 +33,16 @@ __all__ = ["ENTRY_POINT_GROUP", "PolicyRegistry", "default_registry"]
 ENTRY_POINT_GROUP: Final = "ran_events.policies"
 """The entry-point group third-party policies are registered in."""
 
+
+def _fair_lottery(*, seed: int | None, parameters: Mapping[str, Any]) -> Policy:
+    """The ``fair-lottery`` factory (its module builds on the engine, which imports this one)."""
+    from ran_events.selection._fair import FairLotteryPolicy  # noqa: PLC0415
+
+    return FairLotteryPolicy.from_parameters(seed=seed, parameters=parameters)
+
+
 _BUILTINS: Final[Mapping[str, PolicyFactory]] = {
+    "fair-lottery": _fair_lottery,
     "first-come": FirstComePolicy.from_parameters,
     "lottery": LotteryPolicy.from_parameters,
     "score": ScorePolicy.from_parameters,
@@ -46,10 +55,10 @@ _CONFIG_KEYS: Final = ("policy", "seed", "parameters", "quotas", "caps")
 class PolicyRegistry:
     """A mutable map from policy names to factories.
 
-    Built with the built-in policies (``first-come``, ``lottery``, ``score``); with
-    ``entry_points=True`` those of the ``ran_events.policies`` group are loaded on first
-    lookup (a built-in name wins over an entry point; a broken entry point is skipped with a
-    :class:`~ran_events.errors.RanEventsWarning`).
+    Built with the built-in policies (``fair-lottery``, ``first-come``, ``lottery``,
+    ``score``); with ``entry_points=True`` those of the ``ran_events.policies`` group are
+    loaded on first lookup (a built-in name wins over an entry point; a broken entry point
+    is skipped with a :class:`~ran_events.errors.RanEventsWarning`).
     """
 
     _factories: dict[str, PolicyFactory] = attrs.field(
