@@ -113,6 +113,40 @@ def test_allocate_is_the_first_fullest_valid_selection(problem: SelectionProblem
         assert count == sum(1 for i in result.selected if profiles[i][a] == value)
 
 
+def _first_of_size(
+    profiles: Sequence[Profile], constraints: Constraints, order: Sequence[int], size: int
+) -> tuple[int, ...] | None:
+    """The lexicographically first valid selection of exactly ``size``, in ``order``."""
+    for mask in itertools.product((True, False), repeat=len(order)):
+        chosen = tuple(i for i, keep in zip(order, mask, strict=True) if keep)
+        if len(chosen) == size and _valid_by_hand(profiles, constraints, chosen):
+            return chosen
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(selection_problems(max_applicants=8), st.data())
+def test_allocate_with_a_size_is_the_first_valid_selection_of_that_size(
+    problem: SelectionProblem, data: st.DataObject
+) -> None:
+    profiles, constraints, order = problem
+    size = data.draw(st.integers(0, constraints.capacity))
+    expected = _first_of_size(profiles, constraints, order, size)
+    if expected is None:
+        with pytest.raises(InfeasibleSelection) as caught:
+            allocate(profiles, constraints, order, size=size)
+        most = _best_in_order(profiles, constraints, order)
+        if most is not None and len(most) < size:
+            assert caught.value.conflicts[0] == (
+                f"the constraints allow at most {len(most)} of the {size} places to be filled"
+            )
+        return
+    result = allocate(profiles, constraints, order, size=size)
+    assert result.selected == expected
+    assert result.target == size
+    assert set(result.skipped) == set(order) - set(result.selected)
+
+
 @settings(max_examples=150, deadline=None)
 @given(selection_problems(), st.randoms(use_true_random=False))
 def test_allocate_ignores_how_profiles_are_listed(
@@ -225,6 +259,7 @@ def test_age_and_group_quotas_are_feasible() -> None:
     assert result.skipped[1] == SkipReason(
         code="quota-reserve",
         constraint=AGE_GROUP.quotas[3],
+        value="B",
         sentence="the place left is needed for group=B (min 1, 0 selected)",
     )
     assert FeasibilityOracle(AGE_GROUP_POOL, AGE_GROUP).max_fill() == 2
@@ -233,21 +268,96 @@ def test_age_and_group_quotas_are_feasible() -> None:
 THREE_YES = Constraints(
     capacity=2, quotas=tuple(_yes_no(name, "yes", 1, 1) for name in ("a", "b", "c"))
 )
+ALL_YES_FIRST: list[Profile] = [
+    ("yes", "yes", "yes"),
+    ("yes", "no", "no"),
+    ("no", "yes", "no"),
+    ("no", "no", "yes"),
+]
 
 
 def test_three_exactly_one_quotas_with_an_all_yes_applicant_fill_one_place() -> None:
     # (yes, yes, yes) alone meets "exactly one yes" on all three attributes; any pair breaks
     # a maximum or misses a minimum, so one place is the most that can be filled.
-    pool: list[Profile] = [
-        ("yes", "yes", "yes"),
-        ("yes", "no", "no"),
-        ("no", "yes", "no"),
-        ("no", "no", "yes"),
-    ]
+    pool = ALL_YES_FIRST
     result = allocate(pool, THREE_YES, [1, 2, 3, 0])
     assert result.selected == (0,)
     assert result.target == 1
     assert result.skipped[1].code == "quota-reserve"
+
+
+def test_three_exactly_one_quotas_with_an_all_yes_applicant_cannot_fill_two_places() -> None:
+    # The issue's fact: a selection that must fill both places does not exist.
+    pool = ALL_YES_FIRST
+    with pytest.raises(InfeasibleSelection) as caught:
+        allocate(pool, THREE_YES, [1, 2, 3, 0], size=2)
+    error = caught.value
+    assert error.conflicts == (
+        "the constraints allow at most 1 of the 2 places to be filled",
+        "a=yes min 1",
+        "b=yes min 1",
+        "c=yes min 1",
+        "a=yes min 1 max 1",
+        "b=yes min 1 max 1",
+        "c=yes min 1 max 1",
+    )
+    assert error.relaxations == (
+        'fill only 1 place (parameter fill = "most")',
+        "drop the minimum a=yes min 1",
+        "drop the minimum b=yes min 1",
+        "drop the minimum c=yes min 1",
+    )
+    assert allocate(pool, THREE_YES, [1, 2, 3, 0], size=1).selected == (0,)
+    with pytest.raises(InfeasibleSelection, match="at most 1 of the 2 places"):
+        FeasibilityOracle(pool, THREE_YES, size=2).max_fill()
+
+
+def test_an_exact_size_below_the_most_fills_that_many() -> None:
+    constraints = Constraints(capacity=4, quotas=(_yes_no("role", "prison", 1, None),))
+    pool = _roles("police", "police", "prison", "police", "youth")
+    result = allocate(pool, constraints, range(5), size=2)
+    assert result.selected == (0, 2)
+    assert result.target == 2
+    assert result.skipped[1].sentence == (
+        "the place left is needed for role=prison (min 1, 0 selected)"
+    )
+    assert result.skipped[3] == SkipReason(
+        code="capacity", sentence="all 2 places to fill are taken (capacity 4)"
+    )
+    oracle = FeasibilityOracle(pool, constraints, size=2)
+    assert oracle.max_fill() == 2
+    assert len(oracle.witness()) == 2
+    assert oracle.can_complete([0], [1, 3]) is False
+    assert oracle.can_complete([0], [2])
+    assert oracle.can_complete([2], [], size=1)
+
+
+def test_an_exact_size_that_the_minimums_exceed_says_how_many_can_be_filled() -> None:
+    # Not "at most": here the minimums need more places than asked for.
+    constraints = Constraints(
+        capacity=5,
+        quotas=(_yes_no("role", "prison", 2, None), _yes_no("role", "exit", 1, None)),
+    )
+    pool = _roles("prison", "prison", "exit", "police")
+    with pytest.raises(InfeasibleSelection) as caught:
+        allocate(pool, constraints, range(4), size=2)
+    assert caught.value.conflicts[0] == (
+        "no selection of exactly 2 places meets the constraints (4 can)"
+    )
+    assert caught.value.relaxations[0] == "fill 4 places"
+
+
+def test_an_exact_size_without_any_valid_selection_gives_the_plain_diagnosis() -> None:
+    pool: list[Profile] = [("yes", "no", "no"), ("no", "yes", "no"), ("no", "no", "yes")]
+    with pytest.raises(InfeasibleSelection) as caught:
+        allocate(pool, THREE_YES, [0, 1, 2], size=2)
+    assert caught.value.conflicts[-1] == "capacity 2"
+
+
+@pytest.mark.parametrize("size", [-1, 3])
+def test_a_size_outside_the_capacity_is_refused(size: int) -> None:
+    with pytest.raises(InvalidValue, match="size"):
+        allocate([("yes", "yes", "yes")], THREE_YES, [0], size=size)
 
 
 def test_three_exactly_one_quotas_without_it_are_infeasible_and_named() -> None:
@@ -343,11 +453,13 @@ def test_caps_maxima_and_capacity_are_given_as_reasons() -> None:
         1: SkipReason(
             code="cap",
             constraint=constraints.caps[0],
+            value="BE",
             sentence="country=BE already at its cap of 1",
         ),
         2: SkipReason(
             code="max",
             constraint=constraints.quotas[0],
+            value="police",
             sentence="role=police already at its max of 1",
         ),
         5: SkipReason(code="capacity", sentence="all 3 places filled"),
@@ -365,7 +477,10 @@ def test_a_shortfall_says_how_many_places_can_be_filled() -> None:
     constraints = Constraints(capacity=3, caps=(Cap(attribute="country", limit=1),))
     result = allocate([("BE",), ("BE",)], constraints, [0, 1])
     assert result.skipped[1] == SkipReason(
-        code="cap", constraint=constraints.caps[0], sentence="country=BE already at its cap of 1"
+        code="cap",
+        constraint=constraints.caps[0],
+        value="BE",
+        sentence="country=BE already at its cap of 1",
     )
 
 

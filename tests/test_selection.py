@@ -130,11 +130,12 @@ def test_age_and_group_quotas_with_two_places_are_feasible() -> None:
     assert first_wait.codes == ("waitlist-position", "quota-reserve")
 
 
-def test_three_exactly_one_yes_quotas_with_two_places_are_infeasible() -> None:
+def _three_exactly_one_yes(**parameters: Any) -> tuple[Event, list[Registration]]:
     rules = SelectionRules(
         policy="lottery",
         seed=0,
         quotas={name: {"yes": QuotaBounds(min=1, max=1)} for name in ("a", "b", "c")},
+        parameters=parameters,
     )
     answers = [
         ("yes", "yes", "yes"),
@@ -143,12 +144,90 @@ def test_three_exactly_one_yes_quotas_with_two_places_are_infeasible() -> None:
         ("no", "no", "yes"),
     ]
     pool = [registration(i, a=a, b=b, c=c) for i, (a, b, c) in enumerate(answers)]
+    return event_with(rules, capacity=2), pool
+
+
+def test_three_exactly_one_yes_quotas_with_two_places_are_infeasible() -> None:
+    event, pool = _three_exactly_one_yes()
     with pytest.raises(InfeasibleSelection) as caught:
-        select(event_with(rules, capacity=2), pool, now=NOW)
+        select(event, pool, now=NOW)
     error = caught.value
-    assert "filling 2 places" in error.conflicts
-    assert "select only 1 (lower the capacity to 1)" in error.relaxations
+    assert error.conflicts[:4] == (
+        "the constraints allow at most 1 of the 2 places to be filled",
+        "a=yes min 1",
+        "b=yes min 1",
+        "c=yes min 1",
+    )
+    assert "a=yes min 1 max 1" in error.conflicts
+    assert error.relaxations[0] == 'fill only 1 place (parameter fill = "most")'
+    assert "drop the minimum a=yes min 1" in error.relaxations
     assert "\x1f" not in str(error)
+
+
+def test_three_exactly_one_yes_quotas_fill_one_place_with_fill_most() -> None:
+    event, pool = _three_exactly_one_yes(fill="most")
+    result = select(event, pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000"]
+    assert len(result.waitlist) == 3
+    for decision in result.waitlist:
+        assert decision.codes[0] == "waitlist-position"
+        assert len(decision.reasons) == 2
+        assert decision.reasons[1].sentence
+    assert result.constraints[0].achieved == 1
+    assert result.record.rules.parameters == {"fill": "most"}
+    assert replay(result.record, pool) == result
+
+
+def _police_pool(**parameters: Any) -> tuple[Event, list[Registration]]:
+    rules = SelectionRules(
+        policy="first-come",
+        quotas={"role": {"police": QuotaBounds(max=1)}},
+        parameters=parameters,
+    )
+    roles = ["police", "police", "youth", "police"]
+    pool = [registration(i, role=role) for i, role in enumerate(roles)]
+    return event_with(rules, capacity=3), pool
+
+
+def test_maxima_that_leave_places_empty_fail_by_default() -> None:
+    event, pool = _police_pool()
+    with pytest.raises(InfeasibleSelection) as caught:
+        select(event, pool, now=NOW)
+    assert caught.value.conflicts == (
+        "the constraints allow at most 2 of the 3 places to be filled",
+        "role=police max 1",
+    )
+    assert caught.value.relaxations == ('fill only 2 places (parameter fill = "most")',)
+    assert "at most 2 of the 3 places" in str(caught.value)
+
+
+def test_maxima_that_leave_places_empty_fill_the_most_with_fill_most() -> None:
+    event, pool = _police_pool(fill="most")
+    result = select(event, pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000", "r002"]
+    capped = result.decision("r001")
+    assert capped.outcome is Outcome.WAITLISTED
+    assert capped.reasons[1].code == "max"
+    assert capped.reasons[1].params["value"] == "police"
+    assert result.decision("r003").sentence == (
+        "waitlisted: position 2; role=police already at its max of 1"
+    )
+
+
+def test_fill_capacity_is_the_default_and_other_values_are_refused() -> None:
+    event, pool = _police_pool(fill="capacity")
+    with pytest.raises(InfeasibleSelection):
+        select(event, pool, now=NOW)
+    event, pool = _police_pool(fill="all")
+    with pytest.raises(InvalidPolicyConfig, match=r'selection\.parameters\.fill.*"most"'):
+        select(event, pool, now=NOW)
+
+
+def test_fill_capacity_with_fewer_eligible_than_places_selects_them_all() -> None:
+    rules = SelectionRules(policy="first-come", caps={"organisation": 2})
+    pool = [registration(i, organisation="x" if i < 2 else f"o{i}") for i in range(4)]
+    result = select(event_with(rules, capacity=10), pool, now=NOW)
+    assert len(result.selected) == 4
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 :func:`select` decides every registration of an event: ineligible ones are rejected with
 their reason; the eligible ones are put in the policy's order and the exact ordered fill
 (:func:`~ran_events.selection._feasibility.allocate`) admits each one whose admission keeps
-every constraint reachable; the rest form the waiting list in policy order. The
+every constraint reachable, until the places the ``fill`` parameter asks for are filled;
+the rest form the waiting list in policy order. The
 :class:`~ran_events.selection.SelectionRecord` it returns lets :func:`replay` reproduce the
 result from the same registrations, and detect changed ones.
 """
@@ -13,16 +14,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
 from ran_events import tz
 from ran_events._version import __version__
 from ran_events.errors import (
-    InfeasibleSelection,
     InvalidPolicyConfig,
     InvalidValue,
     ReplayMismatch,
@@ -30,7 +29,7 @@ from ran_events.errors import (
 from ran_events.models import Event, Registration, RegistrationStatus, SelectionRules
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._feasibility import SkipReason, allocate
-from ran_events.selection._policy import Placing, Policy, eligibility_rules
+from ran_events.selection._policy import FILL_PARAMETER, Placing, Policy, eligibility_rules
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import (
     ConstraintReport,
@@ -43,9 +42,12 @@ from ran_events.selection._result import (
 )
 
 __all__ = [
+    "FILL_CHOICES",
+    "Fill",
     "build_constraints",
     "canonical_sha256",
     "constraint_report",
+    "fill_of",
     "order_decisions",
     "profiles_of",
     "replay",
@@ -56,10 +58,34 @@ _MISSING: Final = "\x1fnone:"
 """Prefix of the stand-in value of a capped attribute an applicant has no value for: unique
 per applicant, so applicants without an organisation are not capped together."""
 
-_FILL: Final = "\x1ffill"
-"""A stand-in attribute every eligible applicant has (value ``all``): a quota on it with
-minimum and maximum ``min(capacity, eligible)`` makes the ordered fill select exactly that
-many, or raise when the other constraints do not allow it."""
+Fill = Literal["capacity", "most"]
+"""How many places a selection fills (``SelectionRules.parameters["fill"]``).
+
+``capacity`` (the default): exactly ``min(capacity, eligible applicants)``, or
+:class:`~ran_events.errors.InfeasibleSelection` when the quotas and caps do not allow it.
+``most``: the most places a selection meeting every quota and cap can fill.
+"""
+
+FILL_CHOICES: Final[tuple[Fill, ...]] = ("capacity", "most")
+"""The values of the ``fill`` parameter; the first is the default."""
+
+
+def fill_of(parameters: Mapping[str, Any]) -> Fill:
+    """The ``fill`` entry of ``SelectionRules.parameters`` (``"capacity"`` when absent).
+
+    Raises:
+        InvalidPolicyConfig: the entry is not one of :data:`FILL_CHOICES`.
+    """
+    value = parameters.get(FILL_PARAMETER, FILL_CHOICES[0])
+    for choice in FILL_CHOICES:
+        if value == choice:
+            return choice
+    raise InvalidPolicyConfig(
+        f"selection.parameters.{FILL_PARAMETER}",
+        value,
+        '"capacity" (fill exactly min(capacity, eligible) places, or fail) or "most" '
+        "(fill as many places as the quotas and caps allow)",
+    )
 
 
 def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
@@ -90,9 +116,6 @@ def profiles_of(registrations: Sequence[Registration], constraints: Constraints)
     for registration in registrations:
         values = []
         for attribute in attributes:
-            if attribute == _FILL:
-                values.append("all")
-                continue
             value = registration.value_of(attribute)
             if value is None:
                 value = _MISSING + registration.id if attribute in capped else ""
@@ -156,14 +179,18 @@ def select(
 
     Raises:
         InfeasibleSelection: no selection of the eligible applicants meets the quotas and
-            caps; the exception names the conflict and what relaxing would make it feasible.
+            caps (with ``fill = "capacity"``, the default: none filling every place that has
+            an eligible applicant); the exception names the conflict and what relaxing
+            would make it feasible.
         UnknownPolicy: the policy name is not registered.
-        InvalidPolicyConfig: the policy refuses its seed or parameters.
+        InvalidPolicyConfig: the policy refuses its seed or parameters, or the ``fill``
+            parameter is not ``"capacity"`` or ``"most"``.
         InvalidValue: two registrations share an id, one is for another event, or one is in
             a status a selection cannot decide.
         NaiveDatetimeError: ``now`` has no zone.
     """
     tz.check_aware(now, "now")
+    fill_of(event.selection.parameters)
     record = SelectionRecord(
         event_id=event.id,
         capacity=event.capacity,
@@ -275,17 +302,14 @@ def _decide(
         return decide_panel(record, policy, eligible, decisions, by_id, constraints)
     placings = _placings(policy, eligible, record.event_id)
     ordered = [by_id[p.registration_id] for p in placings]
-    exact = _exact_fill(constraints, len(ordered))
-    profiles = profiles_of(ordered, exact)
-    try:
-        allocation = allocate(profiles, exact, list(range(len(ordered))))
-    except InfeasibleSelection as exc:
-        raise InfeasibleSelection(
-            [_plain(c) for c in exc.conflicts], [_plain(r) for r in exc.relaxations]
-        ) from None
+    profiles = profiles_of(ordered, constraints)
+    size = None
+    if fill_of(record.rules.parameters) == "capacity":
+        size = min(constraints.capacity, len(ordered))
+    allocation = allocate(profiles, constraints, range(len(ordered)), size=size)
     counts: dict[tuple[int, str], int] = {}
     mins = {(q.attribute, q.value): q.min for q in constraints.quotas if q.min}
-    attributes = exact.attributes
+    attributes = constraints.attributes
     for position in allocation.selected:
         placing = placings[position]
         reasons = [_rank_reason(policy.name, position + 1, placing)]
@@ -327,11 +351,7 @@ def _decide(
         decisions=ordered_decisions,
         inputs=[by_id[d.registration_id] for d in ordered_decisions],
         transition_by=f"selection:{policy.name}",
-        constraints=constraint_report(
-            constraints,
-            [p[1:] for p in profiles] if exact is not constraints else profiles,
-            allocation.selected,
-        ),
+        constraints=constraint_report(constraints, profiles, allocation.selected),
         record=record,
     )
 
@@ -339,33 +359,8 @@ def _decide(
 def _explain(skip: SkipReason, explained: dict[SkipReason, Reason]) -> Reason:
     found = explained.get(skip)
     if found is None:
-        found = explained[skip] = _plain_reason(skip_reason(skip))
+        found = explained[skip] = skip_reason(skip)
     return found
-
-
-def _exact_fill(constraints: Constraints, eligible: int) -> Constraints:
-    """``constraints`` plus the stand-in quota that asks for ``min(capacity, eligible)``."""
-    places = min(constraints.capacity, eligible)
-    if not places or not (constraints.quotas or constraints.caps):
-        return constraints
-    fill = Quota(attribute=_FILL, value="all", min=places, max=places)
-    return attrs.evolve(constraints, quotas=(*constraints.quotas, fill))
-
-
-def _plain(text: str) -> str:
-    """A solver sentence with the stand-in quota of :func:`_exact_fill` said in words."""
-    text = re.sub(
-        rf"lower {_FILL}=all min to (\d+)", r"select only \1 (lower the capacity to \1)", text
-    )
-    text = re.sub(rf"drop the minimum {_FILL}=all min \d+", "select fewer applicants", text)
-    text = re.sub(rf"{_FILL}=all min (\d+)", r"filling \1 places", text)
-    return text.replace(f"{_FILL}=all", "the number selected")
-
-
-def _plain_reason(reason: Reason) -> Reason:
-    if _FILL not in reason.sentence:
-        return reason
-    return attrs.evolve(reason, sentence=_plain(reason.sentence))
 
 
 def _placings(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:
@@ -406,14 +401,16 @@ def skip_reason(skip: SkipReason) -> Reason:
     if isinstance(constraint, Quota):
         params = {
             "attribute": constraint.attribute,
-            "value": constraint.value,
+            "value": skip.value or constraint.value,
             "min": constraint.min,
             "max": constraint.max,
         }
     elif isinstance(constraint, Cap):
-        params = {"attribute": constraint.attribute, "limit": constraint.limit}
-        label = skip.sentence.partition(" already")[0]
-        params["value"] = label.partition("=")[2] if "=" in label else None
+        params = {
+            "attribute": constraint.attribute,
+            "limit": constraint.limit,
+            "value": skip.value,
+        }
     return Reason(code=skip.code, params=params, sentence=skip.sentence)
 
 

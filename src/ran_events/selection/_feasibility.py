@@ -1,10 +1,10 @@
 """Exact ordered fill under capacity, quotas and caps, and the feasibility oracle behind it.
 
 :func:`allocate` walks an order of applicants and admits one only if the constraints can
-still be met, at the largest feasible size, by the applicants after it. The result is the
-lexicographically first valid selection of that size in the given order: exact (never
-invalid, never short while a fuller valid selection exists) and explained (every skipped
-applicant has a :class:`SkipReason`).
+still be met by the applicants after it, at the largest feasible size or at the exact size
+asked for. The result is the lexicographically first valid selection of that size in the
+given order: exact (never invalid, never short while a fuller valid selection exists) and
+explained (every skipped applicant has a :class:`SkipReason`).
 
 How a candidate is decided, cheapest first (a *witness* is a concrete valid completion of
 the current selection, kept as counts per applicant type):
@@ -70,11 +70,14 @@ class SkipReason:
     Attributes:
         code: the machine-readable reason.
         constraint: the quota or cap responsible, when a single one is.
+        value: the value whose maximum, cap or unmet minimum is the reason (``"BE"`` for a
+            country cap), when a single one is.
         sentence: the reason in words, e.g. ``"country=BE already at its cap of 4"``.
     """
 
     code: SkipCode
     constraint: Quota | Cap | None = None
+    value: str | None = None
     sentence: str
 
 
@@ -97,8 +100,8 @@ class Allocation:
     Attributes:
         selected: the admitted applicants (indices into the profiles), in admission order.
         skipped: every applicant of the order that was not admitted, with the reason.
-        target: the number of places filled: the largest size, at most the capacity, of a
-            selection meeting every constraint.
+        target: the number of places filled: the size asked for, or else the largest size,
+            at most the capacity, of a selection meeting every constraint.
         counts: per ``(attribute, value)``, how many selected applicants have it (every value
             seen in the order or named by a quota, zeros included).
         solver_calls: how many integer programs were solved (a diagnostic; not compared).
@@ -121,19 +124,26 @@ class FeasibilityOracle:
     Args:
         profiles: each applicant's values of ``constraints.attributes``, in that order.
         constraints: capacity, quotas and caps.
+        size: the exact number of places a selection must fill; ``None`` for the most that
+            can be filled (``n*``, see :meth:`max_fill`).
 
     Raises:
-        InvalidValue: a profile has the wrong length, or a bound is negative.
+        InvalidValue: a profile has the wrong length, a bound is negative, or ``size`` is
+            negative or above the capacity.
     """
 
     profiles: Sequence[Profile] = attrs.field(converter=_profile_tuple)
     constraints: Constraints
+    size: int | None = attrs.field(default=None, kw_only=True)
     _model: QuotaModel = attrs.field(init=False, repr=False)
     _program: QuotaProgram | None = attrs.field(init=False, default=None, repr=False)
     _fill: tuple[int, list[int]] | None = attrs.field(init=False, default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         self._model = QuotaModel(self.profiles, self.constraints)
+        capacity = self.constraints.capacity
+        if self.size is not None and not 0 <= self.size <= capacity:
+            raise InvalidValue("size", self.size, f"a number of places from 0 to {capacity}")
 
     @property
     def model(self) -> QuotaModel:
@@ -153,13 +163,17 @@ class FeasibilityOracle:
         return 0 if self._program is None else self._program.calls
 
     def max_fill(self) -> int:
-        """The largest size, at most the capacity, of a selection meeting every constraint.
+        """The number of places an exact allocation fills.
 
         Returns:
-            ``n*``, the number of places an exact allocation fills.
+            :attr:`size` when set; otherwise ``n*``, the largest size, at most the capacity,
+            of a selection meeting every constraint.
 
         Raises:
-            InfeasibleSelection: no selection of any size meets the constraints.
+            InfeasibleSelection: no selection of any size meets the constraints, or none of
+                exactly :attr:`size` places; then the first conflict says how many places
+                can be filled (``"the constraints allow at most 23 of the 25 places to be
+                filled"``).
         """
         return self._max_fill_solution()[0]
 
@@ -173,7 +187,7 @@ class FeasibilityOracle:
         self._max_fill_solution()
 
     def witness(self) -> list[int]:
-        """A selection of ``max_fill()`` applicants meeting every constraint (indices).
+        """A selection of :meth:`max_fill` applicants meeting every constraint (indices).
 
         Raises:
             InfeasibleSelection: no selection meets the constraints.
@@ -192,19 +206,20 @@ class FeasibilityOracle:
             conflicts, relaxations = _counting_conflicts(model)
             if conflicts:
                 raise InfeasibleSelection(conflicts, relaxations)
-            counts = _greedy_full_selection(model)
+            places = self.constraints.capacity if self.size is None else self.size
+            counts = _greedy_full_selection(model, places)
             if counts is None:
-                counts = self._solve_fill()
+                counts = self._solve_fill() if self.size is None else self._solve_size(self.size)
             self._fill = (sum(counts), counts)
         return self._fill
 
     def _solve_fill(self) -> list[int]:
+        """Counts per type of a largest valid selection (``n*`` places)."""
         import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
 
         program = self.program
         model = self._model
-        none_selected = [[0] * len(names) for names in model.value_names]
-        lo, hi = program.row_bounds(none_selected)
+        lo, hi = program.row_bounds([[0] * len(names) for names in model.value_names])
         counts = program.solve(
             model.available(range(len(self.profiles))),
             lo,
@@ -216,6 +231,19 @@ class FeasibilityOracle:
             raise _diagnose(self)
         return counts
 
+    def _solve_size(self, size: int) -> list[int]:
+        """Counts per type of a valid selection of exactly ``size`` places."""
+        program = self.program
+        model = self._model
+        lo, hi = program.row_bounds([[0] * len(names) for names in model.value_names])
+        counts = program.solve(
+            model.available(range(len(self.profiles))), lo, hi, total=(size, size)
+        )
+        if counts is None:
+            most = sum(self._solve_fill())  # raises when no selection of any size exists
+            raise _short_of(self, size, most)
+        return counts
+
     def can_complete(
         self, selected: Sequence[int], pool: Sequence[int], *, size: int | None = None
     ) -> bool:
@@ -224,13 +252,14 @@ class FeasibilityOracle:
         Args:
             selected: applicants already in (indices; they may break minimums for now).
             pool: applicants that may be added (those also in ``selected`` are ignored).
-            size: the exact size the completed selection must have; any size up to the
-                capacity when ``None``.
+            size: the exact size the completed selection must have; when ``None``, the
+                oracle's :attr:`size`, or any size up to the capacity if that is ``None``.
 
         Returns:
             ``True`` when such a completion exists.
         """
         model = self._model
+        size = self.size if size is None else size
         chosen = set(selected)
         counts = model.counts_of(list(chosen))
         total = len(chosen)
@@ -268,33 +297,42 @@ def _deficits(model: QuotaModel, counts: Sequence[Sequence[int]]) -> dict[int, i
 
 
 def allocate(
-    profiles: Sequence[Profile], constraints: Constraints, order: Sequence[int]
+    profiles: Sequence[Profile],
+    constraints: Constraints,
+    order: Sequence[int],
+    *,
+    size: int | None = None,
 ) -> Allocation:
     """Walk ``order`` and admit each applicant whose admission keeps the constraints reachable.
 
-    The number of places filled is ``n*``, the largest size at most the capacity of a
-    selection of applicants in ``order`` meeting every quota and cap. An applicant is
-    admitted when the admitted ones plus it can still be completed to ``n*`` places from the
-    applicants after it in ``order``; otherwise it is skipped with its reason. The result is
-    the lexicographically first valid ``n*``-selection in ``order``.
+    The number of places filled is ``size``, or when it is ``None`` ``n*``: the largest
+    size at most the capacity of a selection of applicants in ``order`` meeting every quota
+    and cap. An applicant is admitted when the admitted ones plus it can still be completed
+    to that many places from the applicants after it in ``order``; otherwise it is skipped
+    with its reason. The result is the lexicographically first valid selection of that size
+    in ``order``.
 
     Args:
         profiles: each applicant's values of ``constraints.attributes``, in that order.
         constraints: capacity, quotas and caps.
         order: the applicants to consider (indices into ``profiles``), first to last;
             applicants not in it are not considered.
+        size: the exact number of places to fill (at most the capacity); ``None`` for the
+            most that can be filled.
 
     Returns:
         The admitted applicants and the reason for every other one.
 
     Raises:
         InfeasibleSelection: no selection of the applicants in ``order`` meets the
-            constraints; the exception names the conflicting constraints.
-        InvalidValue: ``order`` repeats an applicant or names one that does not exist, or a
-            profile or bound is malformed.
+            constraints, or none of exactly ``size`` places; the exception names the
+            conflicting constraints (for ``size``: first how many places can be filled,
+            ``"the constraints allow at most 23 of the 25 places to be filled"``).
+        InvalidValue: ``order`` repeats an applicant or names one that does not exist,
+            ``size`` is negative or above the capacity, or a profile or bound is malformed.
     """
     order = _checked_order(order, len(profiles))
-    oracle = FeasibilityOracle([profiles[i] for i in order], constraints)
+    oracle = FeasibilityOracle([profiles[i] for i in order], constraints, size=size)
     walk = _OrderedFill(oracle)
     walk.run()
     model = oracle.model
@@ -511,8 +549,11 @@ class _OrderedFill:
             return self._all_filled
         if (limit := self._limit_reason(t)) is not None:
             return limit
-        sentence = f"all {self.target} places that can be filled are taken (capacity {capacity})"
-        return SkipReason(code="capacity", sentence=sentence)
+        if self.oracle.size is None:
+            sentence = f"all {self.target} places that can be filled are taken"
+        else:
+            sentence = f"all {self.target} places to fill are taken"
+        return SkipReason(code="capacity", sentence=f"{sentence} (capacity {capacity})")
 
     def _limit_reason(self, t: int) -> SkipReason | None:
         """The maximum or cap that the selected already reach on a value of type ``t``."""
@@ -520,11 +561,14 @@ class _OrderedFill:
         for a, v in enumerate(model.type_values[t]):
             if self.selected_counts[a][v] >= model.ub[a][v]:
                 source = model.ub_source[a][v]
+                value = model.value_names[a][v]
                 if isinstance(source, Cap):
                     sentence = f"{model.label(a, v)} already at its cap of {source.limit}"
-                    return SkipReason(code="cap", constraint=source, sentence=sentence)
+                    return SkipReason(
+                        code="cap", constraint=source, value=value, sentence=sentence
+                    )
                 sentence = f"{model.label(a, v)} already at its max of {model.ub[a][v]}"
-                return SkipReason(code="max", constraint=source, sentence=sentence)
+                return SkipReason(code="max", constraint=source, value=value, sentence=sentence)
         return None
 
     def _blocked_reason(self, t: int) -> SkipReason | None:
@@ -555,6 +599,7 @@ class _OrderedFill:
         return SkipReason(
             code="quota-reserve",
             constraint=model.lb_source[a][unmet[0][0]],
+            value=model.value_names[a][unmet[0][0]],
             sentence=f"{places} needed for {', '.join(parts)}",
         )
 
@@ -703,15 +748,14 @@ class _OrderedFill:
 # A full selection without the solver
 
 
-def _greedy_full_selection(model: QuotaModel) -> list[int] | None:
-    """Counts per type of a valid selection filling the whole capacity, if a greedy finds one.
+def _greedy_full_selection(model: QuotaModel, capacity: int) -> list[int] | None:
+    """Counts per type of a valid selection of ``capacity`` places, if a greedy finds one.
 
     Types are taken in two passes: first those that help unmet minimums, then any. A type is
     taken only while every maximum and cap holds and each attribute's unmet minimums still
-    fit in the places left. ``None`` when it does not reach the capacity with every minimum
-    met (the integer program then decides).
+    fit in the places left. ``None`` when it does not reach ``capacity`` places with every
+    minimum met (the integer program then decides).
     """
-    capacity = model.constraints.capacity
     available = [0] * model.type_count
     for t in model.type_of:
         available[t] += 1
@@ -790,23 +834,41 @@ def _counting_conflicts(model: QuotaModel) -> tuple[list[str], list[str]]:
     return conflicts, relaxations
 
 
-def _diagnose(oracle: FeasibilityOracle) -> InfeasibleSelection:
-    """The smallest set of minimums that cannot hold together, and how to relax it."""
+def _short_of(oracle: FeasibilityOracle, size: int, most: int) -> InfeasibleSelection:
+    """No selection of exactly ``size`` places, though one of ``most`` places exists."""
+    found = _diagnose(oracle, size)
+    if most < size:
+        places = "1 place" if most == 1 else f"{most} places"
+        first = f"the constraints allow at most {most} of the {size} places to be filled"
+        relax = f'fill only {places} (parameter fill = "most")'
+    else:
+        first = f"no selection of exactly {size} places meets the constraints ({most} can)"
+        relax = f"fill {most} places"
+    return InfeasibleSelection([first, *found.conflicts], [relax, *found.relaxations])
+
+
+def _diagnose(oracle: FeasibilityOracle, size: int | None = None) -> InfeasibleSelection:
+    """The smallest set of minimums that cannot hold together, and how to relax it.
+
+    With ``size``, of a selection of exactly that many places; the maximums and caps that
+    alone keep it from existing are named too.
+    """
     import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
 
     model = oracle.model
     program = oracle.program
     capacity = model.constraints.capacity
+    fewest, most = (0, capacity) if size is None else (size, size)
     upper = model.available(range(len(model.type_of)))
     none = [[0] * len(names) for names in model.value_names]
     full_lo, full_hi = program.row_bounds(none)
     mins = [r for r in range(len(program.rows)) if full_lo[r] > 0]
 
-    def feasible(kept: Sequence[int], hi: np.ndarray | None = None, top: float = capacity) -> bool:
+    def feasible(kept: Sequence[int], hi: np.ndarray | None = None, top: float = most) -> bool:
         lo = np.zeros(len(program.rows))
         lo[list(kept)] = full_lo[list(kept)]
         bounds_hi = full_hi if hi is None else hi
-        return program.solve(upper, lo, bounds_hi, total=(0, top)) is not None
+        return program.solve(upper, lo, bounds_hi, total=(fewest, top)) is not None
 
     conflict = list(mins)
     for r in mins:  # deletion filter: what stays is irreducible
@@ -815,13 +877,13 @@ def _diagnose(oracle: FeasibilityOracle) -> InfeasibleSelection:
             conflict = trial
     conflicts = [f"{model.label(*program.rows[r])} min {int(full_lo[r])}" for r in conflict]
     relaxations: list[str] = []
-    if feasible(conflict, top=np.inf):
+    if size is None and feasible(conflict, top=np.inf):
         conflicts.append(f"capacity {capacity}")
-        fewest = program.solve(
+        smallest = program.solve(
             upper, full_lo, full_hi, total=(0, np.inf), objective=np.ones(model.type_count)
         )
-        if fewest is not None:
-            relaxations.append(f"raise capacity to {sum(fewest)}")
+        if smallest is not None:
+            relaxations.append(f"raise capacity to {sum(smallest)}")
     for source in _upper_sources(model):
         relaxed_hi = full_hi.copy()
         for r, (a, v) in enumerate(program.rows):
@@ -833,11 +895,11 @@ def _diagnose(oracle: FeasibilityOracle) -> InfeasibleSelection:
         a, v = program.rows[r]
         lo = full_lo.copy()
         lo[r] = 0
-        most = program.solve(
-            upper, lo, full_hi, total=(0, capacity), objective=-program.indicator(a, v)
+        best = program.solve(
+            upper, lo, full_hi, total=(fewest, most), objective=-program.indicator(a, v)
         )
-        if most is not None:
-            reach = sum(c for t, c in enumerate(most) if model.type_values[t][a] == v)
+        if best is not None:
+            reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
             if reach:
                 relaxations.append(f"lower {model.label(a, v)} min to {reach}")
             else:

@@ -48,6 +48,10 @@ REQUIRE_PARAMETER = "require"
 """The key of ``SelectionRules.parameters`` holding required values (an eligibility rule,
 not a policy parameter): ``{"casework": "yes"}`` or ``{"gender": ["female", "male"]}``."""
 
+FILL_PARAMETER = "fill"
+"""The key of ``SelectionRules.parameters`` saying how many places to fill (read by the
+engine, not a policy parameter): ``"capacity"`` (the default) or ``"most"``."""
+
 
 def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
@@ -501,5 +505,6 @@ def eligibility_rules(
 
 
 def policy_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
-    """``SelectionRules.parameters`` without the eligibility entries: what the policy gets."""
-    return {k: v for k, v in parameters.items() if k != REQUIRE_PARAMETER}
+    """``SelectionRules.parameters`` without the engine's entries (``require``, ``fill``):
+    what the policy gets."""
+    return {k: v for k, v in parameters.items() if k not in (REQUIRE_PARAMETER, FILL_PARAMETER)}
