@@ -19,10 +19,10 @@ from .errors import RanEventsError
 
 __all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
-COMMANDS: Final = ("demo", "check", "applications", "select", "ics", "invites")
+COMMANDS: Final = ("demo", "check", "applications", "select", "simulate", "ics", "invites")
 """The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
 
-DEMO_STEPS: Final = ("demo", "applications", "select", "ics", "invites")
+DEMO_STEPS: Final = ("demo", "applications", "select", "simulate", "ics", "invites")
 """The modules whose ``demo`` step ``ran-events demo`` runs, in this order."""
 
 

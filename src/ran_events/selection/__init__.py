@@ -1,6 +1,14 @@
 """Participant selection: quotas, caps, policies and the fair lottery."""
 
 from ran_events.selection._engine import canonical_sha256, replay, select
+from ran_events.selection._fair import (
+    FairDraw,
+    FairLotteryPolicy,
+    FairLotteryRecord,
+    PanelDraw,
+    PanelPolicy,
+    draw_index,
+)
 from ran_events.selection._io import (
     DECISION_COLUMNS,
     DecisionRow,
@@ -31,6 +39,15 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
+from ran_events.selection._simulate import (
+    Estimate,
+    SimulationReport,
+    ValueCounts,
+    compare,
+    gini,
+    run_seed,
+    simulate,
+)
 from ran_events.selection._waitlist import expire_offers, promote, respond
 
 __all__ = [
@@ -41,10 +58,16 @@ __all__ = [
     "DecisionRow",
     "DecisionsFile",
     "EligibilityRule",
+    "Estimate",
+    "FairDraw",
+    "FairLotteryPolicy",
+    "FairLotteryRecord",
     "FirstComePolicy",
     "LotteryPolicy",
     "Offer",
     "Outcome",
+    "PanelDraw",
+    "PanelPolicy",
     "Placing",
     "Policy",
     "PolicyFactory",
@@ -54,16 +77,23 @@ __all__ = [
     "ScorePolicy",
     "SelectionRecord",
     "SelectionResult",
+    "SimulationReport",
     "TargetGroupRule",
+    "ValueCounts",
     "canonical_sha256",
+    "compare",
     "decisions_csv_text",
     "default_registry",
+    "draw_index",
     "expire_offers",
+    "gini",
     "lottery_ticket",
     "promote",
     "read_decisions_csv",
     "replay",
     "respond",
+    "run_seed",
     "select",
+    "simulate",
     "write_decisions_csv",
 ]

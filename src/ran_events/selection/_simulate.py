@@ -1,0 +1,671 @@
+"""Simulate a selection policy over many seeds: selection probabilities, counts, waiting list.
+
+:func:`simulate` runs a policy ``runs`` times on the same applicants. Run ``r`` uses the seed
+:func:`run_seed` ``(seed, r)`` and is exactly the selection :func:`~ran_events.selection.select`
+makes with that seed (the tests check it), but computed without the decisions, reasons and
+input hash: eligibility, the constraint profiles and the allocator's target are computed
+once; a run only draws its order (the lottery's SHA-256 tickets) and fills.
+
+The fill of a run first tries the shortest prefix of the order that can fill the places: a
+prefix result is the full result when no applicant before its last admission was skipped
+for a reason that depends on the applicants after it (only ``fill`` does); otherwise the
+prefix grows. Runs are grouped in chunks of :data:`CHUNK_RUNS`; each chunk returns integer
+tallies and the tallies are summed, so a report is identical whatever the
+:class:`concurrent.futures.Executor` and its number of workers.
+
+The ``fair-lottery`` policy is simulated exactly: the probabilities are those of its
+distribution (computed once); the runs draw its panel index and waiting list with each run's
+seed, for the counts and the waiting-list positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, as_completed
+from json.encoder import encode_basestring_ascii as _json_text
+from typing import Any, Final, Literal
+
+import attrs
+
+from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.models import Event, Registration, RegistrationStatus
+from ran_events.selection._constraints import Constraints, Profile
+from ran_events.selection._engine import build_constraints, fill_of, profiles_of
+from ran_events.selection._fair import FairDraw, FairLotteryPolicy, draw_index
+from ran_events.selection._feasibility import allocate
+from ran_events.selection._policy import (
+    LotteryPolicy,
+    PolicyFactory,
+    eligibility_rules,
+    policy_parameters,
+)
+from ran_events.selection._registry import PolicyRegistry, default_registry
+
+__all__ = [
+    "CHUNK_RUNS",
+    "Estimate",
+    "SimulationReport",
+    "ValueCounts",
+    "compare",
+    "gini",
+    "run_seed",
+    "simulate",
+]
+
+CHUNK_RUNS: Final = 250
+"""Runs per unit of work given to an executor (fixed: the report must not depend on it)."""
+
+Interval = Literal["jeffreys", "wilson"]
+
+_SOUND_SKIPS: Final = frozenset({"capacity", "max", "cap", "quota-reserve"})
+"""Skip codes that depend only on the applicants admitted before (not on those after)."""
+
+
+def run_seed(seed: int, run: int) -> int:
+    """The seed of run ``run`` of a simulation seeded ``seed``: the first 8 bytes of
+    ``SHA-256([seed, run])``, big-endian.
+
+    Args:
+        seed: the simulation's seed.
+        run: the run's index, from 0.
+
+    Returns:
+        A whole number in ``range(2**64)``.
+    """
+    text = f"[{int(seed)}, {int(run)}]".encode("ascii")
+    return int.from_bytes(hashlib.sha256(text).digest()[:8], "big")
+
+
+def gini(values: Sequence[float]) -> float:
+    """The Gini coefficient of ``values`` (0: all equal; near 1: one has everything).
+
+    Returns:
+        ``sum |x_i - x_j| / (2 n^2 mean)``; 0 for no values or all zero.
+    """
+    ordered = sorted(values)
+    n = len(ordered)
+    total = math.fsum(ordered)
+    if not n or total <= 0:
+        return 0.0
+    weighted = math.fsum((2 * (i + 1) - n - 1) * x for i, x in enumerate(ordered))
+    return weighted / (n * total)
+
+
+# --------------------------------------------------------------------------------------------
+# The report
+
+
+def _mapping(value: Mapping[int, int]) -> Mapping[int, int]:
+    return dict(sorted(value.items()))
+
+
+def _any_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return dict(value)
+
+
+def _text_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    return dict(value)
+
+
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Estimate:
+    """One registration's estimated selection probability and waiting-list positions.
+
+    Attributes:
+        registration_id: the registration.
+        selected: in how many runs it was selected.
+        probability: the estimate (``selected / runs``), or the exact probability.
+        low: the lower end of the confidence interval (``probability`` when exact).
+        high: the upper end.
+        exact: whether ``probability`` is exact (the fair lottery) rather than estimated.
+        waitlisted: in how many runs it was on the waiting list.
+        mean_waitlist_position: its average position when waitlisted (``None``: never).
+        top_positions: in how many runs it was at waiting-list position 1, 2, ... (up to the
+            report's ``waitlist_depth``).
+    """
+
+    registration_id: str
+    selected: int
+    probability: float
+    low: float
+    high: float
+    exact: bool = False
+    waitlisted: int = 0
+    mean_waitlist_position: float | None = None
+    top_positions: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
+
+
+@attrs.frozen(kw_only=True)
+class ValueCounts:
+    """How many selected have one constrained value (or, for a cap, share the most common
+    value), across the runs.
+
+    Attributes:
+        kind: ``"quota"`` or ``"cap"``.
+        attribute: the attribute.
+        value: the quota's value (``None`` for a cap).
+        min: the lower bound (0 when none).
+        max: the upper bound or cap (``None`` when none).
+        counts: number selected -> in how many runs.
+    """
+
+    kind: str
+    attribute: str
+    value: str | None
+    min: int = 0
+    max: int | None = None
+    counts: Mapping[int, int] = attrs.field(converter=_mapping)
+
+    @property
+    def label(self) -> str:
+        """``role=prison`` or ``organisation (each)``."""
+        return (
+            f"{self.attribute}={self.value}"
+            if self.kind == "quota"
+            else f"{self.attribute} (each)"
+        )
+
+    @property
+    def bounds(self) -> str:
+        """``>= 4``, ``<= 8``, ``4..8`` or ``any``."""
+        if self.max is None:
+            return f">= {self.min}" if self.min else "any"
+        return f"{self.min}..{self.max}" if self.min else f"<= {self.max}"
+
+    @property
+    def mean(self) -> float:
+        """The average count."""
+        runs = sum(self.counts.values())
+        return sum(c * n for c, n in self.counts.items()) / runs if runs else 0.0
+
+
+@attrs.frozen(kw_only=True)
+class SimulationReport:
+    """What :func:`simulate` found for one policy on one pool.
+
+    Attributes:
+        event_id: the event.
+        policy: the policy's name.
+        parameters: the policy's parameters.
+        runs: how many runs.
+        seed: the simulation's seed (run ``r`` used :func:`run_seed` ``(seed, r)``).
+        interval: ``"jeffreys"`` or ``"wilson"``.
+        confidence: the intervals' confidence level.
+        estimates: one per eligible registration, by registration id.
+        ineligible: the registrations no run can select (rejected by eligibility rules or
+            withdrawn), by id.
+        excluded: eligible registrations in no valid selection (known for the fair
+            lottery), with the constraint that excludes them.
+        values: per quota value and cap, the distribution of counts.
+        waitlist_depth: how many waiting-list positions ``top_positions`` covers.
+    """
+
+    event_id: str
+    policy: str
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_any_mapping)
+    runs: int
+    seed: int
+    interval: str
+    confidence: float
+    estimates: tuple[Estimate, ...] = attrs.field(converter=_tuple)
+    ineligible: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_text_mapping)
+    values: tuple[ValueCounts, ...] = attrs.field(default=(), converter=_tuple)
+    waitlist_depth: int = 10
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        """Each eligible registration's (estimated or exact) probability, by id."""
+        return {e.registration_id: e.probability for e in self.estimates}
+
+    @property
+    def minimum(self) -> float:
+        """The smallest probability of an eligible registration (0 when none)."""
+        return min((e.probability for e in self.estimates), default=0.0)
+
+    @property
+    def maximum(self) -> float:
+        """The largest probability of an eligible registration (0 when none)."""
+        return max((e.probability for e in self.estimates), default=0.0)
+
+    @property
+    def gini(self) -> float:
+        """The Gini coefficient of the eligible registrations' probabilities."""
+        return gini([e.probability for e in self.estimates])
+
+    def estimate(self, registration_id: str) -> Estimate:
+        """The estimate of one eligible registration.
+
+        Raises:
+            InvalidValue: it is not one of the eligible registrations.
+        """
+        for e in self.estimates:
+            if e.registration_id == registration_id:
+                return e
+        raise InvalidValue("registration_id", registration_id, "an eligible registration's id")
+
+
+# --------------------------------------------------------------------------------------------
+# The plan (computed once, sent to the workers) and the tallies (summed)
+
+
+@attrs.frozen(kw_only=True)
+class _Plan:
+    event_id: str
+    ids: tuple[str, ...]
+    profiles: tuple[Profile, ...]
+    constraints: Constraints
+    target: int
+    kind: Literal["lottery", "fair", "policy"]
+    factory: PolicyFactory | None = None
+    parameters: Mapping[str, Any] = attrs.field(factory=dict)
+    registrations: tuple[Registration, ...] = ()
+    draw: FairDraw | None = None
+    depth: int = 10
+
+
+@attrs.define
+class _Tally:
+    selected: list[int]
+    waitlisted: list[int]
+    position_sum: list[int]
+    top: list[list[int]]
+    values: dict[tuple[int, int], int]
+
+    @classmethod
+    def empty(cls, n: int, depth: int) -> _Tally:
+        return cls([0] * n, [0] * n, [0] * n, [[0] * depth for _ in range(n)], {})
+
+    def add(self, other: _Tally) -> None:
+        for mine, theirs in (
+            (self.selected, other.selected),
+            (self.waitlisted, other.waitlisted),
+            (self.position_sum, other.position_sum),
+        ):
+            for i, x in enumerate(theirs):
+                mine[i] += x
+        for row, theirs_row in zip(self.top, other.top, strict=True):
+            for j, x in enumerate(theirs_row):
+                row[j] += x
+        for key, x in other.values.items():
+            self.values[key] = self.values.get(key, 0) + x
+
+
+def _suffixes(ids: Sequence[str]) -> list[bytes]:
+    """The end of each ticket's hashed text (see :func:`~ran_events.selection.lottery_ticket`)."""
+    return [_json_text(rid).encode("ascii") + b"]" for rid in ids]
+
+
+def _lottery_order(event_id: str, suffixes: Sequence[bytes], seed: int) -> list[int]:
+    """Indices in lottery-ticket order (the ``lottery`` policy's order for ``seed``).
+
+    The ids are sorted, so ties of tickets (never seen) break by id as in the policy.
+    """
+    prefix = f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
+    sha256 = hashlib.sha256
+    keys = sorted([(sha256(prefix + suffix).digest(), i) for i, suffix in enumerate(suffixes)])
+    return [i for _, i in keys]
+
+
+def _fill(plan: _Plan, order: list[int]) -> Sequence[int]:
+    """The applicants :func:`allocate` admits from ``order``, trying prefixes first."""
+    n = len(order)
+    length = max(4 * plan.target, 64)
+    while length < n:
+        prefix = order[:length]
+        try:
+            allocation = allocate(plan.profiles, plan.constraints, prefix, size=plan.target)
+        except InfeasibleSelection:
+            length *= 4
+            continue
+        position = {i: p for p, i in enumerate(prefix)}
+        last = max((position[i] for i in allocation.selected), default=-1)
+        if all(
+            skip.code in _SOUND_SKIPS or position[i] > last
+            for i, skip in allocation.skipped.items()
+        ):
+            return allocation.selected
+        length *= 4
+    return allocate(plan.profiles, plan.constraints, order, size=plan.target).selected
+
+
+def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
+    """The tallies of runs ``start`` to ``stop - 1``."""
+    n = len(plan.ids)
+    tally = _Tally.empty(n, plan.depth)
+    quotas = [(q, plan.constraints.index(q.attribute), q.value) for q in plan.constraints.quotas]
+    caps = [plan.constraints.index(c.attribute) for c in plan.constraints.caps]
+    excluded: set[int] = set()
+    if plan.draw is not None:
+        excluded = {plan.ids.index(rid) for rid in plan.draw.excluded}
+    cache: tuple[tuple[int, ...], Sequence[int]] | None = None
+    suffixes = _suffixes(plan.ids)
+    index_of = {rid: i for i, rid in enumerate(plan.ids)}
+    for run in range(start, stop):
+        s = run_seed(seed, run)
+        if plan.kind == "policy":
+            assert plan.factory is not None
+            policy = plan.factory(seed=s, parameters=plan.parameters)
+            placings = policy.order(plan.registrations, event_id=plan.event_id)
+            order = [index_of[p.registration_id] for p in placings]
+        else:
+            order = _lottery_order(plan.event_id, suffixes, s)
+        if plan.draw is not None:
+            panel = plan.draw.panel_at(draw_index(s, plan.event_id, plan.draw.m))
+            selected: Sequence[int] = [index_of[rid] for rid in panel]
+        elif cache is not None and cache[0] == tuple(order):
+            selected = cache[1]
+        else:
+            selected = _fill(plan, order)
+            if plan.kind == "policy":
+                cache = (tuple(order), selected)
+        chosen = set(selected)
+        position = 0
+        for i in order:
+            if i in chosen or i in excluded:
+                continue
+            position += 1
+            tally.waitlisted[i] += 1
+            tally.position_sum[i] += position
+            if position <= plan.depth:
+                tally.top[i][position - 1] += 1
+        for i in selected:
+            tally.selected[i] += 1
+        for q, (_, a, value) in enumerate(quotas):
+            count = sum(1 for i in selected if plan.profiles[i][a] == value)
+            key = (q, count)
+            tally.values[key] = tally.values.get(key, 0) + 1
+        for c, a in enumerate(caps):
+            shared: dict[str, int] = {}
+            for i in selected:
+                shared[plan.profiles[i][a]] = shared.get(plan.profiles[i][a], 0) + 1
+            key = (len(quotas) + c, max(shared.values(), default=0))
+            tally.values[key] = tally.values.get(key, 0) + 1
+    return tally
+
+
+# --------------------------------------------------------------------------------------------
+# Public functions
+
+
+def _intervals(
+    hits: Sequence[int], runs: int, kind: Interval, confidence: float
+) -> list[tuple[float, float]]:
+    alpha = 1.0 - confidence
+    if kind == "wilson":
+        from statistics import NormalDist  # noqa: PLC0415
+
+        z = NormalDist().inv_cdf(1 - alpha / 2)
+        out = []
+        for x in hits:
+            p = x / runs
+            centre = (p + z * z / (2 * runs)) / (1 + z * z / runs)
+            half = (
+                z * math.sqrt(p * (1 - p) / runs + z * z / (4 * runs * runs)) / (1 + z * z / runs)
+            )
+            out.append((max(0.0, centre - half), min(1.0, centre + half)))
+        return out
+    import numpy as np  # noqa: PLC0415
+    from scipy.stats import beta  # noqa: PLC0415 - scipy only when simulating
+
+    k = np.asarray(hits, dtype=float)
+    low = np.where(k == 0, 0.0, beta.ppf(alpha / 2, k + 0.5, runs - k + 0.5))
+    high = np.where(k == runs, 1.0, beta.ppf(1 - alpha / 2, k + 0.5, runs - k + 0.5))
+    return [(float(lo), float(hi)) for lo, hi in zip(low, high, strict=True)]
+
+
+def simulate(
+    event: Event,
+    registrations: Sequence[Registration],
+    *,
+    runs: int,
+    seed: int,
+    policy: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    executor: Executor | None = None,
+    registry: PolicyRegistry | None = None,
+    interval: Interval = "jeffreys",
+    confidence: float = 0.95,
+    waitlist_depth: int = 10,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationReport:
+    """Run a selection policy ``runs`` times on the same registrations and report.
+
+    Args:
+        event: the event: its capacity, target groups, quotas, caps and (unless ``policy``
+            is given) policy and parameters.
+        registrations: the applications (``submitted``; ``withdrawn`` ones are ineligible).
+        runs: how many runs, at least 1.
+        seed: the simulation's seed; run ``r`` selects with :func:`run_seed` ``(seed, r)``.
+        policy: the policy's name (default: the event's).
+        parameters: the policy's parameters (default: the event's when ``policy`` is the
+            event's, else none); ``require`` and ``fill`` stay the event's.
+        executor: where the chunks of runs are computed (e.g. a
+            :class:`~concurrent.futures.ProcessPoolExecutor`); ``None``: in this process.
+            The report does not depend on it. The policy factory must be picklable.
+        registry: where the policy is looked up (default: :func:`default_registry`).
+        interval: ``"jeffreys"`` (default) or ``"wilson"`` confidence intervals.
+        confidence: their confidence level.
+        waitlist_depth: how many waiting-list positions each estimate counts.
+        progress: called with (runs done, runs) as chunks complete.
+
+    Returns:
+        The report.
+
+    Raises:
+        InvalidValue: ``runs < 1``, or an unknown interval or a confidence not in (0, 1).
+        InfeasibleSelection: no selection meets the quotas and caps.
+        UnknownPolicy: the policy is not registered.
+        InvalidPolicyConfig: the policy refuses its parameters.
+    """
+    if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
+        raise InvalidValue("runs", runs, "a whole number >= 1")
+    if interval not in ("jeffreys", "wilson"):
+        raise InvalidValue("interval", interval, "'jeffreys' or 'wilson'")
+    if not 0.0 < confidence < 1.0:
+        raise InvalidValue("confidence", confidence, "a level between 0 and 1, e.g. 0.95")
+    rules = event.selection
+    name = policy or rules.policy
+    if parameters is None:
+        parameters = policy_parameters(rules.parameters) if name == rules.policy else {}
+    registry = registry or default_registry()
+    factory = registry.factory(name)
+    probe = factory(seed=seed, parameters=dict(parameters))
+    checks = eligibility_rules(event.target_groups, rules.parameters)
+    eligible = sorted(
+        (
+            r
+            for r in registrations
+            if r.status is not RegistrationStatus.WITHDRAWN
+            and all(rule.check(r) is None for rule in checks)
+        ),
+        key=lambda r: r.id,
+    )
+    ineligible = sorted({r.id for r in registrations} - {r.id for r in eligible})
+    constraints = build_constraints(event.capacity, rules)
+    profiles = tuple(profiles_of(eligible, constraints))
+    ids = tuple(r.id for r in eligible)
+    size = min(constraints.capacity, len(eligible))
+    if fill_of(rules.parameters) == "most" and not isinstance(probe, FairLotteryPolicy):
+        size = allocate(profiles, constraints, range(len(ids))).target
+    draw = None
+    kind: Literal["lottery", "fair", "policy"] = "policy"
+    if isinstance(probe, FairLotteryPolicy):
+        draw, kind = probe.distribution(eligible, constraints), "fair"
+    elif type(probe) is LotteryPolicy:
+        kind = "lottery"
+    else:
+        allocate(profiles, constraints, range(len(ids)), size=size)  # infeasible: raise now
+    plan = _Plan(
+        event_id=event.id,
+        ids=ids,
+        profiles=profiles,
+        constraints=constraints,
+        target=size,
+        kind=kind,
+        factory=factory if kind == "policy" else None,
+        parameters=dict(parameters),
+        registrations=tuple(eligible) if kind == "policy" else (),
+        draw=draw,
+        depth=waitlist_depth,
+    )
+    total = _Tally.empty(len(ids), waitlist_depth)
+    chunks = [(start, min(start + CHUNK_RUNS, runs)) for start in range(0, runs, CHUNK_RUNS)]
+    done = 0
+    if executor is None:
+        for start, stop in chunks:
+            total.add(_run_chunk(plan, start, stop, seed))
+            done += stop - start
+            if progress is not None:
+                progress(done, runs)
+    else:
+        futures = {
+            executor.submit(_run_chunk, plan, start, stop, seed): stop - start
+            for start, stop in chunks
+        }
+        for future in as_completed(futures):
+            total.add(future.result())
+            done += futures[future]
+            if progress is not None:
+                progress(done, runs)
+    report = _report(plan, total, name, dict(probe.parameters), runs, seed, interval, confidence)
+    return attrs.evolve(report, ineligible=ineligible)
+
+
+def _report(  # noqa: PLR0917 - assembling the report
+    plan: _Plan,
+    total: _Tally,
+    name: str,
+    parameters: Mapping[str, Any],
+    runs: int,
+    seed: int,
+    interval: Interval,
+    confidence: float,
+) -> SimulationReport:
+    draw = plan.draw
+    bounds = _intervals(total.selected, runs, interval, confidence)
+    estimates = []
+    for i, rid in enumerate(plan.ids):
+        waitlisted = total.waitlisted[i]
+        mean = total.position_sum[i] / waitlisted if waitlisted else None
+        if draw is not None:
+            p = draw.probabilities[rid]
+            low, high, exact = p, p, True
+        else:
+            p = total.selected[i] / runs
+            (low, high), exact = bounds[i], False
+        estimates.append(
+            Estimate(
+                registration_id=rid,
+                selected=total.selected[i],
+                probability=p,
+                low=low,
+                high=high,
+                exact=exact,
+                waitlisted=waitlisted,
+                mean_waitlist_position=mean,
+                top_positions=total.top[i],
+            )
+        )
+    values = [
+        ValueCounts(
+            kind="quota",
+            attribute=q.attribute,
+            value=q.value,
+            min=q.min,
+            max=q.max,
+            counts={c: n for (k, c), n in total.values.items() if k == index},
+        )
+        for index, q in enumerate(plan.constraints.quotas)
+    ]
+    values += [
+        ValueCounts(
+            kind="cap",
+            attribute=cap.attribute,
+            value=None,
+            max=cap.limit,
+            counts={
+                c: n
+                for (k, c), n in total.values.items()
+                if k == len(plan.constraints.quotas) + index
+            },
+        )
+        for index, cap in enumerate(plan.constraints.caps)
+    ]
+    return SimulationReport(
+        event_id=plan.event_id,
+        policy=name,
+        parameters=parameters,
+        runs=runs,
+        seed=seed,
+        interval=interval,
+        confidence=confidence,
+        estimates=estimates,
+        excluded=dict(draw.excluded) if draw is not None else {},
+        values=values,
+        waitlist_depth=plan.depth,
+    )
+
+
+def compare(
+    event: Event,
+    registrations: Sequence[Registration],
+    policies: Sequence[str] = ("lottery", "fair-lottery"),
+    *,
+    runs: int,
+    seed: int,
+    executor: Executor | None = None,
+    registry: PolicyRegistry | None = None,
+    interval: Interval = "jeffreys",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[SimulationReport, ...]:
+    """Simulate several policies on the same pool with the same seed, side by side.
+
+    Args:
+        event: the event (capacity, quotas, caps; its parameters go to its own policy).
+        registrations: the applications.
+        policies: the policy names, in the order of the reports.
+        runs: runs per policy.
+        seed: the seed of every simulation.
+        executor: see :func:`simulate`.
+        registry: see :func:`simulate`.
+        interval: see :func:`simulate`.
+        progress: called with (policy, runs done, runs).
+
+    Returns:
+        One report per policy, in order.
+
+    Raises:
+        InvalidValue: ``policies`` is empty, or see :func:`simulate`.
+    """
+    if not policies:
+        raise InvalidValue("policies", policies, "at least one policy name")
+    reports = []
+    for name in policies:
+        reports.append(
+            simulate(
+                event,
+                registrations,
+                runs=runs,
+                seed=seed,
+                policy=name,
+                executor=executor,
+                registry=registry,
+                interval=interval,
+                progress=None if progress is None else _named(progress, name),
+            )
+        )
+    return tuple(reports)
+
+
+def _named(progress: Callable[[str, int, int], None], name: str) -> Callable[[int, int], None]:
+    def report(done: int, runs: int) -> None:
+        progress(name, done, runs)
+
+    return report
