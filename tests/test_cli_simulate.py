@@ -1,0 +1,105 @@
+"""Tests of ``ran-events simulate`` and the demo's simulation step."""
+
+from __future__ import annotations
+
+import builtins
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ran_events.cli import COMMANDS, DEMO_STEPS, main
+from ran_events.examples import synthetic_applicants, webinar
+from ran_events.registration import export_csv
+from ran_events.serialization import event_to_toml
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    event = tmp_path / "event.toml"
+    event.write_text(event_to_toml(webinar()), encoding="utf-8")
+    applications = tmp_path / "applications.csv"
+    applications.write_text(export_csv(synthetic_applicants(120, seed=4)), encoding="utf-8")
+    return event, applications
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_simulate_compares_policies(files: tuple[Path, Path]) -> None:
+    event, applications = files
+    status, out, err = run(
+        "simulate", str(event), str(applications), "--runs", "50",
+        "--policy", "lottery", "--policy", "fair-lottery",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "Policy lottery (50 runs, seed 2023):" in out
+    assert "Policy fair-lottery (exact, seed 2023):" in out
+    assert "role=prison" in out
+    assert ">= 4" in out
+    assert "\r" not in err  # no progress bar when stderr is not a terminal
+
+
+def test_simulate_workers_do_not_change_the_output(files: tuple[Path, Path]) -> None:
+    event, applications = files
+    one = run("simulate", str(event), str(applications), "--runs", "300", "--seed", "3")
+    two = run(
+        "simulate", str(event), str(applications), "--runs", "300", "--seed", "3",
+        "--workers", "2",
+    )  # fmt: skip
+    assert one[0] == two[0] == 0
+    assert one[1] == two[1]
+
+
+def test_simulate_plots_a_png(files: tuple[Path, Path], tmp_path: Path) -> None:
+    event, applications = files
+    picture = tmp_path / "p.png"
+    status, out, _ = run(
+        "simulate", str(event), str(applications), "--runs", "20", "--plot", str(picture)
+    )
+    assert status == 0
+    assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert f"wrote {picture}" in out
+
+
+def test_plot_without_matplotlib_is_a_clear_error(
+    files: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = builtins.__import__
+
+    def no_matplotlib(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("matplotlib"):
+            raise ImportError(name)
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    event, applications = files
+    status, _, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--plot",
+        str(tmp_path / "p.png"),
+    )  # fmt: skip
+    assert status == 1
+    assert "pip install 'ran-events[plot]'" in err
+    assert not (tmp_path / "p.png").exists()
+
+
+def test_simulate_misuse_and_bad_policy(files: tuple[Path, Path]) -> None:
+    event, applications = files
+    assert run("simulate", str(event), str(applications))[0] == 2  # --runs is required
+    status, _, err = run("simulate", str(event), str(applications), "--runs", "0")
+    assert status == 1
+    assert "--runs" in err
+    status, _, err = run(
+        "simulate", str(event), str(applications), "--runs", "3", "--policy", "raffle"
+    )
+    assert status == 1
+    assert "unknown selection policy 'raffle'" in err
+
+
+def test_simulate_is_a_command_and_a_demo_step_after_select() -> None:
+    assert "simulate" in COMMANDS
+    assert DEMO_STEPS.index("simulate") == DEMO_STEPS.index("select") + 1

@@ -1,0 +1,233 @@
+"""Tests of the ``fair-lottery`` policy through select(), replay() and the registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import pytest
+
+from ran_events import tz
+from ran_events.errors import InfeasibleSelection, InvalidPolicyConfig, ReplayMismatch
+from ran_events.examples import synthetic_applicants, webinar
+from ran_events.models import (
+    Event,
+    QuotaBounds,
+    Registrant,
+    Registration,
+    SelectionRules,
+)
+from ran_events.selection import (
+    FairLotteryPolicy,
+    FairLotteryRecord,
+    Outcome,
+    PolicyRegistry,
+    draw_index,
+    lottery_ticket,
+    promote,
+    replay,
+    select,
+)
+
+NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
+EVENT_ID = "ran-mh-pcve-2023"
+PEOPLE = [("male", "liberal")] * 4 + [
+    ("female", "liberal"),
+    ("male", "conservative"),
+    ("female", "conservative"),
+]
+
+
+def person(number: int, gender: str, politics: str) -> Registration:
+    return Registration(
+        id=f"r{number:03d}",
+        event_id=EVENT_ID,
+        registrant=Registrant(
+            name=f"Person {number}",
+            email=f"person{number}@example.org",
+            role="police",
+            attributes={"gender": gender, "politics": politics},
+        ),
+        submitted_at=NOW - dt.timedelta(days=3, minutes=number),
+    )
+
+
+def seven(objective: str | None = None, seed: int = 1) -> tuple[Event, list[Registration]]:
+    parameters = {} if objective is None else {"objective": objective}
+    rules = SelectionRules(
+        policy="fair-lottery",
+        seed=seed,
+        quotas={
+            "gender": {"female": QuotaBounds(min=1, max=1), "male": QuotaBounds(min=4, max=4)},
+            "politics": {
+                "liberal": QuotaBounds(min=4, max=4),
+                "conservative": QuotaBounds(min=1, max=1),
+            },
+        },
+        parameters=parameters,
+    )
+    event = attrs.evolve(webinar(), capacity=5, selection=rules)
+    return event, [person(i + 1, g, p) for i, (g, p) in enumerate(PEOPLE)]
+
+
+def probability(result: object, registration_id: str) -> float:
+    decision = result.decision(registration_id)  # type: ignore[attr-defined]
+    found = [r for r in decision.reasons if r.code in ("fair-lottery", "no-valid-selection")]
+    value = found[0].params["probability"]
+    assert isinstance(value, float)
+    return value
+
+
+def test_leximin_on_the_seven_applicants_of_the_issue() -> None:
+    event, pool = seven()
+    result = select(event, pool, now=NOW)
+    for rid in ("r005", "r006", "r007"):  # female liberal, male and female conservative
+        assert probability(result, rid) == pytest.approx(0.5, abs=1e-6)
+    for rid in ("r001", "r002", "r003", "r004"):  # the male liberals
+        assert probability(result, rid) == pytest.approx(0.875, abs=1e-6)
+    assert len(result.selected) == 5
+    assert all(report.satisfied for report in result.constraints)
+    assert result.record.policy_parameters == {"objective": "leximin", "panels": 1000}
+
+
+def test_maximin_on_the_seven_applicants_reaches_one_half() -> None:
+    event, pool = seven("maximin")
+    result = select(event, pool, now=NOW)
+    assert min(probability(result, f"r{i:03d}") for i in range(1, 8)) == pytest.approx(
+        0.5, abs=1e-6
+    )
+    assert result.decision("r001").reasons[-1].params["objective"] == "maximin"
+
+
+def test_decisions_carry_probability_and_panel_in_words() -> None:
+    event, pool = seven()
+    result = select(event, pool, now=NOW)
+    index = draw_index(1, EVENT_ID, 1000)
+    chosen = result.selected[0]
+    p = probability(result, chosen.registration_id)
+    assert chosen.sentence == (
+        f"selected: fair lottery, probability {p:.4f}, panel {index + 1} of 1000"
+    )
+    waiting = result.waitlist[0]
+    assert waiting.codes == ("waitlist-position", "fair-lottery")
+    assert waiting.sentence.endswith(f"not in panel {index + 1} of 1000")
+
+
+def test_the_waiting_list_is_in_ticket_order_and_ranks_follow() -> None:
+    event, pool = seven(seed=5)
+    result = select(event, pool, now=NOW)
+    waiting = [d.registration_id for d in result.waitlist]
+    tickets = [lottery_ticket(5, EVENT_ID, rid) for rid in waiting]
+    assert tickets == sorted(tickets)
+    assert [d.waitlist_position for d in result.waitlist] == [1, 2]
+    assert sorted(d.rank or 0 for d in result.decisions) == list(range(1, 8))
+
+
+def test_the_draw_follows_the_seed_and_is_one_of_the_rounded_panels() -> None:
+    event, pool = seven()
+    draws = set()
+    for seed in range(12):
+        event_s = attrs.evolve(event, selection=attrs.evolve(event.selection, seed=seed))
+        result = select(event_s, pool, now=NOW)
+        record = result.record
+        assert isinstance(record, FairLotteryRecord)
+        assert record.draw.index == draw_index(seed, EVENT_ID, 1000)
+        assert sum(record.draw.counts) == 1000
+        selected = tuple(sorted(d.registration_id for d in result.selected))
+        assert selected == record.draw.selected
+        draws.add(selected)
+    assert len(draws) > 1
+
+
+def test_the_rounded_panels_approximate_the_probabilities() -> None:
+    event, pool = seven()
+    record = select(event, pool, now=NOW).record
+    assert isinstance(record, FairLotteryRecord)
+    for rid, p in record.draw.probabilities.items():
+        assert record.draw.share(rid) == pytest.approx(p, abs=2 / 1000)
+
+
+def test_replay_reuses_the_recorded_draw_without_solving(monkeypatch: pytest.MonkeyPatch) -> None:
+    event, pool = seven()
+    result = select(event, pool, now=NOW)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("replay solved again")
+
+    monkeypatch.setattr(FairLotteryPolicy, "distribution", refuse)
+    assert replay(result.record, pool) == result
+
+
+def test_replay_refuses_a_tampered_panel() -> None:
+    event, pool = seven()
+    result = select(event, pool, now=NOW)
+    record = result.record
+    assert isinstance(record, FairLotteryRecord)
+    bad = ("r001", "r002", "r003", "r004", "r006")  # no woman: breaks gender=female min 1
+    panels = (bad, *record.draw.panels[1:])
+    tampered = attrs.evolve(record, draw=attrs.evolve(record.draw, panels=panels))
+    with pytest.raises(ReplayMismatch, match="recorded panel 1 is not a valid selection"):
+        replay(tampered, pool)
+    moved = attrs.evolve(
+        record, draw=attrs.evolve(record.draw, index=(record.draw.index + 1) % 1000)
+    )
+    with pytest.raises(ReplayMismatch, match="not the seed's"):
+        replay(moved, pool)
+
+
+def test_an_applicant_in_no_valid_selection_is_rejected_with_the_constraint() -> None:
+    event, pool = seven()
+    rules = attrs.evolve(
+        event.selection,
+        quotas={
+            **event.selection.quotas,
+            "politics": {
+                "liberal": QuotaBounds(min=4, max=4),
+                "conservative": QuotaBounds(min=1, max=1),
+                "green": QuotaBounds(max=0),
+            },
+        },
+    )
+    green = person(8, "female", "green")
+    result = select(attrs.evolve(event, selection=rules), [*pool, green], now=NOW)
+    decision = result.decision("r008")
+    assert decision.outcome is Outcome.REJECTED
+    assert decision.codes == ("no-valid-selection",)
+    assert "politics=green max 0" in decision.sentence
+    assert decision.reasons[0].params["probability"] == 0.0
+
+
+def test_infeasible_quotas_raise() -> None:
+    event, pool = seven()
+    rules = attrs.evolve(event.selection, quotas={"gender": {"female": QuotaBounds(min=3)}})
+    with pytest.raises(InfeasibleSelection):
+        select(attrs.evolve(event, selection=rules), pool, now=NOW)
+
+
+def test_configuration_is_checked() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    assert registry.create("fair-lottery", seed=3).parameters == {
+        "objective": "leximin",
+        "panels": 1000,
+    }
+    with pytest.raises(InvalidPolicyConfig, match="seed"):
+        registry.create("fair-lottery")
+    with pytest.raises(InvalidPolicyConfig, match="objective"):
+        registry.create("fair-lottery", seed=1, parameters={"objective": "utilitarian"})
+    with pytest.raises(InvalidPolicyConfig, match="panels"):
+        registry.create("fair-lottery", seed=1, parameters={"panels": 0})
+    with pytest.raises(InvalidPolicyConfig, match="weights"):
+        registry.create("fair-lottery", seed=1, parameters={"weights": {}})
+
+
+def test_webinar_pool_meets_quotas_and_promotion_works() -> None:
+    event = attrs.evolve(
+        webinar(), selection=attrs.evolve(webinar().selection, policy="fair-lottery")
+    )
+    pool = synthetic_applicants(120, seed=3, event=event)
+    result = select(event, pool, now=NOW)
+    assert len(result.selected) == event.capacity
+    assert all(report.satisfied for report in result.constraints)
+    leaving = result.selected[0].registration_id
+    after = promote(result, leaving, now=NOW + dt.timedelta(days=1))
+    assert len(after.selected) == event.capacity
