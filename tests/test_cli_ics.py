@@ -26,6 +26,17 @@ def _event_file(tmp_path: Path) -> Path:
     return path
 
 
+def _decisions(tmp_path: Path, *rows: str) -> Path:
+    path = tmp_path / "decisions.csv"
+    lines = ["registration_id,email,name,outcome,rank,reason", *rows]
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def _one_selected(tmp_path: Path) -> Path:
+    return _decisions(tmp_path, "r1,ann@example.org,Ann,selected,1,x")
+
+
 def test_ics_writes_the_listing(tmp_path: Path) -> None:
     event = _event_file(tmp_path)
     target = tmp_path / "out" / "listing.ics"
@@ -39,14 +50,12 @@ def test_ics_writes_the_listing(tmp_path: Path) -> None:
 
 def test_invites_writes_one_object_per_selected_person_and_session(tmp_path: Path) -> None:
     event = _event_file(tmp_path)
-    decisions = tmp_path / "decisions.csv"
-    decisions.write_text(
-        "registration_id,email,name,outcome,rank,reason\n"
-        'r1,Ann@Example.org,"Doe, Ann",selected,1,selected: rank 1\n'
-        "r2,bob@example.org,Bob,waitlisted,2,waitlisted: position 1\n"
-        "r3,not-an-address,Cy,selected,3,selected: rank 3\n"
-        "r4,dee@example.org,Dee,perhaps,4,?\n",
-        encoding="utf-8",
+    decisions = _decisions(
+        tmp_path,
+        'r1,Ann@Example.org,"Doe, Ann",selected,1,selected: rank 1',
+        "r2,bob@example.org,Bob,waitlisted,2,waitlisted: position 1",
+        "r3,not-an-address,Cy,selected,3,selected: rank 3",
+        "r4,dee@example.org,Dee,perhaps,4,?",
     )
     out_dir = tmp_path / "invites"
     code, out, err = _run("invites", str(event), str(decisions), "--out", str(out_dir), "--eml")
@@ -56,10 +65,22 @@ def test_invites_writes_one_object_per_selected_person_and_session(tmp_path: Pat
         "r1-cases.ics",
         "r1-plenary.eml",
         "r1-plenary.ics",
+        "r2-decision.eml",
     ]
-    assert f"{decisions}:4: email: " in err
-    assert f"{decisions}:5: outcome: 'perhaps'" in err
+    assert err.splitlines()[0].startswith(f"{decisions}:4: email: ")
+    assert err.splitlines()[1] == (
+        f"{decisions}:5: outcome: 'perhaps': expected selected, waitlisted, rejected"
+    )
     assert "2 invite(s) for 1 registrant(s)" in out
+    assert "1 decision e-mail(s) to the not selected, 2 problem(s)" in out
+    decision = email.message_from_bytes(
+        (out_dir / "r2-decision.eml").read_bytes(), policy=email.policy.default
+    )
+    assert decision["To"] == "Bob <bob@example.org>"
+    assert decision["Subject"].startswith("Waiting list: ")
+    assert not decision.is_multipart()
+    assert [part.get_content_type() for part in decision.walk()] == ["text/plain"]
+    assert "Reason: waitlisted: position 1" in decision.get_content()
     message = email.message_from_bytes(
         (out_dir / "r1-plenary.eml").read_bytes(), policy=email.policy.default
     )
@@ -71,12 +92,7 @@ def test_invites_writes_one_object_per_selected_person_and_session(tmp_path: Pat
 
 
 def test_invites_cancel_writes_cancellations(tmp_path: Path) -> None:
-    event = _event_file(tmp_path)
-    decisions = tmp_path / "decisions.csv"
-    decisions.write_text(
-        "registration_id,email,name,outcome,rank,reason\nr1,ann@example.org,Ann,selected,1,x\n",
-        encoding="utf-8",
-    )
+    event, decisions = _event_file(tmp_path), _one_selected(tmp_path)
     out_dir = tmp_path / "cancel"
     code, out, _ = _run("invites", str(event), str(decisions), "--out", str(out_dir), "--cancel")
     assert code == 0
@@ -89,6 +105,41 @@ def test_invites_refuses_a_file_without_the_columns(tmp_path: Path) -> None:
     event = _event_file(tmp_path)
     decisions = tmp_path / "decisions.csv"
     decisions.write_text("id,email\n1,a@example.org\n", encoding="utf-8")
-    code, _, err = _run("invites", str(event), str(decisions), "--out", str(tmp_path / "x"))
+    code, out, err = _run("invites", str(event), str(decisions), "--out", str(tmp_path / "x"))
     assert code == 1
-    assert "missing column(s)" in err
+    assert err.startswith(
+        f"{decisions}:1: header: ['id', 'email']: expected the columns registration_id, email"
+    )
+    assert "0 invite(s) for 0 registrant(s)" in out
+
+
+def test_invites_without_eml_write_no_decision_emails_and_keep_bad_rows(tmp_path: Path) -> None:
+    event = _event_file(tmp_path)
+    decisions = _decisions(
+        tmp_path,
+        "r1,ann@example.org,Ann,selected,1,x",
+        "r2,bob@example.org,Bob,rejected,,rejected: role 'press' is not a target group",
+        "r1,cy@example.org,Cy,selected,2,x",
+        "r4,dee@example.org,Dee,selected,zero,x",
+    )
+    out_dir = tmp_path / "plain"
+    code, out, err = _run("invites", str(event), str(decisions), "--out", str(out_dir))
+    assert code == 1
+    assert sorted(p.name for p in out_dir.iterdir()) == ["r1-cases.ics", "r1-plenary.ics"]
+    assert err.splitlines() == [
+        f"{decisions}:4: registration_id: 'r1': repeats line 2; expected each id once",
+        f"{decisions}:5: rank: 'zero': expected a whole number >= 1 or empty",
+    ]
+    assert "decision e-mail" not in out
+
+
+def test_invites_now_is_the_time_stamp(tmp_path: Path) -> None:
+    event, decisions = _event_file(tmp_path), _one_selected(tmp_path)
+    out_dir = tmp_path / "stamped"
+    argv = ("invites", str(event), str(decisions), "--out", str(out_dir), "--now")
+    code, _, err = _run(*argv, "2023-09-07T10:00+02:00")
+    assert code == 0, err
+    assert b"DTSTAMP:20230907T080000Z\r\n" in (out_dir / "r1-plenary.ics").read_bytes()
+    code, _, err = _run(*argv, "2023-09-07T10:00")
+    assert code == 1
+    assert "--now: '2023-09-07T10:00' has no UTC offset" in err

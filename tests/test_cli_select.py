@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 from pathlib import Path
 
@@ -42,9 +44,11 @@ def test_select_prints_counts_and_constraints_and_writes_decisions(
 ) -> None:
     event, applications = files
     decisions = tmp_path / "decisions.csv"
-    status, out, err = run("select", str(event), str(applications), "--out", str(decisions))
+    status, out, err = run(
+        "select", str(event), str(applications), "--out", str(decisions), "--allow-rejects"
+    )
     assert status == 0, err
-    assert "policy lottery, seed 2023" in out
+    assert "policy lottery, seed 2023, decided at 20" in out
     assert "selected 30, waitlisted " in out
     assert "role=prison" in out
     assert "organisation (each)" in out
@@ -57,14 +61,55 @@ def test_select_prints_counts_and_constraints_and_writes_decisions(
     assert sum(r.outcome == "selected" for r in read.rows) == 30
 
 
+def test_rejected_rows_stop_the_selection_unless_allowed(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    event, applications = files
+    decisions = tmp_path / "decisions.csv"
+    status, out, err = run("select", str(event), str(applications), "--out", str(decisions))
+    assert status == 1
+    lines = err.splitlines()
+    assert lines[0].startswith(f"{applications}:152: submitted_at")
+    assert lines[-1] == (
+        f"ran-events select: 1 row(s) of {applications} rejected "
+        "(use --allow-rejects to accept the rest anyway)"
+    )
+    assert out == ""
+    assert not decisions.exists()
+
+
+def test_now_sets_the_decision_time_and_must_be_an_instant(files: tuple[Path, Path]) -> None:
+    event, applications = files
+    argv = ("select", str(event), str(applications), "--allow-rejects", "--now")
+    status, out, err = run(*argv, "2023-09-07T10:00+02:00")
+    assert status == 0, err
+    assert "decided at 2023-09-07T10:00:00+02:00" in out
+    status, out, _ = run(*argv, "2023-09-07T08:00Z")
+    assert "decided at 2023-09-07T08:00:00+00:00" in out
+    status, out, err = run(*argv, "2023-09-07T10:00")
+    assert status == 1
+    assert out == ""
+    assert err == (
+        "ran-events select: --now: '2023-09-07T10:00' has no UTC offset, so it is not an "
+        "instant; add one, "
+        "e.g. 2023-09-07T10:00+02:00 or 2023-09-07T08:00Z\n"
+    )
+    status, _, err = run(*argv, "next tuesday")
+    assert status == 1
+    assert err.startswith(
+        "ran-events select: --now: 'next tuesday' is not an ISO 8601 date and time"
+    )
+
+
 def test_select_seed_policy_and_explain(files: tuple[Path, Path]) -> None:
     event, applications = files
-    _, seeded, _ = run("select", str(event), str(applications), "--seed", "1", "--explain")
-    _, default, _ = run("select", str(event), str(applications), "--explain")
+    argv = ("select", str(event), str(applications), "--allow-rejects")
+    _, seeded, _ = run(*argv, "--seed", "1", "--explain")
+    _, default, _ = run(*argv, "--explain")
     assert "seed 1" in seeded
     assert "waitlisted: position 1" in seeded
     assert seeded.split("Decisions:")[1] != default.split("Decisions:")[1]
-    _, first_come, _ = run("select", str(event), str(applications), "--policy", "first-come")
+    _, first_come, _ = run(*argv, "--policy", "first-come")
     assert "policy first-come" in first_come
 
 
@@ -72,19 +117,35 @@ def test_select_reports_unknown_policies_and_infeasible_rules(
     files: tuple[Path, Path], tmp_path: Path
 ) -> None:
     event, applications = files
-    status, _, err = run("select", str(event), str(applications), "--policy", "raffle")
+    argv = (str(applications), "--allow-rejects")
+    status, _, err = run("select", str(event), *argv, "--policy", "raffle")
     assert status == 1
-    assert "unknown selection policy 'raffle'; known: fair-lottery, first-come, lottery, score" in err
+    known = "known: fair-lottery, first-come, lottery, score"
+    assert f"unknown selection policy 'raffle'; {known}" in err
     strict = tmp_path / "strict.toml"
     text = event.read_text(encoding="utf-8").replace("min = 4", "min = 40")
     assert text != event.read_text(encoding="utf-8")
     strict.write_text(text, encoding="utf-8")
-    status, _, err = run("select", str(strict), str(applications))
+    status, _, err = run("select", str(strict), *argv)
     assert status == 1
     assert "role=prison min 40" in err
     status, _, err = run("select", str(event), str(tmp_path / "missing.csv"))
     assert status == 1
     assert "missing.csv" in err
+
+
+def test_the_fill_parameter_is_read_from_the_event_file(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    event, applications = files
+    text = event.read_text(encoding="utf-8")
+    assert "[selection.parameters]" not in text
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text + '\n[selection.parameters]\nfill = "all"\n', encoding="utf-8")
+    status, _, err = run("select", str(bad), str(applications), "--allow-rejects")
+    assert status == 1
+    assert "selection.parameters.fill" in err
+    assert '"most"' in err
 
 
 def test_the_demo_selects_with_quotas(tmp_path: Path) -> None:
@@ -95,3 +156,11 @@ def test_the_demo_selects_with_quotas(tmp_path: Path) -> None:
     assert "selected: lottery rank 1" in section
     assert "rejected: role " in section
     assert read_decisions_csv(tmp_path / "decisions.csv").ok
+    invites = out.split("== Invites ==")[1]
+    assert "decision e-mails (no calendar) for 3 of " in invites
+    decided = sorted((tmp_path / "invites").glob("*-decision.eml"))
+    assert len(decided) == 6
+    for path in decided:
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        assert message.get_content_type() == "text/plain"
+        assert b"text/calendar" not in path.read_bytes()

@@ -151,24 +151,29 @@ def cancellation_email(
     return _calendar_email(event, registration, calendar, "CANCEL")
 
 
-def decision_email(event: Event, registration: Registration, decision: Decision) -> EmailMessage:
+def decision_email(
+    event: Event, registration: Registration | Attendee, decision: Decision
+) -> EmailMessage:
     """Return the plain-text e-mail telling an applicant who was not selected the outcome.
 
     Waitlisted applicants learn their position, rejected ones the reason; there is no
-    calendar part (a selected applicant gets :func:`invitation_email` instead).
+    calendar part (a selected applicant gets :func:`invitation_email` instead). The
+    recipient is a registration or, read from a decisions file, an
+    :class:`~ran_events.ics.Attendee`.
 
     Raises:
         InvalidValue: the decision is ``selected`` (send the invite), has an unknown
             outcome, or is about another registration.
     """
-    if decision.registration_id != registration.id:
-        raise InvalidValue(
-            "decision.registration_id", decision.registration_id, f"{registration.id!r}"
-        )
+    who_id = (
+        registration.id if isinstance(registration, Registration) else registration.registration_id
+    )
+    if decision.registration_id != who_id:
+        raise InvalidValue("decision.registration_id", decision.registration_id, f"{who_id!r}")
     if decision.outcome not in ("waitlisted", "rejected"):
         expected = "waitlisted or rejected (a selected applicant gets invitation_email)"
         raise InvalidValue("decision.outcome", decision.outcome, expected)
-    name = _one_line(registration.registrant.name)
+    name = _one_line(_recipient(registration)[0])
     if decision.outcome == "waitlisted":
         subject = f"Waiting list: {event.title}"
         position = decision.waitlist_position

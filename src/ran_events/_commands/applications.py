@@ -58,16 +58,38 @@ def run(args: argparse.Namespace, console: Console) -> int:
     on_duplicate: OnDuplicate = "replace" if args.keep_latest else "reject"
     report = take_in(args.applications, event, zone=args.zone, on_duplicate=on_duplicate)
     print_summary(report, event, console)
+    refused = report_rejects(
+        report, args.applications, console, command="applications", allow=args.allow_rejects
+    )
+    return 1 if refused else 0
+
+
+def report_rejects(
+    report: ImportReport, path: Path, console: Console, *, command: str, allow: bool
+) -> bool:
+    """Print every row of ``path`` that was not taken in; say whether to exit 1 for them.
+
+    Args:
+        report: the import's report.
+        path: the applications file, named in each line (``FILE:LINE: FIELD: REASON``).
+        console: where to print (stderr).
+        command: the subcommand, named in the closing line.
+        allow: ``--allow-rejects`` was given.
+
+    Returns:
+        ``True`` when some row is an error (not merely superseded by a later application)
+        and ``allow`` is false; a closing line saying so is printed then.
+    """
     for row in report.rejected:
-        console.err(row.format(str(args.applications)))
+        console.err(row.format(str(path)))
     errors = len(report.errors)
-    if errors and not args.allow_rejects:
+    if errors and not allow:
         console.err(
-            f"ran-events applications: {errors} row(s) of {args.applications} rejected "
+            f"ran-events {command}: {errors} row(s) of {path} rejected "
             "(use --allow-rejects to accept the rest anyway)"
         )
-        return 1
-    return 0
+        return True
+    return False
 
 
 def take_in(

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime
-from collections.abc import Iterator
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from ..errors import InvalidValue
 from ._base import Console, DemoState, InputError, load_event, write_atomic
+from .select import add_now_option, now_of
 
 if TYPE_CHECKING:
     from ..ics import Attendee
-    from ..models import Event
+    from ..imip import Decision as DecisionLike
+    from ..models import Event, Registration
+    from ..selection import DecisionRow
 
-COLUMNS: Final = ("registration_id", "email", "name", "outcome", "rank", "reason")
-OUTCOMES: Final = ("selected", "waitlisted", "rejected")
+DECISION_EMAILS_IN_DEMO: Final = 3
+"""How many waitlisted and how many rejected applicants the demo writes the e-mail of."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -28,78 +33,115 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
             "Read DECISIONS (CSV: registration_id, email, name, outcome, rank, reason) and "
             "write, for every selected registrant and every session, a REQUEST .ics naming "
             "only that person (with --cancel: a CANCEL instead); with --eml also the e-mail "
-            "(RFC 6047). Files are written atomically; bad rows are reported as "
+            "(RFC 6047), and for every waitlisted or rejected registrant a plain decision "
+            "e-mail without calendar. Files are written atomically; bad rows are reported as "
             "FILE:LINE: FIELD: MESSAGE and the others are still written (exit status 1)."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
     parser.add_argument("decisions", type=Path, metavar="DECISIONS", help="the decisions CSV")
     parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    parser.add_argument("--eml", action="store_true", help="also write each invite as e-mail")
+    parser.add_argument(
+        "--eml",
+        action="store_true",
+        help="also write each invite as e-mail, and a decision e-mail to everyone not selected",
+    )
     parser.add_argument(
         "--cancel", action="store_true", help="write CANCEL objects (withdrawn attendees)"
     )
+    add_now_option(parser, "the time stamp of the invites (DTSTAMP)")
     parser.set_defaults(run=run)
 
 
-def read_selected(path: Path) -> tuple[list[Attendee], list[InputError]]:
-    """The selected rows of a decisions CSV as attendees, and every bad row's problem."""
-    from ..ics import Attendee  # noqa: PLC0415
+@attrs.frozen(kw_only=True)
+class RowDecision:
+    """A row of a decisions file as :func:`ran_events.imip.decision_email` reads a decision.
 
-    attendees: list[Attendee] = []
-    problems: list[InputError] = []
+    The file has no waiting-list column: the position is in the sentence only.
+    """
+
+    registration_id: str
+    outcome: str
+    sentence: str
+    waitlist_position: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DecisionsRead:
+    """The valid rows of a decisions file by outcome, and a problem for every other row."""
+
+    selected: list[Attendee]
+    not_selected: list[tuple[Attendee, RowDecision]]
+    problems: list[InputError]
+
+
+def read_decisions(path: Path) -> DecisionsRead:
+    """Read a decisions CSV: the recipients and decisions of its valid rows, every problem.
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    from ..ics import Attendee  # noqa: PLC0415
+    from ..selection import read_decisions_csv  # noqa: PLC0415
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        found = read_decisions_csv(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot read: {exc}") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in COLUMNS if c not in (reader.fieldnames or ())]
-    if missing:
-        raise InputError(str(path), f"missing column(s) {missing}", line=1)
-    for line, row in _rows(reader):
-        outcome = (row.get("outcome") or "").strip()
-        if outcome not in OUTCOMES:
-            message = f"{outcome!r} is not one of {list(OUTCOMES)}"
-            problems.append(InputError(str(path), message, line=line, field="outcome"))
-            continue
-        if outcome != "selected":
-            continue
+    problems = [
+        InputError(
+            str(path),
+            p.message if p.value is None else f"{p.value!r}: {p.message}",
+            line=p.line,
+            field=p.field,
+        )
+        for p in found.problems
+    ]
+    read = DecisionsRead(selected=[], not_selected=[], problems=problems)
+    for row in found.rows:
         try:
-            attendees.append(
-                Attendee(
-                    registration_id=(row.get("registration_id") or "").strip(),
-                    name=(row.get("name") or "").strip(),
-                    email=(row.get("email") or "").strip(),
-                )
-            )
+            who = Attendee(registration_id=row.registration_id, name=row.name, email=row.email)
         except InvalidValue as exc:
             message = str(exc).removeprefix(f"{exc.field}: ")
-            problems.append(InputError(str(path), message, line=line, field=exc.field))
-    return attendees, problems
+            problems.append(InputError(str(path), message, line=row.line, field=exc.field))
+            continue
+        if row.outcome == "selected":
+            read.selected.append(who)
+        else:
+            read.not_selected.append((who, _decision_of(row)))
+    problems.sort(key=lambda p: p.line or 0)
+    return read
 
 
-def _rows(reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    for row in reader:
-        yield reader.line_num, row
+def _decision_of(row: DecisionRow) -> RowDecision:
+    return RowDecision(
+        registration_id=row.registration_id, outcome=row.outcome.value, sentence=row.reason
+    )
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    now = now_of(args)
     event = load_event(args.event)
-    attendees, problems = read_selected(args.decisions)
+    read = read_decisions(args.decisions)
+    out = Path(args.out)
     written, failures = write_invites(
-        event, attendees, Path(args.out), eml=args.eml, cancel=args.cancel
+        event, read.selected, out, eml=args.eml, cancel=args.cancel, now=now
     )
-    for problem in problems:
+    emails = 0
+    if args.eml:
+        emails = write_decision_emails(event, read.not_selected, out)
+    for problem in read.problems:
         console.err(str(problem))
     for registration_id, reason in failures:
         console.err(f"{args.decisions}: registration {registration_id}: {reason}")
     kind = "cancellation" if args.cancel else "invite"
+    decided = f"{emails} decision e-mail(s) to the not selected, " if args.eml else ""
     console.out(
-        f"{written} {kind}(s) for {len(attendees) - len(failures)} registrant(s) and "
-        f"{len(event.sessions)} session(s) written to {args.out}/; "
-        f"{len(problems) + len(failures)} problem(s)"
+        f"{written} {kind}(s) for {len(read.selected) - len(failures)} registrant(s) and "
+        f"{len(event.sessions)} session(s) written to {out}/; {decided}"
+        f"{len(read.problems) + len(failures)} problem(s)"
     )
-    return 1 if problems or failures else 0
+    return 1 if read.problems or failures else 0
 
 
 def write_invites(
@@ -133,8 +175,27 @@ def write_invites(
     return written, failures
 
 
+def decision_filename(registration_id: str) -> str:
+    """The file name of a registration's decision e-mail: ``<registration>-decision.eml``."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", registration_id) + "-decision.eml"
+
+
+def write_decision_emails(
+    event: Event,
+    decided: Sequence[tuple[Registration | Attendee, DecisionLike]],
+    out: Path,
+) -> int:
+    """Write the decision e-mail (no calendar part) of each waitlisted or rejected recipient."""
+    from .. import imip  # noqa: PLC0415
+
+    for who, decision in decided:
+        message = imip.decision_email(event, who, decision)
+        write_atomic(out / decision_filename(decision.registration_id), message.as_bytes())
+    return len(decided)
+
+
 def demo(state: DemoState, console: Console) -> None:
-    """Write the invites of the applicants the selection step selected."""
+    """Write the invites of the applicants the selection step selected, and a few decisions."""
     from ..ics import Attendee  # noqa: PLC0415
 
     console.out("")
@@ -152,3 +213,13 @@ def demo(state: DemoState, console: Console) -> None:
     console.out(f"  {written} invite(s) with e-mails for {len(selected)} selected in {out}/")
     for registration_id, reason in failures:
         console.out(f"  not invited: {registration_id}: {reason}")
+    if result is None:
+        return
+    counts = []
+    for group, label in ((result.waitlist, "waitlisted"), (result.rejected, "rejected")):
+        few = group[:DECISION_EMAILS_IN_DEMO]
+        decided = [(result.registration(d.registration_id), d) for d in few]
+        counts.append(
+            f"{write_decision_emails(state.event, decided, out)} of {len(group)} {label}"
+        )
+    console.out(f"  decision e-mails (no calendar) for {' and '.join(counts)} in {out}/")

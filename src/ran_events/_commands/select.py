@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ._base import CommandError, Console, DemoState, InputError, load_event, write_atomic
+from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
     from ..models import Event
@@ -24,10 +25,12 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "select",
         help="select participants from an applications file",
         description=(
-            "Read EVENT and APPLICATIONS (CSV), select by the event's [selection] rules "
-            "(policy, seed, quotas, caps), print the counts per outcome and per constrained "
-            "value against its bounds, and write one decision per registration. Rows of "
-            "APPLICATIONS that cannot be taken in are reported on stderr with their line."
+            "Read EVENT and APPLICATIONS (CSV, or JSON lines if the name ends in .jsonl), "
+            "select by the event's [selection] rules (policy, seed, quotas, caps, "
+            "parameters), print the counts per outcome and per constrained value against its "
+            "bounds, and write one decision per registration. Rows of APPLICATIONS that "
+            "cannot be taken in are listed on stderr as FILE:LINE: FIELD: REASON; then the "
+            "exit status is 1 and nothing is selected, unless --allow-rejects."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
@@ -45,20 +48,62 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument(
         "--explain", action="store_true", help="print every decision with its reasons"
     )
+    parser.add_argument(
+        "--allow-rejects",
+        action="store_true",
+        help="select among the rows taken in even if some were rejected (they are still "
+        "listed, and get no decision)",
+    )
+    add_now_option(parser, "the time of the decisions")
     parser.set_defaults(run=run)
+
+
+def add_now_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--now ISO8601`` (read with :func:`now_of`)."""
+    parser.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help=f"{what}, with a UTC offset, e.g. 2023-09-07T10:00+02:00 (default: the "
+        "current time, in UTC)",
+    )
+
+
+def now_of(args: argparse.Namespace) -> _dt.datetime:
+    """The instant of ``--now``, or the current time in UTC when it is not given.
+
+    Raises:
+        InputError: the value is not an ISO 8601 date and time, or has no UTC offset.
+    """
+    text: str | None = args.now
+    if text is None:
+        return _dt.datetime.now(_dt.UTC)
+    example = "e.g. 2023-09-07T10:00+02:00 or 2023-09-07T08:00Z"
+    try:
+        value = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not an ISO 8601 date and time; expected one with an offset, "
+        raise InputError("--now", message + example) from None
+    if value.utcoffset() is None:
+        message = f"{text!r} has no UTC offset, so it is not an instant; add one, "
+        raise InputError("--now", message + example)
+    return value
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy  # noqa: PLC0415
     from ..selection import select  # noqa: PLC0415
 
+    now = now_of(args)
     event = with_overrides(load_event(args.event), policy=args.policy, seed=args.seed)
-    registrations, rejected_rows = _read_applications(args.applications, event, console)
+    report = take_in(args.applications, event)
+    if report_rejects(
+        report, args.applications, console, command="select", allow=args.allow_rejects
+    ):
+        return 1
+    rejected_rows = len(report.rejected)
     try:
-        result = select(event, registrations, now=_dt.datetime.now(_dt.UTC))
-    except (UnknownPolicy, InvalidPolicyConfig) as exc:
-        raise CommandError(f"{args.event}: selection: {exc}") from None
-    except InfeasibleSelection as exc:
+        result = select(event, report.accepted, now=now)
+    except (UnknownPolicy, InvalidPolicyConfig, InfeasibleSelection) as exc:
         raise CommandError(f"{args.event}: selection: {exc}") from None
     print_summary(result, console)
     if args.explain:
@@ -79,6 +124,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _read_applications(path: Path, event: Event, console: Console) -> tuple[list[Any], int]:
+    """The registrations taken in from ``path``, each row not taken in listed on stderr.
+
+    Kept for ``simulate``, which takes applications in as ``select --allow-rejects`` does.
+    """
+    report = take_in(path, event)
+    report_rejects(report, path, console, command="select", allow=True)
+    return list(report.accepted), len(report.rejected)
+
+
 def with_overrides(event: Event, *, policy: str | None, seed: int | None) -> Event:
     """The event with its selection policy and seed replaced where given."""
     rules = event.selection
@@ -89,28 +144,14 @@ def with_overrides(event: Event, *, policy: str | None, seed: int | None) -> Eve
     return attrs.evolve(event, selection=rules)
 
 
-def _read_applications(path: Path, event: Event, console: Console) -> tuple[list[Any], int]:
-    from ..errors import InvalidValue  # noqa: PLC0415
-    from ..registration import import_csv  # noqa: PLC0415
-
-    try:
-        report = import_csv(path, event)
-    except InvalidValue as exc:
-        raise InputError(str(path), str(exc), line=1) from None
-    except OSError as exc:
-        raise InputError(
-            str(path), f"cannot read the applications ({exc.strerror or exc})"
-        ) from None
-    for row in report.rejected:
-        console.err(row.format(str(path)))
-    return list(report.accepted), len(report.rejected)
-
-
 def print_summary(result: SelectionResult, console: Console) -> None:
     """Counts per outcome, then each constraint against its bounds."""
     record = result.record
     seed = "" if record.seed is None else f", seed {record.seed}"
-    console.out(f"Selection for {record.event_id}: policy {record.policy}{seed}")
+    console.out(
+        f"Selection for {record.event_id}: policy {record.policy}{seed}, "
+        f"decided at {record.decided_at.isoformat()}"
+    )
     counts = result.counts()
     console.out("  " + ", ".join(f"{outcome.value} {n}" for outcome, n in counts.items()))
     console.out("")
