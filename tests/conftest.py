@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-
 from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, require
 
 

@@ -11,8 +11,9 @@ HEAVY = ("icalendar", "cattrs", "email_validator", "scipy", "numpy")
 PROBE = """
 import json, sys
 import ran_events
-names = [n for n in getattr(ran_events, "__all__", []) if not n.startswith("_")]
-for name in names:  # touching every public name must not load them either
+lazy = getattr(ran_events, "_LAZY", {})
+names = [n for n in ran_events.__all__ if not n.startswith("_") and n not in lazy]
+for name in names:  # touching every eager public name must not load them either
     getattr(ran_events, name)
 print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)))
 """
@@ -34,3 +35,22 @@ def test_the_probe_can_see_a_heavy_import() -> None:
     """The check works: importing the serialization converter does load cattrs."""
     code = "from ran_events import serialization\nserialization.unstructure(1)\n" + PROBE
     assert "cattrs" in loaded_by(code)
+
+
+def test_the_icalendar_names_load_icalendar_on_first_use() -> None:
+    import ran_events
+
+    assert set(ran_events._LAZY) <= set(ran_events.__all__)
+    code = "import ran_events\nran_events.publish\n" + PROBE
+    assert "icalendar" in loaded_by(code)
+    with __import__("pytest").raises(AttributeError, match="no attribute 'nonsense'"):
+        ran_events.nonsense  # noqa: B018 - the attribute access is the test
+
+
+def test_public_names_resolve_once_each() -> None:
+    import ran_events
+
+    assert len(set(ran_events.__all__)) == len(ran_events.__all__)  # order: ruff RUF022
+    for name in ran_events.__all__:
+        assert getattr(ran_events, name) is not None
+    assert ran_events.publish is __import__("ran_events.ics").ics.publish

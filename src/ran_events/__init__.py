@@ -1,3 +1,256 @@
-"""ran_events: training events for the Radicalisation Awareness Network."""
-from importlib.metadata import version as _v
-__version__ = _v("ran-events")
+"""ran_events: training events for the Radicalisation Awareness Network.
+
+Model events and registrations, schedule across time zones without DST mistakes, select
+participants with reproducible and explainable policies, and write calendar invites that
+land at the right time in every calendar. The public names are re-exported here; the
+iCalendar ones (``publish``, ``invite``...) load icalendar on first use, so that
+``import ran_events`` stays light.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import version as _distribution_version
+from typing import TYPE_CHECKING, Any
+
+from . import examples, tz
+from .errors import (
+    AbbreviationMismatch,
+    AmbiguousTimeError,
+    AwareDatetimeError,
+    DuplicateRegistration,
+    EventFileError,
+    FileProblem,
+    IcsError,
+    IllegalTransition,
+    InfeasibleSelection,
+    InvalidAnswers,
+    InvalidEmail,
+    InvalidPolicyConfig,
+    InvalidUrl,
+    InvalidValue,
+    NaiveDatetimeError,
+    NonexistentTimeError,
+    RanEventsError,
+    RanEventsWarning,
+    RegistrationClosed,
+    RegistrationNotOpen,
+    ReplayMismatch,
+    ScheduleParseError,
+    TimeRangeError,
+    UnknownPolicy,
+    UnknownRegistration,
+    UnknownTimeZone,
+    UnknownTimeZoneAbbreviation,
+    WeekdayMismatch,
+)
+from .models import (
+    TRANSITIONS,
+    Answer,
+    Event,
+    Form,
+    OnlineMeeting,
+    Organiser,
+    Question,
+    QuestionKind,
+    QuotaBounds,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    RegistrationWindow,
+    SelectionRules,
+    Session,
+    SessionKind,
+    SessionStatus,
+    StatusChange,
+    Venue,
+    normalize_email,
+)
+from .registration import (
+    CSV_COLUMNS,
+    ImportReport,
+    OnDuplicate,
+    RegistrationBook,
+    RejectedRow,
+    RowProblem,
+    export_csv,
+    export_json,
+    import_csv,
+    import_json,
+    import_jsonl,
+    pseudonymise,
+    registration_id,
+)
+from .selection import (
+    ConstraintReport,
+    Decision,
+    FairLotteryPolicy,
+    FirstComePolicy,
+    LotteryPolicy,
+    Offer,
+    Outcome,
+    PanelPolicy,
+    Policy,
+    PolicyRegistry,
+    Reason,
+    ScorePolicy,
+    SelectionRecord,
+    SelectionResult,
+    SimulationReport,
+    compare,
+    default_registry,
+    expire_offers,
+    lottery_ticket,
+    promote,
+    read_decisions_csv,
+    replay,
+    respond,
+    select,
+    simulate,
+    write_decisions_csv,
+)
+
+if TYPE_CHECKING:
+    from .ics import (
+        CalendarObject,
+        InviteFailure,
+        cancel,
+        from_ics,
+        invite,
+        invites_for,
+        publish,
+    )
+    from .imip import (
+        cancellation_email,
+        decision_email,
+        invitation_email,
+    )
+
+__version__ = _distribution_version("ran-events")
+
+_LAZY = {
+    "CalendarObject": "ics",
+    "InviteFailure": "ics",
+    "cancel": "ics",
+    "from_ics": "ics",
+    "invite": "ics",
+    "invites_for": "ics",
+    "publish": "ics",
+    "cancellation_email": "imip",
+    "decision_email": "imip",
+    "invitation_email": "imip",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load the iCalendar and e-mail names on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ran_events' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "CSV_COLUMNS",
+    "TRANSITIONS",
+    "AbbreviationMismatch",
+    "AmbiguousTimeError",
+    "Answer",
+    "AwareDatetimeError",
+    "CalendarObject",
+    "ConstraintReport",
+    "Decision",
+    "DuplicateRegistration",
+    "Event",
+    "EventFileError",
+    "FairLotteryPolicy",
+    "FileProblem",
+    "FirstComePolicy",
+    "Form",
+    "IcsError",
+    "IllegalTransition",
+    "ImportReport",
+    "InfeasibleSelection",
+    "InvalidAnswers",
+    "InvalidEmail",
+    "InvalidPolicyConfig",
+    "InvalidUrl",
+    "InvalidValue",
+    "InviteFailure",
+    "LotteryPolicy",
+    "NaiveDatetimeError",
+    "NonexistentTimeError",
+    "Offer",
+    "OnDuplicate",
+    "OnlineMeeting",
+    "Organiser",
+    "Outcome",
+    "PanelPolicy",
+    "Policy",
+    "PolicyRegistry",
+    "Question",
+    "QuestionKind",
+    "QuotaBounds",
+    "RanEventsError",
+    "RanEventsWarning",
+    "Reason",
+    "Registrant",
+    "Registration",
+    "RegistrationBook",
+    "RegistrationClosed",
+    "RegistrationNotOpen",
+    "RegistrationStatus",
+    "RegistrationWindow",
+    "RejectedRow",
+    "ReplayMismatch",
+    "RowProblem",
+    "ScheduleParseError",
+    "ScorePolicy",
+    "SelectionRecord",
+    "SelectionResult",
+    "SelectionRules",
+    "Session",
+    "SessionKind",
+    "SessionStatus",
+    "SimulationReport",
+    "StatusChange",
+    "TimeRangeError",
+    "UnknownPolicy",
+    "UnknownRegistration",
+    "UnknownTimeZone",
+    "UnknownTimeZoneAbbreviation",
+    "Venue",
+    "WeekdayMismatch",
+    "__version__",
+    "cancel",
+    "cancellation_email",
+    "compare",
+    "decision_email",
+    "default_registry",
+    "examples",
+    "expire_offers",
+    "export_csv",
+    "export_json",
+    "from_ics",
+    "import_csv",
+    "import_json",
+    "import_jsonl",
+    "invitation_email",
+    "invite",
+    "invites_for",
+    "lottery_ticket",
+    "normalize_email",
+    "promote",
+    "pseudonymise",
+    "publish",
+    "read_decisions_csv",
+    "registration_id",
+    "replay",
+    "respond",
+    "select",
+    "simulate",
+    "tz",
+    "write_decisions_csv",
+]
