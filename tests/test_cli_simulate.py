@@ -103,3 +103,22 @@ def test_simulate_misuse_and_bad_policy(files: tuple[Path, Path]) -> None:
 def test_simulate_is_a_command_and_a_demo_step_after_select() -> None:
     assert "simulate" in COMMANDS
     assert DEMO_STEPS.index("simulate") == DEMO_STEPS.index("select") + 1
+
+
+def test_simulate_has_no_hidden_default_seed(files: tuple[Path, Path], tmp_path: Path) -> None:
+    import attrs
+
+    from ran_events.models import SelectionRules
+
+    _event, applications = files
+    unseeded = tmp_path / "unseeded.toml"
+    rules = SelectionRules(policy="lottery")
+    unseeded.write_text(event_to_toml(attrs.evolve(webinar(), selection=rules)), "utf-8")
+    status, _out, err = run("simulate", str(unseeded), str(applications), "--runs", "5")
+    assert status == 1
+    assert "the event has no seed; give one with --seed N" in err
+    status, out, _err = run(
+        "simulate", str(unseeded), str(applications), "--runs", "5", "--seed", "0"
+    )
+    assert status == 0
+    assert "seed 0)" in out  # a seed of 0 is a seed

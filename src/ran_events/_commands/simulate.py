@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="a policy to simulate (repeat to compare; default: the event's)",
     )  # fmt: skip
     parser.add_argument(
-        "--seed", type=int, metavar="N", help="the simulation's seed (default: the event's, or 0)"
+        "--seed", type=int, metavar="N", help="the simulation's seed (default: the event's seed)"
     )
     parser.add_argument(
         "--workers", type=int, default=1, metavar="N",
@@ -74,7 +74,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     ):
         return 1
     registrations = list(intake.accepted)
-    seed = args.seed if args.seed is not None else (event.selection.seed or 0)
+    seed = args.seed if args.seed is not None else event.selection.seed
+    if seed is None:  # there is no hidden default seed
+        raise CommandError(
+            f"{args.event}: selection.seed: the event has no seed; give one with --seed N"
+        )
     policies = args.policy or [event.selection.policy]
     reports = []
     executor = None
@@ -199,7 +203,11 @@ def demo(state: DemoState, console: Console) -> None:
 
         registrations = synthetic_applicants(
             int(state.results.get("applicants", 400)),
-            seed=int(state.results.get("seed", 2023)),
+            seed=(
+                state.event.selection.seed
+                if state.event.selection.seed is not None
+                else int(state.results.get("seed", 2023))
+            ),
             event=state.event,
         )
     reports = compare(
@@ -207,7 +215,11 @@ def demo(state: DemoState, console: Console) -> None:
         registrations,
         DEMO_POLICIES,
         runs=DEMO_RUNS,
-        seed=state.event.selection.seed or 0,
+        seed=(
+            state.event.selection.seed
+            if state.event.selection.seed is not None
+            else int(state.results.get("seed", 2023))
+        ),
     )
     state.results["simulation"] = reports
     for report in reports:
