@@ -2,18 +2,19 @@
 
 Model events and registrations, schedule across time zones without DST mistakes, select
 participants with reproducible and explainable policies, and write calendar invites that
-land at the right time in every calendar. The public names are re-exported here; the
-iCalendar ones (``publish``, ``invite``...) load icalendar on first use, so that
-``import ran_events`` stays light.
+land at the right time in every calendar.
+
+The public names are re-exported here. The models, the errors and :mod:`ran_events.tz` load
+with the package; everything else (intake, selection, iCalendar, e-mail, the example, and
+``__version__``) loads on first use, so that ``import ran_events`` stays light.
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import version as _distribution_version
 from typing import TYPE_CHECKING, Any
 
-from . import examples, tz
+from . import tz
 from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
@@ -66,51 +67,9 @@ from .models import (
     Venue,
     normalize_email,
 )
-from .registration import (
-    CSV_COLUMNS,
-    ImportReport,
-    OnDuplicate,
-    RegistrationBook,
-    RejectedRow,
-    RowProblem,
-    export_csv,
-    export_json,
-    import_csv,
-    import_json,
-    import_jsonl,
-    pseudonymise,
-    registration_id,
-)
-from .selection import (
-    ConstraintReport,
-    Decision,
-    FairLotteryPolicy,
-    FirstComePolicy,
-    LotteryPolicy,
-    Offer,
-    Outcome,
-    PanelPolicy,
-    Policy,
-    PolicyRegistry,
-    Reason,
-    ScorePolicy,
-    SelectionRecord,
-    SelectionResult,
-    SimulationReport,
-    compare,
-    default_registry,
-    expire_offers,
-    lottery_ticket,
-    promote,
-    read_decisions_csv,
-    replay,
-    respond,
-    select,
-    simulate,
-    write_decisions_csv,
-)
 
 if TYPE_CHECKING:
+    from . import examples
     from .ics import (
         CalendarObject,
         InviteFailure,
@@ -125,10 +84,90 @@ if TYPE_CHECKING:
         decision_email,
         invitation_email,
     )
+    from .registration import (
+        CSV_COLUMNS,
+        ImportReport,
+        OnDuplicate,
+        RegistrationBook,
+        RejectedRow,
+        RowProblem,
+        export_csv,
+        export_json,
+        import_csv,
+        import_json,
+        import_jsonl,
+        pseudonymise,
+        registration_id,
+    )
+    from .selection import (
+        ConstraintReport,
+        Decision,
+        FairLotteryPolicy,
+        FirstComePolicy,
+        LotteryPolicy,
+        Offer,
+        Outcome,
+        PanelPolicy,
+        Policy,
+        PolicyRegistry,
+        Reason,
+        ScorePolicy,
+        SelectionRecord,
+        SelectionResult,
+        SimulationReport,
+        compare,
+        default_registry,
+        expire_offers,
+        lottery_ticket,
+        promote,
+        read_decisions_csv,
+        replay,
+        respond,
+        select,
+        simulate,
+        write_decisions_csv,
+    )
 
-__version__ = _distribution_version("ran-events")
-
-_LAZY = {
+_LAZY: dict[str, str] = {
+    "CSV_COLUMNS": "registration",
+    "ImportReport": "registration",
+    "OnDuplicate": "registration",
+    "RegistrationBook": "registration",
+    "RejectedRow": "registration",
+    "RowProblem": "registration",
+    "export_csv": "registration",
+    "export_json": "registration",
+    "import_csv": "registration",
+    "import_json": "registration",
+    "import_jsonl": "registration",
+    "pseudonymise": "registration",
+    "registration_id": "registration",
+    "ConstraintReport": "selection",
+    "Decision": "selection",
+    "FairLotteryPolicy": "selection",
+    "FirstComePolicy": "selection",
+    "LotteryPolicy": "selection",
+    "Offer": "selection",
+    "Outcome": "selection",
+    "PanelPolicy": "selection",
+    "Policy": "selection",
+    "PolicyRegistry": "selection",
+    "Reason": "selection",
+    "ScorePolicy": "selection",
+    "SelectionRecord": "selection",
+    "SelectionResult": "selection",
+    "SimulationReport": "selection",
+    "compare": "selection",
+    "default_registry": "selection",
+    "expire_offers": "selection",
+    "lottery_ticket": "selection",
+    "promote": "selection",
+    "read_decisions_csv": "selection",
+    "replay": "selection",
+    "respond": "selection",
+    "select": "selection",
+    "simulate": "selection",
+    "write_decisions_csv": "selection",
     "CalendarObject": "ics",
     "InviteFailure": "ics",
     "cancel": "ics",
@@ -140,14 +179,21 @@ _LAZY = {
     "decision_email": "imip",
     "invitation_email": "imip",
 }
+"""Public names that load their module on first use: name -> module."""
 
 
 def __getattr__(name: str) -> Any:
-    """Load the iCalendar and e-mail names on first use."""
-    module = _LAZY.get(name)
-    if module is None:
+    """Load a lazily exported name (and ``__version__``) on first use."""
+    if name == "__version__":
+        from importlib.metadata import version  # noqa: PLC0415 - only when asked
+
+        value: Any = version("ran-events")
+    elif name == "examples":
+        value = import_module(".examples", __name__)
+    elif name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    else:
         raise AttributeError(f"module 'ran_events' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
 

@@ -18,7 +18,6 @@ Rules that hold for every function here:
 from __future__ import annotations
 
 import datetime as _dt
-import difflib
 import re
 from collections.abc import Mapping
 from functools import lru_cache
@@ -142,6 +141,8 @@ def _pytz_zone(key: str) -> _dt.tzinfo:
 def _suggest(name: str) -> list[str]:
     names = sorted(pytz.all_timezones_set)
     lowered = {n.lower(): n for n in names}
+    import difflib  # noqa: PLC0415 - only for the error message
+
     hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
     tail = name.rsplit("/", 1)[-1].lower().replace(" ", "_")
     hits += [n.lower() for n in names if n.lower().rsplit("/", 1)[-1] == tail]
@@ -422,7 +423,7 @@ _DATE_RE = (
 )
 _TIME_RE = r"(?P<{n}h>\d{{1,2}})(?:[.:h](?P<{n}min>\d{{2}})|h)?"
 _ZONE_RE = r"(?P<zone>[A-Za-z][A-Za-z_+\-/]*(?:/[A-Za-z_+\-]+)*)"
-_SCHEDULE_RE: Final = re.compile(
+_SCHEDULE_PATTERN: Final = (
     r"^\s*"
     + _WEEKDAY_RE.format(n="s")
     + _DATE_RE.format(n="s")
@@ -438,6 +439,13 @@ _SCHEDULE_RE: Final = re.compile(
     + _ZONE_RE
     + r"\s*\)?)?\s*\.?\s*$"
 )
+
+
+@lru_cache(maxsize=1)
+def _schedule_re() -> re.Pattern[str]:
+    # Compiled on first use: the pattern is large and most importers never parse text.
+    return re.compile(_SCHEDULE_PATTERN)
+
 
 _EXPECTED: Final = (
     "a date, a start and end time and a zone, e.g. '20 September 2023, 14.00\u201317:00 CEST', "
@@ -484,7 +492,7 @@ def parse_schedule(
     """
     if not isinstance(text, str):
         raise TypeError(f"parse_schedule() takes a str, not {type(text).__name__}")
-    match = _SCHEDULE_RE.match(text)
+    match = _schedule_re().match(text)
     if match is None:
         raise ScheduleParseError(text, _EXPECTED)
     groups = match.groupdict()
