@@ -230,3 +230,59 @@ def test_leximin_properties(pool: tuple[list[Profile], Constraints], seed: int) 
         assert all(_is_panel(p, profiles, c) for p in rounded)
         for i, prob in enumerate(dist.probabilities):
             assert abs(sum(i in p for p in rounded) / m - prob) <= 2 / m + 1e-9
+
+
+def _brute_leximin(n: int, panels: Sequence[tuple[int, ...]]) -> list[float]:
+    """LEXIMIN probabilities by LP over every panel: fix, level by level, whoever cannot rise."""
+    import numpy as np
+    from scipy.optimize import linprog
+
+    share = np.array([[1.0 if i in p else 0.0 for p in panels] for i in range(n)])
+    count = len(panels)
+    people = sorted({i for p in panels for i in p})
+    fixed: dict[int, float] = {}
+
+    def best(objective: Sequence[float], floor: float | None) -> tuple[float, Sequence[float]]:
+        rows, rhs = [], []
+        for i in people:
+            if i in fixed:
+                rows.append(np.append(-share[i], 0.0))
+                rhs.append(-fixed[i] + 1e-9)
+            elif floor is None:
+                rows.append(np.append(-share[i], 1.0))
+                rhs.append(0.0)
+            else:
+                rows.append(np.append(-share[i], 0.0))
+                rhs.append(-floor + 1e-9)
+        result = linprog(
+            -np.array(objective),
+            A_ub=np.array(rows),
+            b_ub=np.array(rhs),
+            A_eq=np.append(np.ones(count), 0.0)[None, :],
+            b_eq=[1.0],
+            bounds=[(0.0, None)] * count + [(None, None)],
+            method="highs",
+        )
+        assert result.status == 0
+        return -float(result.fun), result.x
+
+    while len(fixed) < len(people):
+        z, _x = best([0.0] * count + [1.0], None)
+        for i in people:
+            if i not in fixed:
+                top, _x = best([*share[i], 0.0], z)
+                if top <= z + 1e-7:
+                    fixed[i] = z
+    return [fixed.get(i, 0.0) for i in range(n)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_pools())
+def test_leximin_equals_brute_force(pool: tuple[list[Profile], Constraints]) -> None:
+    profiles, c = pool
+    panels = _all_panels(profiles, c)
+    if not panels:
+        return
+    dist = fair_distribution(profiles, c)
+    expected = _brute_leximin(len(profiles), panels)
+    assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
