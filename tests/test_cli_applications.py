@@ -159,8 +159,7 @@ def test_misuse_exits_2() -> None:
 
 
 def test_demo_step_writes_the_pool_and_hands_it_on(tmp_path: Path) -> None:
-    state = DemoState(event=webinar(), out_dir=tmp_path)
-    state.results.update(applicants=50, seed=7)
+    state = DemoState(event=webinar(), out_dir=tmp_path, applicants=50, seed=7)
     out, err = io.StringIO(), io.StringIO()
 
     demo(state, Console(stdout=out, stderr=err))

@@ -59,8 +59,20 @@ class DemoState:
 
     event: Event
     out_dir: Path
+    applicants: int = 400
+    seed: int = 2023
     registrations: list[Registration] = attrs.field(factory=list)
     results: dict[str, Any] = attrs.field(factory=dict)
+
+    def synthetic_pool(self) -> list[Registration]:
+        """The demo's seeded applicants (``applicants`` of them, pool seed ``seed``)."""
+        from ..examples import synthetic_applicants  # noqa: PLC0415
+
+        return synthetic_applicants(self.applicants, seed=self.seed, event=self.event)
+
+    def pool(self) -> list[Registration]:
+        """The registrations taken in by an earlier step, else the synthetic pool."""
+        return self.registrations or self.synthetic_pool()
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -133,13 +133,11 @@ def print_summary(report: ImportReport, event: Event, console: Console) -> None:
 
 def demo(state: DemoState, console: Console) -> None:
     """Generate the seeded applicant pool, write it as ``applications.csv``, take it in."""
-    from ..examples import synthetic_applicants  # noqa: PLC0415
     from ..registration import export_csv  # noqa: PLC0415
 
     console.out("\n== Applications ==")
-    size = int(state.results.get("applicants", 400))
-    seed = int(state.results.get("seed", 2023))
-    pool = synthetic_applicants(size, seed=seed, event=state.event)
+    size, seed = state.applicants, state.seed
+    pool = state.synthetic_pool()
     path = state.out_dir / "applications.csv"
     write_atomic(path, export_csv(pool, questions=[q.id for q in state.event.form.questions]))
     console.out(f"  wrote {path} ({size} synthetic applicants, seed {seed})")

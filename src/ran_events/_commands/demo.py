@@ -45,9 +45,12 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from ..cli import demo_modules  # noqa: PLC0415 - the steps are assembled by the cli
 
-    state = DemoState(event=examples.webinar(), out_dir=Path(args.out))
-    state.results["applicants"] = args.applicants
-    state.results["seed"] = args.seed
+    state = DemoState(
+        event=examples.webinar(),
+        out_dir=Path(args.out),
+        applicants=args.applicants,
+        seed=args.seed,
+    )
     for module in demo_modules():
         module.demo(state, console)
     console.out(f"\nFiles written to {state.out_dir}/")

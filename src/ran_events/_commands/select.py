@@ -183,15 +183,7 @@ def demo(state: DemoState, console: Console) -> None:
 
     console.out("")
     console.out("== Selection ==")
-    registrations = state.registrations
-    if not registrations:
-        from ..examples import synthetic_applicants  # noqa: PLC0415
-
-        registrations = synthetic_applicants(
-            int(state.results.get("applicants", 400)),
-            seed=int(state.results.get("seed", 2023)),
-            event=state.event,
-        )
+    registrations = state.pool()
     result = select(state.event, registrations, now=state.event.registration.closes)
     state.results["selection"] = result
     print_summary(result, console)

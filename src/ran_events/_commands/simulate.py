@@ -197,29 +197,13 @@ def demo(state: DemoState, console: Console) -> None:
 
     console.out("")
     console.out("== Simulation ==")
-    registrations = state.registrations
-    if not registrations:
-        from ..examples import synthetic_applicants  # noqa: PLC0415
-
-        registrations = synthetic_applicants(
-            int(state.results.get("applicants", 400)),
-            seed=(
-                state.event.selection.seed
-                if state.event.selection.seed is not None
-                else int(state.results.get("seed", 2023))
-            ),
-            event=state.event,
-        )
+    registrations = state.pool()
     reports = compare(
         state.event,
         registrations,
         DEMO_POLICIES,
         runs=DEMO_RUNS,
-        seed=(
-            state.event.selection.seed
-            if state.event.selection.seed is not None
-            else int(state.results.get("seed", 2023))
-        ),
+        seed=state.event.selection.seed if state.event.selection.seed is not None else state.seed,
     )
     state.results["simulation"] = reports
     for report in reports:
