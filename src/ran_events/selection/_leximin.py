@@ -332,6 +332,83 @@ class _Deadline:
         return self.end is not None and time.monotonic() > self.end
 
 
+class _IncrementalLP:
+    """The level LP in primal form, kept in one HiGHS instance and re-solved warm.
+
+    Variables: ``z`` (column 0, free) and one weight per panel. Rows: per active type
+    ``t``, ``share_t . w - z >= 0`` while ``t`` is unfixed and ``share_t . w >= value``
+    once fixed; last row ``sum(w) = 1``. Adding a panel adds a column and keeps the
+    basis, so a round of column generation costs a few primal simplex pivots instead of
+    a solve from scratch. Uses the HiGHS object that scipy ships
+    (``scipy.optimize._highspy``, scipy >= 1.15); :meth:`create` returns ``None`` when it is
+    missing and the caller falls back to :func:`scipy.optimize.linprog`.
+    """
+
+    def __init__(self, core: Any, active: Sequence[int], sizes: NDArray[Any]) -> None:
+        import numpy as np
+
+        self.core = core
+        self.highs = highs = core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("simplex_strategy", 4)  # primal simplex: columns keep it feasible
+        self.infinity = inf = highs.getInfinity()
+        self.row = {t: r for r, t in enumerate(active)}
+        self.active = list(active)
+        self.sizes = sizes
+        self.fixed: set[int] = set()
+        highs.addVar(-inf, inf)
+        highs.changeColCost(0, 1.0)
+        highs.changeObjectiveSense(core.ObjSense.kMaximize)
+        zero = np.array([0], dtype=np.int32)
+        for _t in active:
+            highs.addRow(0.0, inf, 1, zero, np.array([-1.0]))
+        highs.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
+
+    @classmethod
+    def create(cls, active: Sequence[int], sizes: NDArray[Any]) -> _IncrementalLP | None:
+        try:
+            from scipy.optimize._highspy import _core as core
+        except ImportError:  # pragma: no cover - scipy < 1.15
+            return None
+        if not hasattr(core, "_Highs"):  # pragma: no cover - a different private layout
+            return None
+        return cls(core, active, sizes)
+
+    def add(self, counts: NDArray[Any]) -> None:
+        import numpy as np
+
+        rows = [r for r, t in enumerate(self.active) if counts[t] > 0]
+        values = [float(counts[self.active[r]]) / float(self.sizes[self.active[r]]) for r in rows]
+        self.highs.addCol(
+            0.0,
+            0.0,
+            self.infinity,
+            len(rows) + 1,
+            np.array([*rows, len(self.active)], dtype=np.int32),
+            np.array([*values, 1.0]),
+        )
+
+    def fix(self, t: int, value: float) -> None:
+        r = self.row[t]
+        self.highs.changeCoeff(r, 0, 0.0)
+        self.highs.changeRowBounds(r, value, self.infinity)
+        self.fixed.add(t)
+
+    def solve(self, type_count: int) -> tuple[NDArray[Any], float, float] | None:
+        """``(y per type, mu, optimal value)`` like :meth:`_ColumnGeneration._dual`."""
+        import numpy as np
+
+        highs = self.highs
+        highs.run()
+        if highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:
+            return None
+        duals = np.asarray(highs.getSolution().row_dual)
+        y = np.zeros(type_count)
+        y[self.active] = np.clip(-duals[: len(self.active)], 0.0, None)
+        value = float(highs.getInfo().objective_function_value)
+        return y, float(duals[len(self.active)]), value
+
+
 class _ColumnGeneration:
     """The LEXIMIN levels over type-level panels (Flanigan et al. 2021, supplement)."""
 
@@ -346,6 +423,7 @@ class _ColumnGeneration:
         self._seen: set[bytes] = set()
         self.active: list[int] = []
         self.excluded: dict[int, str] = {}
+        self._lp: _IncrementalLP | None = None
 
     def add(self, counts: NDArray[Any]) -> bool:
         key = counts.tobytes()
@@ -353,6 +431,8 @@ class _ColumnGeneration:
             return False
         self._seen.add(key)
         self.panels.append(counts)
+        if self._lp is not None:
+            self._lp.add(counts)
         return True
 
     def cover(self) -> None:
@@ -374,6 +454,10 @@ class _ColumnGeneration:
             self.add(counts)
             covered |= counts > 0
         self.active = [t for t in range(self.model.type_count) if t not in self.excluded]
+        self._lp = _IncrementalLP.create(self.active, self.sizes)
+        if self._lp is not None:
+            for counts in self.panels:
+                self._lp.add(counts)
 
     def _matrix(self) -> NDArray[Any]:
         import numpy as np
@@ -385,6 +469,14 @@ class _ColumnGeneration:
         """Dual LP over the current panels: ``(y per type, mu, optimal value)``."""
         import numpy as np
         from scipy.optimize import linprog
+
+        if self._lp is not None:
+            for t, value in fixed.items():
+                if t not in self._lp.fixed:
+                    self._lp.fix(t, value - self.tolerance * 1e-2)
+            solved = self._lp.solve(self.model.type_count)
+            if solved is not None:
+                return solved
 
         active = self.active
         share = self._matrix()[active, :]  # active types x panels
