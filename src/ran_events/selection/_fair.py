@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import types as _types
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -41,7 +40,14 @@ from ran_events.selection._engine import (
     waitlist_reason,
 )
 from ran_events.selection._feasibility import is_valid_selection
-from ran_events.selection._policy import Placing, Policy, _required_seed, _tickets
+from ran_events.selection._policy import (
+    LotteryPolicy,
+    Placing,
+    Policy,
+    _frozen,
+    _no_parameters,
+    _required_seed,
+)
 from ran_events.selection._result import (
     Decision,
     Outcome,
@@ -65,10 +71,6 @@ DEFAULT_PANELS: Final = 1000
 """How many equally likely panels the distribution is rounded to, unless ``panels`` is set."""
 
 _OBJECTIVES: Final = ("leximin", "maximin")
-
-
-def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _types.MappingProxyType(dict(value))
 
 
 def _panels(value: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
@@ -254,14 +256,7 @@ class FairLotteryPolicy:
         Raises:
             InvalidPolicyConfig: no seed, or an unknown or invalid parameter.
         """
-        allowed = ("objective", "panels")
-        unknown = sorted(set(parameters) - set(allowed))
-        if unknown:
-            raise InvalidPolicyConfig(
-                f"selection.parameters.{unknown[0]}",
-                parameters[unknown[0]],
-                "only objective, panels for the 'fair-lottery' policy",
-            )
+        _no_parameters("fair-lottery", parameters, ("objective", "panels"))
         return cls(
             seed=_required_seed("fair-lottery", seed),
             objective=parameters.get("objective", "leximin"),
@@ -269,13 +264,8 @@ class FairLotteryPolicy:
         )
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
-        """By lottery ticket, then registration id (the waiting-list order)."""
-        ticket = _tickets(self.seed, event_id)
-        tickets = sorted((ticket(r.id), r.id) for r in registrations)
-        return [
-            Placing(registration_id=rid, summary=f"ticket {t[:12]}", components={"ticket": t})
-            for t, rid in tickets
-        ]
+        """The ``lottery`` policy's order with the same seed (the waiting-list order)."""
+        return LotteryPolicy(seed=self.seed).order(registrations, event_id=event_id)
 
     def distribution(self, eligible: Sequence[Registration], constraints: Constraints) -> FairDraw:
         """Solve, round and draw: the :class:`FairDraw` of ``eligible`` (any order).

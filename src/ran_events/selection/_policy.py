@@ -165,13 +165,23 @@ def lottery_ticket(seed: int, event_id: str, registration_id: str) -> str:
     return _tickets(seed, event_id)(registration_id)
 
 
+def _ticket_prefix(seed: int, event_id: str) -> bytes:
+    """The start of a ticket's hashed text: the JSON array's seed and event id."""
+    return f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
+
+
+def _ticket_suffix(registration_id: str) -> bytes:
+    """The end of a ticket's hashed text: the JSON array's registration id."""
+    return _json_text(registration_id).encode("ascii") + b"]"
+
+
 def _tickets(seed: int, event_id: str) -> Callable[[str], str]:
     """:func:`lottery_ticket` with the seed and event fixed (the JSON prefix encoded once)."""
-    prefix = f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
+    prefix = _ticket_prefix(seed, event_id)
     sha256 = hashlib.sha256
 
     def ticket(registration_id: str) -> str:
-        return sha256(prefix + _json_text(registration_id).encode("ascii") + b"]").hexdigest()
+        return sha256(prefix + _ticket_suffix(registration_id)).hexdigest()
 
     return ticket
 

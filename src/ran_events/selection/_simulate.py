@@ -24,7 +24,6 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
-from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, Final, Literal
 
 import attrs
@@ -38,6 +37,8 @@ from ran_events.selection._feasibility import allocate
 from ran_events.selection._policy import (
     LotteryPolicy,
     PolicyFactory,
+    _ticket_prefix,
+    _ticket_suffix,
     eligibility_rules,
     policy_parameters,
 )
@@ -297,17 +298,14 @@ class _Tally:
             self.values[key] = self.values.get(key, 0) + x
 
 
-def _suffixes(ids: Sequence[str]) -> list[bytes]:
-    """The end of each ticket's hashed text (see :func:`~ran_events.selection.lottery_ticket`)."""
-    return [_json_text(rid).encode("ascii") + b"]" for rid in ids]
-
-
 def _lottery_order(event_id: str, suffixes: Sequence[bytes], seed: int) -> list[int]:
     """Indices in lottery-ticket order (the ``lottery`` policy's order for ``seed``).
 
-    The ids are sorted, so ties of tickets (never seen) break by id as in the policy.
+    ``suffixes`` are the ids' ends of the ticket text (:func:`_ticket_suffix`); the digests
+    compare as the hex tickets do. The ids are sorted, so ties of tickets (never seen) break
+    by id as in the policy.
     """
-    prefix = f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
+    prefix = _ticket_prefix(seed, event_id)
     sha256 = hashlib.sha256
     keys = sorted([(sha256(prefix + suffix).digest(), i) for i, suffix in enumerate(suffixes)])
     return [i for _, i in keys]
@@ -345,7 +343,7 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
     if plan.draw is not None:
         excluded = {plan.ids.index(rid) for rid in plan.draw.excluded}
     cache: tuple[tuple[int, ...], Sequence[int]] | None = None
-    suffixes = _suffixes(plan.ids)
+    suffixes = [_ticket_suffix(rid) for rid in plan.ids]
     index_of = {rid: i for i, rid in enumerate(plan.ids)}
     for run in range(start, stop):
         s = run_seed(seed, run)
