@@ -15,11 +15,25 @@ EVENT = webinar()
 POOL = synthetic_applicants(150, seed=4, event=EVENT)
 
 
-def test_each_run_is_the_selection_select_makes_with_the_run_seed() -> None:
+@pytest.mark.parametrize("policy", ["lottery", "first-come"])
+def test_run_r_is_the_selection_select_makes_with_run_seed_r(policy: str) -> None:
+    event = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, policy=policy))
+    previous: dict[str, tuple[int, int]] = {}
     for run in range(3):
-        report = simulate(EVENT, POOL, runs=run + 1, seed=11)
-        only_last = simulate(EVENT, POOL, runs=run + 1, seed=11)
-        assert report == only_last
+        report = simulate(event, POOL, runs=run + 1, seed=11)
+        assert report == simulate(event, POOL, runs=run + 1, seed=11)
+        now = {e.registration_id: (e.selected, e.waitlisted) for e in report.estimates}
+        # what run ``run`` added to the tallies is that run's selection and waiting list
+        selected = {rid for rid, (s, _) in now.items() if s > previous.get(rid, (0, 0))[0]}
+        waitlisted = {rid for rid, (_, w) in now.items() if w > previous.get(rid, (0, 0))[1]}
+        seeded = attrs.evolve(event.selection, seed=run_seed(11, run))
+        result = select(attrs.evolve(event, selection=seeded), POOL, now=EVENT.registration.closes)
+        assert selected == {d.registration_id for d in result.selected}
+        assert waitlisted == {d.registration_id for d in result.waitlist}
+        previous = now
+
+
+def test_the_first_run_matches_select_in_detail() -> None:
     one = simulate(EVENT, POOL, runs=1, seed=11)
     event = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, seed=run_seed(11, 0)))
     result = select(event, POOL, now=EVENT.registration.closes)
@@ -77,6 +91,28 @@ def test_gini_and_argument_checks() -> None:
         simulate(EVENT, POOL, runs=1, seed=1, interval="exact")  # type: ignore[arg-type]
     with pytest.raises(InvalidValue, match="policies"):
         compare(EVENT, POOL, (), runs=1, seed=1)
+
+
+def test_simulate_refuses_the_registrations_select_refuses() -> None:
+    first = POOL[0]
+    with pytest.raises(InvalidValue, match=r"registrations\[\d+\]\.id"):
+        simulate(EVENT, [*POOL, first], runs=1, seed=1)
+    with pytest.raises(InvalidValue, match="event_id"):
+        simulate(EVENT, [*POOL[1:], attrs.evolve(first, event_id="another")], runs=1, seed=1)
+    decided = first.transition("selected", at=EVENT.registration.closes)
+    with pytest.raises(InvalidValue, match="status"):
+        simulate(EVENT, [*POOL[1:], decided], runs=1, seed=1)
+
+
+def test_withdrawn_and_ineligible_registrations_are_listed_and_never_drawn() -> None:
+    withdrawn = POOL[0].transition("withdrawn", at=EVENT.registration.closes)
+    pool = [withdrawn, *POOL[1:]]
+    report = simulate(EVENT, pool, runs=20, seed=3)
+    result = select(EVENT, pool, now=EVENT.registration.closes)
+    assert withdrawn.id in report.ineligible
+    assert list(report.ineligible) == sorted(d.registration_id for d in result.rejected)
+    assert {e.registration_id for e in report.estimates}.isdisjoint(report.ineligible)
+    assert len(report.estimates) + len(report.ineligible) == len(pool)
 
 
 def test_progress_is_reported_per_chunk() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
 import attrs
@@ -29,7 +29,13 @@ from ran_events.errors import (
 from ran_events.models import Event, Registration, RegistrationStatus, SelectionRules
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._feasibility import SkipReason, allocate
-from ran_events.selection._policy import FILL_PARAMETER, Placing, Policy, eligibility_rules
+from ran_events.selection._policy import (
+    FILL_PARAMETER,
+    EligibilityRule,
+    Placing,
+    Policy,
+    eligibility_rules,
+)
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import (
     ConstraintReport,
@@ -46,12 +52,16 @@ __all__ = [
     "Fill",
     "build_constraints",
     "canonical_sha256",
+    "check_registrations",
     "constraint_report",
     "fill_of",
     "order_decisions",
     "profiles_of",
     "replay",
     "select",
+    "skip_reason",
+    "split_eligible",
+    "waitlist_reason",
 ]
 
 _MISSING: Final = "\x1fnone:"
@@ -252,17 +262,27 @@ def replay(
 # The decision
 
 
-def _checked(record: SelectionRecord, registrations: Sequence[Registration]) -> None:
+def check_registrations(event_id: str, registrations: Sequence[Registration]) -> None:
+    """Check that a selection can decide ``registrations``.
+
+    Args:
+        event_id: the event selected for.
+        registrations: the applications given to the selection.
+
+    Raises:
+        InvalidValue: two registrations share an id, one is for another event, or one is in
+            a status a selection cannot decide (neither ``submitted`` nor ``withdrawn``).
+    """
     seen: set[str] = set()
     for position, registration in enumerate(registrations):
         if registration.id in seen:
             raise InvalidValue(f"registrations[{position}].id", registration.id, "a unique id")
         seen.add(registration.id)
-        if registration.event_id != record.event_id:
+        if registration.event_id != event_id:
             raise InvalidValue(
                 f"registrations[{position}].event_id",
                 registration.event_id,
-                f"the event being selected for, {record.event_id!r}",
+                f"the event being selected for, {event_id!r}",
             )
         if registration.status not in (RegistrationStatus.SUBMITTED, RegistrationStatus.WITHDRAWN):
             raise InvalidValue(
@@ -273,28 +293,45 @@ def _checked(record: SelectionRecord, registrations: Sequence[Registration]) -> 
             )
 
 
-def _decide(
-    record: SelectionRecord, registrations: Sequence[Registration], policy: Policy
-) -> SelectionResult:
-    _checked(record, registrations)
-    rules = eligibility_rules(record.target_groups, record.rules.parameters)
-    by_id = {r.id: r for r in registrations}
-    decisions: dict[str, Decision] = {}
+def split_eligible(
+    registrations: Sequence[Registration], rules: Sequence[EligibilityRule]
+) -> tuple[list[Registration], dict[str, Decision]]:
+    """Separate the registrations a selection may choose from those it rejects first.
+
+    Args:
+        registrations: checked applications (see :func:`check_registrations`).
+        rules: the eligibility rules (:func:`eligibility_rules`).
+
+    Returns:
+        The eligible registrations in the order given, and by id a rejection for each
+        other one: ``withdrawn``, or the reason of every rule it fails.
+    """
+    rejected: dict[str, Decision] = {}
     eligible: list[Registration] = []
     for registration in registrations:
         if registration.status is RegistrationStatus.WITHDRAWN:
             reason = Reason(code="withdrawn", sentence="the application was withdrawn")
-            decisions[registration.id] = Decision(
+            rejected[registration.id] = Decision(
                 registration_id=registration.id, outcome=Outcome.REJECTED, reasons=(reason,)
             )
             continue
         failed = [found for rule in rules if (found := rule.check(registration)) is not None]
         if failed:
-            decisions[registration.id] = Decision(
+            rejected[registration.id] = Decision(
                 registration_id=registration.id, outcome=Outcome.REJECTED, reasons=failed
             )
         else:
             eligible.append(registration)
+    return eligible, rejected
+
+
+def _decide(
+    record: SelectionRecord, registrations: Sequence[Registration], policy: Policy
+) -> SelectionResult:
+    check_registrations(record.event_id, registrations)
+    rules = eligibility_rules(record.target_groups, record.rules.parameters)
+    by_id = {r.id: r for r in registrations}
+    eligible, decisions = split_eligible(registrations, rules)
     constraints = build_constraints(record.capacity, record.rules)
     from ran_events.selection._fair import PanelPolicy, decide_panel  # noqa: PLC0415 - imports us
 
@@ -414,7 +451,7 @@ def skip_reason(skip: SkipReason) -> Reason:
     return Reason(code=skip.code, params=params, sentence=skip.sentence)
 
 
-def order_decisions(decisions: Any) -> tuple[Decision, ...]:
+def order_decisions(decisions: Iterable[Decision]) -> tuple[Decision, ...]:
     """Selected by rank, then waitlisted by position, then rejected by registration id."""
     order = {Outcome.SELECTED: 0, Outcome.WAITLISTED: 1, Outcome.REJECTED: 2}
 
@@ -471,10 +508,11 @@ def constraint_report(
             )
         )
     for cap in constraints.caps:
-        shared = sorted(
-            ((-n, value) for (a, value), n in chosen.items() if a == cap.attribute),
+        shared = sorted(  # the stand-ins of a missing value are no value to report
+            (-n, value)
+            for (a, value), n in chosen.items()
+            if a == cap.attribute and not value.startswith(_MISSING)
         )
-        shared = [(n, v) for n, v in shared if not v.startswith(_MISSING)] or shared[:0]
         top_value = shared[0][1] if shared else None
         top = -shared[0][0] if shared else min(1, len(selected))
         reports.append(
@@ -488,8 +526,3 @@ def constraint_report(
             )
         )
     return tuple(reports)
-
-
-def decision_map(decisions: Sequence[Decision]) -> Mapping[str, Decision]:
-    """Decisions by registration id."""
-    return {d.registration_id: d for d in decisions}

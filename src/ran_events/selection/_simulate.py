@@ -29,9 +29,15 @@ from typing import Any, Final, Literal
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
-from ran_events.models import Event, Registration, RegistrationStatus
+from ran_events.models import Event, Registration
 from ran_events.selection._constraints import Constraints, Profile
-from ran_events.selection._engine import build_constraints, fill_of, profiles_of
+from ran_events.selection._engine import (
+    build_constraints,
+    check_registrations,
+    fill_of,
+    profiles_of,
+    split_eligible,
+)
 from ran_events.selection._fair import FairDraw, FairLotteryPolicy, draw_index
 from ran_events.selection._feasibility import allocate
 from ran_events.selection._policy import (
@@ -438,7 +444,8 @@ def simulate(
     Args:
         event: the event: its capacity, target groups, quotas, caps and (unless ``policy``
             is given) policy and parameters.
-        registrations: the applications (``submitted``; ``withdrawn`` ones are ineligible).
+        registrations: the applications, as for :func:`~ran_events.selection.select`
+            (``submitted``; ``withdrawn`` ones are ineligible).
         runs: how many runs, at least 1.
         seed: the simulation's seed; run ``r`` selects with :func:`run_seed` ``(seed, r)``.
         policy: the policy's name (default: the event's).
@@ -457,7 +464,9 @@ def simulate(
         The report.
 
     Raises:
-        InvalidValue: ``runs < 1``, or an unknown interval or a confidence not in (0, 1).
+        InvalidValue: ``runs < 1``, an unknown interval or a confidence not in (0, 1); or,
+            as for ``select``, two registrations share an id, one is for another event, or
+            one is neither ``submitted`` nor ``withdrawn``.
         InfeasibleSelection: no selection meets the quotas and caps.
         UnknownPolicy: the policy is not registered.
         InvalidPolicyConfig: the policy refuses its parameters.
@@ -475,17 +484,12 @@ def simulate(
     registry = registry or default_registry()
     factory = registry.factory(name)
     probe = factory(seed=seed, parameters=dict(parameters))
-    checks = eligibility_rules(event.target_groups, rules.parameters)
-    eligible = sorted(
-        (
-            r
-            for r in registrations
-            if r.status is not RegistrationStatus.WITHDRAWN
-            and all(rule.check(r) is None for rule in checks)
-        ),
-        key=lambda r: r.id,
+    check_registrations(event.id, registrations)
+    eligible, rejected = split_eligible(
+        registrations, eligibility_rules(event.target_groups, rules.parameters)
     )
-    ineligible = sorted({r.id for r in registrations} - {r.id for r in eligible})
+    eligible.sort(key=lambda r: r.id)
+    ineligible = sorted(rejected)
     constraints = build_constraints(event.capacity, rules)
     profiles = tuple(profiles_of(eligible, constraints))
     ids = tuple(r.id for r in eligible)
