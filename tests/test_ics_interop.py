@@ -85,17 +85,40 @@ def attendee() -> Registration:
     return attrs.evolve(examples.synthetic_applicants(1, seed=11)[0], status="selected")
 
 
-def objects(zone: str) -> dict[str, bytes]:
-    """Every kind of object for an event in ``zone``: publish, request, update, cancel."""
+def rescheduled(event: Event, session_id: str, wall: tuple[int, int, int, int, int]) -> Event:
+    """``event`` with one session moved to the wall time ``wall``, its duration kept."""
+    session = event.session(session_id)
+    start = tz.localize(dt.datetime(*wall), event.timezone, disambiguate="compatible")
+    end = tz.to_zone(tz.to_utc(start) + (session.end - session.start), event.timezone)
+    return event.reschedule(session_id, start=start, end=end)
+
+
+def moved_to_31_october(event: Event) -> Event:
+    """The update of every zone: session s0 moved to 31 October of its year, same wall time.
+
+    That crosses the autumn change in Brussels (and Mexico City in 2021), the spring change
+    in Sydney and no change in Tokyo: the session's UTC time moves by a week plus the change.
+    """
+    wall = tz.to_zone(event.session("s0").start, event.timezone)
+    return rescheduled(event, "s0", (wall.year, 10, 31, wall.hour, wall.minute))
+
+
+def objects(zone: str) -> dict[str, tuple[Event, bytes]]:
+    """Every kind of object for an event in ``zone``, with the event (revision) it describes.
+
+    publish and request at revision 0; update: s0 rescheduled (revision 1); cancel: s0
+    withdrawn from the attendee at revision 1; cancel-session: s1 cancelled for everyone.
+    """
     event = event_in(zone, ZONES[zone])
     person = attrs.evolve(attendee(), event_id=event.id)
-    moved = event.revise(title=event.title + " (moved link)")
+    moved = moved_to_31_october(event)
+    gone = moved.cancel_session("s1")
     return {
-        "publish": ics.publish(event, now=NOW),
-        "request": ics.invite(event, person, sessions=["s0"], now=NOW)[0].data,
-        "update": ics.invite(moved, person, sessions=["s0"], now=LATER)[0].data,
-        "cancel": ics.cancel(moved, person, sessions=["s0"], now=LATER)[0].data,
-        "cancel-session": ics.cancel(moved.cancel_session("s1"), now=LATER)[0].data,
+        "publish": (event, ics.publish(event, now=NOW)),
+        "request": (event, ics.invite(event, person, sessions=["s0"], now=NOW)[0].data),
+        "update": (moved, ics.invite(moved, person, sessions=["s0"], now=LATER)[0].data),
+        "cancel": (moved, ics.cancel(moved, person, sessions=["s0"], now=LATER)[0].data),
+        "cancel-session": (gone, ics.cancel(gone, now=LATER)[0].data),
     }
 
 
@@ -113,8 +136,7 @@ CASES = [(zone, kind) for zone in ZONES for kind in objects(zone)]
 
 @pytest.mark.parametrize(("zone", "kind"), CASES)
 def test_every_object_passes_every_reader(zone: str, kind: str) -> None:
-    data = objects(zone)[kind]
-    event = event_in(zone, ZONES[zone])
+    event, data = objects(zone)[kind]
     want = expected_starts(data, event)
     assert check_octets(data) == []
 
@@ -150,9 +172,13 @@ def test_utc_from_the_embedded_vtimezone_is_the_tz_database(zone: str) -> None:
     assert {t.uid: t.dtend_utc for t in times} == ends
 
 
-def _vevent_properties(data: bytes) -> list[tuple[str, bytes]]:
-    (vevent,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
-    items = vevent.property_items(recursive=True, sorted=True)
+def _properties(data: bytes) -> list[tuple[str, bytes]]:
+    """Every property of a calendar, its components' included, in a canonical order.
+
+    Radicale re-serialises what it stores (vobject sorts properties and parameters and
+    quotes parameters its own way), so "read back equal" is equality of these.
+    """
+    items = icalendar.Calendar.from_ical(data).property_items(recursive=True, sorted=True)
     return sorted(
         (name, value if isinstance(value, bytes) else str(value).encode())
         for name, value in items
@@ -160,22 +186,113 @@ def _vevent_properties(data: bytes) -> list[tuple[str, bytes]]:
     )
 
 
+def _stored(data: bytes) -> icalendar.cal.Component:
+    calendar = icalendar.Calendar.from_ical(data)
+    assert "METHOD" not in calendar  # a CalDAV resource never has one (RFC 4791 4.1)
+    (vevent,) = calendar.walk("VEVENT")
+    return vevent
+
+
+def _store(
+    radicale: RadicaleClient, path: str, resource: bytes, status: int
+) -> icalendar.cal.Component:
+    """PUT ``resource`` (201 new, 204 replaced), GET it back equal; return its VEVENT."""
+    assert radicale.put(path, resource) == status, path
+    back = radicale.get(path)
+    assert back is not None
+    assert _properties(back) == _properties(resource)
+    return _stored(back)
+
+
+def _assert_found_at(
+    radicale: RadicaleClient, collection: str, event: Event, session_id: str
+) -> None:
+    """The time-range REPORT finds the session in its true UTC window and not an hour off."""
+    session = event.session(session_id)
+    uid = ics.session_uid(event, session)
+    start, end = tz.to_utc(session.start), tz.to_utc(session.end)
+    hour = dt.timedelta(hours=1)
+    assert uid in radicale.time_range_report(collection, start, end)
+    assert uid not in radicale.time_range_report(collection, start - hour, start)
+    assert uid not in radicale.time_range_report(collection, end, end + hour)
+
+
+def _assert_not_at(
+    radicale: RadicaleClient, collection: str, event: Event, session_id: str
+) -> None:
+    session = event.session(session_id)
+    found = radicale.time_range_report(
+        collection, tz.to_utc(session.start), tz.to_utc(session.end)
+    )
+    assert ics.session_uid(event, session) not in found
+
+
 @pytest.mark.parametrize("zone", sorted(ZONES))
-def test_radicale_stores_each_session_at_its_true_utc_time(
+def test_radicale_stores_every_kind_at_its_true_utc_time(
     zone: str, radicale: RadicaleClient
 ) -> None:
-    event = event_in(zone, ZONES[zone])
-    person = attrs.evolve(attendee(), event_id=event.id)
-    for obj in ics.invite(event, person, now=NOW):
-        path = f"cal/{obj.session_id}.ics"
-        assert radicale.put(path, obj.data) in (201, 204)
-        back = radicale.get(path)
-        assert back is not None
-        assert _vevent_properties(back) == _vevent_properties(obj.data)
-    hour = dt.timedelta(hours=1)
+    made = objects(zone)
+
+    # PUBLISH, as a client imports a listing: one resource per UID (ics.as_resources). The
+    # listing itself, with METHOD and several UIDs, is refused by the server.
+    event, listing = made["publish"]
+    radicale.mkcalendar("listing/")
+    assert radicale.put("listing/all.ics", listing) == 400
+    resources = ics.as_resources(listing)
+    assert list(resources) == [ics.session_uid(event, s) for s in event.sessions]
     for session in event.sessions:
-        uid = ics.session_uid(event, session)
-        start, end = tz.to_utc(session.start), tz.to_utc(session.end)
-        assert uid in radicale.time_range_report("cal/", start, end)
-        assert uid not in radicale.time_range_report("cal/", start - hour, start)
-        assert uid not in radicale.time_range_report("cal/", end, end + hour)
+        resource = resources[ics.session_uid(event, session)]
+        assert _store(radicale, f"listing/{session.id}.ics", resource, 201)["SEQUENCE"] == 0
+    for session in event.sessions:
+        _assert_found_at(radicale, "listing/", event, session.id)
+
+    # The attendee's calendar: the REQUEST, then the update PUT over it (the same UID at
+    # another path is a no-uid-conflict), then the CANCEL over it.
+    request_event, request = made["request"]
+    assert radicale.put("cal/other.ics", ics.as_resource(made["update"][1])) == 201
+    assert radicale.put("cal/s0.ics", ics.as_resource(request)) == 409  # same UID elsewhere
+    assert radicale.request("DELETE", "cal/other.ics").status in (200, 204)
+    assert _store(radicale, "cal/s0.ics", ics.as_resource(request), 201)["SEQUENCE"] == 0
+    _assert_found_at(radicale, "cal/", request_event, "s0")
+    moved, update = made["update"]
+    stored = _store(radicale, "cal/s0.ics", ics.as_resource(update), 204)
+    assert (stored["SEQUENCE"], stored["STATUS"]) == (1, "CONFIRMED")
+    _assert_found_at(radicale, "cal/", moved, "s0")
+    _assert_not_at(radicale, "cal/", request_event, "s0")
+    # A CANCEL stored by the attendee's client keeps the event, STATUS:CANCELLED: a
+    # time-range query ignores STATUS, so it is still found, at its (new) true time.
+    withdrawn_event, withdrawn = made["cancel"]
+    stored = _store(radicale, "cal/s0.ics", ics.as_resource(withdrawn), 204)
+    assert (stored["SEQUENCE"], stored["STATUS"]) == (2, "CANCELLED")
+    assert "ATTENDEE" in stored
+    _assert_found_at(radicale, "cal/", withdrawn_event, "s0")
+
+    # The organiser's listing: a session cancelled for everyone replaces its resource.
+    gone, cancelled = made["cancel-session"]
+    stored = _store(radicale, "listing/s1.ics", ics.as_resource(cancelled), 204)
+    assert (stored["SEQUENCE"], stored["STATUS"]) == (gone.revision + 1, "CANCELLED")
+    _assert_found_at(radicale, "listing/", gone, "s1")
+
+
+def test_an_update_across_a_dst_change_moves_the_session_to_the_tz_database_time() -> None:
+    # 24 Oct 2023 14:00 Brussels is 12:00Z (CEST); a week later, 31 Oct 14:00 is 13:00Z (CET).
+    event = event_in("Europe/Brussels", [(2023, 10, 24, 14, 0)])
+    moved = rescheduled(event, "s0", (2023, 10, 31, 14, 0))
+    person = attrs.evolve(attendee(), event_id=event.id)
+    (first,) = ics.invite(event, person, now=NOW)
+    (update,) = ics.invite(moved, person, now=LATER)
+    before = dt.datetime(2023, 10, 24, 12, 0, tzinfo=dt.UTC)
+    after = dt.datetime(2023, 10, 31, 13, 0, tzinfo=dt.UTC)
+    assert (tz.to_utc(event.sessions[0].start), tz.to_utc(moved.sessions[0].start)) == (
+        before,
+        after,
+    )
+    require(LIBICAL)
+    require(ICALJS)
+    for read in (lambda d: libical_check(d).events, icaljs_times):
+        (old,) = read(first.data)
+        (new,) = read(update.data)
+        assert old.uid == new.uid == first.uid
+        assert (old.sequence, new.sequence) == (0, 1)
+        assert (old.dtstart_utc, new.dtstart_utc) == (before, after)
+        assert new.dtend_utc == after + dt.timedelta(minutes=90)

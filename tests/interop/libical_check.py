@@ -9,9 +9,9 @@ is read from standard input as bytes; a JSON document is written to standard out
 * ``errors``: every ``X-LIC-ERROR`` property libical inserted while parsing and while running
   the RFC 5546 restriction check (``icalrestriction_check``), with its ``X-LIC-ERRORTYPE`` and
   the name of the component it was attached to.
-* ``events``: for every VEVENT its UID and the UTC instants of DTSTART and DTEND. A ``TZID``
-  is resolved *only* against the VTIMEZONE embedded in the object (an ``icaltimezone`` built
-  from that sub-component), never against libical's builtin zone database.
+* ``events``: for every VEVENT its UID, SEQUENCE and the UTC instants of DTSTART and DTEND.
+  A ``TZID`` is resolved *only* against the VTIMEZONE embedded in the object (an
+  ``icaltimezone`` built from that sub-component), never against libical's builtin zones.
 
 This file is standalone on purpose: it must not import the project or anything from the venv.
 """
@@ -120,8 +120,10 @@ def _event(vevent: Any, zones: dict[str, Any]) -> dict[str, Any]:
         end, _ = _instant(end_prop, zones, problems, "DTEND")
     elif duration_prop is not None and start_t is not None:
         end = _iso(start_t + duration_prop.get_duration().as_int())
+    sequence_prop = vevent.get_first_property(_P.SEQUENCE_PROPERTY)
     return {
         "uid": uid_prop.get_uid() if uid_prop is not None else None,
+        "sequence": sequence_prop.get_sequence() if sequence_prop is not None else None,
         "dtstart_utc": start,
         "dtend_utc": end,
         "problems": problems,
@@ -146,7 +148,7 @@ def check(data: bytes) -> dict[str, Any]:
         restriction_ok = bool(ICalGLib.restriction_check(cal)) and restriction_ok
     errors: list[dict[str, str]] = []
     _errors(root, errors)
-    events = []
+    events: list[dict[str, Any]] = []
     for cal in calendars:
         zones = _embedded_zones(cal)
         events.extend(_event(ev, zones) for ev in _children(cal, _K.VEVENT_COMPONENT))

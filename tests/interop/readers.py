@@ -89,12 +89,15 @@ class EventTimes:
             it (floating, DATE, unknown TZID: see ``problems``).
         dtend_utc: DTEND (or DTSTART + DURATION) likewise.
         problems: What kept the reader from computing an instant, in its words.
+        sequence: The SEQUENCE, or ``None`` when the event has none (or the reader does not
+            report it).
     """
 
     uid: str | None
     dtstart_utc: dt.datetime | None
     dtend_utc: dt.datetime | None = None
     problems: tuple[str, ...] = ()
+    sequence: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -280,6 +283,7 @@ def _event_times(raw: dict[str, Any]) -> EventTimes:
         dtstart_utc=_utc(raw["dtstart_utc"]),
         dtend_utc=_utc(raw["dtend_utc"]),
         problems=tuple(raw["problems"]),
+        sequence=raw.get("sequence"),
     )
 
 

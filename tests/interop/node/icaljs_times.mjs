@@ -57,6 +57,7 @@ for (const cal of calendars) {
     if (!vevent.hasProperty("dtstart")) problems.push("DTSTART: missing");
     events.push({
       uid: vevent.getFirstPropertyValue("uid") ?? null,
+      sequence: vevent.getFirstPropertyValue("sequence") ?? null,
       dtstart_utc: start,
       dtend_utc: end,
       problems,
