@@ -17,6 +17,7 @@ from ran_events.errors import (
     InfeasibleSelection,
     InvalidPolicyConfig,
     InvalidValue,
+    NaiveDatetimeError,
     RanEventsWarning,
     ReplayMismatch,
     TimeRangeError,
@@ -36,6 +37,7 @@ from ran_events.selection import (
     ENTRY_POINT_GROUP,
     FirstComePolicy,
     LotteryPolicy,
+    Offer,
     Outcome,
     Placing,
     Policy,
@@ -646,3 +648,17 @@ def test_reading_decisions_reports_every_bad_row() -> None:
     bad_header = read_decisions_csv(io.StringIO("id,outcome\n"))
     assert bad_header.rows == ()
     assert bad_header.problems[0].format("d.csv").startswith("d.csv:1: header: expected")
+
+
+def test_a_record_or_an_offer_with_a_naive_time_is_refused(
+    webinar_result: SelectionResult,
+) -> None:
+    naive = dt.datetime(2023, 9, 7, 10)
+    with pytest.raises(NaiveDatetimeError, match="decided_at"):
+        attrs.evolve(webinar_result.record, decided_at=naive)
+    with pytest.raises(NaiveDatetimeError, match="offered_at"):
+        Offer(registration_id="r1", offered_at=naive, replaces="r2")
+    with pytest.raises(NaiveDatetimeError, match="respond_by"):
+        Offer(registration_id="r1", offered_at=NOW, respond_by=naive, replaces="r2")
+    offer = Offer(registration_id="r1", offered_at=NOW, replaces="r2")
+    assert offer.respond_by is None

@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from ran_events import tz
 from ran_events.errors import UnknownRegistration
 from ran_events.models import Registration, RegistrationStatus, SelectionRules
 
@@ -57,6 +58,11 @@ def _reports(value: Iterable[ConstraintReport]) -> tuple[ConstraintReport, ...]:
 
 def _offers(value: Iterable[Offer]) -> tuple[Offer, ...]:
     return tuple(value)
+
+
+def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        tz.check_aware(value, attribute.name)
 
 
 def _frozen_any(value: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -180,6 +186,9 @@ class SelectionRecord:
         registration_count: how many registrations were given.
         decided_at: when the selection was made (the clock injected as ``now``).
         library_version: the version of ``ran_events`` that made it.
+
+    Raises:
+        NaiveDatetimeError: ``decided_at`` has no zone.
     """
 
     event_id: str
@@ -189,7 +198,7 @@ class SelectionRecord:
     policy_parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_any)
     input_sha256: str
     registration_count: int
-    decided_at: _dt.datetime
+    decided_at: _dt.datetime = attrs.field(validator=_aware)
     library_version: str
 
     @property
@@ -207,6 +216,9 @@ class SelectionRecord:
 class Offer:
     """A place offered to a waitlisted applicant, to accept by ``respond_by`` if set.
 
+    Raises:
+        NaiveDatetimeError: ``offered_at`` or ``respond_by`` has no zone.
+
     Attributes:
         registration_id: who is offered the place.
         offered_at: when.
@@ -215,8 +227,8 @@ class Offer:
     """
 
     registration_id: str
-    offered_at: _dt.datetime
-    respond_by: _dt.datetime | None = None
+    offered_at: _dt.datetime = attrs.field(validator=_aware)
+    respond_by: _dt.datetime | None = attrs.field(default=None, validator=_aware)
     replaces: str
 
 
