@@ -662,3 +662,20 @@ def test_a_record_or_an_offer_with_a_naive_time_is_refused(
         Offer(registration_id="r1", offered_at=NOW, respond_by=naive, replaces="r2")
     offer = Offer(registration_id="r1", offered_at=NOW, replaces="r2")
     assert offer.respond_by is None
+
+
+def test_reading_decisions_never_stops_at_an_unreadable_row(tmp_path: Path) -> None:
+    path = tmp_path / "decisions.csv"
+    path.write_bytes(
+        b"registration_id,email,name,outcome,rank,reason\n"
+        b"r1,a@example.org,A,selected,1,ok\n"
+        b"r2,b@example.org,Jos\xe9,waitlisted,2,ok\n"  # Latin-1, not UTF-8
+        b"r3,c@example.org,C,waitlisted,3," + b"x" * 200_000 + b"\n"  # over the csv field limit
+        b"r4,d@example.org,D,rejected,,ok\n"
+    )
+    read = read_decisions_csv(path)
+    assert [(p.line, p.field) for p in read.problems] == [(3, "name"), (4, "")]
+    assert "not UTF-8" in read.problems[0].message
+    assert read.problems[0].value == b"Jos\xe9"
+    assert read.problems[1].message.startswith("unreadable CSV: ")
+    assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (5, "r4")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Final
@@ -28,6 +29,9 @@ __all__ = [
     "read_decisions_csv",
     "write_decisions_csv",
 ]
+
+_SURROGATE: Final = re.compile("[\udc80-\udcff]")
+"""A byte that was not UTF-8, as ``surrogateescape`` keeps it."""
 
 DECISION_COLUMNS: Final = ("registration_id", "email", "name", "outcome", "rank", "reason")
 """The columns of the decisions CSV, in order."""
@@ -117,18 +121,23 @@ def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFil
         source: a path or an open text stream.
 
     Returns:
-        The valid rows, and one problem (line, field, value, message) per invalid row, or a
-        single problem for a wrong header.
+        The valid rows, and one problem (line, field, value, message) per invalid row (a
+        row that is not UTF-8 or not readable as CSV included), or a single problem for a
+        wrong header.
     """
     if isinstance(source, str | os.PathLike):
-        with Path(source).open(encoding="utf-8-sig", newline="") as handle:
-            return _read(handle)
+        # bytes that are not UTF-8 are kept as surrogates, so that only their row is refused
+        with Path(source).open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+            return _read(f)
     return _read(source)
 
 
 def _read(handle: IO[str]) -> DecisionsFile:
     reader = csv.reader(handle)
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        header = None
     if header is None or tuple(h.strip() for h in header) != DECISION_COLUMNS:
         return DecisionsFile(
             rows=(),
@@ -145,8 +154,17 @@ def _read(handle: IO[str]) -> DecisionsFile:
     problems: list[FileProblem] = []
     seen: dict[str, int] = {}
     line = reader.line_num
-    for cells in reader:
-        start, line = line + 1, reader.line_num
+    while True:
+        start = line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = reader.line_num
+            problems.append(FileProblem(line=start, field="", message=f"unreadable CSV: {exc}"))
+            continue
+        line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
         problem = _row_problem(cells, start, seen)
@@ -177,6 +195,14 @@ def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> FileProbl
             value=len(cells),
             message=f"{len(cells)} cells; expected {len(DECISION_COLUMNS)}",
         )
+    for column, cell in zip(DECISION_COLUMNS, cells, strict=True):
+        if not cell.isascii() and _SURROGATE.search(cell):
+            return FileProblem(
+                line=line,
+                field=column,
+                value=cell.encode("utf-8", "surrogateescape")[:60],
+                message="not UTF-8; expected the file saved as UTF-8",
+            )
     registration_id, email, _name, outcome, rank, _reason = (c.strip() for c in cells)
     if not registration_id:
         return FileProblem(line=line, field="registration_id", message="empty; expected an id")
