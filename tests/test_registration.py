@@ -400,6 +400,9 @@ def test_duplicate_in_file_names_the_first_line(event: Event) -> None:
     (bad,) = report.rejected
     assert (bad.line, bad.field, bad.codes) == (4, "email", ("duplicate",))
     assert "line 2" in bad.reason
+    assert bad.value == "applicant.1@police-be.example.org"
+    assert "applicant.1@" not in repr(bad)
+    assert "a***@police-be.example.org" in repr(bad)
 
 
 def test_given_id_used_by_another_address(event: Event) -> None:

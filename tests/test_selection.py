@@ -616,6 +616,8 @@ def test_decisions_csv_round_trip(webinar_result: SelectionResult, tmp_path: Pat
     assert [r.registration_id for r in read] == [d.registration_id for d in webinar_result]
     first = read.rows[0]
     assert (first.line, first.outcome, first.rank) == (2, Outcome.SELECTED, 1)
+    assert first.email == webinar_result.registrations[0].registrant.email
+    assert first.email not in repr(first)
     assert first.reason == webinar_result.decisions[0].sentence
     assert read.rows[-1].rank is None
 

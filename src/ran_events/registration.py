@@ -48,6 +48,7 @@ from .models import (
     Registration,
     RegistrationStatus,
     StatusChange,
+    _mask_email,
     normalize_email,
 )
 
@@ -299,7 +300,7 @@ def _keep_latest(existing: Registration, new: Registration, *, by: str) -> Regis
 # Import reports
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, repr=False)
 class RowProblem:
     """One problem of one row: the field, the value as read, what is wrong.
 
@@ -307,13 +308,21 @@ class RowProblem:
     ``no-offset``, ``nonexistent-time``, ``ambiguous-time``, ``not-open``, ``closed``,
     ``invalid-country``, ``invalid-answer``, ``missing-answer``, ``unknown-question``,
     ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``duplicate``,
-    ``duplicate-id``, ``superseded``.
+    ``duplicate-id``, ``superseded``. The ``repr`` masks an e-mail address.
     """
 
     field: str
     value: object
     reason: str
     code: str
+
+    def __repr__(self) -> str:
+        masked = self.field == "email" and isinstance(self.value, str)
+        shown = _mask_email(str(self.value)) if masked else self.value
+        return (
+            f"RowProblem(field={self.field!r}, value={shown!r}, reason={self.reason!r}, "
+            f"code={self.code!r})"
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ from typing import IO, Final
 import attrs
 
 from ran_events.errors import FileProblem
+from ran_events.models import _mask_email
 from ran_events.selection._result import Outcome, SelectionResult
 
 __all__ = [
@@ -43,11 +44,13 @@ class DecisionRow:
 
     Attributes:
         line: the 1-based line the row starts on (the header is line 1).
+        registration_id, email, name, outcome, rank, reason: the row's cells, read
+            (the ``repr`` masks the e-mail address).
     """
 
     line: int
     registration_id: str
-    email: str
+    email: str = attrs.field(repr=_mask_email)
     name: str
     outcome: Outcome
     rank: int | None
