@@ -229,9 +229,17 @@ class RegistrationBook:
     ) -> Registration:
         """Move one registration to status ``to``; returns (and holds) the new one.
 
+        Args:
+            registration_id: the registration.
+            to: the new status.
+            at: when (aware).
+            reason: why, kept in the history.
+            by: who made the change, kept in the history.
+
         Raises:
             UnknownRegistration: no registration has that id.
             IllegalTransition: ``to`` cannot be reached from the current status.
+            NaiveDatetimeError: ``at`` has no zone.
         """
         current = self.get(registration_id)
         changed = current.transition(to, at=at, reason=reason, by=by)
@@ -1074,6 +1082,16 @@ def import_jsonl(
     CSV) and attributes under ``"attributes"``; any other key is an answer if it names a
     question, else an attribute. Line numbers are those of the file; blank lines are skipped.
 
+    Args:
+        source: a path (UTF-8), or a text stream.
+        event: the event applied to.
+        zone: the zone in which times without an offset were recorded (default: such
+            times are rejected).
+        on_duplicate: as for :func:`import_csv`.
+
+    Returns:
+        The report: every line accepted or rejected with its line, field, value and reason.
+
     Raises:
         UnknownTimeZone: ``zone`` is not an IANA name.
     """
@@ -1099,6 +1117,13 @@ def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str
     any other answered question in first-seen order), then the attributes. Several choices
     are joined by ``;``, yes/no as ``yes``/``no``. Status and history are not part of the
     CSV layout: use :func:`export_json` for a lossless copy.
+
+    Args:
+        registrations: the registrations, in the order of the rows.
+        questions: answer columns to write first (even when nobody answered them).
+
+    Returns:
+        The CSV text, ``\n`` line ends.
     """
     rows = list(registrations)
     answer_columns = list(dict.fromkeys([*questions, *(k for r in rows for k in r.answers)]))
@@ -1125,8 +1150,17 @@ def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str
 
 
 def export_json(registrations: Iterable[Registration], *, indent: int | None = 2) -> str:
-    """Return the registrations as JSON (schema-versioned); :func:`import_json` reads it
-    back to equal registrations, status and history included."""
+    """Return the registrations as JSON (schema-versioned).
+
+    :func:`import_json` reads it back to equal registrations, status and history included.
+
+    Args:
+        registrations: the registrations.
+        indent: the JSON indentation (``None``: one line).
+
+    Returns:
+        The JSON text.
+    """
     from .serialization import to_json  # noqa: PLC0415 - serialization sits above intake
 
     return to_json(list(registrations), indent=indent)

@@ -43,6 +43,7 @@ class Cap:
     limit: int
 
     def describe(self) -> str:
+        """``organisation <= 2 each`` style text."""
         return f"{self.attribute} <= {self.limit} each"
 
 
@@ -60,6 +61,7 @@ class Constraints:
 
     @property
     def attributes(self) -> tuple[str, ...]:
+        """Every attribute a quota or a cap bounds, sorted: the order of a profile."""
         names = {q.attribute for q in self.quotas} | {c.attribute for c in self.caps}
         return tuple(sorted(names))
 

@@ -30,6 +30,7 @@ from ran_events.models import Registration
 from ran_events.selection._result import Reason
 
 __all__ = [
+    "FILL_PARAMETER",
     "REQUIRE_PARAMETER",
     "EligibilityRule",
     "FirstComePolicy",
@@ -42,6 +43,7 @@ __all__ = [
     "TargetGroupRule",
     "eligibility_rules",
     "lottery_ticket",
+    "policy_parameters",
 ]
 
 REQUIRE_PARAMETER = "require"
