@@ -645,6 +645,18 @@ def test_pseudonyms_reach_into_the_history(event: Event) -> None:
     assert masked.id in masked.history[0].reason
 
 
+def test_pseudonyms_replace_the_given_id_of_a_replaced_application(event: Event) -> None:
+    book = RegistrationBook(event=event, on_duplicate="replace")
+    book.register(anna(), submitted_at=IN_WINDOW, answers=ANSWERS, id="form-17")
+    later = IN_WINDOW + dt.timedelta(days=1)
+    kept = book.register(anna(), submitted_at=later, answers=ANSWERS, id="form-42")
+    assert kept.history[0].reason.startswith("replaces the application form-17 submitted ")
+    (masked,) = pseudonymise([kept], key="k")
+    assert masked.history[0].reason == (
+        f"replaces the application {masked.id} submitted {IN_WINDOW.isoformat()}"
+    )
+
+
 def test_pseudonymise_needs_a_key() -> None:
     with pytest.raises(InvalidValue, match="key"):
         pseudonymise([], key="")

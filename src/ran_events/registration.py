@@ -81,6 +81,8 @@ CSV_COLUMNS: Final = ("id", "email", "name", "submitted_at", "organisation", "co
 _REQUIRED: Final = ("email", "name", "submitted_at")
 _SOURCE: TypeAlias = "str | os.PathLike[str] | IO[str]"
 _REPLACED_BY: Final = "registration book"
+_REPLACES: Final = "replaces the application "
+"""The start of the history reason of a replaced application, before the replaced id."""
 
 
 def registration_id(event_id: str, email: str) -> str:
@@ -298,7 +300,7 @@ def _keep_latest(existing: Registration, new: Registration, *, by: str) -> Regis
         from_status=older.status,
         to_status=newer.status,
         at=newer.submitted_at,
-        reason=f"replaces the application {older.id} submitted {older.submitted_at.isoformat()}",
+        reason=f"{_REPLACES}{older.id} submitted {older.submitted_at.isoformat()}",
         by=by or _REPLACED_BY,
     )
     return attrs.evolve(newer, history=(*older.history, *newer.history, change))
@@ -1208,7 +1210,9 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
             + hmac.new(secret, person.normalized_email.encode(), hashlib.sha256).hexdigest()[:16]
         )
         history = tuple(
-            attrs.evolve(change, reason=change.reason.replace(registration.id, pseudonym))
+            attrs.evolve(
+                change, reason=_pseudonymised_reason(change.reason, registration.id, pseudonym)
+            )
             for change in registration.history
         )
         result.append(
@@ -1222,3 +1226,13 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
             )
         )
     return result
+
+
+def _pseudonymised_reason(reason: str, registration_id: str, pseudonym: str) -> str:
+    """A history reason without the registration's id, nor that of an application of the
+    same address it replaced (which may have had an id of its own)."""
+    reason = reason.replace(registration_id, pseudonym)
+    if reason.startswith(_REPLACES):
+        _replaced, space, rest = reason[len(_REPLACES) :].partition(" ")
+        reason = f"{_REPLACES}{pseudonym}{space}{rest}"
+    return reason
