@@ -17,7 +17,7 @@ from tests.interop.octets import check_octets
 
 from ran_events import examples, ics, tz
 from ran_events.errors import IcsError, InvalidValue
-from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session
+from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session, Venue
 
 GOLDEN = Path(__file__).parent / "golden"
 _BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_invites.py"
@@ -447,3 +447,273 @@ def test_a_crlf_in_a_name_cannot_add_an_attendee(webinar: Event) -> None:
     (vevent,) = _events(obj.data)
     assert str(vevent["ATTENDEE"]) == "mailto:eve@example.org"
     assert b"\r\nATTENDEE:mailto:evil" not in obj.data
+
+
+# -- events without an online meeting, attendees without a name -----------------------------
+
+
+def test_an_in_person_event_has_its_venue_as_location_and_no_join_link(
+    webinar: Event, selected: Registration
+) -> None:
+    venue = Venue(name="Résidence Palace", address="Rue de la Loi 155", city="Brussels")
+    event = attrs.evolve(webinar, online=None, venue=venue, description="")
+    (obj,) = ics.invite(event, selected, sessions=["plenary"], now=NOW)
+    (vevent,) = _events(obj.data)
+    assert str(vevent["LOCATION"]) == venue.one_line()
+    assert "URL" not in vevent
+    assert "CONFERENCE" not in vevent
+    assert "DESCRIPTION" not in vevent  # neither the session nor the event has one
+    listing = ics.publish(event, now=NOW)
+    assert b"\r\nDESCRIPTION:" not in listing.split(b"BEGIN:VTIMEZONE")[0]
+    back = ics.from_ics(listing, registration=event.registration, capacity=30)
+    assert (back.online, back.venue) == (None, Venue(name=venue.one_line()))
+    assert back.description == ""
+
+
+def test_an_event_with_neither_venue_nor_link_has_no_location(webinar: Event) -> None:
+    event = attrs.evolve(webinar, online=None, venue=None)
+    (vevent, _) = _events(ics.publish(event, now=NOW))
+    assert "LOCATION" not in vevent
+    assert "URL" not in vevent
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
+    assert (back.online, back.venue) == (None, None)
+
+
+def test_a_link_without_access_notes_reads_back_without_notes(webinar: Event) -> None:
+    assert webinar.online is not None
+    event = attrs.evolve(webinar, online=attrs.evolve(webinar.online, access_notes=""))
+    (vevent, _) = _events(ics.publish(event, now=NOW))
+    assert str(vevent["DESCRIPTION"]).endswith(f"Join online (WebEx): {event.online.url}")
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
+    assert back.online == event.online
+
+
+def test_an_attendee_without_a_name_gets_no_cn(webinar: Event) -> None:
+    who = ics.Attendee(registration_id="r1", name=' "\r\n ', email="Someone@Example.org")
+    (obj,) = ics.invite(webinar, who, sessions=["plenary"], now=NOW)
+    assert b"ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE" in (
+        obj.data.replace(b"\r\n ", b"")
+    )
+    (vevent,) = _events(obj.data)
+    assert "CN" not in vevent["ATTENDEE"].params
+    assert str(vevent["ATTENDEE"]) == "mailto:someone@example.org"
+
+
+def test_an_attendee_needs_an_id_and_hides_its_address_in_repr() -> None:
+    for empty in ("", "  "):
+        with pytest.raises(InvalidValue, match="registration_id"):
+            ics.Attendee(registration_id=empty, name="A", email="a@example.org")
+    who = ics.Attendee(registration_id="r1", name="Ann", email="ann.peeters@example.org")
+    assert repr(who) == "Attendee(registration_id='r1', email='a***@example.org')"
+    assert "peeters" not in repr(who)
+    assert ics.Attendee.of(who) is who
+
+
+def test_object_file_names_name_the_attendee_or_the_cancellation(
+    webinar: Event, selected: Registration
+) -> None:
+    who = ics.Attendee(registration_id="r/1 x", name="A", email="a@example.org")
+    (obj,) = ics.invite(webinar, who, sessions=["cases"], now=NOW)
+    assert obj.filename == "r_1_x-cases.ics"
+    (gone,) = ics.cancel(webinar.cancel_session("cases"), now=NOW)
+    assert gone.filename == "cancel-cases.ics"
+    assert "octets" in repr(obj)
+    assert obj.data.decode() not in repr(obj)
+
+
+# -- misuse of invite / cancel / invites_for -----------------------------------------------
+
+
+def test_a_request_template_needs_an_attendee(webinar: Event) -> None:
+    template = ics.InviteTemplate.build(webinar, sessions=["plenary"])
+    with pytest.raises(InvalidValue, match="REQUEST names its recipient"):
+        template.render(None, now=NOW)
+    (cancel,) = ics.InviteTemplate.build(webinar, method="CANCEL", sessions=["plenary"]).render(
+        None, now=NOW
+    )
+    assert b"ATTENDEE" not in cancel.data
+    assert cancel.sequence == webinar.revision + 1
+
+
+def test_a_cancel_for_a_registration_of_another_event_is_refused(
+    webinar: Event, selected: Registration
+) -> None:
+    stranger = attrs.evolve(selected, event_id="another-event")
+    with pytest.raises(InvalidValue, match="event_id"):
+        ics.cancel(webinar, stranger, now=NOW)
+    results = list(ics.invites_for(webinar, [stranger], method="CANCEL", now=NOW))
+    assert [type(r) for r in results] == [ics.InviteFailure]
+    withdrawn = attrs.evolve(selected, status="withdrawn")
+    assert [o.registration_id for o in ics.cancel(webinar, withdrawn, now=NOW)] == [
+        selected.id
+    ] * 2
+
+
+def test_a_batch_invites_one_address_once(webinar: Event) -> None:
+    first = ics.Attendee(registration_id="r1", name="A", email="same@example.org")
+    second = ics.Attendee(registration_id="r2", name="B", email="Same@Example.org")
+    results = list(ics.invites_for(webinar, [first, second], sessions=["plenary"], now=NOW))
+    assert isinstance(results[0], ics.CalendarObject)
+    assert isinstance(results[1], ics.InviteFailure)
+    assert results[1].registration_id == "r2"
+    assert "one invite per address (already r1)" in results[1].reason
+
+
+# -- CalDAV resources ----------------------------------------------------------------------
+
+
+def test_as_resources_splits_a_listing_per_uid_without_method(webinar: Event) -> None:
+    listing = ics.publish(webinar, now=NOW)
+    resources = ics.as_resources(listing)
+    assert list(resources) == [ics.session_uid(webinar, s) for s in webinar.sessions]
+    zone = ics.vtimezone("Europe/Brussels", 2023, 2023)
+    for uid, resource in resources.items():
+        assert check_octets(resource) == []
+        calendar = _parse(resource)
+        assert "METHOD" not in calendar
+        assert calendar["X-WR-TIMEZONE"] == "Europe/Brussels"
+        assert zone in resource
+        (vevent,) = calendar.walk("VEVENT")
+        assert str(vevent["UID"]) == uid
+        assert len(vevent.walk("VALARM")) == 1
+    # Put together again (with METHOD), the resources are the listing.
+    head = listing.split(b"BEGIN:VEVENT")[0]
+    bodies = [b"BEGIN:VEVENT" + r.split(b"BEGIN:VEVENT", 1)[1] for r in resources.values()]
+    rebuilt = head + b"".join(b[: -len(b"END:VCALENDAR\r\n")] for b in bodies)
+    assert rebuilt + b"END:VCALENDAR\r\n" == listing
+
+
+def test_as_resource_drops_only_the_method(webinar: Event, selected: Registration) -> None:
+    (request,) = ics.invite(webinar, selected, sessions=["plenary"], now=NOW)
+    resource = ics.as_resource(request)
+    assert resource == request.data.replace(b"METHOD:REQUEST\r\n", b"")
+    assert ics.as_resource(request.data) == resource
+    (cancel,) = ics.cancel(webinar, selected, sessions=["plenary"], now=NOW)
+    assert b"STATUS:CANCELLED\r\n" in ics.as_resource(cancel)
+
+
+def test_as_resource_refuses_what_is_not_one_object_of_one_uid(webinar: Event) -> None:
+    listing = ics.publish(webinar, now=NOW)
+    with pytest.raises(IcsError, match="2 UIDs"):
+        ics.as_resource(listing)
+    with pytest.raises(IcsError, match="not one iCalendar object"):
+        ics.as_resources(listing.replace(b"\r\n", b"\n"))
+    with pytest.raises(IcsError, match="not one iCalendar object"):
+        ics.as_resources(b"hello")
+    with pytest.raises(IcsError, match="no VEVENT"):
+        ics.as_resources(
+            ics.vtimezone("Asia/Tokyo", 2023, 2023).join(
+                [b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", b"END:VCALENDAR\r\n"]
+            )
+        )
+    no_uid = re.sub(rb"UID:[^\r]*\r\n", b"", listing, count=1)
+    with pytest.raises(IcsError, match="0 UID"):
+        ics.as_resources(no_uid)
+
+
+def test_as_resources_reads_folded_and_escaped_uids() -> None:
+    uid = "a,b;" + "x" * 80 + "@example.org"
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\n"
+        + b"UID:" + uid.replace(",", "\\,").replace(";", "\\;").encode()[:60]
+        + b"\r\n " + uid.replace(",", "\\,").replace(";", "\\;").encode()[60:]
+        + b"\r\nBEGIN:VALARM\r\nUID:alarm\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )  # fmt: skip
+    (found,) = ics.as_resources(data)
+    assert found == uid
+
+
+# -- reading back: what from_ics refuses, and why -------------------------------------------
+
+
+def _broken(webinar: Event, old: bytes, new: bytes, count: int = 0) -> bytes:
+    listing = ics.publish(webinar, now=NOW)
+    assert re.search(old, listing), old
+    return re.sub(old, new, listing, count=count)
+
+
+_VTIMEZONE = rb"BEGIN:VTIMEZONE.*?END:VTIMEZONE\r\n"
+_LISTING_FAULTS = [
+    (rb"DTSTART[^\r]*\r\n", b"", "plenary@example.org: no DTSTART"),
+    (rb"DTEND[^\r]*\r\n", b"", "neither DTEND nor DURATION"),
+    (rb"DTSTART;TZID=Europe/Brussels:", b"DTSTART:", "floating time"),
+    (rb"DTSTART;TZID=Europe/Brussels:(\d{8})T\d{6}", rb"DTSTART;VALUE=DATE:\1", "or a date"),
+    (rb"DTSTART;TZID=Europe/Brussels:\d{8}T\d{6}", b"DTSTART:2023-09-20", "not a date-time"),
+    (rb"TZID=Europe/Brussels:", b"TZID=Mars/Base:", "TZID=Mars/Base, neither an IANA"),
+    (rb"X-WR-TIMEZONE:Europe/Brussels", b"X-WR-TIMEZONE:Mars/Base", "'Mars/Base' is not in"),
+    (rb"UID:ran-mh-pcve-2023\+plenary@", b"UID:plenary@", "not of the form"),
+    (rb"UID:ran-mh-pcve-2023\+plenary@", b"UID:other+plenary@", "belong to 2 events"),
+    (rb"\r\n(NAME|X-WR-CALNAME):[^\r]*(\r\n [^\r]*)*", b"", "no NAME or X-WR-CALNAME"),
+    (rb"ORGANIZER[^\r]*\r\n", b"", "no ORGANIZER"),
+    (rb":mailto:ran-practitioners@", b":https://ran-practitioners@", "not a mailto"),
+    (rb":mailto:ran-practitioners@example.org", b":mailto:nobody", "not describe a valid event"),
+    (rb"SEQUENCE:0", b"SEQUENCE:abc", "SEQUENCE abc is not a number"),
+    (rb"SEQUENCE:0", b"SEQUENCE:-1", "revision"),
+    (
+        rb"DTEND;TZID=Europe/Brussels:20230920T153000",
+        b"DTEND;TZID=Europe/Brussels:20230920T100000",
+        "plenary@example.org: session 'plenary': end",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "reason"), _LISTING_FAULTS)
+def test_from_ics_says_what_is_wrong_with_a_listing(
+    webinar: Event, old: bytes, new: bytes, reason: str
+) -> None:
+    data = _broken(webinar, old, new)
+    if b"Mars/Base" in new and b"TZID" in new:
+        data = re.sub(_VTIMEZONE, b"", data, flags=re.DOTALL)
+    with pytest.raises(IcsError) as caught:
+        ics.from_ics(data)
+    assert reason in str(caught.value)
+
+
+def test_from_ics_takes_the_zone_from_the_tz_database_when_the_vtimezone_is_missing(
+    webinar: Event,
+) -> None:
+    data = re.sub(_VTIMEZONE, b"", ics.publish(webinar, now=NOW), flags=re.DOTALL)
+    assert ics.from_ics(data, registration=webinar.registration).sessions == webinar.sessions
+    # Without X-WR-TIMEZONE the zone is the first DTSTART's TZID, and UTC without one.
+    no_name = data.replace(b"X-WR-TIMEZONE:Europe/Brussels\r\n", b"")
+    assert ics.from_ics(no_name).timezone == "Europe/Brussels"
+    utc = ics.publish(attrs.evolve(webinar, timezone="UTC"), now=NOW)
+    assert ics.from_ics(utc.replace(b"X-WR-TIMEZONE:UTC\r\n", b"")).timezone == "UTC"
+
+
+def test_from_ics_reads_duration_text_and_defaults(webinar: Event) -> None:
+    data = _broken(webinar, rb"DTEND[^\r]*\r\n", b"DURATION:PT45M\r\n", count=1)
+    data = data.replace(b"X-RAN-SESSION-KIND:plenary", b"X-RAN-SESSION-KIND:party")
+    back = ics.from_ics(data.decode("utf-8"))  # text works as well as octets
+    plenary = back.session("plenary")
+    assert plenary.end - plenary.start == dt.timedelta(minutes=45)
+    assert plenary.kind.value == "other"
+    assert back.capacity == 1
+    assert back.registration.closes == min(s.start for s in back.sessions)
+    # X-WR-CALNAME alone, with escapes icalendar does not undo for unknown properties
+    titled = _broken(webinar, rb"\r\nNAME:[^\r]*", b"")
+    titled = re.sub(
+        rb"X-WR-CALNAME:[^\r]*(\r\n [^\r]*)*", rb"X-WR-CALNAME:A\\, B\\; C\\nD", titled
+    )
+    assert ics.from_ics(titled).title == "A, B; C\nD"
+
+
+# -- VTIMEZONE: rules on fixed dates, rules that changed -------------------------------------
+
+
+def test_a_rule_on_a_fixed_date_uses_bymonthday() -> None:
+    # Iran (until 2022): 22 March and 22 September, whatever the weekday.
+    observances = _observances(ics.vtimezone("Asia/Tehran", 2017, 2019))
+    rules = [o.get("RRULE") for o in observances]
+    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=22" in rules
+    assert "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=22" in rules
+
+
+def test_a_weekday_rule_that_changed_starts_a_new_observance() -> None:
+    # Paraguay: DST from the 3rd Sunday of October until 2009, the 1st Sunday from 2010.
+    observances = _observances(ics.vtimezone("America/Asuncion", 2008, 2012))
+    daylight = [o for o in observances if o["KIND"] == "DAYLIGHT"]
+    assert [(o["DTSTART"], o["RRULE"]) for o in daylight] == [
+        ("20071021T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z"),
+        ("20101003T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"),
+    ]

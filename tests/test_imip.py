@@ -108,3 +108,16 @@ def test_a_selected_decision_gets_the_invite_not_a_decision_email() -> None:
     wrong = _Decision(outcome="rejected", registration_id="other", sentence="x")
     with pytest.raises(InvalidValue, match="registration_id"):
         imip.decision_email(event, person, wrong)
+
+
+def test_an_invite_to_an_attendee_of_an_in_person_event_has_no_join_line() -> None:
+    event = attrs.evolve(examples.webinar(), online=None)
+    who = ics.Attendee(registration_id="r9", name="Jo\nDoe", email="jo@example.org")
+    (obj, _) = ics.invite(event, who, now=NOW)
+    message = _parse(imip.invitation_email(event, who, obj))
+    plain = next(message.iter_parts())
+    body = plain.get_content()
+    assert body.splitlines()[0] == "Dear Jo Doe,"
+    assert "Join online" not in body
+    assert "When: " in body
+    assert message["To"].addresses[0].display_name == "Jo Doe"

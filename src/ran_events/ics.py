@@ -30,7 +30,7 @@ import attrs
 import icalendar
 
 from . import tz
-from .errors import IcsError, InvalidValue
+from .errors import IcsError, InvalidValue, RanEventsError, UnknownTimeZone
 from .models import (
     Event,
     OnlineMeeting,
@@ -985,7 +985,11 @@ def from_ics(
     vevents = list(calendar.walk("VEVENT"))
     if not vevents:
         raise IcsError("the calendar has no VEVENT")
-    zone = _read_zone(calendar, vevents[0])
+    named = _read_zone(calendar, vevents[0])
+    try:
+        zone = tz.zone_name(named)
+    except UnknownTimeZone:
+        raise IcsError(f"the calendar's time zone {named!r} is not in the tz database") from None
     title = _text_of(calendar, "NAME") or _text_of(calendar, "X-WR-CALNAME")
     event_description = str(calendar.get("DESCRIPTION") or "")
     first = vevents[0]
@@ -1009,6 +1013,7 @@ def from_ics(
     summary = first.get("SUMMARY")
     language = str(summary.params.get("LANGUAGE", "en")) if summary is not None else "en"
     start = min(s.start for s in sessions)
+    revision = max(_sequence(v) for v in vevents)
     window = registration or RegistrationWindow(
         opens=start - _dt.timedelta(seconds=1), closes=start
     )
@@ -1031,10 +1036,18 @@ def from_ics(
             capacity=capacity,
             online=online,
             venue=venue,
-            revision=max(int(v.get("SEQUENCE", 0)) for v in vevents),
+            revision=revision,
         )
-    except (InvalidValue, TypeError) as exc:
+    except (RanEventsError, TypeError) as exc:
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
+
+
+def _sequence(vevent: Any) -> int:
+    value = vevent.get("SEQUENCE", 0)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise IcsError(f"{vevent.get('UID')}: SEQUENCE {value!s} is not a number") from None
 
 
 def _text_of(component: Any, name: str) -> str:
@@ -1134,13 +1147,24 @@ def _read_session(
             ),
             status=SessionStatus.CANCELLED if status == "CANCELLED" else SessionStatus.CONFIRMED,
         )
-    except (InvalidValue, TypeError) as exc:
+    except (RanEventsError, TypeError) as exc:
         raise IcsError(f"{uid}: {exc}") from None
     return match["event"], session
 
 
 def _read_instant(vevent: Any, name: str, zone: str, uid: str) -> _dt.datetime:
-    value = vevent[name].dt
-    if not isinstance(value, _dt.datetime) or value.tzinfo is None:
-        raise IcsError(f"{uid}: {name} {value!s} is not a date-time in UTC or with a TZID")
-    return tz.to_zone(value, zone)
+    prop = vevent.get(name)
+    if prop is None:
+        raise IcsError(f"{uid}: no {name}")
+    try:
+        value = prop.dt
+    except ValueError:  # icalendar's broken property: the value is not a date or time
+        raise IcsError(f"{uid}: {name} {prop.to_ical().decode()!r} is not a date-time") from None
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return tz.to_zone(value, zone)
+    tzid = prop.params.get("TZID")
+    if tzid is not None:
+        raise IcsError(
+            f"{uid}: {name} has TZID={tzid}, neither an IANA zone nor a VTIMEZONE of the calendar"
+        )
+    raise IcsError(f"{uid}: {name} {value!s} is a floating time or a date (want UTC or a TZID)")
