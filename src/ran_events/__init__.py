@@ -65,6 +65,7 @@ from .models import (
     SessionStatus,
     StatusChange,
     Venue,
+    mask_email,
     normalize_email,
 )
 
@@ -287,6 +288,7 @@ __all__ = [
     "invite",
     "invites_for",
     "lottery_ticket",
+    "mask_email",
     "normalize_email",
     "promote",
     "pseudonymise",

@@ -50,6 +50,7 @@ __all__ = [
     "SessionStatus",
     "StatusChange",
     "Venue",
+    "mask_email",
     "normalize_email",
 ]
 
@@ -138,7 +139,12 @@ def _valid_email(_instance: object, attribute: attrs.Attribute[Any], value: obje
         raise InvalidEmail(value, exc.reason, field=attribute.name) from None
 
 
-def _mask_email(address: str) -> str:
+def mask_email(address: str) -> str:
+    """Return ``address`` with the local part hidden (``j***@example.org``), for reprs and logs.
+
+    >>> mask_email("jane.doe@example.org")
+    'j***@example.org'
+    """
     local, _, domain = address.partition("@")
     return f"{local[:1]}***@{domain}" if domain else "***"
 
@@ -739,7 +745,7 @@ class Registrant:
 
     def __repr__(self) -> str:
         return (
-            f"Registrant(name={self.name!r}, email={_mask_email(self.normalized_email)!r}, "
+            f"Registrant(name={self.name!r}, email={mask_email(self.normalized_email)!r}, "
             f"organisation={self.organisation!r}, country={self.country!r}, role={self.role!r})"
         )
 

@@ -48,7 +48,7 @@ from .models import (
     Registration,
     RegistrationStatus,
     StatusChange,
-    _mask_email,
+    mask_email,
     normalize_email,
 )
 
@@ -328,7 +328,7 @@ class RowProblem:
 
     def __repr__(self) -> str:
         masked = self.field == "email" and isinstance(self.value, str)
-        shown = _mask_email(str(self.value)) if masked else self.value
+        shown = mask_email(str(self.value)) if masked else self.value
         return (
             f"RowProblem(field={self.field!r}, value={shown!r}, reason={self.reason!r}, "
             f"code={self.code!r})"

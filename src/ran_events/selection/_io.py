@@ -19,7 +19,7 @@ from typing import IO, Final
 import attrs
 
 from ran_events.errors import FileProblem
-from ran_events.models import _mask_email
+from ran_events.models import mask_email
 from ran_events.selection._result import Outcome, SelectionResult
 
 __all__ = [
@@ -50,7 +50,7 @@ class DecisionRow:
 
     line: int
     registration_id: str
-    email: str = attrs.field(repr=_mask_email)
+    email: str = attrs.field(repr=mask_email)
     name: str
     outcome: Outcome
     rank: int | None
