@@ -1,0 +1,15 @@
+"""Names the docstring examples of ``src/ran_events`` may use without importing them."""
+
+import datetime
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace: dict[str, object]) -> None:
+    doctest_namespace["datetime"] = datetime
+
+
+# Run by the system Python (it imports gi for libical), never by pytest: with
+# --doctest-modules pytest would import it.
+collect_ignore = ["tests/interop/libical_check.py"]
