@@ -50,7 +50,7 @@ def _parse(data: bytes) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(data)
 
 
-def _events(data: bytes) -> list[icalendar.Event]:
+def _events(data: bytes) -> list[icalendar.cal.Component]:
     return list(_parse(data).walk("VEVENT"))
 
 
@@ -222,7 +222,7 @@ def _observances(block: bytes) -> list[dict[str, str]]:
     text = block.decode().replace("\r\n ", "")
     for kind, body in re.findall(r"BEGIN:(STANDARD|DAYLIGHT)\r\n(.*?)END:\1", text, re.DOTALL):
         entry = {"KIND": kind}
-        entry.update(line.split(":", 1) for line in body.strip().split("\r\n"))  # type: ignore[misc]
+        entry.update(line.split(":", 1) for line in body.strip().split("\r\n"))
         found.append(entry)
     return found
 
@@ -483,7 +483,7 @@ def test_a_link_without_access_notes_reads_back_without_notes(webinar: Event) ->
     assert webinar.online is not None
     event = attrs.evolve(webinar, online=attrs.evolve(webinar.online, access_notes=""))
     (vevent, _) = _events(ics.publish(event, now=NOW))
-    assert str(vevent["DESCRIPTION"]).endswith(f"Join online (WebEx): {event.online.url}")
+    assert str(vevent["DESCRIPTION"]).endswith(f"Join online (WebEx): {webinar.online.url}")
     back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
     assert back.online == event.online
 
@@ -613,12 +613,14 @@ def test_as_resource_refuses_what_is_not_one_object_of_one_uid(webinar: Event) -
 
 def test_as_resources_reads_folded_and_escaped_uids() -> None:
     uid = "a,b;" + "x" * 80 + "@example.org"
-    data = (
-        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\n"
-        + b"UID:" + uid.replace(",", "\\,").replace(";", "\\;").encode()[:60]
-        + b"\r\n " + uid.replace(",", "\\,").replace(";", "\\;").encode()[60:]
-        + b"\r\nBEGIN:VALARM\r\nUID:alarm\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-    )  # fmt: skip
+    escaped = uid.replace(",", "\\,").replace(";", "\\;").encode()
+    data = b"".join(
+        [
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\n",
+            b"UID:" + escaped[:60] + b"\r\n " + escaped[60:] + b"\r\n",
+            b"BEGIN:VALARM\r\nUID:alarm\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        ]
+    )
     (found,) = ics.as_resources(data)
     assert found == uid
 
@@ -717,3 +719,29 @@ def test_a_weekday_rule_that_changed_starts_a_new_observance() -> None:
         ("20071021T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z"),
         ("20101003T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"),
     ]
+
+
+def test_from_ics_reads_a_listing_edited_by_another_client(webinar: Event) -> None:
+    # No CONFERENCE (only URL), and a session description without the join block or the
+    # event description: the link is still read, and the description kept as it is.
+    data = re.sub(rb"CONFERENCE[^\r]*\r\n( [^\r]*\r\n)*", b"", ics.publish(webinar, now=NOW))
+    data = re.sub(
+        rb"(UID:ran-mh-pcve-2023\+plenary.*?)DESCRIPTION;LANGUAGE=en:.*?\r\n(?! )",
+        rb"\1DESCRIPTION:Bring notes\r\n",
+        data,
+        flags=re.DOTALL,
+    )
+    back = ics.from_ics(data, registration=webinar.registration)
+    assert webinar.online is not None
+    assert back.online == OnlineMeeting(platform="online", url=webinar.online.url)
+    assert back.session("plenary").description == "Bring notes"
+
+
+def test_a_join_line_quoted_inside_a_description_stays_in_it(webinar: Event) -> None:
+    assert webinar.online is not None
+    quoted = f"Test the link first: Join online (WebEx): {webinar.online.url} works."
+    plenary = attrs.evolve(webinar.sessions[0], description=quoted)
+    event = attrs.evolve(webinar, sessions=(plenary, *webinar.sessions[1:]))
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
+    assert back.session("plenary").description == quoted
+    assert back.online == event.online

@@ -1055,8 +1055,6 @@ def _text_of(component: Any, name: str) -> str:
     value = component.get(name)
     if value is None:
         return ""
-    if isinstance(value, icalendar.vText):
-        return str(value)
     raw = value.to_ical().decode("utf-8")
     return _ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw)
 
