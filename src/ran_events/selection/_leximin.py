@@ -55,6 +55,9 @@ Objective = Literal["leximin", "maximin"]
 # Weight of the stability centre in stabilised pricing (measured on benchmarks/bench_fair.py
 # pool (b): 0 (plain column generation) 82 s, 0.5 about 45 s, 0.8 about 31 s, 0.9 38 s).
 _SMOOTHING = 0.8
+# A level starts by rebuilding its LP with the columns in use when there are more than this
+# many per row (pool (b): 38 s without, 28 s with 2, 31 s with 1).
+_PRUNE = 2
 _MERGED = None  # the anonymous value of attribute values no constraint can tell apart
 
 
@@ -341,31 +344,46 @@ class _IncrementalLP:
     Variables: ``z`` (column 0, free) and one weight per panel. Rows: per active type
     ``t``, ``share_t . w - z >= 0`` while ``t`` is unfixed and ``share_t . w >= value``
     once fixed; last row ``sum(w) = 1``. Adding a panel adds a column and keeps the
-    basis, so a round of column generation costs a few primal simplex pivots instead of
-    a solve from scratch. Uses the HiGHS object that scipy ships
-    (``scipy.optimize._highspy``, scipy >= 1.15); :meth:`create` returns ``None`` when it is
-    missing and the caller falls back to :func:`scipy.optimize.linprog`.
+    basis, so a round of column generation costs some primal simplex pivots instead of a
+    solve from scratch; :meth:`prune` rebuilds the LP with the columns that matter. Uses the
+    HiGHS object that scipy ships (``scipy.optimize._highspy``, scipy >= 1.15);
+    :meth:`create` returns ``None`` when it is missing and the caller falls back to
+    :func:`scipy.optimize.linprog`.
     """
 
     def __init__(self, core: Any, active: Sequence[int], sizes: NDArray[Any]) -> None:
-        import numpy as np
-
         self.core = core
-        self.highs = highs = core._Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.setOptionValue("simplex_strategy", 4)  # primal simplex: columns keep it feasible
-        self.infinity = inf = highs.getInfinity()
         self.row = {t: r for r, t in enumerate(active)}
         self.active = list(active)
         self.sizes = sizes
-        self.fixed: set[int] = set()
+        self.fixed: dict[int, float] = {}
+        self.members: list[int] = []  # the panel index of each LP column after z
+        self.contains: set[int] = set()
+        self.highs: Any = None
+        self.infinity = 0.0
+        self._reset()
+
+    def _reset(self) -> None:
+        import numpy as np
+
+        core = self.core
+        self.highs = highs = core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("simplex_strategy", 4)  # primal simplex: new columns keep it feasible
+        self.infinity = inf = highs.getInfinity()
         highs.addVar(-inf, inf)
         highs.changeColCost(0, 1.0)
         highs.changeObjectiveSense(core.ObjSense.kMaximize)
         zero = np.array([0], dtype=np.int32)
-        for _t in active:
-            highs.addRow(0.0, inf, 1, zero, np.array([-1.0]))
-        highs.addRow(1.0, 1.0, 0, np.array([], dtype=np.int32), np.array([], dtype=float))
+        empty = np.array([], dtype=np.int32)
+        for t in self.active:
+            if t in self.fixed:
+                highs.addRow(self.fixed[t], inf, 0, empty, np.array([], dtype=float))
+            else:
+                highs.addRow(0.0, inf, 1, zero, np.array([-1.0]))
+        highs.addRow(1.0, 1.0, 0, empty, np.array([], dtype=float))
+        self.members = []
+        self.contains = set()
 
     @classmethod
     def create(cls, active: Sequence[int], sizes: NDArray[Any]) -> _IncrementalLP | None:
@@ -377,7 +395,8 @@ class _IncrementalLP:
             return None
         return cls(core, active, sizes)
 
-    def add(self, counts: NDArray[Any]) -> None:
+    def add(self, index: int, counts: NDArray[Any]) -> None:
+        """Add panel number ``index`` (type counts ``counts``) as a column."""
         import numpy as np
 
         rows = [r for r, t in enumerate(self.active) if counts[t] > 0]
@@ -390,12 +409,30 @@ class _IncrementalLP:
             np.array([*rows, len(self.active)], dtype=np.int32),
             np.array([*values, 1.0]),
         )
+        self.members.append(index)
+        self.contains.add(index)
 
     def fix(self, t: int, value: float) -> None:
         r = self.row[t]
         self.highs.changeCoeff(r, 0, 0.0)
         self.highs.changeRowBounds(r, value, self.infinity)
-        self.fixed.add(t)
+        self.fixed[t] = value
+
+    def prune(self, panels: Sequence[NDArray[Any]], limit: int) -> None:
+        """Rebuild with the columns in use or of zero reduced cost, if there are over ``limit``."""
+        if len(self.members) <= limit:
+            return
+        solution = self.highs.getSolution()
+        values = solution.col_value
+        costs = solution.col_dual
+        keep = [
+            index
+            for j, index in enumerate(self.members, start=1)
+            if values[j] > 1e-12 or costs[j] > -1e-9
+        ]
+        self._reset()
+        for index in keep:
+            self.add(index, panels[index])
 
     def solve(self, type_count: int) -> tuple[NDArray[Any], float, float] | None:
         """``(y per type, mu, optimal value)`` like :meth:`_ColumnGeneration._dual`."""
@@ -423,19 +460,22 @@ class _ColumnGeneration:
         self.tolerance = tolerance
         self.sizes = np.array(model.sizes, dtype=float)
         self.panels: list[NDArray[Any]] = []
-        self._seen: set[bytes] = set()
+        self._index: dict[bytes, int] = {}
         self.active: list[int] = []
         self.excluded: dict[int, str] = {}
         self._lp: _IncrementalLP | None = None
 
     def add(self, counts: NDArray[Any]) -> bool:
+        """Add a panel to the LP; ``False`` when it is in it already."""
         key = counts.tobytes()
-        if key in self._seen:
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.panels)
+            self.panels.append(counts)
+        elif self._lp is None or index in self._lp.contains:
             return False
-        self._seen.add(key)
-        self.panels.append(counts)
         if self._lp is not None:
-            self._lp.add(counts)
+            self._lp.add(index, counts)
         return True
 
     def cover(self) -> None:
@@ -459,8 +499,8 @@ class _ColumnGeneration:
         self.active = [t for t in range(self.model.type_count) if t not in self.excluded]
         self._lp = _IncrementalLP.create(self.active, self.sizes)
         if self._lp is not None:
-            for counts in self.panels:
-                self._lp.add(counts)
+            for index, counts in enumerate(self.panels):
+                self._lp.add(index, counts)
 
     def _matrix(self) -> NDArray[Any]:
         import numpy as np
@@ -518,6 +558,8 @@ class _ColumnGeneration:
         levels = np.array([fixed.get(t, 0.0) for t in range(self.model.type_count)])
         center: NDArray[Any] | None = None
         best = math.inf
+        if self._lp is not None:
+            self._lp.prune(self.panels, _PRUNE * (len(self.active) + 1))
         while True:
             y, mu, value = self._dual(fixed)
             point = y if center is None else alpha * center + (1.0 - alpha) * y
