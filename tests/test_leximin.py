@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection import _leximin
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._leximin import FairDistribution, fair_distribution, round_to_uniform
 
@@ -286,3 +287,27 @@ def test_leximin_equals_brute_force(pool: tuple[list[Profile], Constraints]) -> 
     dist = fair_distribution(profiles, c)
     expected = _brute_leximin(len(profiles), panels)
     assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
+
+
+@pytest.mark.parametrize("path", ["linprog", "prune-always"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool=_pools())
+def test_other_lp_paths_equal_brute_force(
+    path: str, pool: tuple[list[Profile], Constraints]
+) -> None:
+    """The linprog fallback (scipy without its HiGHS object) and LP pruning at every level."""
+    profiles, c = pool
+    panels = _all_panels(profiles, c)
+    if not panels:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        if path == "linprog":
+            patch.setattr(_leximin._IncrementalLP, "create", classmethod(lambda cls, a, s: None))
+        else:
+            patch.setattr(_leximin, "_PRUNE", 0)
+        dist = fair_distribution(profiles, c)
+        seven = fair_distribution(SEVEN, EXACT)
+    assert list(dist.probabilities) == pytest.approx(
+        _brute_leximin(len(profiles), panels), abs=1e-6
+    )
+    assert seven.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)

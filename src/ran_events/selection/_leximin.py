@@ -440,8 +440,8 @@ class _IncrementalLP:
 
         highs = self.highs
         highs.run()
-        if highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:
-            return None
+        if highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:  # pragma: no cover
+            return None  # the caller solves this LP with linprog instead
         duals = np.asarray(highs.getSolution().row_dual)
         y = np.zeros(type_count)
         y[self.active] = np.clip(-duals[: len(self.active)], 0.0, None)
