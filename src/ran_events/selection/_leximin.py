@@ -581,6 +581,8 @@ class _ColumnGeneration:
             if float((y / self.sizes) @ counts) <= mu + slack or not self.add(counts):
                 break
         unfixed = [t for t in self.active if t not in fixed]
+        if value >= 1.0 - self.tolerance:
+            return value, unfixed  # no probability exceeds 1: every unfixed type is tight
         tight = [t for t in unfixed if y[t] > self.tolerance]
         if not tight:  # pragma: no cover - the unfixed duals sum to 1
             tight = [max(unfixed, key=lambda t: (y[t], -t))]
