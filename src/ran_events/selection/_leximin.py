@@ -19,11 +19,18 @@ How it is computed:
   value held by at most ``limit`` applicants) is merged into an anonymous value. By symmetry
   and the uniqueness of the LEXIMIN marginals, all members of a type get the same
   probability, so panels are integer count vectors over types.
-* Each LEXIMIN level is an LP over the panels found so far, solved through its dual with
-  HiGHS (:func:`scipy.optimize.linprog`); *pricing* asks an integer program
-  (:func:`scipy.optimize.milp`) for the panel of largest dual weight, which joins the LP when
-  it beats the dual bound. At the optimum, every type with a positive dual value is tight in
-  every optimal solution and is fixed at that level (complementary slackness).
+* Each LEXIMIN level is an LP over the panels found so far (column generation); *pricing*
+  asks an integer program (:func:`scipy.optimize.milp`) for the panel of largest dual
+  weight, which joins the LP when it beats the dual bound. At the optimum, every type with a
+  positive dual value is tight in every optimal solution and is fixed at that level
+  (complementary slackness); a level at probability 1 fixes every remaining type.
+* Speed (``benchmarks/bench_fair.py``): the LP stays in one HiGHS instance (the one scipy
+  ships) and is re-solved warm by primal simplex as columns arrive, falling back to
+  :func:`scipy.optimize.linprog` on its dual when that object is unavailable; a level starts
+  by dropping the columns not in use; pricing is stabilised (Wentges smoothing: price a
+  point between the dual with the best Lagrangian bound so far and the current dual, and
+  price the current dual itself before concluding, so each level still ends on an exact
+  pricing proof).
 * Type-level panels are expanded to applicant panels that give every member of a type the
   same probability: a flow of each panel's places to the type's members, then systematic
   sampling inside each panel. Everything iterates in a fixed order; the same input gives the
