@@ -1125,7 +1125,7 @@ def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str
         questions: answer columns to write first (even when nobody answered them).
 
     Returns:
-        The CSV text, ``\n`` line ends.
+        The CSV text, with LF (newline) line ends.
     """
     rows = list(registrations)
     answer_columns = list(dict.fromkeys([*questions, *(k for r in rows for k in r.answers)]))
