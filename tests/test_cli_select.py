@@ -164,3 +164,23 @@ def test_the_demo_selects_with_quotas(tmp_path: Path) -> None:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert message.get_content_type() == "text/plain"
         assert b"text/calendar" not in path.read_bytes()
+
+
+def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_path: Path) -> None:
+    from ran_events.registration import import_csv
+    from ran_events.selection import decisions_csv_text, replay
+    from ran_events.serialization import event_from_toml, record_from_json
+
+    event, applications = files
+    decisions, record_path = tmp_path / "decisions.csv", tmp_path / "record.json"
+    status, out, _ = run(
+        "select", str(event), str(applications), "--allow-rejects",
+        "--out", str(decisions), "--record", str(record_path),
+        "--now", "2023-09-07T10:00+02:00",
+    )  # fmt: skip
+    assert status == 0
+    assert f"wrote the selection record to {record_path}" in out
+    record = record_from_json(record_path.read_bytes())
+    taken_in = import_csv(applications, event_from_toml(event)).accepted
+    # Years later: the record and the same applications give the same decisions file.
+    assert decisions_csv_text(replay(record, taken_in)) == decisions.read_bytes().decode()

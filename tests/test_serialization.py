@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from tests.strategies import events
 
 from ran_events import serialization, tz
 from ran_events.errors import EventFileError, FileProblem
-from ran_events.examples import webinar
+from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, QuotaBounds, SelectionRules, Session, SessionKind
 
 UTC = dt.UTC
@@ -450,3 +451,36 @@ def test_the_converter_reads_datetimes_as_text_or_objects() -> None:
     with pytest.raises(cattrs.ClassValidationError) as info:
         serialization.structure({**data, "start": 1695211200}, Session)
     assert "ISO 8601" in repr(info.value.exceptions)
+
+
+# -- selection records ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["lottery", "fair-lottery"])
+def test_a_selection_record_survives_json_and_replays(policy: str) -> None:
+    from ran_events.selection import replay, select
+    from ran_events.serialization import record_from_json, record_to_json
+
+    event = webinar()
+    event = attrs.evolve(event, selection=attrs.evolve(event.selection, policy=policy))
+    pool = synthetic_applicants(120, seed=3)
+    result = select(event, pool, now=event.registration.closes)
+    text = record_to_json(result.record)
+    record = record_from_json(text)
+    assert type(record) is type(result.record)
+    assert record == result.record
+    assert replay(record, pool) == result
+    assert json.loads(text)["record_type"] == type(result.record).__name__
+
+
+def test_a_record_file_that_is_not_one_is_a_value_error() -> None:
+    from ran_events.serialization import record_from_json, record_to_json
+
+    with pytest.raises(ValueError, match="invalid JSON"):
+        record_from_json("{")
+    with pytest.raises(ValueError, match="record_type among"):
+        record_from_json('{"schema_version": 1, "record_type": "Other", "data": {}}')
+    with pytest.raises(ValueError, match="does not fit its type"):
+        record_from_json('{"schema_version": 1, "record_type": "SelectionRecord", "data": {}}')
+    with pytest.raises(TypeError, match="expected a SelectionRecord"):
+        record_to_json(webinar())  # type: ignore[arg-type]

@@ -56,6 +56,8 @@ from .models import (
 if TYPE_CHECKING:
     import cattrs
 
+    from .selection import SelectionRecord
+
 __all__ = [
     "SCHEMA_VERSION",
     "converter",
@@ -67,6 +69,8 @@ __all__ = [
     "event_to_json",
     "event_to_toml",
     "from_json",
+    "record_from_json",
+    "record_to_json",
     "structure",
     "to_json",
     "unstructure",
@@ -1039,3 +1043,61 @@ def _with_lines(problems: tuple[FileProblem, ...], lines: Mapping[str, int]) -> 
             )
         )
     return result
+
+
+# ------------------------------------------------------------------------------------------
+# Selection records (what `replay` needs, kept for years)
+
+
+def _record_types() -> dict[str, type[Any]]:
+    from .selection import FairLotteryRecord, SelectionRecord  # noqa: PLC0415 - on demand
+
+    return {"SelectionRecord": SelectionRecord, "FairLotteryRecord": FairLotteryRecord}
+
+
+def record_to_json(record: SelectionRecord, *, indent: int | None = 2) -> str:
+    """Return a selection's record as JSON that :func:`record_from_json` reads back equal.
+
+    The document names the record's type (a fair lottery's record carries its panels), the
+    schema version and the record itself: policy and parameters, seed, rules, the SHA-256 of
+    the input, the library version and the decision time.
+
+    Raises:
+        TypeError: ``record`` is not a selection record.
+    """
+    kind = type(record).__name__
+    if kind not in _record_types():
+        raise TypeError(f"expected a SelectionRecord, got {kind}")
+    document = {"schema_version": SCHEMA_VERSION, "record_type": kind, "data": unstructure(record)}
+    return json.dumps(document, ensure_ascii=False, indent=indent)
+
+
+def record_from_json(text: str | bytes) -> SelectionRecord:
+    """Read a record written by :func:`record_to_json`, for :func:`ran_events.selection.replay`.
+
+    Raises:
+        ValueError: not such a document, an unknown record type or schema version, or a
+            record that does not fit its type.
+    """
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not a selection record: invalid JSON ({exc})") from None
+    kinds = _record_types()
+    if (
+        not isinstance(document, dict)
+        or document.get("schema_version") != SCHEMA_VERSION
+        or document.get("record_type") not in kinds
+    ):
+        raise ValueError(
+            f"not a selection record: expected schema_version {SCHEMA_VERSION} and a "
+            f"record_type among {sorted(kinds)}"
+        )
+    import cattrs  # noqa: PLC0415 - loaded by structure() anyway
+
+    try:
+        record: SelectionRecord = structure(document.get("data"), kinds[document["record_type"]])
+    except (cattrs.BaseValidationError, RanEventsError, TypeError, ValueError) as exc:
+        # cattrs groups every problem of the document; say them as one ValueError.
+        raise ValueError(f"the selection record does not fit its type: {exc!r}") from exc
+    return record

@@ -46,6 +46,13 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="where to write the decisions (default: print no file)",
     )
     parser.add_argument(
+        "--record",
+        type=Path,
+        metavar="RECORD.json",
+        help="also write the selection's record (policy, seed, rules, SHA-256 of the input, "
+        "library version), from which ran_events.selection.replay reproduces every decision",
+    )
+    parser.add_argument(
         "--explain", action="store_true", help="print every decision with its reasons"
     )
     parser.add_argument(
@@ -116,6 +123,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
         write_atomic(args.out, decisions_csv_text(result))
         console.out(f"wrote {len(result.decisions)} decisions to {args.out}")
+    if args.record is not None:
+        from ..serialization import record_to_json  # noqa: PLC0415
+
+        write_atomic(args.record, record_to_json(result.record))
+        console.out(f"wrote the selection record to {args.record}")
     if rejected_rows:
         console.err(
             f"{args.applications}: {rejected_rows} row(s) not taken in (listed above); "
