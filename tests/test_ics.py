@@ -234,6 +234,9 @@ def test_brussels_gets_one_daylight_and_one_standard_with_rrules() -> None:
         "DTSTART": "20230326T020000",  # the local time *before* the change
         "TZOFFSETFROM": "+0100",
         "TZOFFSETTO": "+0200",
+        # A rule still in force gets its RRULE even with one onset in the span (ICALENDAR.md
+        # section 1: each observance with RRULE, as Google and Outlook write them).
+        "RRULE": "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
         "TZNAME": "CEST",
     }
     assert standard["RRULE"] == "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"
@@ -704,11 +707,12 @@ def test_from_ics_reads_duration_text_and_defaults(webinar: Event) -> None:
 
 
 def test_a_rule_on_a_fixed_date_uses_bymonthday() -> None:
-    # Iran (until 2022): 22 March and 22 September, whatever the weekday.
+    # Iran (until 2022): 22 March and 22 September, whatever the weekday, from 2017 to 2019;
+    # 2020 (a leap year) changed on the 21st, so the rule ends with the span: UNTIL.
     observances = _observances(ics.vtimezone("Asia/Tehran", 2017, 2019))
     rules = [o.get("RRULE") for o in observances]
-    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=22" in rules
-    assert "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=22" in rules
+    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=22;UNTIL=20190321T203000Z" in rules
+    assert "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=22;UNTIL=20190921T193000Z" in rules
 
 
 def test_a_weekday_rule_that_changed_starts_a_new_observance() -> None:
@@ -745,3 +749,13 @@ def test_a_join_line_quoted_inside_a_description_stays_in_it(webinar: Event) -> 
     back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
     assert back.session("plenary").description == quoted
     assert back.online == event.online
+
+
+def test_a_rule_that_begins_after_the_span_is_left_out() -> None:
+    # Paraguay 2009: the 3rd-Sunday rule ends with the span (UNTIL); the 1st-Sunday rule of
+    # 2010 is not part of a 2009 calendar.
+    observances = _observances(ics.vtimezone("America/Asuncion", 2009, 2009))
+    daylight = [o for o in observances if o["KIND"] == "DAYLIGHT"]
+    assert [(o["DTSTART"], o.get("RRULE")) for o in daylight] == [
+        ("20081019T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z")
+    ]

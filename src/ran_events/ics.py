@@ -273,8 +273,11 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
     name = tz.zone_name(zone)
     start = tz.localize(_dt.datetime(first_year, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
     end = tz.localize(_dt.datetime(last_year + 1, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
-    changes = tz.transitions(name, start, end)
-    inside = [c for c in changes if c.at >= tz.to_utc(start)]
+    # One year past the span too: a rule still in force after the span gets its RRULE even
+    # when it has a single onset inside the span (a calendar of one summer).
+    after = tz.localize(_dt.datetime(last_year + 2, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
+    changes = tz.transitions(name, start, after)
+    inside = [c for c in changes if tz.to_utc(start) <= c.at < tz.to_utc(end)]
     lines = [_line("BEGIN", "VTIMEZONE"), _text_line("TZID", name)]
     if not inside:
         wall = tz.to_zone(start, name)
@@ -289,12 +292,14 @@ def vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
             _line("END", "STANDARD"),
         ]
     else:
-        lines += _observances(changes, last_year)
+        lines += _observances(changes, last_year, tz.to_utc(end))
     lines.append(_line("END", "VTIMEZONE"))
     return b"".join(lines)
 
 
-def _observances(changes: Sequence[tz.Transition], last_year: int) -> list[bytes]:
+def _observances(
+    changes: Sequence[tz.Transition], last_year: int, span_end: _dt.datetime
+) -> list[bytes]:
     groups: list[list[_Onset]] = []
     for change in changes:
         local = (change.at + change.offset_before).replace(tzinfo=None)
@@ -313,6 +318,8 @@ def _observances(changes: Sequence[tz.Transition], last_year: int) -> list[bytes
             groups.append([onset])
     lines: list[bytes] = []
     for group in sorted(groups, key=lambda g: g[0].local):
+        if group[0].at >= span_end:
+            continue  # a rule that only begins after the span
         first = group[0]
         is_dst, before, after, abbreviation = first.key[:4]
         kind = "DAYLIGHT" if is_dst else "STANDARD"
@@ -324,7 +331,7 @@ def _observances(changes: Sequence[tz.Transition], last_year: int) -> list[bytes
         ]
         if len(group) > 1:
             rule = f"FREQ=YEARLY;{_yearly_rule([o.local for o in group])}"
-            if group[-1].local.year < last_year:
+            if group[-1].local.year <= last_year:  # not observed after the span: it ended
                 rule += f";UNTIL={_utc_value(group[-1].at)}"
             lines.append(_line("RRULE", rule))
         lines += [_text_line("TZNAME", abbreviation), _line("END", kind)]
