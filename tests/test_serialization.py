@@ -484,3 +484,18 @@ def test_a_record_file_that_is_not_one_is_a_value_error() -> None:
         record_from_json('{"schema_version": 1, "record_type": "SelectionRecord", "data": {}}')
     with pytest.raises(TypeError, match="expected a SelectionRecord"):
         record_to_json(webinar())  # type: ignore[arg-type]
+
+
+def test_the_invariants_between_the_parts_are_all_reported_at_once() -> None:
+    text = webinar().to_toml()
+    bad = (
+        text.replace('start = "2023-09-20T15:30"', 'start = "2023-09-20T15:00"')
+        .replace('kind = "breakout"\n', "")  # the second session becomes a plenary
+        .replace('id = "cases"', 'id = "plenary"')
+        .replace('deadline = "2023-09-06"', 'deadline = "2023-09-21"')
+    )
+    with pytest.raises(EventFileError) as caught:
+        Event.from_toml_text(bad, source="e.toml")
+    fields = sorted(p.field for p in caught.value.problems)
+    assert fields == ["registration.deadline", "sessions[1].id", "sessions[1].start"]
+    assert all(p.line is not None for p in caught.value.problems)

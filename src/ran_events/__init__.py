@@ -65,6 +65,7 @@ from .models import (
     SessionStatus,
     StatusChange,
     Venue,
+    event_problems,
     mask_email,
     normalize_email,
 )
@@ -282,6 +283,7 @@ __all__ = [
     "compare",
     "decision_email",
     "default_registry",
+    "event_problems",
     "examples",
     "expire_offers",
     "export_csv",

@@ -50,6 +50,7 @@ __all__ = [
     "SessionStatus",
     "StatusChange",
     "Venue",
+    "event_problems",
     "mask_email",
     "normalize_email",
 ]
@@ -516,6 +517,59 @@ def _zone_name(value: str) -> str:
     return tz.zone_name(value)
 
 
+def event_problems(
+    sessions: Sequence[Session],
+    registration: RegistrationWindow,
+    target_groups: Sequence[str] = (),
+) -> list[InvalidValue]:
+    """Return every broken invariant between an event's parts (empty when they fit).
+
+    :class:`Event` raises the first of them; event files report them all at once.
+    Checked: at least one session; unique session ids; plenaries that do not overlap one
+    another (parallel breakouts may); a deadline no later than the first session's start;
+    each target group named once.
+    """
+    if not sessions:
+        return [InvalidValue("sessions", (), "at least one session")]
+    problems: list[InvalidValue] = []
+    ids = [s.id for s in sessions]
+    problems.extend(
+        InvalidValue(f"sessions[{position}].id", session_id, "a unique session id")
+        for position, session_id in enumerate(ids)
+        if session_id in ids[:position]
+    )
+    plenaries = sorted(
+        (
+            (s.start, position, s)
+            for position, s in enumerate(sessions)
+            if s.kind is SessionKind.PLENARY
+        ),
+        key=lambda item: (item[0], item[1]),
+    )
+    problems.extend(
+        InvalidValue(
+            f"sessions[{position}].start",
+            second.start.isoformat(),
+            f"a start at or after the end of plenary {first.id!r} "
+            f"({first.end.isoformat()}); only breakouts may run in parallel",
+        )
+        for (_, _, first), (_, position, second) in itertools.pairwise(plenaries)
+        if second.start < first.end
+    )
+    first_start = min(s.start for s in sessions)
+    if registration.closes > first_start:
+        problems.append(
+            InvalidValue(
+                "registration.closes",
+                registration.closes.isoformat(),
+                f"a deadline no later than the first session's start ({first_start.isoformat()})",
+            )
+        )
+    if len(set(target_groups)) != len(target_groups):
+        problems.append(InvalidValue("target_groups", tuple(target_groups), "each group once"))
+    return problems
+
+
 @attrs.frozen(kw_only=True)
 class Event:
     """A training event: its schedule, where it happens, who may register and how many.
@@ -550,36 +604,9 @@ class Event:
     revision: int = attrs.field(default=0, validator=_non_negative_int)
 
     def __attrs_post_init__(self) -> None:
-        if not self.sessions:
-            raise InvalidValue("sessions", (), "at least one session")
-        ids = [s.id for s in self.sessions]
-        for position, session_id in enumerate(ids):
-            if session_id in ids[:position]:
-                raise InvalidValue(f"sessions[{position}].id", session_id, "a unique session id")
-        plenaries = sorted(
-            (
-                (s.start, position, s)
-                for position, s in enumerate(self.sessions)
-                if s.kind is SessionKind.PLENARY
-            ),
-            key=lambda item: (item[0], item[1]),
-        )
-        for (_, _, first), (_, position, second) in itertools.pairwise(plenaries):
-            if second.start < first.end:
-                raise InvalidValue(
-                    f"sessions[{position}].start",
-                    second.start.isoformat(),
-                    f"a start at or after the end of plenary {first.id!r} "
-                    f"({first.end.isoformat()}); only breakouts may run in parallel",
-                )
-        if self.registration.closes > self.start:
-            raise InvalidValue(
-                "registration.closes",
-                self.registration.closes.isoformat(),
-                f"a deadline no later than the first session's start ({self.start.isoformat()})",
-            )
-        if len(set(self.target_groups)) != len(self.target_groups):
-            raise InvalidValue("target_groups", self.target_groups, "each group once")
+        problems = event_problems(self.sessions, self.registration, self.target_groups)
+        if problems:
+            raise problems[0]
 
     # -- files (the formats live in ran_events.serialization) ----------------------------
 

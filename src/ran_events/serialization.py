@@ -51,6 +51,7 @@ from .models import (
     SessionKind,
     SessionStatus,
     Venue,
+    event_problems,
 )
 
 if TYPE_CHECKING:
@@ -449,6 +450,10 @@ def _event_from_document(problems: _Problems, doc: object) -> Event | None:
         "form": _req(form),
         "selection": _req(selection),
     }
+    if sessions is not None and window is not None:
+        # The invariants between the parts, all of them (Event itself stops at the first).
+        for problem in event_problems(sessions, window, tuple(target_groups)):
+            problems.error("", problem)
     if problems.items:
         _validate(problems, "", Event, fields)  # the simple fields' own problems too
         return None
