@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, require
+
+# Speed is measured in benchmarks/, never in tests: no per-example deadline, so a loaded
+# machine cannot turn a property into a flaky failure. The same for the slow-data check.
+settings.register_profile(
+    "ran_events", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("ran_events")
 
 
 @pytest.fixture
