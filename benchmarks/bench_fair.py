@@ -119,7 +119,7 @@ def pool_b(seed: int = 6) -> tuple[list[Profile], Constraints]:
     org = 0
     while len(profiles_raw) < 1000:
         # Heavy-tailed organisation sizes: most send 1-2 people, a few national bodies 10-40.
-        size = min(1000 - len(profiles_raw), max(1, int(rng.paretovariate(1.3))))
+        size = min(1000 - len(profiles_raw), 40, max(1, int(rng.paretovariate(1.3))))
         country = _pick(rng, country_weight)
         role = _pick(rng, roles)
         for _ in range(size):
