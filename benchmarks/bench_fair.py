@@ -243,6 +243,8 @@ def run(
         f"rounded to 1000 panels in {time.perf_counter() - start:.2f} s: largest marginal "
         f"change {worst:.5f} = {worst * 1000:.2f}/m"
     )
+    if draws <= 0:
+        return
     label, fill = _baseline_fill()
     rng = random.Random(2023)
     hits = [0] * len(profiles)
@@ -293,7 +295,9 @@ def _upper_bound(hits: int, trials: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--draws", type=int, default=200, help="baseline simulation draws")
+    parser.add_argument(
+        "--draws", type=int, default=200, help="baseline simulation draws (0: no baseline)"
+    )
     parser.add_argument("--only", choices=("a", "b"), help="run one pool")
     args = parser.parse_args()
     if args.only in (None, "a"):

@@ -65,10 +65,11 @@ _SMOOTHING = 0.8
 # A level starts by rebuilding its LP with the columns in use when there are more than this
 # many per row (pool (b): 38 s without, 28 s with 2, 31 s with 1).
 _PRUNE = 2
-# Branch-and-bound nodes of the rounding program. Its root takes most of the time and finds
-# nearly all of the gain (bench_fair.py: pool (a) delta 1.514 with 10 or 100 nodes, 1.9 s
-# against 3.4 s; pool (b) 2.188 against 2.183, 5.4 s against 25.9 s).
-_ROUNDING_NODES = 10
+# Branch-and-bound nodes of the rounding program. Its root (with HiGHS's sub-MIP heuristic)
+# finds the rounding; further nodes mostly pay for strong branching (bench_fair.py: pool (a)
+# largest marginal change 2.31/m with 1 or 10 nodes, 1.2 s against 1.9 s; pool (b) with
+# organisations capped at 40, 2.94/m either way, 8.8 s against 45 s).
+_ROUNDING_NODES = 1
 _MERGED = None  # the anonymous value of attribute values no constraint can tell apart
 
 
