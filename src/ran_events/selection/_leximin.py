@@ -382,6 +382,9 @@ class _IncrementalLP:
         self.highs = highs = core._Highs()
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("simplex_strategy", 4)  # primal simplex: new columns keep it feasible
+        # No bound perturbation: the LP is very degenerate and warm re-solves then take fewer
+        # pivots (pool (b), full LEXIMIN without time limit: 170 s -> 123 s, same marginals).
+        highs.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
         self.infinity = inf = highs.getInfinity()
         highs.addVar(-inf, inf)
         highs.changeColCost(0, 1.0)
