@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from hypothesis import strategies as st
@@ -246,3 +247,24 @@ def events(draw: st.DrawFn) -> Any:
         selection=draw(selection_rules()),
         revision=draw(st.integers(0, 3)),
     )
+
+
+def meets_constraints(
+    profiles: Sequence[Profile], constraints: Constraints, chosen: Sequence[int]
+) -> bool:
+    """Whether ``chosen`` meets every quota and cap and the capacity: written independently of
+    the library, the reference that the allocator and the fair lottery are checked against."""
+    if len(set(chosen)) != len(chosen) or len(chosen) > constraints.capacity:
+        return False
+    attributes = constraints.attributes
+    for quota in constraints.quotas:
+        a = attributes.index(quota.attribute)
+        have = sum(1 for i in chosen if profiles[i][a] == quota.value)
+        if have < quota.min or (quota.max is not None and have > quota.max):
+            return False
+    for cap in constraints.caps:
+        a = attributes.index(cap.attribute)
+        values = [profiles[i][a] for i in chosen]
+        if any(values.count(value) > cap.limit for value in values):
+            return False
+    return True

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.strategies import SelectionProblem, selection_problems
+from tests.strategies import SelectionProblem, meets_constraints, selection_problems
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
 from ran_events.selection import _feasibility as feasibility
@@ -33,26 +33,6 @@ def _valid(profiles: Sequence[Profile], constraints: Constraints, chosen: Sequen
     return not is_valid_selection(profiles, constraints, chosen)
 
 
-def _valid_by_hand(
-    profiles: Sequence[Profile], constraints: Constraints, chosen: Sequence[int]
-) -> bool:
-    """Validity written independently of the library, for cross-checking it."""
-    if len(chosen) > constraints.capacity:
-        return False
-    attributes = constraints.attributes
-    for quota in constraints.quotas:
-        a = attributes.index(quota.attribute)
-        have = sum(1 for i in chosen if profiles[i][a] == quota.value)
-        if have < quota.min or (quota.max is not None and have > quota.max):
-            return False
-    for cap in constraints.caps:
-        a = attributes.index(cap.attribute)
-        values = [profiles[i][a] for i in chosen]
-        if any(values.count(value) > cap.limit for value in values):
-            return False
-    return True
-
-
 def _best_in_order(
     profiles: Sequence[Profile], constraints: Constraints, order: Sequence[int]
 ) -> tuple[int, ...] | None:
@@ -63,7 +43,7 @@ def _best_in_order(
         chosen = tuple(i for i, keep in zip(order, mask, strict=True) if keep)
         if len(chosen) > constraints.capacity:
             continue
-        if not _valid_by_hand(profiles, constraints, chosen):
+        if not meets_constraints(profiles, constraints, chosen):
             continue
         key = (len(chosen), mask)
         if best_key is None or key > best_key:
@@ -82,7 +62,9 @@ def _completable(
     for r in range(len(extra) + 1):
         for more in itertools.combinations(extra, r):
             full = [*chosen, *more]
-            if (size is None or len(full) == size) and _valid_by_hand(profiles, constraints, full):
+            if (size is None or len(full) == size) and meets_constraints(
+                profiles, constraints, full
+            ):
                 return True
     return False
 
@@ -119,7 +101,7 @@ def _first_of_size(
     """The lexicographically first valid selection of exactly ``size``, in ``order``."""
     for mask in itertools.product((True, False), repeat=len(order)):
         chosen = tuple(i for i, keep in zip(order, mask, strict=True) if keep)
-        if len(chosen) == size and _valid_by_hand(profiles, constraints, chosen):
+        if len(chosen) == size and meets_constraints(profiles, constraints, chosen):
             return chosen
     return None
 
@@ -212,7 +194,7 @@ def test_oracle_max_fill_and_witness(problem: SelectionProblem) -> None:
     assert oracle.max_fill() == len(expected)
     witness = oracle.witness()
     assert len(witness) == len(expected)
-    assert _valid_by_hand(profiles, constraints, witness)
+    assert meets_constraints(profiles, constraints, witness)
 
 
 @settings(max_examples=200, deadline=None)
@@ -223,7 +205,7 @@ def test_is_valid_selection_agrees_with_an_independent_check(
     profiles, constraints, _order = problem
     chosen = data.draw(st.permutations(range(len(profiles))))[: data.draw(st.integers(0, 9))]
     problems = is_valid_selection(profiles, constraints, chosen)
-    assert (problems == []) == _valid_by_hand(profiles, constraints, chosen)
+    assert (problems == []) == meets_constraints(profiles, constraints, chosen)
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.strategies import meets_constraints
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
 from ran_events.selection import _leximin
@@ -22,19 +23,7 @@ def _q(attribute: str, value: str, lo: int, hi: int | None) -> Quota:
 
 
 def _is_panel(panel: Sequence[int], profiles: Sequence[Profile], constraints: Constraints) -> bool:
-    if len(set(panel)) != constraints.capacity or len(panel) != constraints.capacity:
-        return False
-    for quota in constraints.quotas:
-        a = constraints.index(quota.attribute)
-        n = sum(1 for i in panel if profiles[i][a] == quota.value)
-        if n < quota.min or (quota.max is not None and n > quota.max):
-            return False
-    for cap in constraints.caps:
-        a = constraints.index(cap.attribute)
-        for value in {profiles[i][a] for i in panel}:
-            if sum(1 for i in panel if profiles[i][a] == value) > cap.limit:
-                return False
-    return True
+    return len(panel) == constraints.capacity and meets_constraints(profiles, constraints, panel)
 
 
 def _assert_consistent(
