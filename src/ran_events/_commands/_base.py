@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import datetime as _dt
 import os
 import sys
 import tempfile
@@ -13,7 +15,16 @@ import attrs
 if TYPE_CHECKING:
     from ..models import Event, Registration
 
-__all__ = ["CommandError", "Console", "DemoState", "InputError", "load_event", "write_atomic"]
+__all__ = [
+    "CommandError",
+    "Console",
+    "DemoState",
+    "InputError",
+    "add_now_option",
+    "load_event",
+    "now_of",
+    "write_atomic",
+]
 
 
 class CommandError(Exception):
@@ -112,3 +123,34 @@ def load_event(path: str | Path) -> Event:
         raise InputError(
             str(path), f"cannot read the event file ({exc.strerror or exc})"
         ) from None
+
+
+def add_now_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--now ISO8601`` (read with :func:`now_of`)."""
+    parser.add_argument(
+        "--now",
+        metavar="ISO8601",
+        help=f"{what}, with a UTC offset, e.g. 2023-09-07T10:00+02:00 (default: the "
+        "current time, in UTC)",
+    )
+
+
+def now_of(args: argparse.Namespace) -> _dt.datetime:
+    """The instant of ``--now``, or the current time in UTC when it is not given.
+
+    Raises:
+        InputError: the value is not an ISO 8601 date and time, or has no UTC offset.
+    """
+    text: str | None = args.now
+    if text is None:
+        return _dt.datetime.now(_dt.UTC)
+    example = "e.g. 2023-09-07T10:00+02:00 or 2023-09-07T08:00Z"
+    try:
+        value = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        message = f"{text!r} is not an ISO 8601 date and time; expected one with an offset, "
+        raise InputError("--now", message + example) from None
+    if value.utcoffset() is None:
+        message = f"{text!r} has no UTC offset, so it is not an instant; add one, "
+        raise InputError("--now", message + example)
+    return value

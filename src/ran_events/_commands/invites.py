@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ..errors import InvalidValue
-from ._base import Console, DemoState, InputError, load_event, write_atomic
-from .select import add_now_option, now_of
+from ._base import Console, DemoState, InputError, add_now_option, load_event, now_of, write_atomic
 
 if TYPE_CHECKING:
     from ..ics import Attendee

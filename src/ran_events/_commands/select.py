@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ._base import CommandError, Console, DemoState, InputError, load_event, write_atomic
+from ._base import (
+    CommandError,
+    Console,
+    DemoState,
+    add_now_option,
+    load_event,
+    now_of,
+    write_atomic,
+)
 from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
@@ -63,37 +70,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     add_now_option(parser, "the time of the decisions")
     parser.set_defaults(run=run)
-
-
-def add_now_option(parser: argparse.ArgumentParser, what: str) -> None:
-    """Add ``--now ISO8601`` (read with :func:`now_of`)."""
-    parser.add_argument(
-        "--now",
-        metavar="ISO8601",
-        help=f"{what}, with a UTC offset, e.g. 2023-09-07T10:00+02:00 (default: the "
-        "current time, in UTC)",
-    )
-
-
-def now_of(args: argparse.Namespace) -> _dt.datetime:
-    """The instant of ``--now``, or the current time in UTC when it is not given.
-
-    Raises:
-        InputError: the value is not an ISO 8601 date and time, or has no UTC offset.
-    """
-    text: str | None = args.now
-    if text is None:
-        return _dt.datetime.now(_dt.UTC)
-    example = "e.g. 2023-09-07T10:00+02:00 or 2023-09-07T08:00Z"
-    try:
-        value = _dt.datetime.fromisoformat(text)
-    except ValueError:
-        message = f"{text!r} is not an ISO 8601 date and time; expected one with an offset, "
-        raise InputError("--now", message + example) from None
-    if value.utcoffset() is None:
-        message = f"{text!r} has no UTC offset, so it is not an instant; add one, "
-        raise InputError("--now", message + example)
-    return value
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
