@@ -278,25 +278,137 @@ def test_leximin_equals_brute_force(pool: tuple[list[Profile], Constraints]) -> 
     assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("path", ["linprog", "prune-always"])
+@pytest.mark.parametrize("path", ["linprog", "prune-always", "levels", "no-frank-wolfe"])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pool=_pools())
 def test_other_lp_paths_equal_brute_force(
     path: str, pool: tuple[list[Profile], Constraints]
 ) -> None:
-    """The linprog fallback (scipy without its HiGHS object) and LP pruning at every level."""
+    """The linprog fallback (scipy without its HiGHS object), LP pruning at every level, the
+    level-by-level column generation without the relaxation's shortcut, and the shortcut's
+    check by column generation alone (no Frank-Wolfe candidates)."""
     profiles, c = pool
     panels = _all_panels(profiles, c)
     if not panels:
         return
     with pytest.MonkeyPatch.context() as patch:
         if path == "linprog":
-            patch.setattr(_leximin._IncrementalLP, "create", classmethod(lambda cls, a, s: None))
+            patch.setattr(_leximin._IncrementalLP, "create", classmethod(lambda *_: None))
+        elif path == "no-frank-wolfe":
+            patch.setattr(_leximin, "_FRANK_WOLFE", 0)
         else:
-            patch.setattr(_leximin, "_PRUNE", 0)
+            patch.setattr(_leximin, "_RELAXATION", False)
+            if path == "prune-always":
+                patch.setattr(_leximin, "_PRUNE", 0)
         dist = fair_distribution(profiles, c)
         seven = fair_distribution(SEVEN, EXACT)
     assert list(dist.probabilities) == pytest.approx(
         _brute_leximin(len(profiles), panels), abs=1e-6
     )
     assert seven.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
+
+
+def _spy_attain(patch: pytest.MonkeyPatch) -> list[bool]:
+    """Record each answer of the relaxation's attainment check."""
+    answers: list[bool] = []
+    attain = _leximin._ColumnGeneration.attain
+
+    def spy(self: _leximin._ColumnGeneration, target: dict[int, float], deadline: object) -> bool:
+        answer = attain(self, target, deadline)  # type: ignore[arg-type]
+        answers.append(answer)
+        return answer
+
+    patch.setattr(_leximin._ColumnGeneration, "attain", spy)
+    return answers
+
+
+def test_relaxation_shortcut_is_taken_when_panels_attain_it() -> None:
+    """The issue's 200-person pool: the relaxation's LEXIMIN is attained, no level is solved."""
+    profiles, c = _gender_view(1)
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        patch.setattr(
+            _leximin._ColumnGeneration,
+            "level",
+            lambda *_: pytest.fail("a level was solved after the shortcut held"),
+        )
+        dist = fair_distribution(profiles, c)
+    assert answers == [True]
+    assert dist.objective == "leximin"
+    assert dist.probabilities == pytest.approx([0.1] * 200, abs=1e-7)
+
+
+# Three binary attributes where the LP relaxation is not the convex hull of the panels: its
+# LEXIMIN is out of reach of any mix of panels (found by random search against brute force).
+UNREACHABLE: list[Profile] = [
+    tuple(letters) for letters in ("yxx", "xyx", "yyy", "xyx", "xxx", "xxy", "yyy", "yyy", "xyx")
+]
+UNREACHABLE_RULES = Constraints(
+    capacity=3,
+    quotas=tuple(
+        _q(attribute, value, low, high)
+        for attribute, value, low, high in (
+            ("a", "x", 0, 1),
+            ("b", "x", 0, 2),
+            ("b", "y", 0, 2),
+            ("c", "x", 1, 3),
+        )
+    ),
+)
+
+
+def test_levels_take_over_when_the_relaxation_is_out_of_reach() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES)
+    assert answers == [False]
+    panels = _all_panels(UNREACHABLE, UNREACHABLE_RULES)
+    expected = _brute_leximin(len(UNREACHABLE), panels)
+    assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+    # The relaxation's LEXIMIN is lexicographically better than any mix of panels can give.
+    model = _leximin._TypeModel(UNREACHABLE, UNREACHABLE_RULES)
+    relaxed = _leximin._relaxed_leximin(
+        _leximin._PanelProgram(model, model.rows), range(model.type_count), 1e-7
+    )
+    promised = sorted(relaxed[t] for t, members in enumerate(model.members) for _ in members)
+    attained = sorted(expected)
+    pairs = enumerate(zip(promised, attained, strict=True))
+    first = next(i for i, (a, b) in pairs if abs(a - b) > 1e-6)
+    assert promised[first] > attained[first] + 1e-3
+
+
+def test_relaxation_check_stops_at_the_time_limit() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        patch.setattr(_leximin, "_Deadline", lambda _seconds: _Passed())
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=0.0)
+    assert answers == [False]
+    assert dist.objective == "leximin (stopped at the time limit after 0 levels)"
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+
+
+class _Passed:
+    def passed(self) -> bool:
+        return True
+
+
+class _CountDown:
+    """A deadline that passes at its ``calls``-th check."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def passed(self) -> bool:
+        self.left -= 1
+        return self.left <= 0
+
+
+def test_time_limit_inside_a_level_keeps_a_valid_distribution() -> None:
+    """Levels only (shortcut off): the limit passes inside the first level's pricing loop."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_leximin, "_RELAXATION", False)
+        patch.setattr(_leximin, "_Deadline", lambda _seconds: _CountDown(2))
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0)
+    assert dist.objective == "leximin (stopped at the time limit after 1 levels)"
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)

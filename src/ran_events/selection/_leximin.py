@@ -70,6 +70,13 @@ _PRUNE = 2
 # largest marginal change 2.31/m with 1 or 10 nodes, 1.2 s against 1.9 s; pool (b) with
 # organisations capped at 40, 2.94/m either way, 8.8 s against 45 s).
 _ROUNDING_NODES = 1
+# Try the LEXIMIN of the LP relaxation first and keep it when panels attain it (pools (a)
+# and (b) of bench_fair.py: they do; pool (b) 104 s by levels -> about 8 s).
+_RELAXATION = True
+# Frank-Wolfe steps per type offered as candidate panels while checking that panels attain
+# the relaxation's LEXIMIN (pool (b): 0 steps about 36 s of column generation, 2 per type
+# (about 600 needed) one LP solve).
+_FRANK_WOLFE = 2
 _MERGED = None  # the anonymous value of attribute values no constraint can tell apart
 
 
@@ -354,20 +361,27 @@ class _IncrementalLP:
     """The level LP in primal form, kept in one HiGHS instance and re-solved warm.
 
     Variables: ``z`` (column 0, free) and one weight per panel. Rows: per active type
-    ``t``, ``share_t . w - z >= 0`` while ``t`` is unfixed and ``share_t . w >= value``
-    once fixed; last row ``sum(w) = 1``. Adding a panel adds a column and keeps the
-    basis, so a round of column generation costs some primal simplex pivots instead of a
-    solve from scratch; :meth:`prune` rebuilds the LP with the columns that matter. Uses the
-    HiGHS object that scipy ships (``scipy.optimize._highspy``, scipy >= 1.15);
-    :meth:`create` returns ``None`` when it is missing and the caller falls back to
+    ``t``, ``share_t . w - z >= o_t`` while ``t`` is unfixed (``o_t`` from ``offsets``, else
+    0) and ``share_t . w >= value`` once fixed; last row ``sum(w) = 1``. Adding a panel adds
+    a column and keeps the basis, so a round of column generation costs some primal simplex
+    pivots instead of a solve from scratch; :meth:`prune` rebuilds the LP with the columns
+    that matter. Uses the HiGHS object that scipy ships (``scipy.optimize._highspy``, scipy
+    >= 1.15); :meth:`create` returns ``None`` when it is missing and the caller falls back to
     :func:`scipy.optimize.linprog`.
     """
 
-    def __init__(self, core: Any, active: Sequence[int], sizes: NDArray[Any]) -> None:
+    def __init__(
+        self,
+        core: Any,
+        active: Sequence[int],
+        sizes: NDArray[Any],
+        offsets: Mapping[int, float] | None = None,
+    ) -> None:
         self.core = core
         self.row = {t: r for r, t in enumerate(active)}
         self.active = list(active)
         self.sizes = sizes
+        self.offsets = dict(offsets or {})
         self.fixed: dict[int, float] = {}
         self.members: list[int] = []  # the panel index of each LP column after z
         self.contains: set[int] = set()
@@ -395,20 +409,26 @@ class _IncrementalLP:
             if t in self.fixed:
                 highs.addRow(self.fixed[t], inf, 0, empty, np.array([], dtype=float))
             else:
-                highs.addRow(0.0, inf, 1, zero, np.array([-1.0]))
+                highs.addRow(self.offsets.get(t, 0.0), inf, 1, zero, np.array([-1.0]))
         highs.addRow(1.0, 1.0, 0, empty, np.array([], dtype=float))
         self.members = []
         self.contains = set()
 
     @classmethod
-    def create(cls, active: Sequence[int], sizes: NDArray[Any]) -> _IncrementalLP | None:
+    def create(
+        cls,
+        active: Sequence[int],
+        sizes: NDArray[Any],
+        offsets: Mapping[int, float] | None = None,
+    ) -> _IncrementalLP | None:
+        """The LP over no panel yet; ``offsets`` moves an unfixed row to ``share.w - z >= o``."""
         try:
             from scipy.optimize._highspy import _core as core
         except ImportError:  # pragma: no cover - scipy < 1.15
             return None
         if not hasattr(core, "_Highs"):  # pragma: no cover - a different private layout
             return None
-        return cls(core, active, sizes)
+        return cls(core, active, sizes, offsets)
 
     def add(self, index: int, counts: NDArray[Any]) -> None:
         """Add panel number ``index`` (type counts ``counts``) as a column."""
@@ -603,6 +623,80 @@ class _ColumnGeneration:
             tight = [max(unfixed, key=lambda t: (y[t], -t))]
         return value, tight
 
+    def attain(self, target: Mapping[int, float], deadline: _Deadline) -> bool:
+        """Whether a mix of panels gives every active type its ``target`` probability.
+
+        Solves ``max z`` subject to ``share_t . w - z >= target_t - tolerance`` over the
+        panels found, by column generation: ``True`` as soon as ``z >= 0`` (the panels then
+        are in :attr:`panels`), ``False`` when the Lagrangian bound of the LP duals,
+        ``max_panel y . share - y . (target - tolerance)``, proves ``z < 0`` for every mix of
+        panels, or at the deadline. Before each LP solve, while a budget of twice the number
+        of types lasts, a batch of Frank-Wolfe steps towards ``target`` offers cheap
+        candidate panels (a pricing MILP each, no LP); the LP and its duals alone decide.
+        """
+        import numpy as np
+
+        lp = _IncrementalLP.create(
+            self.active, self.sizes, {t: v - self.tolerance for t, v in target.items()}
+        )
+        if lp is None:  # pragma: no cover - scipy < 1.15: the levels use linprog instead
+            return False
+        goal = np.zeros(self.model.type_count)
+        for t, value in target.items():
+            goal[t] = value - self.tolerance
+        for index, counts in enumerate(self.panels):
+            lp.add(index, counts)
+        mean: NDArray[Any] = self._matrix().mean(axis=1)
+        budget = _FRANK_WOLFE * len(self.active)
+        batch = len(self.active) // 2 + 1
+        while True:
+            solved = lp.solve(self.model.type_count)
+            if solved is None:  # pragma: no cover - HiGHS solves this LP (z is free)
+                return False
+            y, _mu, value = solved
+            if value >= 0.0 or deadline.passed():
+                return value >= 0.0
+            if budget > 0:
+                mean = self._frank_wolfe(lp, goal, mean, min(budget, batch))
+                budget -= batch
+                continue
+            priced = self.program.solve(y / self.sizes)
+            assert priced is not None
+            # Without an improving panel the bound equals the LP optimum, below zero.
+            if float((y / self.sizes) @ priced - y @ goal) < 0.0 or not self._offer(lp, priced):
+                return False
+
+    def _offer(self, lp: _IncrementalLP, counts: NDArray[Any]) -> bool:
+        """Add a panel to ``lp`` and to :attr:`panels`; ``False`` when it is known already."""
+        key = counts.tobytes()
+        if key in self._index:
+            return False  # every known panel is in ``lp``
+        self._index[key] = len(self.panels)
+        self.panels.append(counts)
+        lp.add(len(self.panels) - 1, counts)
+        return True
+
+    def _frank_wolfe(
+        self, lp: _IncrementalLP, goal: NDArray[Any], mean: NDArray[Any], steps: int
+    ) -> NDArray[Any]:
+        """Move ``mean`` towards ``goal`` by ``steps`` Frank-Wolfe steps; offer each panel.
+
+        The steps minimise ``sum_t n_t (mean_t - goal_t)^2 / 2`` (``n_t`` the type's size):
+        the panel of largest ``(goal - mean) . counts`` is the direction, with an exact line
+        search.
+        """
+        sizes = self.sizes
+        for _ in range(steps):
+            counts = self.program.solve(goal - mean)
+            assert counts is not None
+            self._offer(lp, counts)
+            direction = counts / sizes - mean
+            # A zero direction (the panel is the mean) has zero gain: the step is 0.
+            curvature = max(float((direction * sizes) @ direction), 1e-300)
+            gain = float(((goal - mean) * sizes) @ direction)
+            mean = mean + min(1.0, max(0.0, gain / curvature)) * direction
+        return mean
+
     def primal(self, fixed: Mapping[int, float]) -> NDArray[Any]:
         """Panel weights that attain the fixed levels; the unfixed types get a maximin share.
 
@@ -641,6 +735,70 @@ class _ColumnGeneration:
             raise RuntimeError(f"HiGHS could not solve the final LP: {result.message}")
         weights = np.clip(result.x[:count], 0.0, None)
         return np.asarray(weights / weights.sum())
+
+
+def _relaxed_leximin(
+    program: _PanelProgram, active: Sequence[int], tolerance: float
+) -> dict[int, float]:
+    """The LEXIMIN probabilities per active type over the LP relaxation of the panels.
+
+    The relaxation lets a type's count be any real number in ``[0, size]`` that meets the
+    rows of ``program``: a compact LP per level (no column generation), each fixing the
+    types with a positive dual value, as :meth:`_ColumnGeneration.level` does. Every mix of
+    panels is a point of the relaxation, so when a mix of panels attains these
+    probabilities they are the LEXIMIN over panels too (a mix that did better would be a
+    better point of the relaxation).
+    """
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_array, hstack, vstack
+
+    sizes = program.upper.copy()
+    count = len(sizes)
+    matrix = hstack([program.matrix, csr_array((program.matrix.shape[0], 1))]).tocsr()
+    finite = np.flatnonzero(np.isfinite(program.hi))
+    positive = np.flatnonzero(program.lo > 0)
+    value_rows = vstack([matrix[finite], -matrix[positive]])
+    value_rhs = np.concatenate([program.hi[finite], -program.lo[positive]])
+    cost = np.zeros(count + 1)
+    cost[count] = -1.0
+    fixed: dict[int, float] = {}
+    while len(fixed) < len(active):
+        unfixed = [t for t in active if t not in fixed]
+        # x_t / n_t >= z for the unfixed types; the fixed ones keep their level by a bound.
+        level_rows = csr_array(
+            (
+                np.concatenate([-1.0 / sizes[unfixed], np.ones(len(unfixed))]),
+                (
+                    np.concatenate([np.arange(len(unfixed))] * 2),
+                    np.concatenate([unfixed, np.full(len(unfixed), count)]),
+                ),
+            ),
+            shape=(len(unfixed), count + 1),
+        )
+        lower = np.zeros(count)
+        for t, level in fixed.items():
+            lower[t] = min(sizes[t], (level - tolerance * 1e-2) * sizes[t])
+        result = linprog(
+            cost,
+            A_ub=vstack([level_rows, value_rows]),
+            b_ub=np.concatenate([np.zeros(len(unfixed)), value_rhs]),
+            bounds=[*zip(lower, sizes, strict=True), (None, None)],
+            method="highs-ds",
+        )
+        if result.status != 0:  # pragma: no cover - panels exist, so the relaxation is feasible
+            raise RuntimeError(f"HiGHS could not solve the relaxed level LP: {result.message}")
+        value = min(1.0, -float(result.fun))
+        duals = -np.asarray(result.ineqlin.marginals[: len(unfixed)])
+        if value >= 1.0 - tolerance:
+            tight = unfixed
+        else:
+            tight = [t for t, y in zip(unfixed, duals, strict=True) if y > tolerance]
+            if not tight:  # pragma: no cover - the unfixed duals sum to 1
+                tight = [unfixed[int(np.argmax(duals))]]
+        for t in tight:
+            fixed[t] = value
+    return fixed
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,6 +971,10 @@ def fair_distribution(
     generation = _ColumnGeneration(model, program, tolerance)
     generation.cover()
     fixed: dict[int, float] = {}
+    if objective == "leximin" and _RELAXATION:
+        target = _relaxed_leximin(program, generation.active, tolerance)
+        if generation.attain(target, deadline):
+            fixed = target
     levels = 0
     label: str = objective
     while len(fixed) < len(generation.active):
