@@ -19,6 +19,14 @@ How it is computed:
   value held by at most ``limit`` applicants) is merged into an anonymous value. By symmetry
   and the uniqueness of the LEXIMIN marginals, all members of a type get the same
   probability, so panels are integer count vectors over types.
+* The shortcut first: the LEXIMIN over the *LP relaxation* (a type's count may be any real
+  number in ``[0, size]`` that meets the value rows) takes a compact LP per level. Every mix
+  of panels is a point of the relaxation, so if a mix of panels attains the relaxation's
+  LEXIMIN probabilities, they are the LEXIMIN over panels as well. One column generation
+  checks that (:meth:`_ColumnGeneration.attain`): Frank-Wolfe steps towards the target offer
+  candidate panels cheaply, and the LP over the panels found, with its Lagrangian bound,
+  answers exactly yes or no. On "no" (the relaxation is not the convex hull of the panels
+  where it matters) the levels below run, keeping the panels found.
 * Each LEXIMIN level is an LP over the panels found so far (column generation); *pricing*
   asks an integer program (:func:`scipy.optimize.milp`) for the panel of largest dual
   weight, which joins the LP when it beats the dual bound. At the optimum, every type with a
