@@ -22,6 +22,11 @@ def _q(attribute: str, value: str, lo: int, hi: int | None) -> Quota:
     return Quota(attribute=attribute, value=value, min=lo, max=hi)
 
 
+def _rules(capacity: int, *bounds: tuple[str, str, int, int | None]) -> Constraints:
+    """Constraints with quotas given as ``(attribute, value, min, max)``."""
+    return Constraints(capacity=capacity, quotas=tuple(_q(*bound) for bound in bounds))
+
+
 def _is_panel(panel: Sequence[int], profiles: Sequence[Profile], constraints: Constraints) -> bool:
     return len(panel) == constraints.capacity and meets_constraints(profiles, constraints, panel)
 
@@ -106,6 +111,8 @@ def test_no_panel_raises_naming_the_constraint() -> None:
         fair_distribution([("exit",), ("police",), ("police",)], c)
     with pytest.raises(InfeasibleSelection, match="only 2 applicants"):
         fair_distribution([("a",), ("b",)], Constraints(capacity=3, quotas=(_q("r", "a", 0, 3),)))
+    with pytest.raises(InfeasibleSelection, match="only 0 applicants"):
+        fair_distribution([], Constraints(capacity=1, quotas=(_q("r", "a", 0, 3),)))
 
 
 def test_excluded_applicants_are_named_with_their_constraint() -> None:
@@ -343,72 +350,111 @@ def test_relaxation_shortcut_is_taken_when_panels_attain_it() -> None:
 UNREACHABLE: list[Profile] = [
     tuple(letters) for letters in ("yxx", "xyx", "yyy", "xyx", "xxx", "xxy", "yyy", "yyy", "xyx")
 ]
-UNREACHABLE_RULES = Constraints(
-    capacity=3,
-    quotas=tuple(
-        _q(attribute, value, low, high)
-        for attribute, value, low, high in (
-            ("a", "x", 0, 1),
-            ("b", "x", 0, 2),
-            ("b", "y", 0, 2),
-            ("c", "x", 1, 3),
-        )
-    ),
+UNREACHABLE_RULES = _rules(
+    3, ("a", "x", 0, 1), ("b", "x", 0, 2), ("b", "y", 0, 2), ("c", "x", 1, 3)
+)
+
+FOUR_ATTRIBUTES = """
+    f o hi e 8, f o hi n 7, f o hi s 16, f o hi w 8, f o lo e 3, f o lo n 8, f o lo s 13,
+    f o lo w 7, f y hi e 6, f y hi n 22, f y hi s 20, f y hi w 8, f y lo e 3, f y lo n 9,
+    f y lo s 10, f y lo w 6, m o hi e 4, m o hi n 7, m o hi s 13, m o hi w 11, m o lo e 3,
+    m o lo n 4, m o lo s 9, m o lo w 6, m y hi e 9, m y hi n 17, m y hi s 20, m y hi w 9,
+    m y lo e 5, m y lo n 9, m y lo s 13, m y lo w 7
+"""
+FOUR_ATTRIBUTE_RULES = _rules(
+    5,
+    ("g", "f", 1, 3),
+    ("g", "m", 2, 3),
+    ("a", "y", 1, 3),
+    ("a", "o", 2, 3),
+    ("e", "lo", 1, 3),
+    ("e", "hi", 1, 3),
+    ("r", "n", 1, 1),
+    ("r", "s", 0, 2),
+    ("r", "e", 1, 1),
+    ("r", "w", 0, 1),
 )
 
 
-def test_levels_take_over_when_the_relaxation_is_out_of_reach() -> None:
+def _four_attribute_profile(values: Sequence[str]) -> Profile:
+    """(gender, age, education, region) in the order of FOUR_ATTRIBUTE_RULES.attributes."""
+    by_attribute = dict(zip("gaer", values, strict=True))
+    return tuple(by_attribute[a] for a in FOUR_ATTRIBUTE_RULES.attributes)
+
+
+def test_relaxation_agrees_with_the_levels_on_a_large_pool() -> None:
+    """HiGHS's presolve once called a relaxed level LP of this pool infeasible (the levels
+    before it fixed 1e-9 below their optimum); the shortcut holds and agrees with the levels."""
+    profiles: list[Profile] = []
+    for entry in FOUR_ATTRIBUTES.split(","):
+        *values, count = entry.split()
+        profiles.extend([_four_attribute_profile(values)] * int(count))
+    assert len(profiles) == 300
     with pytest.MonkeyPatch.context() as patch:
         answers = _spy_attain(patch)
-        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES)
-    assert answers == [False]
-    panels = _all_panels(UNREACHABLE, UNREACHABLE_RULES)
-    expected = _brute_leximin(len(UNREACHABLE), panels)
-    assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
-    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
-    # The relaxation's LEXIMIN is lexicographically better than any mix of panels can give.
-    model = _leximin._TypeModel(UNREACHABLE, UNREACHABLE_RULES)
-    relaxed = _leximin._relaxed_leximin(
-        _leximin._PanelProgram(model, model.rows), range(model.type_count), 1e-7
-    )
-    promised = sorted(relaxed[t] for t, members in enumerate(model.members) for _ in members)
-    attained = sorted(expected)
-    pairs = enumerate(zip(promised, attained, strict=True))
-    first = next(i for i, (a, b) in pairs if abs(a - b) > 1e-6)
-    assert promised[first] > attained[first] + 1e-3
-
-
-def test_relaxation_check_stops_at_the_time_limit() -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        answers = _spy_attain(patch)
-        patch.setattr(_leximin, "_Deadline", lambda _seconds: _Passed())
-        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=0.0)
-    assert answers == [False]
-    assert dist.objective == "leximin (stopped at the time limit after 0 levels)"
-    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
-
-
-class _Passed:
-    def passed(self) -> bool:
-        return True
-
-
-class _CountDown:
-    """A deadline that passes at its ``calls``-th check."""
-
-    def __init__(self, calls: int) -> None:
-        self.left = calls
-
-    def passed(self) -> bool:
-        self.left -= 1
-        return self.left <= 0
-
-
-def test_time_limit_inside_a_level_keeps_a_valid_distribution() -> None:
-    """Levels only (shortcut off): the limit passes inside the first level's pricing loop."""
+        shortcut = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
+    assert answers == [True]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_leximin, "_RELAXATION", False)
-        patch.setattr(_leximin, "_Deadline", lambda _seconds: _CountDown(2))
-        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0)
-    assert dist.objective == "leximin (stopped at the time limit after 1 levels)"
-    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+        levels = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
+    assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
+    assert min(shortcut.probabilities) == pytest.approx(1 / 83, abs=1e-7)
+    _assert_consistent(shortcut, profiles, FOUR_ATTRIBUTE_RULES)
+
+
+def test_levels_run_when_the_relaxation_fails_numerically() -> None:
+    """A relaxed level LP that HiGHS cannot solve leaves the work to the levels."""
+    import scipy.optimize
+
+    linprog = scipy.optimize.linprog
+    calls: list[object] = []
+
+    def failing_first(*args: object, **kwargs: object) -> object:
+        calls.append(args)
+        result = linprog(*args, **kwargs)  # type: ignore[arg-type]
+        if len(calls) == 1:
+            result.status = 2
+        return result
+
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        patch.setattr(scipy.optimize, "linprog", failing_first)
+        dist = fair_distribution(SEVEN, EXACT)
+    assert answers == []
+    assert len(calls) > 1
+    assert dist.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
+
+
+@st.composite
+def _four_attribute_pools(draw: st.DrawFn) -> tuple[list[Profile], Constraints]:
+    """Up to 120 applicants over the four attributes of FOUR_ATTRIBUTES, quotas around shares."""
+    places = draw(st.integers(3, 12))
+    kinds = [entry.split()[:4] for entry in FOUR_ATTRIBUTES.split(",")]
+    counts = draw(st.lists(st.integers(0, 6), min_size=len(kinds), max_size=len(kinds)))
+    profiles: list[Profile] = []
+    for values, count in zip(kinds, counts, strict=True):
+        profiles.extend([_four_attribute_profile(values)] * count)
+    quotas = []
+    for quota in FOUR_ATTRIBUTE_RULES.quotas:
+        share = places / (4 if quota.attribute == "r" else 2)
+        low = draw(st.integers(0, math.floor(share)))
+        quotas.append(
+            _q(quota.attribute, quota.value, low, draw(st.integers(math.ceil(share), places)))
+        )
+    return profiles, Constraints(capacity=places, quotas=tuple(quotas))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_four_attribute_pools())
+def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) -> None:
+    """On pools too large for brute force, the shortcut (or its fallback) equals the levels."""
+    profiles, c = pool
+    try:
+        shortcut = fair_distribution(profiles, c)
+    except InfeasibleSelection:
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_leximin, "_RELAXATION", False)
+        levels = fair_distribution(profiles, c)
+    assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
+    _assert_consistent(shortcut, profiles, c)

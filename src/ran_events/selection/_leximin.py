@@ -747,15 +747,16 @@ class _ColumnGeneration:
 
 def _relaxed_leximin(
     program: _PanelProgram, active: Sequence[int], tolerance: float
-) -> dict[int, float]:
+) -> dict[int, float] | None:
     """The LEXIMIN probabilities per active type over the LP relaxation of the panels.
 
     The relaxation lets a type's count be any real number in ``[0, size]`` that meets the
     rows of ``program``: a compact LP per level (no column generation), each fixing the
-    types with a positive dual value, as :meth:`_ColumnGeneration.level` does. Every mix of
-    panels is a point of the relaxation, so when a mix of panels attains these
-    probabilities they are the LEXIMIN over panels too (a mix that did better would be a
-    better point of the relaxation).
+    types with a positive dual value, as :meth:`_ColumnGeneration.level` does, a hundredth
+    of ``tolerance`` below the level. Every mix of panels is a point of the relaxation, so
+    when a mix of panels attains these probabilities they are the LEXIMIN over panels too
+    (a mix that did better would be a better point of the relaxation). ``None`` when HiGHS
+    fails on a level (numerical trouble; the caller then goes level by level over panels).
     """
     import numpy as np
     from scipy.optimize import linprog
@@ -793,9 +794,11 @@ def _relaxed_leximin(
             b_ub=np.concatenate([np.zeros(len(unfixed)), value_rhs]),
             bounds=[*zip(lower, sizes, strict=True), (None, None)],
             method="highs-ds",
+            # Presolve may call a level infeasible that the 1e-9 slack keeps feasible.
+            options={"presolve": False},
         )
-        if result.status != 0:  # pragma: no cover - panels exist, so the relaxation is feasible
-            raise RuntimeError(f"HiGHS could not solve the relaxed level LP: {result.message}")
+        if result.status != 0:
+            return None
         value = min(1.0, -float(result.fun))
         duals = -np.asarray(result.ineqlin.marginals[: len(unfixed)])
         if value >= 1.0 - tolerance:
@@ -973,7 +976,7 @@ def fair_distribution(
     if constraints.capacity == 0:
         return _distribution({(): 1.0}, len(profiles), {}, objective, 0)
     program = _PanelProgram(model, model.rows)
-    if program.solve() is None:
+    if constraints.capacity > len(profiles) or program.solve() is None:
         raise _infeasible(model)
     deadline = _Deadline(time_limit)
     generation = _ColumnGeneration(model, program, tolerance)
@@ -981,7 +984,7 @@ def fair_distribution(
     fixed: dict[int, float] = {}
     if objective == "leximin" and _RELAXATION:
         target = _relaxed_leximin(program, generation.active, tolerance)
-        if generation.attain(target, deadline):
+        if target is not None and generation.attain(target, deadline):
             fixed = target
     levels = 0
     label: str = objective
