@@ -354,6 +354,65 @@ UNREACHABLE_RULES = _rules(
     3, ("a", "x", 0, 1), ("b", "x", 0, 2), ("b", "y", 0, 2), ("c", "x", 1, 3)
 )
 
+
+def test_levels_take_over_when_the_relaxation_is_out_of_reach() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES)
+    assert answers == [False]
+    panels = _all_panels(UNREACHABLE, UNREACHABLE_RULES)
+    expected = _brute_leximin(len(UNREACHABLE), panels)
+    assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+    # The relaxation's LEXIMIN is lexicographically better than any mix of panels can give.
+    model = _leximin._TypeModel(UNREACHABLE, UNREACHABLE_RULES)
+    relaxed = _leximin._relaxed_leximin(
+        _leximin._PanelProgram(model, model.rows), range(model.type_count), 1e-7
+    )
+    assert relaxed is not None
+    promised = sorted(relaxed[t] for t, members in enumerate(model.members) for _ in members)
+    attained = sorted(expected)
+    pairs = enumerate(zip(promised, attained, strict=True))
+    first = next(i for i, (a, b) in pairs if abs(a - b) > 1e-6)
+    assert promised[first] > attained[first] + 1e-3
+
+
+def test_relaxation_check_stops_at_the_time_limit() -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        answers = _spy_attain(patch)
+        patch.setattr(_leximin, "_Deadline", lambda _seconds: _Passed())
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=0.0)
+    assert answers == [False]
+    assert dist.objective == "leximin (stopped at the time limit after 0 levels)"
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+
+
+class _Passed:
+    def passed(self) -> bool:
+        return True
+
+
+class _CountDown:
+    """A deadline that passes at its ``calls``-th check."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def passed(self) -> bool:
+        self.left -= 1
+        return self.left <= 0
+
+
+def test_time_limit_inside_a_level_keeps_a_valid_distribution() -> None:
+    """Levels only (shortcut off): the limit passes inside the first level's pricing loop."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_leximin, "_RELAXATION", False)
+        patch.setattr(_leximin, "_Deadline", lambda _seconds: _CountDown(2))
+        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0)
+    assert dist.objective == "leximin (stopped at the time limit after 1 levels)"
+    _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
+
+
 FOUR_ATTRIBUTES = """
     f o hi e 8, f o hi n 7, f o hi s 16, f o hi w 8, f o lo e 3, f o lo n 8, f o lo s 13,
     f o lo w 7, f y hi e 6, f y hi n 22, f y hi s 20, f y hi w 8, f y lo e 3, f y lo n 9,
@@ -427,7 +486,7 @@ def test_levels_run_when_the_relaxation_fails_numerically() -> None:
 
 @st.composite
 def _four_attribute_pools(draw: st.DrawFn) -> tuple[list[Profile], Constraints]:
-    """Up to 120 applicants over the four attributes of FOUR_ATTRIBUTES, quotas around shares."""
+    """Up to 192 applicants over the four attributes of FOUR_ATTRIBUTES, quotas around shares."""
     places = draw(st.integers(3, 12))
     kinds = [entry.split()[:4] for entry in FOUR_ATTRIBUTES.split(",")]
     counts = draw(st.lists(st.integers(0, 6), min_size=len(kinds), max_size=len(kinds)))

@@ -675,13 +675,15 @@ class _ColumnGeneration:
                 return False
 
     def _offer(self, lp: _IncrementalLP, counts: NDArray[Any]) -> bool:
-        """Add a panel to ``lp`` and to :attr:`panels`; ``False`` when it is known already."""
+        """Add a new panel to ``lp``, the level LP and :attr:`panels`; ``False`` if known."""
         key = counts.tobytes()
         if key in self._index:
             return False  # every known panel is in ``lp``
-        self._index[key] = len(self.panels)
+        self._index[key] = index = len(self.panels)
         self.panels.append(counts)
-        lp.add(len(self.panels) - 1, counts)
+        lp.add(index, counts)
+        if self._lp is not None:  # the levels start with it if the check fails
+            self._lp.add(index, counts)
         return True
 
     def _frank_wolfe(
