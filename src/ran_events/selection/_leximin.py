@@ -682,8 +682,8 @@ class _ColumnGeneration:
         self._index[key] = index = len(self.panels)
         self.panels.append(counts)
         lp.add(index, counts)
-        if self._lp is not None:  # the levels start with it if the check fails
-            self._lp.add(index, counts)
+        assert self._lp is not None  # ``lp`` exists, so the level LP does
+        self._lp.add(index, counts)  # the levels start with it if the check fails
         return True
 
     def _frank_wolfe(
