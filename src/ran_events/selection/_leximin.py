@@ -79,7 +79,7 @@ _PRUNE = 2
 # organisations capped at 40, 2.94/m either way, 8.8 s against 45 s).
 _ROUNDING_NODES = 1
 # Try the LEXIMIN of the LP relaxation first and keep it when panels attain it (pools (a)
-# and (b) of bench_fair.py: they do; pool (b) 104 s by levels -> about 8 s).
+# and (b) of bench_fair.py: they do; pool (b) 104 s by levels -> about 9 s).
 _RELAXATION = True
 # Frank-Wolfe steps per type offered as candidate panels while checking that panels attain
 # the relaxation's LEXIMIN (pool (b): 0 steps about 36 s of column generation, 2 per type
