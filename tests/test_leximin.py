@@ -342,6 +342,7 @@ def test_relaxation_shortcut_is_taken_when_panels_attain_it() -> None:
         dist = fair_distribution(profiles, c)
     assert answers == [True]
     assert dist.objective == "leximin"
+    assert dist.method == "relaxation"
     assert dist.probabilities == pytest.approx([0.1] * 200, abs=1e-7)
 
 
@@ -360,6 +361,7 @@ def test_levels_take_over_when_the_relaxation_is_out_of_reach() -> None:
         answers = _spy_attain(patch)
         dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES)
     assert answers == [False]
+    assert dist.method == "levels"
     panels = _all_panels(UNREACHABLE, UNREACHABLE_RULES)
     expected = _brute_leximin(len(UNREACHABLE), panels)
     assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
