@@ -519,3 +519,13 @@ def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) ->
         levels = fair_distribution(profiles, c)
     assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
     _assert_consistent(shortcut, profiles, c)
+
+
+@pytest.mark.parametrize(("excess", "reached"), [(0.0, True), (5e-8, True), (3e-7, False)])
+def test_relaxation_check_answers_within_its_tolerance(excess: float, reached: bool) -> None:
+    """Targets above the seven's LEXIMIN by less than the tolerance count as reached."""
+    model = _leximin._TypeModel(SEVEN, EXACT)
+    generation = _leximin._ColumnGeneration(model, _leximin._PanelProgram(model, model.rows), 1e-7)
+    generation.cover()
+    target = {t: (0.875 if size == 4 else 0.5) + excess for t, size in enumerate(model.sizes)}
+    assert generation.attain(target, _leximin._Deadline(None)) is reached

@@ -643,26 +643,28 @@ class _ColumnGeneration:
     def attain(self, target: Mapping[int, float], deadline: _Deadline) -> bool:
         """Whether a mix of panels gives every active type its ``target`` probability.
 
-        Solves ``max z`` subject to ``share_t . w - z >= target_t - tolerance`` over the
-        panels found, by column generation: ``True`` as soon as ``z >= 0`` (the panels then
-        are in :attr:`panels`), ``False`` when the Lagrangian bound of the LP duals,
-        ``max_panel y . share - y . (target - tolerance)``, proves ``z < 0`` for every mix of
-        panels, or at the deadline. Each round prices the LP duals exactly (one MILP), then,
-        while a budget of twice the number of types lasts (less with under 40 places),
-        takes a batch of Frank-Wolfe steps towards ``target``: cheap candidate panels (a
-        pricing MILP each, no LP), in batches of 8, 16, 32, ... so that easy checks end
-        early. The LP and its duals alone decide.
+        Solves ``max z`` subject to ``share_t . w - z >= target_t - tolerance / 10`` over
+        the panels found, by column generation. ``True`` as soon as ``z >= 0`` (the panels
+        then are in :attr:`panels`), or when no panel improves the LP and ``z`` is within
+        ``tolerance`` of it; ``False`` when the Lagrangian bound of the LP duals (the LP
+        value plus the largest reduced cost of any panel) proves that no mix of panels
+        comes within ``tolerance`` of ``target``, or at the deadline. Each round prices the
+        LP duals exactly (one MILP), then, while a budget of twice the number of types
+        lasts (less with under 40 places), takes a batch of Frank-Wolfe steps towards
+        ``target``: cheap candidate panels (a pricing MILP each, no LP), in batches of 8,
+        16, 32, ... so that easy checks end early. The LP and its duals alone decide.
         """
         import numpy as np
 
+        aim = self.tolerance / 10.0  # the final weights then sit within it of the target
         lp = _IncrementalLP.create(
-            self.active, self.sizes, {t: v - self.tolerance for t, v in target.items()}
+            self.active, self.sizes, {t: v - aim for t, v in target.items()}
         )
         if lp is None:  # pragma: no cover - scipy < 1.15: the levels use linprog instead
             return False
         goal = np.zeros(self.model.type_count)
         for t, value in target.items():
-            goal[t] = value - self.tolerance
+            goal[t] = value - aim
         for index, counts in enumerate(self.panels):
             lp.add(index, counts)
         mean: NDArray[Any] = self._matrix().mean(axis=1)
@@ -675,14 +677,16 @@ class _ColumnGeneration:
             solved = lp.solve(self.model.type_count)
             if solved is None:  # pragma: no cover - HiGHS solves this LP (z is free)
                 return False
-            y, _mu, value = solved
+            y, mu, value = solved
             if value >= 0.0 or deadline.passed():
                 return value >= 0.0
             priced = self.program.solve(y / self.sizes)
             assert priced is not None
-            # Without an improving panel the bound equals the LP optimum, below zero.
-            if float((y / self.sizes) @ priced - y @ goal) < 0.0 or not self._offer(lp, priced):
-                return False
+            gain = float((y / self.sizes) @ priced) - mu  # the largest reduced cost
+            if value + gain < aim - self.tolerance:
+                return False  # no mix of panels comes within tolerance of the target
+            if gain <= self.tolerance * 1e-2 or not self._offer(lp, priced):
+                return value >= aim - self.tolerance  # the LP is optimal over all panels
             if budget > 0:
                 mean = self._frank_wolfe(lp, goal, mean, min(budget, batch))
                 budget -= batch
@@ -724,32 +728,32 @@ class _ColumnGeneration:
     def primal(self, fixed: Mapping[int, float]) -> NDArray[Any]:
         """Panel weights that attain the fixed levels; the unfixed types get a maximin share.
 
-        When every type is fixed, the weights maximise the smallest excess ``z`` (free in
-        sign, so a level the LP over-estimated by rounding costs ``|z|``, not feasibility).
+        When every type is fixed, the weights minimise the largest deviation, up or down,
+        of a type's probability from its level (the levels are exact only up to the LP
+        tolerances, and a one-sided fit would let their slack pile up on a few types).
         """
         import numpy as np
         from scipy.optimize import linprog
 
-        share = self._matrix()
+        share = self._matrix()[self.active, :]
         count = share.shape[1]
-        complete = len(fixed) == len(self.active)
-        rows: list[NDArray[Any]] = []
-        rhs: list[float] = []
-        for t in self.active:
-            rows.append(np.append(-share[t], 1.0))
-            if t not in fixed:
-                rhs.append(0.0)
-            elif complete:
-                rhs.append(-fixed[t])
-            else:
-                rows[-1][count] = 0.0
-                rhs.append(-(fixed[t] - self.tolerance))
-        cost = np.zeros(count + 1)
-        cost[count] = -1.0
+        if len(fixed) == len(self.active):
+            levels = np.array([fixed[t] for t in self.active])
+            below = np.hstack([share, -np.ones((len(levels), 1))])  # share.w - u <= level
+            above = np.hstack([-share, -np.ones((len(levels), 1))])  # level - share.w <= u
+            a_ub, b_ub = np.vstack([below, above]), np.concatenate([levels, -levels])
+            cost = np.append(np.zeros(count), 1.0)
+        else:
+            # share.w >= z for the unfixed types, share.w >= level - tolerance for the fixed.
+            floors = np.array([fixed.get(t, 0.0) - self.tolerance for t in self.active])
+            free = np.array([0.0 if t in fixed else 1.0 for t in self.active])
+            a_ub = np.hstack([-share, free[:, None]])
+            b_ub = np.where(free > 0.0, 0.0, -floors)
+            cost = np.append(np.zeros(count), -1.0)
         result = linprog(
             cost,
-            A_ub=np.array(rows),
-            b_ub=np.array(rhs),
+            A_ub=a_ub,
+            b_ub=b_ub,
             A_eq=np.append(np.ones(count), 0.0)[None, :],
             b_eq=[1.0],
             bounds=[(0.0, None)] * count + [(-1.0, 1.0)],
