@@ -83,7 +83,7 @@ _ROUNDING_NODES = 1
 _RELAXATION = True
 # Frank-Wolfe steps per type offered as candidate panels while checking that panels attain
 # the relaxation's LEXIMIN, in batches from _FIRST_BATCH doubling between LP solves (pool
-# (b): without them about 36 s of column generation; with them about 500 steps, 7 LP solves).
+# (b): without them 104 s of column generation; with them about 500 steps, 7 LP solves, 5 s).
 # The budget shrinks in proportion below _FRANK_WOLFE_CAPACITY places (bench_relaxation.py,
 # 1,000 applicants and 4 places: 16.7 s with the whole budget, 10.9 s with a tenth).
 _FRANK_WOLFE = 2
