@@ -112,16 +112,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _read_applications(path: Path, event: Event, console: Console) -> tuple[list[Any], int]:
-    """The registrations taken in from ``path``, each row not taken in listed on stderr.
-
-    Kept for ``simulate``, which takes applications in as ``select --allow-rejects`` does.
-    """
-    report = take_in(path, event)
-    report_rejects(report, path, console, command="select", allow=True)
-    return list(report.accepted), len(report.rejected)
-
-
 def with_overrides(event: Event, *, policy: str | None, seed: int | None) -> Event:
     """The event with its selection policy and seed replaced where given."""
     rules = event.selection
