@@ -41,6 +41,10 @@ TARGET_GROUPS: Final = ("prison", "police", "youth", "social", "community", "exi
 EXTRA_ROLES: Final = ("researcher", "journalist", "policy")
 """Roles that apply but are not target groups (a selection rule turns them away)."""
 
+# The form's choices, which the synthetic pool draws from (genders with rough weights).
+_GENDERS: Final = (("female", 52), ("male", 44), ("non-binary", 2), ("prefer-not-to-say", 2))
+_TOPICS: Final = ("trauma", "personality-disorders", "substance-use", "autism", "psychosis")
+
 WEBINAR_FORM: Final = Form(
     questions=(
         Question(
@@ -62,13 +66,13 @@ WEBINAR_FORM: Final = Form(
             id="gender",
             text="Gender (used only to balance the group)",
             kind=QuestionKind.SINGLE_CHOICE,
-            choices=("female", "male", "non-binary", "prefer-not-to-say"),
+            choices=tuple(gender for gender, _ in _GENDERS),
         ),
         Question(
             id="topics",
             text="Which topics should the case discussion cover?",
             kind=QuestionKind.MULTIPLE_CHOICE,
-            choices=("trauma", "personality-disorders", "substance-use", "autism", "psychosis"),
+            choices=_TOPICS,
             required=False,
         ),
     )
@@ -156,8 +160,6 @@ _ORGANISATION_KIND: Final = {
     "journalist": "Press Agency",
     "policy": "Ministry of the Interior",
 }
-_GENDERS: Final = (("female", 52), ("male", 44), ("non-binary", 2), ("prefer-not-to-say", 2))
-_TOPICS: Final = ("trauma", "personality-disorders", "substance-use", "autism", "psychosis")
 _FIRST: Final = (
     "Anna", "Lukas", "Sofia", "Jan", "Marie", "Pieter", "Elena", "Mateo", "Ines", "Jonas",
     "Chiara", "Tomasz", "Eva", "Mikkel", "Aoife", "Joao", "Katarina", "Nikos", "Zsofia",
@@ -219,6 +221,7 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
     draws = _Draws(seed)
     window = event.registration
     span = (window.closes - window.opens).total_seconds()
+    known = {q.id for q in event.form.questions}
     result: list[Registration] = []
     for i in range(n):
         role = draws.weighted(_ROLES, i, "role")
@@ -243,7 +246,6 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
             "gender": draws.weighted(_GENDERS, i, "gender"),
             "topics": topics,
         }
-        known = {q.id for q in event.form.questions}
         result.append(
             Registration(
                 id=f"a{i + 1:05d}",
