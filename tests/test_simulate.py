@@ -9,7 +9,15 @@ import pytest
 
 from ran_events.errors import InvalidValue
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.selection import compare, gini, run_seed, select, simulate
+from ran_events.selection import (
+    ConstraintReport,
+    ValueCounts,
+    compare,
+    gini,
+    run_seed,
+    select,
+    simulate,
+)
 
 EVENT = webinar()
 POOL = synthetic_applicants(150, seed=4, event=EVENT)
@@ -124,3 +132,21 @@ def test_progress_is_reported_per_chunk() -> None:
 def test_first_come_runs_are_all_the_same() -> None:
     report = simulate(EVENT, POOL, runs=5, seed=1, policy="first-come")
     assert {e.selected for e in report.estimates} <= {0, 5}
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "words"), [(0, None, "any"), (4, None, ">= 4"), (0, 8, "<= 8"), (4, 8, "4..8")]
+)
+def test_value_counts_show_bounds_and_labels_as_the_constraint_report_does(
+    low: int, high: int | None, words: str
+) -> None:
+    for kind, label in (("quota", "role=prison"), ("cap", "role (each)")):
+        value = None if kind == "cap" else "prison"
+        counts = ValueCounts(
+            kind=kind, attribute="role", value=value, min=low, max=high, counts={}
+        )
+        report = ConstraintReport(
+            kind=kind, attribute="role", value=value, min=low, max=high, achieved=0, available=0
+        )
+        assert counts.bounds == report.bounds == words
+        assert counts.label == report.label == label

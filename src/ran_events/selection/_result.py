@@ -26,6 +26,7 @@ __all__ = [
     "Reason",
     "SelectionRecord",
     "SelectionResult",
+    "bounds_text",
 ]
 
 ParamValue: TypeAlias = str | int | float | bool | tuple[str, ...] | None
@@ -67,6 +68,13 @@ def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 def _frozen_any(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return _types.MappingProxyType(dict(value))
+
+
+def bounds_text(low: int, high: int | None) -> str:
+    """Bounds in words: ``>= 4``, ``<= 8``, ``4..8`` or ``any`` (``low`` 0: no minimum)."""
+    if high is None:
+        return f">= {low}" if low else "any"
+    return f"{low}..{high}" if low else f"<= {high}"
 
 
 class Outcome(enum.StrEnum):
@@ -165,11 +173,7 @@ class ConstraintReport:
     @property
     def bounds(self) -> str:
         """The bounds in words: ``>= 4``, ``<= 8``, ``4..8`` or ``any``."""
-        if self.max is None:
-            return f">= {self.min}" if self.min else "any"
-        if not self.min:
-            return f"<= {self.max}"
-        return f"{self.min}..{self.max}"
+        return bounds_text(self.min, self.max)
 
 
 @attrs.frozen(kw_only=True)

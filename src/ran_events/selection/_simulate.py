@@ -49,6 +49,7 @@ from ran_events.selection._policy import (
     policy_parameters,
 )
 from ran_events.selection._registry import PolicyRegistry, default_registry
+from ran_events.selection._result import bounds_text
 
 __all__ = [
     "CHUNK_RUNS",
@@ -181,9 +182,7 @@ class ValueCounts:
     @property
     def bounds(self) -> str:
         """``>= 4``, ``<= 8``, ``4..8`` or ``any``."""
-        if self.max is None:
-            return f">= {self.min}" if self.min else "any"
-        return f"{self.min}..{self.max}" if self.min else f"<= {self.max}"
+        return bounds_text(self.min, self.max)
 
     @property
     def mean(self) -> float:
