@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ._base import CommandError, Console, DemoState, write_atomic
+from ._base import CommandError, Console, DemoState, load_event, write_atomic
+from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
     from ..selection import SimulationReport
@@ -58,8 +59,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy  # noqa: PLC0415
     from ..selection import simulate  # noqa: PLC0415
-    from ._base import load_event  # noqa: PLC0415
-    from .applications import report_rejects, take_in  # noqa: PLC0415 - select's intake
 
     if args.runs < 1:
         raise CommandError("--runs: a whole number >= 1")
