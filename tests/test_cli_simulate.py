@@ -91,8 +91,11 @@ def test_simulate_misuse_and_bad_policy(files: tuple[Path, Path]) -> None:
     event, applications = files
     assert run("simulate", str(event), str(applications))[0] == 2  # --runs is required
     status, _, err = run("simulate", str(event), str(applications), "--runs", "0")
-    assert status == 1
-    assert "--runs" in err
+    assert (status, err) == (1, "ran-events simulate: --runs: a whole number >= 1\n")
+    status, _, err = run(
+        "simulate", str(event), str(applications), "--runs", "3", "--workers", "0"
+    )
+    assert (status, err) == (1, "ran-events simulate: --workers: a whole number >= 1\n")
     status, _, err = run(
         "simulate", str(event), str(applications), "--runs", "3", "--policy", "raffle"
     )
@@ -122,3 +125,23 @@ def test_simulate_has_no_hidden_default_seed(files: tuple[Path, Path], tmp_path:
     )
     assert status == 0
     assert "seed 0)" in out  # a seed of 0 is a seed
+
+
+def test_rejected_rows_stop_the_simulation_unless_allowed(files: tuple[Path, Path]) -> None:
+    event, applications = files
+    lines = applications.read_text(encoding="utf-8").splitlines()
+    late = lines[1].split(",")
+    late[0], late[1], late[3] = "late", "late@example.org", "2023-09-07T08:00:00+02:00"
+    applications.write_text("\n".join([*lines, ",".join(late)]) + "\n", encoding="utf-8")
+    argv = ("simulate", str(event), str(applications), "--runs", "5")
+    status, out, err = run(*argv)
+    assert (status, out) == (1, "")
+    assert err.splitlines()[0].startswith(f"{applications}:122: submitted_at: ")
+    assert err.splitlines()[-1] == (
+        f"ran-events simulate: 1 row(s) of {applications} rejected "
+        "(use --allow-rejects to accept the rest anyway)"
+    )
+    status, out, err = run(*argv, "--allow-rejects")
+    assert status == 0, err
+    assert out.startswith("Policy lottery (5 runs, seed 2023):")
+    assert len(err.splitlines()) == 1  # the rejected row is still listed, with no closing line
