@@ -191,18 +191,14 @@ class RegistrationBook:
                 rejects duplicates (or the held one is no longer ``submitted``).
             InvalidValue: ``id`` is already used by another address.
         """
-        tz.check_aware(submitted_at, "submitted_at")
-        self._check_window(submitted_at)
-        answers = dict(answers or {})
-        self.event.form.check(answers)
         registration = Registration(
-            id=id or registration_id(self.event.id, registrant.normalized_email),
+            id=id or _derive_id(self.event.id, registrant.normalized_email),
             event_id=self.event.id,
             registrant=registrant,
             submitted_at=submitted_at,
-            answers=answers,
+            answers=answers or {},
         )
-        return self._hold(registration, by=by)
+        return self.add(registration, by=by)
 
     def add(self, registration: Registration, *, by: str = "") -> Registration:
         """Take in a registration built elsewhere, with the same checks as :meth:`register`.
