@@ -434,7 +434,6 @@ class _Intake:
             (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
         ]
         self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
-        self.form = self.event.form
         # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
         self.opens_ts = self.event.registration.opens.timestamp()
         self.closes_ts = self.event.registration.closes.timestamp()
@@ -470,7 +469,7 @@ class _Intake:
         try:
             registration = Registration(
                 id=given_id or _derive_id(self.event_id, email),
-                event_id=self.event.id,
+                event_id=self.event_id,
                 registrant=Registrant(
                     name=name,
                     email=str(fields["email"]).strip(),
