@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from calendar import monthrange
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any, Final, Literal
@@ -229,7 +230,7 @@ def _yearly_rule(dates: Sequence[_dt.datetime]) -> str | None:
     month = f"BYMONTH={dates[0].month}"
     if len(weekdays) == 1:
         weekday = _WEEKDAYS[dates[0].weekday()]
-        if all(d.day + 7 > _days_in_month(d) for d in dates):
+        if all(d.day + 7 > monthrange(d.year, d.month)[1] for d in dates):
             return f"{month};BYDAY=-1{weekday}"
         nths = {(day - 1) // 7 + 1 for day in days}
         if len(nths) == 1:
@@ -241,11 +242,6 @@ def _yearly_rule(dates: Sequence[_dt.datetime]) -> str | None:
     if len(set(days)) == 1:
         return f"{month};BYMONTHDAY={days[0]}"
     return None
-
-
-def _days_in_month(day: _dt.datetime) -> int:
-    following = (day.replace(day=28) + _dt.timedelta(days=4)).replace(day=1)
-    return (following - _dt.timedelta(days=1)).day
 
 
 @lru_cache(maxsize=256)
@@ -392,10 +388,8 @@ class Attendee:
         """
         if isinstance(registration, Attendee):
             return registration
-        if event is not None and registration.event_id != event.id:
-            raise InvalidValue(
-                "event_id", registration.event_id, f"a registration for event {event.id!r}"
-            )
+        if event is not None:
+            _check_event(event, registration)
         if registration.status not in _SELECTED:
             raise InvalidValue(
                 "status",
@@ -847,15 +841,19 @@ def _stream(
 
 def cancel_attendee(event: Event, registration: Registration) -> Attendee:
     """Return the attendee to cancel for a registration of ``event`` (any status)."""
-    if registration.event_id != event.id:
-        raise InvalidValue(
-            "event_id", registration.event_id, f"a registration for event {event.id!r}"
-        )
+    _check_event(event, registration)
     return Attendee(
         registration_id=registration.id,
         name=registration.registrant.name,
         email=registration.registrant.email,
     )
+
+
+def _check_event(event: Event, registration: Registration) -> None:
+    if registration.event_id != event.id:
+        raise InvalidValue(
+            "event_id", registration.event_id, f"a registration for event {event.id!r}"
+        )
 
 
 # ------------------------------------------------------------------------------------------
