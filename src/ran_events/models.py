@@ -123,12 +123,7 @@ def normalize_email(address: str, *, field: str = "email") -> str:
     """
     if not isinstance(address, str):
         raise InvalidEmail(repr(address), "not a string", field=field)
-    return _normalize_email(address)
-
-
-def _normalize_email(address: str) -> str:
-    # email-validator, with each domain checked once (see ran_events._email).
-    return _normalize_offline(address)
+    return _normalize_offline(address)  # each domain checked once (see ran_events._email)
 
 
 def _valid_email(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
