@@ -143,3 +143,19 @@ def test_invites_now_is_the_time_stamp(tmp_path: Path) -> None:
     code, _, err = _run(*argv, "2023-09-07T10:00")
     assert code == 1
     assert "--now: '2023-09-07T10:00' has no UTC offset" in err
+
+
+def test_invites_eml_names_follow_the_ics_names(tmp_path: Path) -> None:
+    # The e-mail's name is the calendar object's with its suffix swapped, even when the
+    # registration id itself contains ".ics".
+    event = _event_file(tmp_path)
+    decisions = _decisions(tmp_path, "a.ics.b,ann@example.org,Ann,selected,1,x")
+    out_dir = tmp_path / "named"
+    code, _, err = _run("invites", str(event), str(decisions), "--out", str(out_dir), "--eml")
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "a.ics.b-cases.eml",
+        "a.ics.b-cases.ics",
+        "a.ics.b-plenary.eml",
+        "a.ics.b-plenary.ics",
+    ]

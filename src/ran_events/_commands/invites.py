@@ -170,7 +170,8 @@ def write_invites(
             who = by_id[item.registration_id]
             make = imip.cancellation_email if cancel else imip.invitation_email
             message = make(event, who, item)
-            write_atomic(out / item.filename.replace(".ics", ".eml"), message.as_bytes())
+            eml_name = item.filename.removesuffix(".ics") + ".eml"
+            write_atomic(out / eml_name, message.as_bytes())
     return written, failures
 
 
@@ -200,7 +201,7 @@ def demo(state: DemoState, console: Console) -> None:
     console.out("")
     console.out("== Invites ==")
     result = state.results.get("selection")
-    registrations = list(getattr(result, "registrations", ()) or state.registrations)
+    registrations = state.registrations if result is None else result.registrations
     selected = [
         Attendee.of(r, state.event)
         for r in registrations
