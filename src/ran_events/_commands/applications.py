@@ -143,7 +143,6 @@ def demo(state: DemoState, console: Console) -> None:
     console.out(f"  wrote {path} ({size} synthetic applicants, seed {seed})")
     report = take_in(path, state.event)
     print_summary(report, state.event, console)
-    for row in report.rejected:
-        console.err(row.format(str(path)))
+    report_rejects(report, path, console, command="demo", allow=True)
     state.registrations = list(report.accepted)
     state.results["applications"] = path
