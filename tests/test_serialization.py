@@ -218,6 +218,8 @@ def test_models_to_and_from_json() -> None:
     assert serialization.converter.unstructure(rules) == serialization.unstructure(rules)
     with pytest.raises(ValueError, match="schema_version 1"):
         serialization.from_json('{"data": {}}', SelectionRules)
+    with pytest.raises(ValueError, match="schema_version 1 and data"):
+        serialization.from_json('{"schema_version": 1}', SelectionRules)
 
 
 # -- problems, all at once, with their lines -----------------------------------------------

@@ -171,7 +171,11 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
         ValueError: the schema version is not understood, or the JSON is invalid.
     """
     document = json.loads(text)
-    if not isinstance(document, dict) or document.get("schema_version") != SCHEMA_VERSION:
+    if (
+        not isinstance(document, dict)
+        or document.get("schema_version") != SCHEMA_VERSION
+        or "data" not in document
+    ):
         raise ValueError(
             f"expected a JSON object with schema_version {SCHEMA_VERSION} and data; got "
             f"{str(document)[:80]!r}"
