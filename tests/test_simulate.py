@@ -9,6 +9,7 @@ import pytest
 
 from ran_events.errors import InvalidValue
 from ran_events.examples import synthetic_applicants, webinar
+from ran_events.models import QuotaBounds
 from ran_events.selection import (
     ConstraintReport,
     ValueCounts,
@@ -86,6 +87,19 @@ def test_fair_lottery_is_exact_and_fairer_than_the_lottery() -> None:
     assert fair.minimum > lottery.minimum
     assert fair.gini < lottery.gini
     assert sum(e.selected for e in fair.estimates) == 100 * EVENT.capacity
+
+
+def test_fair_lottery_reports_the_excluded_and_never_waitlists_them() -> None:
+    quotas = {**EVENT.selection.quotas, "country": {"BE": QuotaBounds(max=0)}}
+    rules = attrs.evolve(EVENT.selection, policy="fair-lottery", quotas=quotas)
+    report = simulate(attrs.evolve(EVENT, selection=rules), POOL, runs=20, seed=2)
+    belgians = {r.id for r in POOL if r.value_of("country") == "BE"}
+    assert set(report.excluded) == belgians
+    assert all("country=BE max 0" in why for why in report.excluded.values())
+    for rid in belgians:
+        estimate = report.estimate(rid)
+        assert (estimate.probability, estimate.selected, estimate.waitlisted) == (0.0, 0, 0)
+    assert sum(e.selected for e in report.estimates) == 20 * EVENT.capacity
 
 
 def test_gini_and_argument_checks() -> None:

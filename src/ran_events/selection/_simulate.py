@@ -342,14 +342,14 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
     """The tallies of runs ``start`` to ``stop - 1``."""
     n = len(plan.ids)
     tally = _Tally.empty(n, plan.depth)
-    quotas = [(q, plan.constraints.index(q.attribute), q.value) for q in plan.constraints.quotas]
+    quotas = [(plan.constraints.index(q.attribute), q.value) for q in plan.constraints.quotas]
     caps = [plan.constraints.index(c.attribute) for c in plan.constraints.caps]
-    excluded: set[int] = set()
-    if plan.draw is not None:
-        excluded = {plan.ids.index(rid) for rid in plan.draw.excluded}
     cache: tuple[tuple[int, ...], Sequence[int]] | None = None
     suffixes = [_ticket_suffix(rid) for rid in plan.ids]
     index_of = {rid: i for i, rid in enumerate(plan.ids)}
+    excluded: set[int] = set()
+    if plan.draw is not None:
+        excluded = {index_of[rid] for rid in plan.draw.excluded}
     for run in range(start, stop):
         s = run_seed(seed, run)
         if plan.kind == "policy":
@@ -380,7 +380,7 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
                 tally.top[i][position - 1] += 1
         for i in selected:
             tally.selected[i] += 1
-        for q, (_, a, value) in enumerate(quotas):
+        for q, (a, value) in enumerate(quotas):
             count = sum(1 for i in selected if plan.profiles[i][a] == value)
             key = (q, count)
             tally.values[key] = tally.values.get(key, 0) + 1
@@ -550,7 +550,7 @@ def _report(  # noqa: PLR0917 - assembling the report
     confidence: float,
 ) -> SimulationReport:
     draw = plan.draw
-    bounds = _intervals(total.selected, runs, interval, confidence)
+    bounds = [] if draw is not None else _intervals(total.selected, runs, interval, confidence)
     estimates = []
     for i, rid in enumerate(plan.ids):
         waitlisted = total.waitlisted[i]
