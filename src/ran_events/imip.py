@@ -63,14 +63,15 @@ def _address(name: str, email_address: str) -> Address:
     return Address(display_name=_one_line(name).replace('"', ""), username=local, domain=domain)
 
 
-def _recipient(who: Registration | Attendee) -> tuple[str, str]:
+def _recipient(who: Registration | Attendee) -> tuple[str, str, str]:
+    """The recipient's registration id, name and address."""
     if isinstance(who, Registration):
-        return who.registrant.name, who.email
-    return who.name, who.email
+        return who.id, who.registrant.name, who.email
+    return who.registration_id, who.name, who.email
 
 
 def _message(event: Event, who: Registration | Attendee, subject: str) -> EmailMessage:
-    name, address = _recipient(who)
+    _, name, address = _recipient(who)
     message = EmailMessage(policy=_POLICY)
     message["Subject"] = _one_line(subject)
     message["From"] = _address(event.organiser.name, event.organiser.email)
@@ -78,37 +79,32 @@ def _message(event: Event, who: Registration | Attendee, subject: str) -> EmailM
     return message
 
 
-def _when(event: Event, calendar: CalendarObject) -> str:
-    session = event.session(calendar.session_id)
-    return tz.format_range(session.start, session.end, event.timezone)
-
-
 def _calendar_email(
     event: Event, who: Registration | Attendee, calendar: CalendarObject, method: str
 ) -> EmailMessage:
     if calendar.method != method:
         raise InvalidValue("calendar.method", calendar.method, f"a {method} object")
-    name = _recipient(who)[0]
-    who_id = who.id if isinstance(who, Registration) else who.registration_id
+    who_id, name, _ = _recipient(who)
     if calendar.registration_id not in (None, who_id):
         raise InvalidValue(
             "calendar.registration_id", calendar.registration_id, "the recipient's registration"
         )
     session = event.session(calendar.session_id)
+    when = tz.format_range(session.start, session.end, event.timezone)
     verb = "Invitation" if method == "REQUEST" else "Cancelled"
     message = _message(event, who, f"{verb}: {event.title}: {session.title}")
     lines = [f"Dear {_one_line(name)},", ""]
     if method == "REQUEST":
         lines += [
             f"you are invited to {event.title}: {session.title}.",
-            f"When: {_when(event, calendar)}",
+            f"When: {when}",
         ]
         if event.online is not None:
             lines.append(f"Join online ({event.online.platform}): {event.online.url}")
         lines += ["", "The attached invitation adds it to your calendar."]
     else:
         lines += [
-            f"{event.title}: {session.title} ({_when(event, calendar)}) is cancelled for you.",
+            f"{event.title}: {session.title} ({when}) is cancelled for you.",
             "",
             "The attached cancellation removes it from your calendar.",
         ]
@@ -165,15 +161,12 @@ def decision_email(
         InvalidValue: the decision is ``selected`` (send the invite), has an unknown
             outcome, or is about another registration.
     """
-    who_id = (
-        registration.id if isinstance(registration, Registration) else registration.registration_id
-    )
+    who_id, name, _ = _recipient(registration)
     if decision.registration_id != who_id:
         raise InvalidValue("decision.registration_id", decision.registration_id, f"{who_id!r}")
     if decision.outcome not in ("waitlisted", "rejected"):
         expected = "waitlisted or rejected (a selected applicant gets invitation_email)"
         raise InvalidValue("decision.outcome", decision.outcome, expected)
-    name = _one_line(_recipient(registration)[0])
     if decision.outcome == "waitlisted":
         subject = f"Waiting list: {event.title}"
         position = decision.waitlist_position
@@ -187,7 +180,7 @@ def decision_email(
         news = f"we are sorry: your application to {event.title} was not selected."
     message = _message(event, registration, subject)
     body = [
-        f"Dear {name},",
+        f"Dear {_one_line(name)},",
         "",
         news,
         "",
