@@ -45,6 +45,7 @@ def test_an_invite_is_multipart_alternative_with_a_base64_calendar() -> None:
     plain, calendar = message.iter_parts()
     assert plain.get_content_type() == "text/plain"
     assert "https://example.webex.com/meet/ran-mh" in plain.get_content()
+    assert "When: Wed 20 Sep 2023, 14:00\u201315:30 CEST" in plain.get_content().splitlines()
     assert calendar.get_content_type() == "text/calendar"
     assert calendar.get_param("method") == "REQUEST"
     assert calendar.get_param("charset") == "UTF-8"
@@ -67,8 +68,12 @@ def test_a_cancellation_carries_method_cancel_and_refuses_a_request() -> None:
     event, person = examples.webinar(), _registration()
     (obj, _) = ics.cancel(event, person, now=NOW)
     message = _parse(imip.cancellation_email(event, person, obj))
-    calendar = next(p for p in message.iter_parts() if p.get_content_type() == "text/calendar")
+    plain, calendar = message.iter_parts()
     assert calendar.get_param("method") == "CANCEL"
+    assert message["Subject"] == f"Cancelled: {event.title}: {event.sessions[0].title}"
+    assert f"{event.sessions[0].title} (Wed 20 Sep 2023, 14:00\u201315:30 CEST) is cancelled" in (
+        plain.get_content()
+    )
     request = ics.invite(event, person, now=NOW)[0]
     with pytest.raises(InvalidValue, match="CANCEL"):
         imip.cancellation_email(event, person, request)
