@@ -456,8 +456,30 @@ def test_import_into_a_book_that_already_holds_the_address(event: Event) -> None
     )
     report = book.import_csv(io.StringIO(csv_text(good(1), good(2))))
     (bad,) = report.rejected
-    assert held.id in bad.reason
+    assert (bad.line, bad.field, bad.codes) == (2, "email", ("duplicate",))
+    assert f"a duplicate of registration {held.id}" in bad.reason
+    assert [r.registrant.email for r in report.accepted] == ["applicant.2@police-be.example.org"]
     assert len(book) == 2
+    assert book.get(held.id) == held
+
+
+def test_a_row_older_than_the_application_held_is_superseded(event: Event) -> None:
+    book = RegistrationBook(event=event, on_duplicate="replace")
+    later = IN_WINDOW + dt.timedelta(days=2)
+    held = book.register(
+        anna("applicant.1@police-be.example.org"), submitted_at=later, answers=ANSWERS
+    )
+    report = book.import_csv(io.StringIO(csv_text(good(1), good(2))))
+    (old,) = report.rejected
+    assert (old.line, old.codes) == (2, ("superseded",))
+    assert f"(registration {held.id})" in old.reason
+    assert report.errors == ()
+    kept = book.get(held.id)
+    assert kept.submitted_at == later
+    assert kept.registrant.email == held.registrant.email
+    (change,) = kept.history
+    assert change.by == "import"
+    assert IN_WINDOW.isoformat() in change.reason
 
 
 def test_counts_for_the_summary(event: Event) -> None:
