@@ -221,6 +221,8 @@ def test_localize_ignores_the_fold_attribute_of_the_input() -> None:
     wall = dt.datetime(2023, 10, 29, 2, 30, fold=1)
     with pytest.raises(AmbiguousTimeError):
         tz.localize(wall, "Europe/Brussels")
+    first = tz.localize(wall, "Europe/Brussels", disambiguate="earlier")
+    assert first == dt.datetime(2023, 10, 29, 0, 30, tzinfo=UTC)  # not the fold=1 occurrence
 
 
 def test_error_messages_name_the_wall_time_zone_and_choices() -> None:
