@@ -31,6 +31,10 @@ def test_help_lists_demo_and_check(capsys: pytest.CaptureFixture[str]) -> None:
     text = capsys.readouterr().out
     assert "demo" in text
     assert "check" in text
+    listed = [
+        line.split()[0] for line in text.splitlines() if line.startswith("    ") and line[4] != " "
+    ]
+    assert listed == list(cli.COMMANDS)  # every subcommand, with help, in their order
 
 
 @pytest.mark.parametrize("argv", [[], ["frobnicate"], ["check"], ["demo", "--applicants", "x"]])
@@ -183,9 +187,14 @@ def test_write_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert sorted(p.name for p in target.parent.iterdir()) == ["f.txt"]  # no temporary left
 
 
-def test_the_installed_command_and_python_m(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [[sys.executable, "-m", "ran_events"], [str(Path(sys.executable).with_name("ran-events"))]],
+    ids=["python -m", "installed"],
+)
+def test_the_installed_command_and_python_m(command: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "ran_events", "--version"],
+        [*command, "--version"],
         capture_output=True,
         text=True,
         check=False,

@@ -104,13 +104,17 @@ def test_now_sets_the_decision_time_and_must_be_an_instant(files: tuple[Path, Pa
 def test_select_seed_policy_and_explain(files: tuple[Path, Path]) -> None:
     event, applications = files
     argv = ("select", str(event), str(applications), "--allow-rejects")
-    _, seeded, _ = run(*argv, "--seed", "1", "--explain")
-    _, default, _ = run(*argv, "--explain")
+    status, seeded, _ = run(*argv, "--seed", "1", "--explain")
+    assert status == 0
+    status, default, _ = run(*argv, "--explain")
+    assert status == 0
     assert "seed 1" in seeded
     assert "waitlisted: position 1" in seeded
     assert seeded.split("Decisions:")[1] != default.split("Decisions:")[1]
-    _, first_come, _ = run(*argv, "--policy", "first-come")
+    status, first_come, _ = run(*argv, "--policy", "first-come")
+    assert status == 0
     assert "policy first-come" in first_come
+    assert "Decisions:" not in first_come  # no --explain
 
 
 def test_select_reports_unknown_policies_and_infeasible_rules(
