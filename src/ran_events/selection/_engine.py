@@ -17,8 +17,6 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-import attrs
-
 from ran_events import tz
 from ran_events._version import __version__
 from ran_events.errors import (
@@ -201,19 +199,18 @@ def select(
     """
     tz.check_aware(now, "now")
     fill_of(event.selection.parameters)
+    policy = (registry or default_registry()).from_rules(event.selection)
     record = SelectionRecord(
         event_id=event.id,
         capacity=event.capacity,
         target_groups=event.target_groups,
         rules=event.selection,
+        policy_parameters=dict(policy.parameters),
         input_sha256=canonical_sha256(registrations),
         registration_count=len(registrations),
         decided_at=now,
         library_version=__version__,
     )
-    registry = registry or default_registry()
-    policy = registry.from_rules(event.selection)
-    record = attrs.evolve(record, policy_parameters=dict(policy.parameters))
     return _decide(record, registrations, policy)
 
 
@@ -239,7 +236,6 @@ def replay(
     """
     actual = canonical_sha256(registrations)
     if actual != record.input_sha256:
-        detail = ""
         if len(registrations) != record.registration_count:
             detail = (
                 f"{len(registrations)} registrations given, {record.registration_count} recorded"
