@@ -756,9 +756,7 @@ def _greedy_full_selection(model: QuotaModel, capacity: int) -> list[int] | None
     fit in the places left. ``None`` when it does not reach ``capacity`` places with every
     minimum met (the integer program then decides).
     """
-    available = [0] * model.type_count
-    for t in model.type_of:
-        available[t] += 1
+    available = model.available(range(len(model.type_of)))
     counts = [[0] * len(names) for names in model.value_names]
     deficit = _deficits(model, counts)
     taken = [0] * model.type_count

@@ -18,7 +18,7 @@ import attrs
 from ran_events import tz
 from ran_events.errors import InvalidValue, TimeRangeError
 from ran_events.models import Registration, RegistrationStatus
-from ran_events.selection._constraints import Cap
+from ran_events.selection._constraints import Cap, Constraints
 from ran_events.selection._engine import (
     build_constraints,
     constraint_report,
@@ -195,8 +195,9 @@ def _vacate(
     registrations = {r.id: r for r in result.registrations}
     registrations[registration_id] = left
     offers = [o for o in result.offers if o.registration_id != registration_id]
+    constraints = build_constraints(result.record.capacity, result.record.rules)
     if held_place:
-        promoted = _fill(result, decisions, registrations, registration_id, now)
+        promoted = _fill(constraints, decisions, registrations, registration_id, now)
         if promoted is not None:
             offers.append(
                 Offer(
@@ -208,7 +209,6 @@ def _vacate(
             )
     _renumber(decisions)
     ordered = order_decisions(decisions.values())
-    constraints = build_constraints(result.record.capacity, result.record.rules)
     eligible = [
         registrations[d.registration_id] for d in ordered if d.outcome is not Outcome.REJECTED
     ]
@@ -224,7 +224,7 @@ def _vacate(
 
 
 def _fill(
-    result: SelectionResult,
+    constraints: Constraints,
     decisions: dict[str, Decision],
     registrations: dict[str, Registration],
     vacated: str,
@@ -241,7 +241,6 @@ def _fill(
     waiting = [d.registration_id for d in ordered if d.outcome is Outcome.WAITLISTED]
     if not waiting:
         return None
-    constraints = build_constraints(result.record.capacity, result.record.rules)
     people = holders + waiting
     profiles = profiles_of([registrations[i] for i in people], constraints)
     oracle = FeasibilityOracle(profiles, constraints)
