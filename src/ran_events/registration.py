@@ -437,10 +437,9 @@ class _Intake:
         # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
         self.opens_ts = self.event.registration.opens.timestamp()
         self.closes_ts = self.event.registration.closes.timestamp()
-        self.accepted: dict[str, tuple[int, Registration]] = {}
+        self.accepted: dict[str, tuple[int, Registration]] = {}  # address: (line, kept)
         self.rejected: list[RejectedRow] = []
         self.rows = 0
-        self.lines_of_email: dict[str, int] = {}
 
     # -- one row --------------------------------------------------------------------------
 
@@ -495,7 +494,8 @@ class _Intake:
     def _hold(self, line: int, registration: Registration) -> None:
         email = registration.email
         previous = self.book._by_email.get(email)
-        first_line = self.lines_of_email.get(email)
+        taken = self.accepted.get(email)  # an earlier row of this import with the address
+        first_line = taken[0] if taken is not None else None
         try:
             kept = self.book._hold(registration, by="import")
         except DuplicateRegistration as exc:
@@ -529,10 +529,8 @@ class _Intake:
         if previous is None or registration.submitted_at >= previous.submitted_at:
             # new, or (keep-latest) the later application: this row is taken in.
             if first_line is not None:
-                del self.accepted[email]
                 self._superseded(first_line, f"line {line}")
             self.accepted[email] = (line, kept)
-            self.lines_of_email[email] = line
         else:  # keep-latest, and the application held was submitted later
             where = (
                 f"line {first_line}" if first_line is not None else f"registration {previous.id}"
