@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import attrs
 import pytest
@@ -172,18 +171,12 @@ def test_times_in_the_fold_are_written_with_their_offset() -> None:
         sessions=(
             Session(id="night", title="Night", start=night, end=night + dt.timedelta(hours=1)),
         ),
-        registration=attrs_evolve(event.registration, closes=night),
+        registration=attrs.evolve(event.registration, closes=night),
     )
     text = late.to_toml()
     assert 'start = "2023-10-29T02:30:00+01:00"' in text
     assert 'deadline = "2023-10-29T02:30:00+01:00"' in text
     assert Event.from_toml_text(text) == late
-
-
-def attrs_evolve(obj: Any, **changes: Any) -> Any:
-    import attrs
-
-    return attrs.evolve(obj, **changes)
 
 
 def test_times_with_seconds_and_deadline_as_time() -> None:
