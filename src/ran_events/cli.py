@@ -1,23 +1,25 @@
 """The ``ran-events`` command: ``demo``, ``check`` and the capability subcommands.
 
 Exit status: 0 on success, 1 on invalid input (a message naming the file, line and field on
-stderr, one line per problem), 2 on misuse (argparse's usage message). Output files are
-written atomically.
+stderr, one line per problem), 2 on misuse (argparse's usage message, or an output that cannot
+be written, checked before anything is written), 141 when the reader of the output went away
+(``ran-events ... | head``), quietly. Output files are written atomically.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 from typing import IO, Final
 
-from ._commands._base import CommandError, Console
+from ._commands._base import CommandError, Console, UsageError
 from .errors import RanEventsError
 
-__all__ = ["COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
+__all__ = ["BROKEN_PIPE", "COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
 COMMANDS: Final = ("demo", "check", "applications", "select", "simulate", "ics", "invites")
 """The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
@@ -73,13 +75,35 @@ def main(
     except SystemExit as exc:  # argparse: --help/--version exit 0, misuse exits 2
         return int(exc.code or 0)
     try:
-        return int(args.run(args, console))
+        status = int(args.run(args, console))
+        console.stdout.flush()  # a closed pipe shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        _silence(console.stdout)
+        return BROKEN_PIPE
     except (CommandError, RanEventsError) as exc:
         # Invalid input, or input that cannot be acted on (an infeasible selection): one
-        # line per problem, never a traceback.
+        # line per problem, never a traceback. Misuse (an output that cannot be written)
+        # exits 2, as argparse's does.
         for line in str(exc).splitlines():
             console.err(f"ran-events {args.command}: {line}")
-        return 1
+        return 2 if isinstance(exc, UsageError) else 1
     except KeyboardInterrupt:
         console.err("interrupted")
         return 130
+    return status
+
+
+BROKEN_PIPE: Final = 141
+"""The exit status when the reader of standard output went away (128 + SIGPIPE, as a shell
+reports a command killed by it)."""
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point ``stream``'s descriptor at /dev/null, so nothing fails flushing it at exit."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (a StringIO in tests)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)

@@ -37,6 +37,7 @@ __all__ = [
     "RegistrationNotOpen",
     "ReplayMismatch",
     "ScheduleParseError",
+    "SeedMismatch",
     "TimeRangeError",
     "UnknownPolicy",
     "UnknownRegistration",
@@ -511,6 +512,31 @@ class UnknownPolicy(RanEventsError, LookupError):
 
 class InvalidPolicyConfig(InvalidValue):
     """Raised when a policy's parameters are missing or invalid (e.g. a lottery without seed)."""
+
+
+class SeedMismatch(InvalidValue):
+    """Raised when a selection seed does not match the event's published commitment.
+
+    An event may publish ``selection.seed_sha256`` (the SHA-256 of the seed's decimal text)
+    while registration is open and reveal the seed only when selecting; a seed whose hash
+    is not the commitment is refused.
+
+    Attributes:
+        seed: the seed given.
+        commitment: the SHA-256 published (``selection.seed_sha256``).
+        actual: the SHA-256 of the seed given.
+    """
+
+    def __init__(self, seed: int, commitment: str, actual: str) -> None:
+        self.seed = seed
+        self.commitment = commitment
+        self.actual = actual
+        super().__init__(
+            "selection.seed",
+            seed,
+            f"the seed committed to by selection.seed_sha256 = {commitment}",
+            detail=f"its SHA-256 is {actual}",
+        )
 
 
 class ReplayMismatch(RanEventsError, ValueError):

@@ -21,6 +21,7 @@ once per event into an :class:`InviteTemplate`; each attendee then costs one ATT
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 from calendar import monthrange
 from collections.abc import Iterable, Iterator, Sequence
@@ -57,6 +58,7 @@ __all__ = [
     "as_resource",
     "as_resources",
     "cancel",
+    "filename_part",
     "from_ics",
     "invite",
     "invites_for",
@@ -432,10 +434,38 @@ class CalendarObject:
 
     @property
     def filename(self) -> str:
-        """A file name for it: ``<registration>-<session>.ics`` or ``<session>-cancel.ics``."""
-        who = self.registration_id or self.method.lower()
-        safe = re.sub(r"[^A-Za-z0-9._-]", "_", who)
-        return f"{safe}-{self.session_id}.ics"
+        """A file name for it: ``<registration>-<session>.ics`` (``cancel-<session>.ics``
+        for a session's CANCEL without attendee).
+
+        Unique per registration and session: each part is made safe by :func:`filename_part`
+        (the session's without ``-``, so the last ``-`` separates the two parts).
+        """
+        who = filename_part(self.registration_id or self.method.lower())
+        return f"{who}-{filename_part(self.session_id, dash=False)}.ics"
+
+
+_PLAIN_PART: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
+_PLAIN_PART_NO_DASH: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._]{0,63}")
+_HASH_MARK: Final = "+"  # never in a plain part: a part with it was changed
+
+
+def filename_part(text: str, *, dash: bool = True) -> str:
+    """``text`` as part of a file name, unique per ``text`` and at most 75 characters.
+
+    A plain text (letters, digits, ``.``, ``_`` and, if ``dash``, ``-``; not starting with
+    a dot; at most 64 characters) is kept. Any other is made safe (``a/b`` -> ``a_b``),
+    cut to 64 characters and followed by ``+`` and 10 hexadecimal digits of the SHA-256 of
+    the original, so two texts never give one name (``a/b`` and ``a_b`` differ).
+
+    >>> filename_part("r-0007"), filename_part("a/b"), filename_part("x-plenary", dash=False)
+    ('r-0007', 'a_b+c14cddc033', 'x_plenary+54f5d99dd8')
+    """
+    plain = _PLAIN_PART if dash else _PLAIN_PART_NO_DASH
+    if plain.fullmatch(text):
+        return text
+    safe = re.sub(r"[^A-Za-z0-9._]", "_", text)[:64]
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    return f"{safe}{_HASH_MARK}{digest}"
 
 
 @attrs.frozen(kw_only=True)
@@ -458,9 +488,19 @@ def _join_line(online: OnlineMeeting) -> str:
     return f"Join online ({online.platform}): {online.url}"
 
 
-def _description(event: Event, session: Session) -> str:
+def _hidden_join_line(platform: str) -> str:
+    return f"Online ({platform}): {_JOIN_SENT}"
+
+
+_JOIN_SENT: Final = "the join link comes with each participant's invitation."
+_HIDDEN_JOIN: Final = re.compile(r"Online \((?P<platform>[^\n]+)\): " + re.escape(_JOIN_SENT))
+
+
+def _description(event: Event, session: Session, *, join_link: bool = True) -> str:
     parts = [clean_text(session.description), clean_text(event.description)]
-    if event.online is not None:
+    if event.online is not None and not join_link:
+        parts.append(_hidden_join_line(event.online.platform))
+    elif event.online is not None:
         join = _join_line(event.online)
         if event.online.access_notes:
             join += "\n" + clean_text(event.online.access_notes)
@@ -468,11 +508,11 @@ def _description(event: Event, session: Session) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
-def _location(event: Event) -> str | None:
+def _location(event: Event, *, join_link: bool = True) -> str | None:
     if event.venue is not None:
         return event.venue.one_line()
     if event.online is not None:
-        return event.online.url
+        return event.online.url if join_link else f"Online ({event.online.platform})"
     return None
 
 
@@ -480,20 +520,20 @@ def _vevent_head(event: Event, session: Session, sequence: int) -> bytes:
     return _line("UID", _escape(session_uid(event, session))) + _line("SEQUENCE", str(sequence))
 
 
-def _vevent_body(event: Event, session: Session, status: str) -> bytes:
+def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool = True) -> bytes:
     language = ("LANGUAGE", _param(event.language))
     lines = [
         _time_line("DTSTART", session.start, event.timezone),
         _time_line("DTEND", session.end, event.timezone),
         _text_line("SUMMARY", _summary(event, session), language),
     ]
-    description = _description(event, session)
+    description = _description(event, session, join_link=join_link)
     if description:
         lines.append(_text_line("DESCRIPTION", description, language))
-    location = _location(event)
+    location = _location(event, join_link=join_link)
     if location:
         lines.append(_text_line("LOCATION", location))
-    if event.online is not None:
+    if event.online is not None and join_link:
         url = event.online.url
         lines.append(_line("URL", url, ("VALUE", "URI")))
         lines.append(
@@ -555,6 +595,7 @@ def publish(
     *,
     now: _dt.datetime | None = None,
     reminders: Sequence[_dt.timedelta] = DEFAULT_REMINDERS,
+    join_link: bool = False,
 ) -> bytes:
     """Return the PUBLISH calendar of an event: its listing, one VEVENT per session.
 
@@ -562,10 +603,17 @@ def publish(
     ``X-WR-TIMEZONE`` its zone, ``DESCRIPTION`` its description. A cancelled session is
     listed with ``STATUS:CANCELLED`` (and no reminder). :func:`from_ics` reads it back.
 
+    The listing goes to everyone, selected or not, so by default it names the online
+    platform (``LOCATION:Online (WebEx)`` and a line in DESCRIPTION saying the link comes
+    with each invitation) but carries neither the join URL nor the access notes; only the
+    per-attendee invites do. ``join_link=True`` puts them in (CONFERENCE, URL, LOCATION,
+    DESCRIPTION, as in an invite), e.g. for an open event.
+
     Args:
         event: the event.
         now: the DTSTAMP (aware); ``None`` means the current UTC time at the call.
         reminders: how long before each session a VALARM reminds (default 15 minutes).
+        join_link: carry the join URL and access notes (default: name the platform only).
 
     Returns:
         The octets of the calendar.
@@ -587,7 +635,8 @@ def publish(
     for session in event.sessions:
         cancelled = session.status is SessionStatus.CANCELLED
         status = "CANCELLED" if cancelled else "CONFIRMED"
-        body = _vevent_body(event, session, status).replace(_slot_marker, b"")
+        body = _vevent_body(event, session, status, join_link=join_link)
+        body = body.replace(_slot_marker, b"")
         parts += [
             _line("BEGIN", "VEVENT"),
             _vevent_head(event, session, event.revision),
@@ -966,8 +1015,9 @@ def from_ics(
     """Read a listing written by :func:`publish` back into an :class:`~ran_events.models.Event`.
 
     Read back: the event id (from the UIDs), title, description, language, zone, organiser,
-    online meeting (CONFERENCE, or URL), venue (LOCATION, as a name, when there is no join
-    link), revision (SEQUENCE) and each session's id, title, start, end, kind, description
+    online meeting (CONFERENCE, or URL; ``None`` from a listing written without the join
+    link), venue (LOCATION, as a name, when there is no join link and no platform line),
+    revision (SEQUENCE) and each session's id, title, start, end, kind, description
     and status. ``from_ics(publish(e))`` equals ``e`` in all of these, for text as
     :func:`clean_text` leaves it and names as :func:`display_name` leaves them.
 
@@ -1024,7 +1074,9 @@ def from_ics(
     )
     venue = None
     location = first.get("LOCATION")
-    if online is None and location is not None and str(location):
+    hidden = _HIDDEN_JOIN.search(str(first.get("DESCRIPTION", "")))
+    listed_online = hidden is not None and str(location) == f"Online ({hidden['platform']})"
+    if online is None and location is not None and str(location) and not listed_online:
         venue = Venue(name=str(location))
     try:
         return Event(
@@ -1111,6 +1163,10 @@ def _session_description(
         position = _join_position(description, _join_line(online))
         if position is not None:
             head = description[: max(position - 2, 0)]
+    else:  # a listing without the join link names the platform in a last paragraph
+        hidden = _HIDDEN_JOIN.search(description)
+        if hidden is not None and hidden.end() == len(description):
+            head = description[: max(hidden.start() - 2, 0)]
     if event_description:
         if head == event_description:
             return ""

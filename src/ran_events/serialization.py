@@ -222,7 +222,7 @@ _EVENT_KEYS: Final = {
 _SESSION_KEYS: Final = {"id", "title", "kind", "start", "end", "description", "status"}
 _QUESTION_KEYS: Final = {"id", "text", "kind", "choices", "required"}
 _QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text or scale"
-_SELECTION_KEYS: Final = {"policy", "seed", "quotas", "caps", "parameters"}
+_SELECTION_KEYS: Final = {"policy", "seed", "seed_sha256", "quotas", "caps", "parameters"}
 
 
 def _unknown(problems: _Problems, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
@@ -724,6 +724,15 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
             default="first-come",
         ),
         seed=_get(problems, table, "seed", "selection", int, "a whole number", required=False),
+        seed_sha256=_get(
+            problems,
+            table,
+            "seed_sha256",
+            "selection",
+            str,
+            "the SHA-256 of the seed's decimal text, 64 hexadecimal digits",
+            required=False,
+        ),
         quotas=quotas,
         caps=caps,
         parameters=dict(parameters),
@@ -808,6 +817,8 @@ def event_to_document(event: Event) -> dict[str, Any]:
     selection: dict[str, Any] = {"policy": rules.policy}
     if rules.seed is not None:
         selection["seed"] = rules.seed
+    if rules.seed_sha256 is not None:
+        selection["seed_sha256"] = rules.seed_sha256
     if rules.quotas:
         selection["quotas"] = {
             attribute: {

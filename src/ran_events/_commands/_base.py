@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import os
+import re
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -20,15 +22,51 @@ __all__ = [
     "Console",
     "DemoState",
     "InputError",
+    "UsageError",
+    "add_force_option",
     "add_now_option",
+    "check_folder",
+    "check_outputs",
     "load_event",
     "now_of",
+    "printable",
     "write_atomic",
 ]
+
+NAME_MAX: Final = 255
+"""The longest file name (in UTF-8 octets) the command writes; most file systems allow 255."""
+
+_CONTROL: Final = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+"""Characters that drive a terminal or reorder text: C0 (but tab and newline), DEL, C1,
+the line and paragraph separators and the bidirectional controls."""
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character escaped (``\\x1b``, ``\\u202e``).
+
+    Everything a command prints goes through this, so text from an applications or decisions
+    file (a role of ``"\\x1b]0;x\\x07\\x1b[2J"``) reaches the terminal as visible
+    escapes, never as commands to it. Tabs and newlines are kept.
+
+    >>> printable("a\\x1b[2Jb\\tc")
+    'a\\\\x1b[2Jb\\tc'
+    """
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match[0])
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _CONTROL.sub(escape, text)
 
 
 class CommandError(Exception):
     """A failure to report on stderr as one line and exit with status 1."""
+
+
+class UsageError(CommandError):
+    """Misuse, such as an output that cannot be written, reported in one line (exit status 2)."""
 
 
 class InputError(CommandError):
@@ -53,10 +91,12 @@ class Console:
     stderr: IO[str] = attrs.field(factory=lambda: sys.stderr)
 
     def out(self, text: str = "") -> None:
-        print(text, file=self.stdout)
+        """Print a line of results, control characters escaped (:func:`printable`)."""
+        print(printable(text), file=self.stdout)
 
     def err(self, text: str) -> None:
-        print(text, file=self.stderr)
+        """Print a line about a problem, control characters escaped (:func:`printable`)."""
+        print(printable(text), file=self.stderr)
 
     @property
     def is_terminal(self) -> bool:
@@ -86,13 +126,22 @@ class DemoState:
         return self.registrations or self.synthetic_pool()
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
+def write_atomic(path: Path, data: str | bytes, *, private: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Args:
+        path: the file (its folder is created if missing).
+        data: text (written as UTF-8) or octets.
+        private: the file holds personal data: it is readable by its owner only (mode
+            0600). Otherwise its mode follows the umask, as any new file's.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        if not private:
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -101,6 +150,123 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--force``: replace output files that exist (read by :func:`check_outputs`)."""
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace output files that already exist (default: refuse, and write nothing)",
+    )
+
+
+def _nearest_existing(path: Path) -> Path:
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()  # pragma: no cover - a relative path's parents end in "."
+
+
+def check_folder(folder: Path, option: str) -> None:
+    """Check that ``folder`` is a folder or can be made one (its files are checked apart).
+
+    Raises:
+        UsageError: ``folder`` is a file, or is under a file or a folder not writable.
+    """
+    existing = _nearest_existing(Path(folder))
+    if not existing.is_dir():
+        what = "is a file" if existing == Path(folder) else f"is under the file {existing}"
+        raise UsageError(f"{option}: {folder} {what}, not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{option}: cannot write into {folder}: {existing} is not writable")
+
+
+def check_outputs(paths: Iterable[Path], *, force: bool, option: str = "") -> None:
+    """Check every file a command will write, before it writes any; clear stale temp files.
+
+    Missing folders are created when the files are written, so a file's folder must exist or
+    be creatable (under a writable folder, not under a file).
+
+    Args:
+        paths: the files to write.
+        force: files that exist may be replaced (``--force``).
+        option: the option that named the files, said in messages (e.g. ``--out``).
+
+    Raises:
+        UsageError: a name too long, a path that is a folder, a folder that cannot be made,
+            two outputs with one name, or files that exist without ``force``; the message
+            names them.
+    """
+    where = f"{option} " if option else ""
+    seen: set[Path] = set()
+    existing: list[Path] = []
+    folders: dict[Path, set[str]] = {}
+    for path in map(Path, paths):
+        if len(path.name.encode("utf-8", "surrogateescape")) > NAME_MAX:
+            shown = f"{path.name[:40]}...{path.name[-12:]}"
+            raise UsageError(f"{where}{shown}: the file name is longer than {NAME_MAX} octets")
+        if path in seen:
+            raise UsageError(f"{where}{path}: two outputs would have this name")
+        seen.add(path)
+        if path.is_dir():
+            raise UsageError(f"{where}{path}: is a folder; name a file")
+        folder = path.parent
+        if folder not in folders:
+            check_folder(folder, option or str(path))
+            folders[folder] = set()
+        folders[folder].add(path.name)
+        if path.exists():
+            existing.append(path)
+    if existing and not force:
+        more = f" and {len(existing) - 1} other file(s)" if len(existing) > 1 else ""
+        raise UsageError(
+            f"{where}{existing[0]}{more} already exist; use --force to replace, or write "
+            "elsewhere (nothing was written)"
+        )
+    for folder, names in folders.items():
+        clear_stale_temporaries(folder, names)
+
+
+def clear_stale_temporaries(folder: Path, names: set[str] | None = None) -> int:
+    """Remove the ``.NAME.XXXXXXXX.tmp`` files a killed run of :func:`write_atomic` left.
+
+    Args:
+        folder: where to look (nothing happens when it does not exist).
+        names: only the temporaries of these file names (default: every one).
+
+    Returns:
+        How many were removed.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        name, dot, random = entry.name[1:].removesuffix(".tmp").rpartition(".")
+        if not (
+            entry.name.startswith(".")
+            and entry.name.endswith(".tmp")
+            and dot
+            and len(random) == _TEMP_RANDOM
+            and (names is None or name in names)
+            and entry.is_file(follow_symlinks=False)
+        ):
+            continue
+        Path(entry.path).unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+_TEMP_RANDOM: Final = 8
+"""The length of the random part :func:`tempfile.mkstemp` puts in a name."""
 
 
 def load_event(path: str | Path) -> Event:

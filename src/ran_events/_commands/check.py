@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._base import Console, load_event
+from ._base import Console, add_now_option, load_event, now_of
 from ._schedule import print_schedule
 
 
@@ -21,11 +21,20 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
+    add_now_option(parser, "the time to judge the file at (is registration still open?)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    now = now_of(args)
     event = load_event(args.event)
     print_schedule(event, (event.timezone, "UTC"), console)
+    if event.selection.seed is not None and now < event.registration.closes:
+        console.err(
+            f"{args.event}: selection.seed: warning: the seed is in clear while registration "
+            f"is open (until {event.registration.closes.isoformat()}); anyone who reads it "
+            "can try addresses until one wins the lottery. Publish only seed_sha256 and "
+            "reveal the seed after the deadline (ran-events select --seed N)"
+        )
     console.out(f"{args.event}: valid")
     return 0

@@ -8,8 +8,19 @@ from typing import Any, Final
 
 from .. import examples
 from ..serialization import event_to_toml
-from ._base import Console, DemoState, write_atomic
+from ._base import (
+    Console,
+    DemoState,
+    UsageError,
+    add_force_option,
+    check_folder,
+    clear_stale_temporaries,
+    write_atomic,
+)
 from ._schedule import print_schedule
+
+DEMO_MARK: Final = ".ran-events-demo"
+"""The file that marks a folder as written by ``ran-events demo`` (which may replace it)."""
 
 DEMO_ZONES: Final = (
     "Europe/Brussels",
@@ -27,7 +38,9 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Load the embedded webinar, print its schedule in several zones and run every "
             "step of the library on a seeded synthetic pool of applicants, writing the files "
-            "into DIR."
+            "into DIR. DIR must be new, empty or an earlier demo's folder (whose files are "
+            "replaced: the demo writes the same files every time); any other folder is "
+            "refused unless --force."
         ),
     )
     parser.add_argument(
@@ -39,15 +52,22 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="size of the synthetic applicant pool (default: 400)",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=2023, help="seed of the synthetic pool")
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     from ..cli import demo_modules  # noqa: PLC0415 - the steps are assembled by the cli
 
+    out = Path(args.out)
+    check_demo_folder(out, force=args.force)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARK).write_text("written by ran-events demo; it may replace these files\n")
+    for folder in (out, out / "invites"):
+        clear_stale_temporaries(folder)  # the demo's own folders: any left by a killed run
     state = DemoState(
         event=examples.webinar(),
-        out_dir=Path(args.out),
+        out_dir=out,
         applicants=args.applicants,
         seed=args.seed,
     )
@@ -57,10 +77,26 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def check_demo_folder(out: Path, *, force: bool) -> None:
+    """Check that the demo may write into ``out``: new, empty, an earlier demo's, or forced.
+
+    Raises:
+        UsageError: ``out`` is not a folder (or cannot be made one), or holds files the
+            demo did not write and ``force`` is false.
+    """
+    check_folder(out, "--out")
+    if force or not out.is_dir() or (out / DEMO_MARK).exists() or not any(out.iterdir()):
+        return
+    raise UsageError(
+        f"--out {out}: the folder holds files not written by ran-events demo; give a new "
+        "folder, or --force to write into it anyway (files with the demo's names are replaced)"
+    )
+
+
 def demo(state: DemoState, console: Console) -> None:
     """The first step: the event's schedule in five zones, and its event file."""
     console.out("== The event ==")
     print_schedule(state.event, DEMO_ZONES, console)
     path = state.out_dir / "event.toml"
-    write_atomic(path, event_to_toml(state.event))
+    write_atomic(path, event_to_toml(state.event), private=False)
     console.out(f"  wrote {path}")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -12,7 +11,19 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from ..errors import InvalidValue
-from ._base import Console, DemoState, InputError, add_now_option, load_event, now_of, write_atomic
+from ._base import (
+    CommandError,
+    Console,
+    DemoState,
+    InputError,
+    add_force_option,
+    add_now_option,
+    check_folder,
+    check_outputs,
+    load_event,
+    now_of,
+    write_atomic,
+)
 
 if TYPE_CHECKING:
     from ..ics import Attendee
@@ -33,8 +44,11 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
             "write, for every selected registrant and every session, a REQUEST .ics naming "
             "only that person (with --cancel: a CANCEL instead); with --eml also the e-mail "
             "(RFC 6047), and for every waitlisted or rejected registrant a plain decision "
-            "e-mail without calendar. Files are written atomically; bad rows are reported as "
-            "FILE:LINE: FIELD: MESSAGE and the others are still written (exit status 1)."
+            "e-mail without calendar. Files are written atomically and readable by their "
+            "owner only (they hold personal data); bad rows are reported as "
+            "FILE:LINE: FIELD: MESSAGE and the others are still written (exit status 1). "
+            "Every file name is checked before any is written: existing files are refused "
+            "unless --force."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
@@ -49,6 +63,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--cancel", action="store_true", help="write CANCEL objects (withdrawn attendees)"
     )
     add_now_option(parser, "the time stamp of the invites (DTSTAMP)")
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -120,15 +135,19 @@ def _decision_of(row: DecisionRow) -> RowDecision:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     now = now_of(args)
+    out = Path(args.out)
+    check_folder(out, "--out")
     event = load_event(args.event)
     read = read_decisions(args.decisions)
-    out = Path(args.out)
-    written, failures = write_invites(
-        event, read.selected, out, eml=args.eml, cancel=args.cancel, now=now
+    files = Files()
+    written, failures = plan_invites(
+        event, read.selected, out, files, eml=args.eml, cancel=args.cancel, now=now
     )
     emails = 0
     if args.eml:
-        emails = write_decision_emails(event, read.not_selected, out)
+        emails = plan_decision_emails(event, read.not_selected, out, files)
+    check_outputs(files.data, force=args.force, option="--out")
+    files.write()
     for problem in read.problems:
         console.err(str(problem))
     for registration_id, reason in failures:
@@ -143,16 +162,39 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 1 if read.problems or failures else 0
 
 
-def write_invites(
+@attrs.define
+class Files:
+    """The files of a batch, by path, gathered before any is written."""
+
+    data: dict[Path, bytes] = attrs.field(factory=dict)
+
+    def add(self, path: Path, data: bytes) -> None:
+        """Add a file.
+
+        Raises:
+            CommandError: another file of the batch has this name (never overwritten).
+        """
+        if path in self.data:
+            raise CommandError(f"{path}: two files of this batch would have this name")
+        self.data[path] = data
+
+    def write(self) -> None:
+        """Write every file atomically, readable by its owner only (personal data)."""
+        for path, data in self.data.items():
+            write_atomic(path, data)
+
+
+def plan_invites(
     event: Event,
     attendees: list[Attendee],
     out: Path,
+    files: Files,
     *,
     eml: bool = False,
     cancel: bool = False,
     now: datetime.datetime | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
-    """Write each object (and e-mail) atomically; return the count and the failures."""
+    """Add each object (and e-mail) to ``files``; return the count and the failures."""
     from .. import ics, imip  # noqa: PLC0415
 
     by_id = {a.registration_id: a for a in attendees}
@@ -164,33 +206,39 @@ def write_invites(
         if isinstance(item, ics.InviteFailure):
             failures.append((item.registration_id, item.reason))
             continue
-        write_atomic(out / item.filename, item.data)
+        files.add(out / item.filename, item.data)
         written += 1
         if eml and item.registration_id is not None:
             who = by_id[item.registration_id]
             make = imip.cancellation_email if cancel else imip.invitation_email
             message = make(event, who, item)
             eml_name = item.filename.removesuffix(".ics") + ".eml"
-            write_atomic(out / eml_name, message.as_bytes())
+            files.add(out / eml_name, message.as_bytes())
     return written, failures
 
 
 def decision_filename(registration_id: str) -> str:
-    """The file name of a registration's decision e-mail: ``<registration>-decision.eml``."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", registration_id) + "-decision.eml"
+    """The file name of a registration's decision e-mail: ``<registration>-decision.eml``.
+
+    The registration part is :func:`ran_events.ics.filename_part` (unique per id).
+    """
+    from ..ics import filename_part  # noqa: PLC0415
+
+    return filename_part(registration_id) + "-decision.eml"
 
 
-def write_decision_emails(
+def plan_decision_emails(
     event: Event,
     decided: Sequence[tuple[Registration | Attendee, DecisionLike]],
     out: Path,
+    files: Files,
 ) -> int:
-    """Write the decision e-mail (no calendar part) of each waitlisted or rejected recipient."""
+    """Add the decision e-mail (no calendar part) of each waitlisted or rejected recipient."""
     from .. import imip  # noqa: PLC0415
 
     for who, decision in decided:
         message = imip.decision_email(event, who, decision)
-        write_atomic(out / decision_filename(decision.registration_id), message.as_bytes())
+        files.add(out / decision_filename(decision.registration_id), message.as_bytes())
     return len(decided)
 
 
@@ -209,17 +257,20 @@ def demo(state: DemoState, console: Console) -> None:
     ]
     out = state.out_dir / "invites"
     now = state.event.registration.closes  # the demo's output is the same on every run
-    written, failures = write_invites(state.event, selected, out, eml=True, now=now)
+    files = Files()
+    written, failures = plan_invites(state.event, selected, out, files, eml=True, now=now)
     console.out(f"  {written} invite(s) with e-mails for {len(selected)} selected in {out}/")
     for registration_id, reason in failures:
         console.out(f"  not invited: {registration_id}: {reason}")
     if result is None:
+        files.write()
         return
     counts = []
     for group, label in ((result.waitlist, "waitlisted"), (result.rejected, "rejected")):
         few = group[:DECISION_EMAILS_IN_DEMO]
         decided = [(result.registration(d.registration_id), d) for d in few]
         counts.append(
-            f"{write_decision_emails(state.event, decided, out)} of {len(group)} {label}"
+            f"{plan_decision_emails(state.event, decided, out, files)} of {len(group)} {label}"
         )
+    files.write()
     console.out(f"  decision e-mails (no calendar) for {' and '.join(counts)} in {out}/")

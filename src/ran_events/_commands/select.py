@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -12,7 +13,9 @@ from ._base import (
     CommandError,
     Console,
     DemoState,
+    add_force_option,
     add_now_option,
+    check_outputs,
     load_event,
     now_of,
     write_atomic,
@@ -45,7 +48,16 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "applications", type=Path, metavar="APPLICATIONS", help="the applications CSV"
     )
     parser.add_argument("--policy", metavar="NAME", help="the policy (default: the event's)")
-    parser.add_argument("--seed", type=int, metavar="N", help="the seed (default: the event's)")
+    parser.add_argument(
+        "--seed", type=int, metavar="N",
+        help="the seed, revealed now (default: the event's); it must match the event's "
+        "selection.seed_sha256 when the event publishes one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--before-deadline", action="store_true",
+        help="select with a seed although registration is still open (default: refuse, as "
+        "a seed known before the deadline lets applicants pick addresses that win)",
+    )  # fmt: skip
     parser.add_argument(
         "--out",
         type=Path,
@@ -68,7 +80,8 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="select among the rows taken in even if some were rejected (they are still "
         "listed, and get no decision)",
     )
-    add_now_option(parser, "the time of the decisions")
+    add_now_option(parser, "the time of the decisions (the deadline is judged against it)")
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -77,7 +90,11 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from ..selection import select  # noqa: PLC0415
 
     now = now_of(args)
-    event = with_overrides(load_event(args.event), policy=args.policy, seed=args.seed)
+    outputs = [p for p in (args.out, args.record) if p is not None]
+    check_outputs(outputs, force=args.force)
+    event = with_overrides(load_event(args.event), policy=args.policy, seed=None)
+    check_seed(event, args.seed, now, args=args)
+    event = with_overrides(event, policy=None, seed=args.seed)
     report = take_in(args.applications, event)
     if report_rejects(
         report, args.applications, console, command="select", allow=args.allow_rejects
@@ -102,7 +119,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.record is not None:
         from ..serialization import record_to_json  # noqa: PLC0415
 
-        write_atomic(args.record, record_to_json(result.record))
+        write_atomic(args.record, record_to_json(result.record))  # ids of a fair lottery
         console.out(f"wrote the selection record to {args.record}")
     if rejected_rows:
         console.err(
@@ -110,6 +127,41 @@ def run(args: argparse.Namespace, console: Console) -> int:
             "they have no decision"
         )
     return 0
+
+
+def check_seed(
+    event: Event, seed: int | None, now: datetime.datetime, *, args: argparse.Namespace
+) -> None:
+    """Refuse a seed that does not match the event's commitment, or is used too early.
+
+    Raises:
+        CommandError: ``seed`` does not match ``selection.seed_sha256`` (both are named); the
+            event commits to a seed and none is given; or a seed would be used before the
+            registration deadline (judged against ``--now``) without ``--before-deadline``.
+    """
+    from ..models import seed_commitment  # noqa: PLC0415
+
+    rules = event.selection
+    commitment = rules.seed_sha256
+    if seed is not None and commitment is not None and seed_commitment(seed) != commitment:
+        raise CommandError(
+            f"{args.event}: selection.seed_sha256: --seed {seed} is not the committed seed: "
+            f"its SHA-256 is {seed_commitment(seed)}, the event commits to {commitment}"
+        )
+    used = seed if seed is not None else rules.seed
+    if used is None and commitment is not None:
+        raise CommandError(
+            f"{args.event}: selection.seed_sha256: the event commits to a seed; reveal it "
+            "with --seed N"
+        )
+    closes = event.registration.closes
+    if used is not None and now < closes and not args.before_deadline:
+        raise CommandError(
+            f"{args.event}: registration.deadline: registration is open until "
+            f"{closes.isoformat()} (now {now.isoformat()}); a seed used before then lets "
+            "applicants try addresses until one wins. Select after the deadline, or give "
+            "--before-deadline"
+        )
 
 
 def with_overrides(event: Event, *, policy: str | None, seed: int | None) -> Event:

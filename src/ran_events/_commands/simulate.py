@@ -6,7 +6,15 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ._base import CommandError, Console, DemoState, load_event, write_atomic
+from ._base import (
+    CommandError,
+    Console,
+    DemoState,
+    add_force_option,
+    check_outputs,
+    load_event,
+    write_atomic,
+)
 from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
@@ -53,6 +61,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--allow-rejects", action="store_true",
         help="simulate even when rows of APPLICATIONS are not taken in (they are listed)",
     )  # fmt: skip
+    add_force_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -65,6 +74,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.workers < 1:
         raise CommandError("--workers: a whole number >= 1")
     if args.plot is not None:
+        check_outputs([args.plot], force=args.force, option="--plot")
         _pyplot()  # fail before the work when matplotlib is missing
     event = load_event(args.event)
     intake = take_in(args.applications, event)
@@ -110,7 +120,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     for report in reports:
         print_report(report, console)
     if args.plot is not None:
-        write_atomic(args.plot, plot_png(reports))
+        write_atomic(args.plot, plot_png(reports), private=False)  # counts, no one's data
         console.out(f"wrote {args.plot}")
     return 0
 

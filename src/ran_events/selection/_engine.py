@@ -17,14 +17,23 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
+import attrs
+
 from ran_events import tz
 from ran_events._version import __version__
 from ran_events.errors import (
     InvalidPolicyConfig,
     InvalidValue,
     ReplayMismatch,
+    SeedMismatch,
 )
-from ran_events.models import Event, Registration, RegistrationStatus, SelectionRules
+from ran_events.models import (
+    Event,
+    Registration,
+    RegistrationStatus,
+    SelectionRules,
+    seed_commitment,
+)
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._feasibility import SkipReason, allocate
 from ran_events.selection._policy import (
@@ -169,6 +178,7 @@ def select(
     registrations: Sequence[Registration],
     *,
     now: _dt.datetime,
+    seed: int | None = None,
     registry: PolicyRegistry | None = None,
 ) -> SelectionResult:
     """Select the participants of ``event`` from ``registrations`` by its selection rules.
@@ -179,6 +189,8 @@ def select(
         registrations: every application, in any order (the result does not depend on it);
             each must be ``submitted`` (decided) or ``withdrawn`` (rejected as such).
         now: when the selection is made (recorded, and the time of each status change).
+        seed: the seed, revealed now (default: the event's ``selection.seed``); when the
+            event publishes a commitment (``selection.seed_sha256``) it must match it.
         registry: where the policy name is looked up (default: :func:`default_registry`).
 
     Returns:
@@ -196,15 +208,20 @@ def select(
         InvalidValue: two registrations share an id, one is for another event, or one is in
             a status a selection cannot decide.
         NaiveDatetimeError: ``now`` has no zone.
+        SeedMismatch: ``seed`` (or the event's seed) does not match the event's
+            ``selection.seed_sha256``.
     """
     tz.check_aware(now, "now")
-    fill_of(event.selection.parameters)
-    policy = (registry or default_registry()).from_rules(event.selection)
+    rules = event.selection
+    if seed is not None:
+        rules = attrs.evolve(rules, seed=seed)  # SeedMismatch against the commitment
+    fill_of(rules.parameters)
+    policy = (registry or default_registry()).from_rules(rules)
     record = SelectionRecord(
         event_id=event.id,
         capacity=event.capacity,
         target_groups=event.target_groups,
-        rules=event.selection,
+        rules=rules,
         policy_parameters=dict(policy.parameters),
         input_sha256=canonical_sha256(registrations),
         registration_count=len(registrations),
@@ -233,7 +250,14 @@ def replay(
     Raises:
         ReplayMismatch: the registrations are not the recorded input, or the policy now
             reports other parameters.
+        SeedMismatch: the recorded seed does not match the recorded commitment
+            (``rules.seed_sha256``).
     """
+    rules = record.rules
+    if rules.seed_sha256 is not None and rules.seed is not None:
+        actual_seed = seed_commitment(rules.seed)
+        if actual_seed != rules.seed_sha256:  # a record built around the model's check
+            raise SeedMismatch(rules.seed, rules.seed_sha256, actual_seed)
     actual = canonical_sha256(registrations)
     if actual != record.input_sha256:
         if len(registrations) != record.registration_count:
