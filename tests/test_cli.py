@@ -228,3 +228,23 @@ def test_a_library_error_is_one_line_and_exit_1(tmp_path: Path) -> None:
     assert lines[0].startswith("ran-events demo: no selection satisfies the constraints")
     assert "role=prison min 4" in lines[0]
     assert "Traceback" not in err.getvalue()
+
+
+def test_check_warns_of_a_seed_in_clear_while_registration_is_open(tmp_path: Path) -> None:
+    from ran_events.models import seed_commitment
+    from ran_events.serialization import event_to_toml
+
+    path = tmp_path / "event.toml"
+    text = event_to_toml(webinar())
+    path.write_text(text, encoding="utf-8")
+    status, out, err = run("check", str(path), "--now", "2023-08-20T12:00+02:00")
+    assert status == 0
+    assert f"{path}: valid" in out
+    assert "selection.seed: warning: the seed is in clear while registration is open" in err
+    status, _, err = run("check", str(path), "--now", "2023-09-07T00:00+02:00")
+    assert (status, err) == (0, "")  # after the deadline the seed may be known
+    path.write_text(
+        text.replace("seed = 2023", f'seed_sha256 = "{seed_commitment(2023)}"'), encoding="utf-8"
+    )
+    status, _, err = run("check", str(path), "--now", "2023-08-20T12:00+02:00")
+    assert (status, err) == (0, "")  # a commitment reveals nothing

@@ -188,3 +188,84 @@ def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_pat
     taken_in = import_csv(applications, event_from_toml(event)).accepted
     # Years later: the record and the same applications give the same decisions file.
     assert decisions_csv_text(replay(record, taken_in)) == decisions.read_bytes().decode()
+
+
+# -- the seed: committed while registration is open, revealed after the deadline ------------
+
+SECRET = 5_306_118_276_451_009_127
+AFTER = "2023-09-07T10:00+02:00"
+BEFORE = "2023-09-01T10:00+02:00"
+
+
+@pytest.fixture
+def committed(files: tuple[Path, Path]) -> tuple[Path, Path]:
+    """The event file with only the commitment to ``SECRET``, and the applications."""
+    from ran_events.models import seed_commitment
+
+    event, applications = files
+    text = event.read_text(encoding="utf-8")
+    assert "seed = 2023\n" in text
+    event.write_text(
+        text.replace("seed = 2023\n", f'seed_sha256 = "{seed_commitment(SECRET)}"\n'),
+        encoding="utf-8",
+    )
+    return event, applications
+
+
+def test_select_refuses_a_seed_that_does_not_match_the_commitment(
+    committed: tuple[Path, Path],
+) -> None:
+    from ran_events.models import seed_commitment
+
+    event, applications = committed
+    argv = ("select", str(event), str(applications), "--allow-rejects", "--now", AFTER)
+    status, out, err = run(*argv, "--seed", str(SECRET + 1))
+    assert status == 1
+    assert out == ""
+    assert seed_commitment(SECRET) in err
+    assert seed_commitment(SECRET + 1) in err
+    status, out, err = run(*argv, "--seed", str(SECRET))
+    assert status == 0, err
+    assert f"seed {SECRET}" in out
+
+
+def test_select_without_the_committed_seed_asks_for_it(committed: tuple[Path, Path]) -> None:
+    event, applications = committed
+    status, _, err = run("select", str(event), str(applications), "--now", AFTER)
+    assert status == 1
+    assert "--seed N" in err
+
+
+def test_select_refuses_a_seed_before_the_deadline(committed: tuple[Path, Path]) -> None:
+    event, applications = committed
+    argv = ("select", str(event), str(applications), "--allow-rejects", "--seed", str(SECRET))
+    status, out, err = run(*argv, "--now", BEFORE)
+    assert status == 1
+    assert "--before-deadline" in err
+    assert "registration is open until 2023-09-07T00:00:00+02:00" in err
+    status, out, err = run(*argv, "--now", BEFORE, "--before-deadline")
+    assert status == 0, err
+    assert f"seed {SECRET}" in out
+
+
+def test_the_record_keeps_seed_and_commitment_and_replays(
+    committed: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from ran_events.examples import webinar as make_webinar
+    from ran_events.models import seed_commitment
+    from ran_events.registration import import_csv
+    from ran_events.selection import replay
+    from ran_events.serialization import record_from_json
+
+    event, applications = committed
+    record_path = tmp_path / "record.json"
+    status, _, err = run(
+        "select", str(event), str(applications), "--allow-rejects", "--now", AFTER,
+        "--seed", str(SECRET), "--record", str(record_path),
+    )  # fmt: skip
+    assert status == 0, err
+    record = record_from_json(record_path.read_text(encoding="utf-8"))
+    assert record.seed == SECRET
+    assert record.rules.seed_sha256 == seed_commitment(SECRET)
+    accepted = import_csv(applications, make_webinar()).accepted
+    assert len(replay(record, accepted).decisions) == len(accepted)
