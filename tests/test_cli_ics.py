@@ -159,3 +159,19 @@ def test_invites_eml_names_follow_the_ics_names(tmp_path: Path) -> None:
         "a.ics.b-plenary.eml",
         "a.ics.b-plenary.ics",
     ]
+
+
+def test_the_listing_names_the_platform_but_not_the_join_link(tmp_path: Path) -> None:
+    event = _event_file(tmp_path)
+    url = examples.webinar().online.url  # type: ignore[union-attr]
+    target = tmp_path / "listing.ics"
+    code, _, err = _run("ics", str(event), "-o", str(target))
+    assert code == 0, err
+    listing = target.read_bytes().replace(b"\r\n ", b"").decode()
+    assert url not in listing
+    assert "CONFERENCE" not in listing
+    assert "LOCATION:Online (WebEx)" in listing
+    code, _, err = _run("ics", str(event), "-o", str(target), "--with-join-link", "--force")
+    assert code == 0, err
+    listing = target.read_bytes().replace(b"\r\n ", b"").decode()
+    assert f"CONFERENCE;VALUE=URI;FEATURE=AUDIO,VIDEO;LABEL=WebEx:{url}" in listing

@@ -773,3 +773,22 @@ def test_a_rule_that_begins_after_the_span_is_left_out() -> None:
     assert [(o["DTSTART"], o.get("RRULE")) for o in daylight] == [
         ("20081019T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z")
     ]
+
+
+def test_a_listing_without_the_join_link_reads_back_without_online_or_venue(
+    webinar: Event,
+) -> None:
+    assert webinar.online is not None
+    plenary = attrs.evolve(webinar.sessions[0], description="Bring notes")
+    event = attrs.evolve(
+        webinar,
+        sessions=(plenary, *webinar.sessions[1:]),
+        online=attrs.evolve(webinar.online, access_notes="PIN 4711"),
+    )
+    listing = ics.publish(event, now=NOW)
+    assert webinar.online.url.encode() not in listing
+    assert b"4711" not in listing
+    back = ics.from_ics(listing, registration=event.registration)
+    assert (back.online, back.venue) == (None, None)
+    assert back.session("plenary").description == "Bring notes"
+    assert back.description == event.description
