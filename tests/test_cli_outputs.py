@@ -143,6 +143,7 @@ def test_ics_refuses_to_replace_the_listing_unless_force(event_file: Path) -> No
     listing.write_text("mine", encoding="utf-8")
     status, _, err = run("ics", str(event_file))
     assert status == 2
+    assert f"{listing} already exist" in err
     assert listing.read_text(encoding="utf-8") == "mine"
     assert run("ics", str(event_file), "--force")[0] == 0
     assert listing.read_bytes().startswith(b"BEGIN:VCALENDAR")
