@@ -131,7 +131,7 @@ def test_existing_outputs_are_refused_unless_force(event_file: Path, tmp_path: P
     before = {name: (out / name).read_bytes() for name in files_in(out)}
     status, _, err = run(*argv, "2023-09-08T10:00+02:00")
     assert status == 2
-    assert "already exist; use --force" in err
+    assert "other file(s) exist already; use --force" in err
     assert {name: (out / name).read_bytes() for name in files_in(out)} == before
     status, _, err = run(*argv, "2023-09-08T10:00+02:00", "--force")
     assert status == 0, err
@@ -143,7 +143,7 @@ def test_ics_refuses_to_replace_the_listing_unless_force(event_file: Path) -> No
     listing.write_text("mine", encoding="utf-8")
     status, _, err = run("ics", str(event_file))
     assert status == 2
-    assert f"{listing} already exist" in err
+    assert f"{listing} exists already; use --force" in err
     assert listing.read_text(encoding="utf-8") == "mine"
     assert run("ics", str(event_file), "--force")[0] == 0
     assert listing.read_bytes().startswith(b"BEGIN:VCALENDAR")

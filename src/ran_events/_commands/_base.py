@@ -225,9 +225,9 @@ def check_outputs(paths: Iterable[Path], *, force: bool, option: str = "") -> No
         if path.exists():
             existing.append(path)
     if existing and not force:
-        more = f" and {len(existing) - 1} other file(s)" if len(existing) > 1 else ""
+        more = f" and {len(existing) - 1} other file(s) exist" if len(existing) > 1 else " exists"
         raise UsageError(
-            f"{where}{existing[0]}{more} already exist; use --force to replace, or write "
+            f"{where}{existing[0]}{more} already; use --force to replace, or write "
             "elsewhere (nothing was written)"
         )
     for folder, names in folders.items():
