@@ -38,6 +38,7 @@ from .errors import (
     RegistrationNotOpen,
     ReplayMismatch,
     ScheduleParseError,
+    SeedMismatch,
     TimeRangeError,
     UnknownPolicy,
     UnknownRegistration,
@@ -68,6 +69,7 @@ from .models import (
     event_problems,
     mask_email,
     normalize_email,
+    seed_commitment,
 )
 
 if TYPE_CHECKING:
@@ -260,6 +262,7 @@ __all__ = [
     "RowProblem",
     "ScheduleParseError",
     "ScorePolicy",
+    "SeedMismatch",
     "SelectionRecord",
     "SelectionResult",
     "SelectionRules",
@@ -305,6 +308,7 @@ __all__ = [
     "registration_id",
     "replay",
     "respond",
+    "seed_commitment",
     "select",
     "simulate",
     "tz",
