@@ -241,3 +241,47 @@ def test_a_closed_pipe_ends_the_command_quietly(event_file: Path) -> None:
     assert process.returncode == BROKEN_PIPE
     assert b"Traceback" not in err
     assert b"BrokenPipeError" not in err
+
+
+def test_two_files_of_a_batch_with_one_name_are_an_error(tmp_path: Path) -> None:
+    from ran_events._commands._base import CommandError
+    from ran_events._commands.invites import Files
+
+    files = Files()
+    files.add(tmp_path / "a-decision.eml", b"one")
+    with pytest.raises(CommandError, match="two files of this batch"):
+        files.add(tmp_path / "a-decision.eml", b"two")
+    assert files.data == {tmp_path / "a-decision.eml": b"one"}
+
+
+def test_a_folder_that_cannot_be_written_is_misuse(
+    event_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "access", lambda *_args, **_kw: False)  # root may write anywhere
+    status, _, err = run("ics", str(event_file), "-o", str(tmp_path / "new" / "x.ics"))
+    assert status == 2
+    assert f"cannot write into {tmp_path / 'new'}: {tmp_path} is not writable" in err
+
+
+def test_a_closed_pipe_in_process_points_stdout_at_devnull(event_file: Path) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    stdout = open(write_end, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    err = io.StringIO()
+    try:
+        assert main(["check", str(event_file)], stdout=stdout, stderr=err) == BROKEN_PIPE
+        stdout.write("more")
+        stdout.flush()  # now /dev/null: no second BrokenPipeError at exit
+    finally:
+        stdout.close()
+    assert err.getvalue() == ""
+
+
+def test_a_closed_pipe_without_a_descriptor_is_quiet_too(event_file: Path) -> None:
+    class Closed(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError
+
+    err = io.StringIO()
+    assert main(["check", str(event_file)], stdout=Closed(), stderr=err) == BROKEN_PIPE
+    assert err.getvalue() == ""
