@@ -285,3 +285,8 @@ def test_a_closed_pipe_without_a_descriptor_is_quiet_too(event_file: Path) -> No
     err = io.StringIO()
     assert main(["check", str(event_file)], stdout=Closed(), stderr=err) == BROKEN_PIPE
     assert err.getvalue() == ""
+
+
+def test_ids_differing_in_case_keep_apart_where_case_is_ignored() -> None:
+    assert filename_part("R1").casefold() != filename_part("r1").casefold()
+    assert filename_part("r1") == "r1"

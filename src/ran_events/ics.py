@@ -444,18 +444,19 @@ class CalendarObject:
         return f"{who}-{filename_part(self.session_id, dash=False)}.ics"
 
 
-_PLAIN_PART: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,63}")
-_PLAIN_PART_NO_DASH: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._]{0,63}")
+_PLAIN_PART: Final = re.compile(r"[a-z0-9_][a-z0-9._-]{0,63}")
+_PLAIN_PART_NO_DASH: Final = re.compile(r"[a-z0-9_][a-z0-9._]{0,63}")
 _HASH_MARK: Final = "+"  # never in a plain part: a part with it was changed
 
 
 def filename_part(text: str, *, dash: bool = True) -> str:
     """``text`` as part of a file name, unique per ``text`` and at most 75 characters.
 
-    A plain text (letters, digits, ``.``, ``_`` and, if ``dash``, ``-``; not starting with
-    a dot; at most 64 characters) is kept. Any other is made safe (``a/b`` -> ``a_b``),
-    cut to 64 characters and followed by ``+`` and 10 hexadecimal digits of the SHA-256 of
-    the original, so two texts never give one name (``a/b`` and ``a_b`` differ).
+    A plain text (lower-case letters, digits, ``.``, ``_`` and, if ``dash``, ``-``; not
+    starting with a dot; at most 64 characters) is kept. Any other is made safe (``a/b`` ->
+    ``a_b``), cut to 64 characters and followed by ``+`` and 10 hexadecimal digits of the
+    SHA-256 of the original, so two texts never give one name (``a/b`` and ``a_b`` differ),
+    not even on a file system that ignores case (``R1`` and ``r1`` differ).
 
     >>> filename_part("r-0007"), filename_part("a/b"), filename_part("x-plenary", dash=False)
     ('r-0007', 'a_b+c14cddc033', 'x_plenary+54f5d99dd8')

@@ -13,6 +13,7 @@ from ._base import (
     add_force_option,
     check_outputs,
     load_event,
+    printable,
     write_atomic,
 )
 from .applications import report_rejects, take_in
@@ -130,7 +131,7 @@ def _bar(console: Console, name: str) -> Any:
         width = 30
         filled = width * done // runs
         console.stderr.write(
-            f"\r{name:<14} [{'#' * filled}{'.' * (width - filled)}] {done}/{runs}"
+            f"\r{printable(name):<14} [{'#' * filled}{'.' * (width - filled)}] {done}/{runs}"
         )
         console.stderr.flush()
 
