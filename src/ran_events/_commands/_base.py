@@ -141,7 +141,7 @@ def write_atomic(path: Path, data: str | bytes, *, private: bool = True) -> None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         if not private:
-            os.fchmod(fd, 0o666 & ~_umask())
+            os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()

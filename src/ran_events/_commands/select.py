@@ -93,8 +93,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     outputs = [p for p in (args.out, args.record) if p is not None]
     check_outputs(outputs, force=args.force)
     event = with_overrides(load_event(args.event), policy=args.policy, seed=None)
-    check_seed(event, args.seed, now, args=args)
-    event = with_overrides(event, policy=None, seed=args.seed)
+    check_seed(event, args.seed, now, source=args.event, before_deadline=args.before_deadline)
     report = take_in(args.applications, event)
     if report_rejects(
         report, args.applications, console, command="select", allow=args.allow_rejects
@@ -102,7 +101,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return 1
     rejected_rows = len(report.rejected)
     try:
-        result = select(event, report.accepted, now=now)
+        result = select(event, report.accepted, now=now, seed=args.seed)
     except (UnknownPolicy, InvalidPolicyConfig, InfeasibleSelection) as exc:
         raise CommandError(f"{args.event}: selection: {exc}") from None
     print_summary(result, console)
@@ -130,9 +129,21 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def check_seed(
-    event: Event, seed: int | None, now: datetime.datetime, *, args: argparse.Namespace
+    event: Event,
+    seed: int | None,
+    now: datetime.datetime,
+    *,
+    source: Path,
+    before_deadline: bool = False,
 ) -> None:
     """Refuse a seed that does not match the event's commitment, or is used too early.
+
+    Args:
+        event: the event (its ``selection`` rules and registration deadline).
+        seed: the seed given (``--seed``), or ``None`` for the event's own.
+        now: the time of the selection (``--now``).
+        source: the event file, named in messages.
+        before_deadline: a seed may be used while registration is open.
 
     Raises:
         CommandError: ``seed`` does not match ``selection.seed_sha256`` (both are named); the
@@ -145,19 +156,19 @@ def check_seed(
     commitment = rules.seed_sha256
     if seed is not None and commitment is not None and seed_commitment(seed) != commitment:
         raise CommandError(
-            f"{args.event}: selection.seed_sha256: --seed {seed} is not the committed seed: "
+            f"{source}: selection.seed_sha256: --seed {seed} is not the committed seed: "
             f"its SHA-256 is {seed_commitment(seed)}, the event commits to {commitment}"
         )
     used = seed if seed is not None else rules.seed
     if used is None and commitment is not None:
         raise CommandError(
-            f"{args.event}: selection.seed_sha256: the event commits to a seed; reveal it "
+            f"{source}: selection.seed_sha256: the event commits to a seed; reveal it "
             "with --seed N"
         )
     closes = event.registration.closes
-    if used is not None and now < closes and not args.before_deadline:
+    if used is not None and now < closes and not before_deadline:
         raise CommandError(
-            f"{args.event}: registration.deadline: registration is open until "
+            f"{source}: registration.deadline: registration is open until "
             f"{closes.isoformat()} (now {now.isoformat()}); a seed used before then lets "
             "applicants try addresses until one wins. Select after the deadline, or give "
             "--before-deadline"
