@@ -63,6 +63,15 @@ def test_the_report_is_the_same_serially_and_with_a_process_pool() -> None:
     assert simulate(EVENT, POOL, runs=300, seed=6) != serial
 
 
+def test_the_fair_lottery_runs_in_a_process_pool() -> None:
+    # `ran-events simulate --workers 2 --policy fair-lottery` failed: its draw held a
+    # read-only mapping, which cannot be pickled for the workers.
+    serial = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery")
+    with ProcessPoolExecutor(2) as executor:
+        pooled = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery", executor=executor)
+    assert pooled == serial
+
+
 def test_estimates_counts_and_intervals() -> None:
     report = simulate(EVENT, POOL, runs=200, seed=1)
     assert sum(e.selected for e in report.estimates) == 200 * EVENT.capacity
