@@ -1,29 +1,331 @@
-"""Every ```python block in the docs and the README runs, in order, per file."""
+"""Every example in README.md and docs/*.md runs, and every output they show is what it prints.
+
+How a page is read (the same rules are in docs/contributing.md):
+
+- Each page runs as one session, block after block in page order, in a fresh temporary
+  folder (the working directory) with one Python namespace, like a doctest session.
+- A ```python block runs. If it prints, the page must show what it prints in a ```text block
+  that follows it directly (only blank lines between). A block that prints without one fails.
+- A ```console block runs each ``$ ran-events ARGS`` line (a line ending in ``\\`` continues
+  on the next). The lines after a command, up to the next ``$``, are what it prints on stdout
+  and stderr together; a last line ``[N]`` is its exit status when that is not 0 (as in cram).
+- ``<!-- file: NAME -->`` right before a block writes the block's text to NAME in the folder,
+  so a later command can read it: every file a command names comes from the page itself (such
+  a block, an earlier command, or a Python block that writes it).
+- ``<!-- not-run: REASON -->`` right before a block marks an illustration (a synopsis, a
+  fragment, a command that installs or takes minutes). Their number is pinned below, so a new
+  one is a decision, never an accident. A block that is none of these fails the suite.
+- Blocks of MyST directives (```{eval-rst}, ```{toctree}) are Sphinx's, not examples.
+
+Output is compared exactly after one normalisation: trailing white space of each line and
+trailing blank lines are dropped. In a shown output ``...`` stands for any text within its
+line, and a line that is only ``...`` for any number of lines: use it only for what changes
+between runs or would drown the point of the example.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import io
 import re
+import shlex
+from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
+
+from ran_events import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([*ROOT.joinpath("docs").glob("*.md"), ROOT / "README.md"])
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+NOT_RUN_BLOCKS = 10
+"""How many blocks of README.md and docs/ are marked ``<!-- not-run: ... -->``."""
+
+FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+MARKER = re.compile(r"^<!--\s*(?P<kind>not-run|file):\s*(?P<value>.*?)\s*-->$")
+COMMAND = "ran-events"
 
 
-def _blocks(page: Path) -> list[str]:
-    return BLOCK.findall(page.read_text(encoding="utf-8"))
+@attrs.frozen(kw_only=True)
+class Block:
+    """A fenced block of a page: where it starts, its language, its text, its marker."""
+
+    page: str
+    line: int  # of the opening fence, counted from 1
+    info: str
+    text: str
+    marker: tuple[str, str] | None = None  # ("not-run", reason) or ("file", name)
+    after_python: bool = False  # only blank lines between it and a ```python block
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
+
+    @property
+    def role(self) -> str:
+        """run, output, file, not-run, directive, or unmarked."""
+        if self.marker is not None:
+            return self.marker[0]
+        if self.info.startswith("{"):
+            return "directive"
+        if self.info in ("python", "console"):
+            return "run"
+        if self.info == "text" and self.after_python:
+            return "output"
+        return "unmarked"
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if _blocks(p)], ids=lambda p: p.name)
-def test_code_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
-    for number, block in enumerate(_blocks(page), 1):
-        code = compile(block, f"{page.name} block {number}", "exec")
-        exec(code, namespace)
+def parse(text: str, page: str) -> list[Block]:
+    """The fenced blocks of a Markdown text, with the marker written right before each."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    marker: tuple[str, str] | None = None
+    after_python = False
+    number = 0
+    while number < len(lines):
+        line = lines[number]
+        number += 1
+        opening = FENCE.match(line)
+        if opening is None:
+            found = MARKER.match(line.strip())
+            if found is not None:
+                marker = (found["kind"], found["value"])
+            elif line.strip():
+                marker, after_python = None, False
+            continue
+        fence, start, body = opening["fence"], number, []
+        while number < len(lines) and not (
+            lines[number].startswith(fence) and not lines[number].strip(fence[0]).strip()
+        ):
+            body.append(lines[number])
+            number += 1
+        number += 1  # the closing fence (or the end of the page)
+        block = Block(
+            page=page,
+            line=start,
+            info=opening["info"],
+            text="".join(f"{b}\n" for b in body),
+            marker=marker,
+            after_python=after_python,
+        )
+        blocks.append(block)
+        marker, after_python = None, block.info == "python" and block.marker is None
+    return blocks
 
 
-def test_the_tutorial_is_checked() -> None:
-    assert len(_blocks(ROOT / "docs" / "tutorial.md")) >= 5
+def blocks_of(page: Path) -> list[Block]:
+    return parse(page.read_text(encoding="utf-8"), str(page.relative_to(ROOT)))
+
+
+def normalise(text: str) -> list[str]:
+    """The lines of an output without trailing white space and trailing blank lines."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def matches(shown: str, printed: str) -> bool:
+    """Whether the printed output is the shown one (``...`` stands for what it elides)."""
+    pattern = "".join(
+        r"(?:[^\n]*\n)*?" if line == "..." else ".*?".join(map(re.escape, line.split("..."))) + "\n"
+        for line in normalise(shown)
+    )
+    text = "".join(f"{line}\n" for line in normalise(printed))
+    return re.fullmatch(pattern, text) is not None
+
+
+class DocMismatch(AssertionError):
+    """A page shows an output its example does not print, or an example fails."""
+
+
+def mismatch(block: Block, shown: str, printed: str, what: str) -> str:
+    diff = difflib.unified_diff(
+        normalise(shown),
+        normalise(printed),
+        f"shown in {block.where}",
+        f"printed by {what}",
+        lineterm="",
+    )
+    return f"{block.where}: {what} prints something else than the page shows:\n" + "\n".join(
+        diff
+    )
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """A ``$ ran-events ...`` line of a console block and the output shown after it."""
+
+    line: int
+    argv: list[str]
+    shown: str
+    status: int
+
+
+STATUS = re.compile(r"^\[(\d+)\]$")
+
+
+def commands(block: Block) -> list[Command]:
+    """The commands of a console block.
+
+    Raises:
+        DocMismatch: a line before the first ``$`` or a command other than ``ran-events``.
+    """
+    found: list[Command] = []
+    lines = block.text.splitlines()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line.startswith("$ "):
+            raise DocMismatch(f"{block.where}: line {index + 1} of the block is not a command")
+        start = index
+        command = line[2:]
+        while command.endswith("\\") and index + 1 < len(lines):
+            index += 1
+            command = command[:-1] + lines[index]
+        index += 1
+        shown: list[str] = []
+        while index < len(lines) and not lines[index].startswith("$ "):
+            shown.append(lines[index])
+            index += 1
+        argv = shlex.split(command)
+        if argv[:1] != [COMMAND]:
+            raise DocMismatch(
+                f"{block.where}: `{command}` is not a `{COMMAND}` command, which is all the doc "
+                "test runs; mark the block <!-- not-run: REASON --> if it must stay"
+            )
+        status = 0
+        if shown and (code := STATUS.match(shown[-1].strip())):
+            status = int(code[1])
+            shown.pop()
+        found.append(
+            Command(
+                line=block.line + 1 + start, argv=argv[1:], shown="\n".join(shown), status=status
+            )
+        )
+    return found
+
+
+def run_console(block: Block) -> list[str]:
+    """Run the commands of a console block; every difference from the page."""
+    problems = []
+    try:
+        found = commands(block)
+    except DocMismatch as exc:
+        return [str(exc)]
+    for command in found:
+        out = io.StringIO()
+        status = cli.main(command.argv, stdout=out, stderr=out)
+        printed = out.getvalue() + (f"[{status}]\n" if status else "")
+        shown = command.shown + (f"\n[{command.status}]" if command.status else "")
+        if status != command.status or not matches(shown, printed):
+            what = f"`{COMMAND} {shlex.join(command.argv)}` (line {command.line})"
+            problems.append(mismatch(block, shown, printed, what))
+    return problems
+
+
+def run_page(blocks: list[Block], folder: Path) -> list[str]:
+    """Run the blocks of a page in order in ``folder``; every difference from the page.
+
+    An exception of an example is raised with a note naming the page and line.
+    """
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    problems: list[str] = []
+    pending: tuple[Block, str] | None = None  # a python block and what it printed
+    for block in blocks:
+        if pending is not None:
+            source, printed = pending
+            if block.role == "output":
+                if not matches(block.text, printed):
+                    problems.append(
+                        mismatch(block, block.text, printed, f"the block at {source.where}")
+                    )
+            elif normalise(printed):
+                problems.append(
+                    f"{source.where}: the block prints, but no ```text block after it shows "
+                    f"what; it printed:\n{printed}"
+                )
+            pending = None
+        if block.role == "file":
+            assert block.marker is not None
+            folder.joinpath(block.marker[1]).write_text(block.text, encoding="utf-8")
+        elif block.role == "run" and block.info == "python":
+            pending = (block, run_python(block, namespace))
+        elif block.role == "run":
+            problems.extend(run_console(block))
+    if pending is not None and normalise(pending[1]):
+        problems.append(f"{pending[0].where}: the block prints, but no ```text block shows what")
+    return problems
+
+
+def run_python(block: Block, namespace: dict[str, object]) -> str:
+    # Padded so that a traceback names the line of the page.
+    code = compile("\n" * block.line + block.text, block.page, "exec")
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)
+    except Exception as exc:
+        exc.add_note(f"raised by the python block at {block.where}")
+        raise
+    return printed.getvalue()
+
+
+@contextlib.contextmanager
+def inside(folder: Path) -> Iterator[Path]:
+    with contextlib.chdir(folder):
+        yield folder
+
+
+def unclassified(blocks: list[Block]) -> list[str]:
+    """A line for every block that is neither run, an output, a file, a directive nor marked.
+
+    A console block that is not a list of ``$ ran-events`` commands cannot run either.
+    """
+    problems = []
+    for block in blocks:
+        if block.role == "unmarked":
+            problems.append(
+                f"{block.where}: a ```{block.info or '(no language)'} block that is neither run "
+                "nor an output, nor marked <!-- file: NAME --> or <!-- not-run: REASON -->"
+            )
+        elif block.role == "not-run" and not block.marker[1]:  # type: ignore[index]
+            problems.append(f"{block.where}: <!-- not-run: REASON --> without a reason")
+        elif block.role == "run" and block.info == "console":
+            try:
+                commands(block)
+            except DocMismatch as exc:
+                problems.append(str(exc))
+    return problems
+
+
+ALL_BLOCKS = [block for page in PAGES for block in blocks_of(page)]
+RUN_PAGES = [p for p in PAGES if any(b.role == "run" for b in blocks_of(p))]
+
+
+@pytest.mark.parametrize("page", RUN_PAGES, ids=lambda p: p.name)
+def test_page_runs_and_prints_what_it_shows(page: Path, tmp_path: Path) -> None:
+    with inside(tmp_path):
+        problems = run_page(blocks_of(page), tmp_path)
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def test_every_block_is_run_or_marked() -> None:
+    problems = unclassified(ALL_BLOCKS)
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)
+    marked = [b.where for b in ALL_BLOCKS if b.role == "not-run"]
+    assert len(marked) == NOT_RUN_BLOCKS, (
+        f"{len(marked)} blocks are marked not-run ({', '.join(marked)}), "
+        f"NOT_RUN_BLOCKS says {NOT_RUN_BLOCKS}: run the new one, or raise the number"
+    )
+
+
+def test_the_readme_tour_and_the_tutorial_are_checked() -> None:
+    runs = {page: [b for b in blocks_of(page) if b.role == "run"] for page in PAGES}
+    assert len(runs[ROOT / "README.md"]) >= 2
+    assert len(runs[ROOT / "docs" / "tutorial.md"]) >= 10
