@@ -30,13 +30,13 @@ import difflib
 import io
 import re
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
 import pytest
 
 from ran_events import cli
+from ran_events.examples import webinar
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([*ROOT.joinpath("docs").glob("*.md"), ROOT / "README.md"])
@@ -131,7 +131,9 @@ def normalise(text: str) -> list[str]:
 def matches(shown: str, printed: str) -> bool:
     """Whether the printed output is the shown one (``...`` stands for what it elides)."""
     pattern = "".join(
-        r"(?:[^\n]*\n)*?" if line == "..." else ".*?".join(map(re.escape, line.split("..."))) + "\n"
+        r"(?:[^\n]*\n)*?"
+        if line == "..."
+        else ".*?".join(map(re.escape, line.split("..."))) + r"\n"
         for line in normalise(shown)
     )
     text = "".join(f"{line}\n" for line in normalise(printed))
@@ -139,7 +141,7 @@ def matches(shown: str, printed: str) -> bool:
 
 
 class DocMismatch(AssertionError):
-    """A page shows an output its example does not print, or an example fails."""
+    """Raised when a console block holds something other than ``$ ran-events`` commands."""
 
 
 def mismatch(block: Block, shown: str, printed: str, what: str) -> str:
@@ -150,9 +152,7 @@ def mismatch(block: Block, shown: str, printed: str, what: str) -> str:
         f"printed by {what}",
         lineterm="",
     )
-    return f"{block.where}: {what} prints something else than the page shows:\n" + "\n".join(
-        diff
-    )
+    return "\n".join([f"{block.where}: {what} prints something else than the page shows:", *diff])
 
 
 @attrs.frozen(kw_only=True)
@@ -180,7 +180,10 @@ def commands(block: Block) -> list[Command]:
     while index < len(lines):
         line = lines[index]
         if not line.startswith("$ "):
-            raise DocMismatch(f"{block.where}: line {index + 1} of the block is not a command")
+            raise DocMismatch(
+                f"{block.page}:{block.line + 1 + index}: a console block must start with "
+                f"`$ {COMMAND} ...`; output follows its command"
+            )
         start = index
         command = line[2:]
         while command.endswith("\\") and index + 1 < len(lines):
@@ -217,12 +220,17 @@ def run_console(block: Block) -> list[str]:
     except DocMismatch as exc:
         return [str(exc)]
     for command in found:
+        what = f"`{COMMAND} {shlex.join(command.argv)}` ({block.page}:{command.line})"
         out = io.StringIO()
-        status = cli.main(command.argv, stdout=out, stderr=out)
+        try:  # argparse writes --help and usage errors to sys.stdout and sys.stderr
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                status = cli.main(command.argv, stdout=out, stderr=out)
+        except BaseException as exc:
+            exc.add_note(f"raised by {what}")
+            raise
         printed = out.getvalue() + (f"[{status}]\n" if status else "")
         shown = command.shown + (f"\n[{command.status}]" if command.status else "")
         if status != command.status or not matches(shown, printed):
-            what = f"`{COMMAND} {shlex.join(command.argv)}` (line {command.line})"
             problems.append(mismatch(block, shown, printed, what))
     return problems
 
@@ -234,30 +242,24 @@ def run_page(blocks: list[Block], folder: Path) -> list[str]:
     """
     namespace: dict[str, object] = {"__name__": "__docs__"}
     problems: list[str] = []
-    pending: tuple[Block, str] | None = None  # a python block and what it printed
-    for block in blocks:
-        if pending is not None:
-            source, printed = pending
-            if block.role == "output":
-                if not matches(block.text, printed):
-                    problems.append(
-                        mismatch(block, block.text, printed, f"the block at {source.where}")
-                    )
-            elif normalise(printed):
-                problems.append(
-                    f"{source.where}: the block prints, but no ```text block after it shows "
-                    f"what; it printed:\n{printed}"
-                )
-            pending = None
+    for index, block in enumerate(blocks):
         if block.role == "file":
             assert block.marker is not None
             folder.joinpath(block.marker[1]).write_text(block.text, encoding="utf-8")
-        elif block.role == "run" and block.info == "python":
-            pending = (block, run_python(block, namespace))
-        elif block.role == "run":
+        elif block.role == "run" and block.info == "console":
             problems.extend(run_console(block))
-    if pending is not None and normalise(pending[1]):
-        problems.append(f"{pending[0].where}: the block prints, but no ```text block shows what")
+        elif block.role == "run":
+            printed = run_python(block, namespace)
+            shown = blocks[index + 1] if index + 1 < len(blocks) else None
+            if shown is not None and shown.role == "output":
+                if not matches(shown.text, printed):
+                    what = f"the block at {block.where}"
+                    problems.append(mismatch(shown, shown.text, printed, what))
+            elif normalise(printed):
+                problems.append(
+                    f"{block.where}: the block prints, but no ```text block right after it "
+                    f"shows what; it printed:\n{printed}"
+                )
     return problems
 
 
@@ -274,12 +276,6 @@ def run_python(block: Block, namespace: dict[str, object]) -> str:
     return printed.getvalue()
 
 
-@contextlib.contextmanager
-def inside(folder: Path) -> Iterator[Path]:
-    with contextlib.chdir(folder):
-        yield folder
-
-
 def unclassified(blocks: list[Block]) -> list[str]:
     """A line for every block that is neither run, an output, a file, a directive nor marked.
 
@@ -292,7 +288,7 @@ def unclassified(blocks: list[Block]) -> list[str]:
                 f"{block.where}: a ```{block.info or '(no language)'} block that is neither run "
                 "nor an output, nor marked <!-- file: NAME --> or <!-- not-run: REASON -->"
             )
-        elif block.role == "not-run" and not block.marker[1]:  # type: ignore[index]
+        elif block.role == "not-run" and block.marker is not None and not block.marker[1]:
             problems.append(f"{block.where}: <!-- not-run: REASON --> without a reason")
         elif block.role == "run" and block.info == "console":
             try:
@@ -308,10 +304,11 @@ RUN_PAGES = [p for p in PAGES if any(b.role == "run" for b in blocks_of(p))]
 
 @pytest.mark.parametrize("page", RUN_PAGES, ids=lambda p: p.name)
 def test_page_runs_and_prints_what_it_shows(page: Path, tmp_path: Path) -> None:
-    with inside(tmp_path):
+    with contextlib.chdir(tmp_path):
         problems = run_page(blocks_of(page), tmp_path)
     if problems:
-        pytest.fail("\n\n".join(problems), pytrace=False)
+        header = f"{page.name} does not print what it shows (the rules: tests/test_docs.py)"
+        pytest.fail("\n\n".join([header, *problems]), pytrace=False)
 
 
 def test_every_block_is_run_or_marked() -> None:
@@ -329,3 +326,99 @@ def test_the_readme_tour_and_the_tutorial_are_checked() -> None:
     runs = {page: [b for b in blocks_of(page) if b.role == "run"] for page in PAGES}
     assert len(runs[ROOT / "README.md"]) >= 2
     assert len(runs[ROOT / "docs" / "tutorial.md"]) >= 10
+
+
+# The machinery itself, on small pages.
+
+FENCE3 = "```"
+
+
+def page(text: str) -> list[Block]:
+    return parse(text.replace("'''", FENCE3), "page.md")
+
+
+def test_a_printed_output_other_than_the_shown_one_is_reported_with_page_line_and_diff(
+    tmp_path: Path,
+) -> None:
+    blocks = page("Intro\n\n'''python\nprint('r6')\n'''\n\n'''text\nr5\n'''\n")
+    assert [b.role for b in blocks] == ["run", "output"]
+    with contextlib.chdir(tmp_path):
+        (problem,) = run_page(blocks, tmp_path)
+    assert problem.startswith("page.md:7: the block at page.md:3 prints something else")
+    assert "\n-r5\n+r6" in problem
+    with contextlib.chdir(tmp_path):
+        assert (
+            run_page(page("'''python\nprint('r5')\n'''\n'''text\nr5  \n\n'''\n"), tmp_path) == []
+        )
+
+
+def test_a_block_that_prints_without_a_shown_output_is_reported(tmp_path: Path) -> None:
+    blocks = page("'''python\nprint('hello')\n'''\n\nProse.\n\n'''text\nhello\n'''\n")
+    assert [b.role for b in blocks] == ["run", "unmarked"]  # prose between: not its output
+    with contextlib.chdir(tmp_path):
+        (problem,) = run_page(blocks, tmp_path)
+    assert problem.startswith("page.md:1: the block prints, but no ```text block")
+
+
+def test_an_exception_names_the_page_and_its_line(tmp_path: Path) -> None:
+    blocks = page("# Title\n\n'''python\nx = 1\nraise KeyError(x)\n'''\n")
+    with contextlib.chdir(tmp_path), pytest.raises(KeyError) as raised:
+        run_page(blocks, tmp_path)
+    assert raised.value.__notes__ == ["raised by the python block at page.md:3"]
+    assert raised.traceback[-1].lineno + 1 == 5  # the page's line (pytest counts from 0)
+
+
+def test_commands_run_on_files_of_the_page_and_show_their_exit_status(tmp_path: Path) -> None:
+    event = webinar().to_toml().replace("capacity = 30", "capacity = 0")
+    text = (
+        f"<!-- file: event.toml -->\n'''toml\n{event}'''\n\n'''console\n"
+        "$ ran-events check \\\n    event.toml\n"
+        "ran-events check: event.toml:...: capacity: ...\n[1]\n'''\n"
+    )
+    blocks = page(text)
+    assert [b.role for b in blocks] == ["file", "run"]
+    (command,) = commands(blocks[1])
+    assert (command.argv, command.status) == (["check", "event.toml"], 1)
+    with contextlib.chdir(tmp_path):
+        assert run_page(blocks, tmp_path) == []
+        (problem,) = run_page(page(text.replace("[1]\n", "")), tmp_path)
+    assert f"`ran-events check event.toml` (page.md:{blocks[1].line + 1}) prints" in problem
+    assert problem.endswith("+[1]")
+
+
+def test_every_block_is_run_shown_a_file_a_directive_or_marked_with_a_reason() -> None:
+    blocks = page(
+        "'''toml\na = 1\n'''\n"
+        "<!-- not-run: a fragment -->\n'''toml\na = 1\n'''\n"
+        "<!-- not-run: -->\n'''toml\na = 1\n'''\n"
+        "'''console\n$ pip install ran-events\n'''\n"
+        "'''console\nran-events demo\n'''\n"
+        "'''{eval-rst}\n.. autofunction:: ran_events.select\n'''\n"
+        "~~~markdown\n'''python\n'''\n~~~\n"
+    )
+    assert [b.role for b in blocks] == [
+        "unmarked", "not-run", "not-run", "run", "run", "directive", "unmarked"
+    ]  # fmt: skip
+    assert blocks[-1].text == "```python\n```\n"  # another fence holds this one
+    problems = unclassified(blocks)
+    assert [p.split(":", 2)[1] for p in problems] == ["1", "9", "12", "16", "21"]
+    assert "not a `ran-events` command" in problems[2]
+
+
+@pytest.mark.parametrize(
+    ("shown", "printed", "same"),
+    [
+        ("a\nb", "a  \nb\n\n", True),
+        ("a\nb", "a\nc", False),
+        ("rank ... (ticket ...)", "rank 1 (ticket 02b5)", True),
+        ("rank ...", "rank 1\nmore", False),  # within its line only
+        ("head\n...\ntail", "head\n1\n2\ntail", True),
+        ("head\n...\ntail", "head\ntail", True),
+        ("head\n...\ntail", "head\n1", False),
+        ("x.y", "xzy", False),  # the rest is literal
+    ],
+)
+def test_outputs_are_compared_exactly_but_for_trailing_space_and_ellipses(
+    shown: str, printed: str, same: bool
+) -> None:
+    assert matches(shown, printed) is same
