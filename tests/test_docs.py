@@ -21,6 +21,9 @@ Output is compared exactly after one normalisation: trailing white space of each
 trailing blank lines are dropped. In a shown output ``...`` stands for any text within its
 line, and a line that is only ``...`` for any number of lines: use it only for what changes
 between runs or would drown the point of the example.
+
+With RAN_EVENTS_UPDATE_DOCS=1 a failing page is rewritten with what its examples printed (an
+elided output is then written out in full): review the diff before committing it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import io
+import os
 import re
 import shlex
 from pathlib import Path
@@ -47,6 +51,7 @@ NOT_RUN_BLOCKS = 10
 FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 MARKER = re.compile(r"^<!--\s*(?P<kind>not-run|file):\s*(?P<value>.*?)\s*-->$")
 COMMAND = "ran-events"
+UPDATE = "RAN_EVENTS_UPDATE_DOCS"
 
 
 @attrs.frozen(kw_only=True)
@@ -163,6 +168,7 @@ class Command:
     argv: list[str]
     shown: str
     status: int
+    output: slice  # the page's lines (counted from 0) of the shown output
 
 
 STATUS = re.compile(r"^\[(\d+)\]$")
@@ -190,6 +196,7 @@ def commands(block: Block) -> list[Command]:
             index += 1
             command = command[:-1] + lines[index]
         index += 1
+        output = slice(block.line + index, block.line + index)
         shown: list[str] = []
         while index < len(lines) and not lines[index].startswith("$ "):
             shown.append(lines[index])
@@ -206,19 +213,43 @@ def commands(block: Block) -> list[Command]:
             shown.pop()
         found.append(
             Command(
-                line=block.line + 1 + start, argv=argv[1:], shown="\n".join(shown), status=status
+                line=block.line + 1 + start,
+                argv=argv[1:],
+                shown="\n".join(shown),
+                status=status,
+                output=slice(output.start, block.line + index),
             )
         )
     return found
 
 
-def run_console(block: Block) -> list[str]:
-    """Run the commands of a console block; every difference from the page."""
-    problems = []
+@attrs.define
+class PageRun:
+    """What running a page found: every difference, and the edits that would show the truth."""
+
+    problems: list[str] = attrs.Factory(list)
+    edits: list[tuple[slice, list[str]]] = attrs.Factory(list)  # lines (from 0), new lines
+
+    def differs(self, problem: str, lines: slice, printed: str) -> None:
+        self.problems.append(problem)
+        self.edits.append((lines, normalise(printed)))
+
+
+def update(text: str, edits: list[tuple[slice, list[str]]]) -> str:
+    """The page's text with the shown outputs replaced by the printed ones."""
+    lines = text.splitlines()
+    for where, new in sorted(edits, key=lambda edit: edit[0].start, reverse=True):
+        lines[where] = new
+    return "".join(f"{line}\n" for line in lines)
+
+
+def run_console(block: Block, run: PageRun) -> None:
+    """Run the commands of a console block; record every difference from the page."""
     try:
         found = commands(block)
     except DocMismatch as exc:
-        return [str(exc)]
+        run.problems.append(str(exc))
+        return
     for command in found:
         what = f"`{COMMAND} {shlex.join(command.argv)}` ({block.page}:{command.line})"
         out = io.StringIO()
@@ -231,36 +262,39 @@ def run_console(block: Block) -> list[str]:
         printed = out.getvalue() + (f"[{status}]\n" if status else "")
         shown = command.shown + (f"\n[{command.status}]" if command.status else "")
         if status != command.status or not matches(shown, printed):
-            problems.append(mismatch(block, shown, printed, what))
-    return problems
+            run.differs(mismatch(block, shown, printed, what), command.output, printed)
 
 
-def run_page(blocks: list[Block], folder: Path) -> list[str]:
+def run_page(blocks: list[Block], folder: Path) -> PageRun:
     """Run the blocks of a page in order in ``folder``; every difference from the page.
 
     An exception of an example is raised with a note naming the page and line.
     """
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    problems: list[str] = []
+    run = PageRun()
     for index, block in enumerate(blocks):
         if block.role == "file":
             assert block.marker is not None
             folder.joinpath(block.marker[1]).write_text(block.text, encoding="utf-8")
         elif block.role == "run" and block.info == "console":
-            problems.extend(run_console(block))
+            run_console(block, run)
         elif block.role == "run":
             printed = run_python(block, namespace)
             shown = blocks[index + 1] if index + 1 < len(blocks) else None
             if shown is not None and shown.role == "output":
                 if not matches(shown.text, printed):
                     what = f"the block at {block.where}"
-                    problems.append(mismatch(shown, shown.text, printed, what))
+                    body = slice(shown.line, shown.line + len(shown.text.splitlines()))
+                    run.differs(mismatch(shown, shown.text, printed, what), body, printed)
             elif normalise(printed):
-                problems.append(
+                after = block.line + len(block.text.splitlines()) + 1  # the closing fence
+                run.differs(
                     f"{block.where}: the block prints, but no ```text block right after it "
-                    f"shows what; it printed:\n{printed}"
+                    f"shows what; it printed:\n{printed}",
+                    slice(after, after),
+                    f"\n```text\n{printed.rstrip()}\n```",
                 )
-    return problems
+    return run
 
 
 def run_python(block: Block, namespace: dict[str, object]) -> str:
@@ -305,10 +339,13 @@ RUN_PAGES = [p for p in PAGES if any(b.role == "run" for b in blocks_of(p))]
 @pytest.mark.parametrize("page", RUN_PAGES, ids=lambda p: p.name)
 def test_page_runs_and_prints_what_it_shows(page: Path, tmp_path: Path) -> None:
     with contextlib.chdir(tmp_path):
-        problems = run_page(blocks_of(page), tmp_path)
-    if problems:
+        run = run_page(blocks_of(page), tmp_path)
+    if run.problems:
         header = f"{page.name} does not print what it shows (the rules: tests/test_docs.py)"
-        pytest.fail("\n\n".join([header, *problems]), pytrace=False)
+        if os.environ.get(UPDATE) == "1":
+            page.write_text(update(page.read_text(encoding="utf-8"), run.edits), encoding="utf-8")
+            header += f"; {UPDATE}=1 wrote what it printed into the page: review the diff"
+        pytest.fail("\n\n".join([header, *run.problems]), pytrace=False)
 
 
 def test_every_block_is_run_or_marked() -> None:
@@ -340,24 +377,29 @@ def page(text: str) -> list[Block]:
 def test_a_printed_output_other_than_the_shown_one_is_reported_with_page_line_and_diff(
     tmp_path: Path,
 ) -> None:
-    blocks = page("Intro\n\n'''python\nprint('r6')\n'''\n\n'''text\nr5\n'''\n")
+    text = "Intro\n\n'''python\nprint('r6')\n'''\n\n'''text\nr5\n'''\n"
+    blocks = page(text)
     assert [b.role for b in blocks] == ["run", "output"]
     with contextlib.chdir(tmp_path):
-        (problem,) = run_page(blocks, tmp_path)
-    assert problem.startswith("page.md:7: the block at page.md:3 prints something else")
-    assert "\n-r5\n+r6" in problem
-    with contextlib.chdir(tmp_path):
-        assert (
-            run_page(page("'''python\nprint('r5')\n'''\n'''text\nr5  \n\n'''\n"), tmp_path) == []
-        )
+        run = run_page(blocks, tmp_path)
+        (problem,) = run.problems
+        assert problem.startswith("page.md:7: the block at page.md:3 prints something else")
+        assert "\n-r5\n+r6" in problem
+        assert update(text, run.edits) == text.replace("\nr5\n", "\nr6\n")
+        same = page("'''python\nprint('r5')\n'''\n'''text\nr5  \n\n'''\n")
+        assert run_page(same, tmp_path) == PageRun()
 
 
 def test_a_block_that_prints_without_a_shown_output_is_reported(tmp_path: Path) -> None:
-    blocks = page("'''python\nprint('hello')\n'''\n\nProse.\n\n'''text\nhello\n'''\n")
+    text = "'''python\nprint('hello')\n'''\n\nProse.\n\n'''text\nhello\n'''\n"
+    blocks = page(text)
     assert [b.role for b in blocks] == ["run", "unmarked"]  # prose between: not its output
     with contextlib.chdir(tmp_path):
-        (problem,) = run_page(blocks, tmp_path)
+        run = run_page(blocks, tmp_path)
+    (problem,) = run.problems
     assert problem.startswith("page.md:1: the block prints, but no ```text block")
+    fixed = update(text.replace("'''", FENCE3), run.edits)
+    assert fixed.startswith("```python\nprint('hello')\n```\n\n```text\nhello\n```\n\nProse.")
 
 
 def test_an_exception_names_the_page_and_its_line(tmp_path: Path) -> None:
@@ -380,10 +422,17 @@ def test_commands_run_on_files_of_the_page_and_show_their_exit_status(tmp_path: 
     (command,) = commands(blocks[1])
     assert (command.argv, command.status) == (["check", "event.toml"], 1)
     with contextlib.chdir(tmp_path):
-        assert run_page(blocks, tmp_path) == []
-        (problem,) = run_page(page(text.replace("[1]\n", "")), tmp_path)
+        assert run_page(blocks, tmp_path) == PageRun()
+        wrong = text.replace("[1]\n", "")
+        run = run_page(page(wrong), tmp_path)
+    (problem,) = run.problems
     assert f"`ran-events check event.toml` (page.md:{blocks[1].line + 1}) prints" in problem
     assert problem.endswith("+[1]")
+    fixed = update(wrong.replace("'''", FENCE3), run.edits)
+    assert fixed.endswith(
+        "    event.toml\nran-events check: event.toml:6: capacity: 0 is not valid; "
+        "expected a whole number of places, at least 1\n[1]\n```\n"
+    )
 
 
 def test_every_block_is_run_shown_a_file_a_directive_or_marked_with_a_reason() -> None:
