@@ -48,7 +48,7 @@ PAGES = sorted([*ROOT.joinpath("docs").glob("*.md"), ROOT / "README.md"])
 NOT_RUN_BLOCKS = 10
 """How many blocks of README.md and docs/ are marked ``<!-- not-run: ... -->``."""
 
-FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 MARKER = re.compile(r"^<!--\s*(?P<kind>not-run|file):\s*(?P<value>.*?)\s*-->$")
 COMMAND = "ran-events"
 UPDATE = "RAN_EVENTS_UPDATE_DOCS"
@@ -101,11 +101,12 @@ def parse(text: str, page: str) -> list[Block]:
             elif line.strip():
                 marker, after_python = None, False
             continue
-        fence, start, body = opening["fence"], number, []
+        fence, indent, start, body = opening["fence"], opening["indent"], number, []
         while number < len(lines) and not (
-            lines[number].startswith(fence) and not lines[number].strip(fence[0]).strip()
-        ):
-            body.append(lines[number])
+            (closing := lines[number].strip()).startswith(fence) and not closing.strip(fence[0])
+        ):  # a block in a list item is indented: so are its lines
+            line = lines[number]
+            body.append(line.removeprefix(indent) if line.startswith(indent) else line.lstrip())
             number += 1
         number += 1  # the closing fence (or the end of the page)
         block = Block(
@@ -444,11 +445,13 @@ def test_every_block_is_run_shown_a_file_a_directive_or_marked_with_a_reason() -
         "'''console\nran-events demo\n'''\n"
         "'''{eval-rst}\n.. autofunction:: ran_events.select\n'''\n"
         "~~~markdown\n'''python\n'''\n~~~\n"
+        "- In a list:\n\n  '''python\n  if True:\n      pass\n  '''\n"
     )
     assert [b.role for b in blocks] == [
-        "unmarked", "not-run", "not-run", "run", "run", "directive", "unmarked"
+        "unmarked", "not-run", "not-run", "run", "run", "directive", "unmarked", "run"
     ]  # fmt: skip
-    assert blocks[-1].text == "```python\n```\n"  # another fence holds this one
+    assert blocks[-2].text == "```python\n```\n"  # another fence holds this one
+    assert blocks[-1].text == "if True:\n    pass\n"
     problems = unclassified(blocks)
     assert [p.split(":", 2)[1] for p in problems] == ["1", "9", "12", "16", "21"]
     assert "not a `ran-events` command" in problems[2]
