@@ -4,8 +4,9 @@ How a page is read (the same rules are in docs/contributing.md):
 
 - Each page runs as one session, block after block in page order, in a fresh temporary
   folder (the working directory) with one Python namespace, like a doctest session.
-- A ```python block runs. If it prints, the page must show what it prints in a ```text block
-  that follows it directly (only blank lines between). A block that prints without one fails.
+- A ```python block always runs (it cannot be marked). If it prints, the page must show what
+  in a ```text block that follows it directly (only blank lines between); a block that
+  prints without one fails.
 - A ```console block runs each ``$ ran-events ARGS`` line (a line ending in ``\\`` continues
   on the next). The lines after a command, up to the next ``$``, are what it prints on stdout
   and stderr together; a last line ``[N]`` is its exit status when that is not 0 (as in cram).
@@ -146,7 +147,7 @@ def matches(shown: str, printed: str) -> bool:
     return re.fullmatch(pattern, text) is not None
 
 
-class DocMismatch(AssertionError):
+class NotRunnable(AssertionError):
     """Raised when a console block holds something other than ``$ ran-events`` commands."""
 
 
@@ -179,7 +180,7 @@ def commands(block: Block) -> list[Command]:
     """The commands of a console block.
 
     Raises:
-        DocMismatch: a line before the first ``$`` or a command other than ``ran-events``.
+        NotRunnable: a line before the first ``$`` or a command other than ``ran-events``.
     """
     found: list[Command] = []
     lines = block.text.splitlines()
@@ -187,7 +188,7 @@ def commands(block: Block) -> list[Command]:
     while index < len(lines):
         line = lines[index]
         if not line.startswith("$ "):
-            raise DocMismatch(
+            raise NotRunnable(
                 f"{block.page}:{block.line + 1 + index}: a console block must start with "
                 f"`$ {COMMAND} ...`; output follows its command"
             )
@@ -204,7 +205,7 @@ def commands(block: Block) -> list[Command]:
             index += 1
         argv = shlex.split(command)
         if argv[:1] != [COMMAND]:
-            raise DocMismatch(
+            raise NotRunnable(
                 f"{block.where}: `{command}` is not a `{COMMAND}` command, which is all the doc "
                 "test runs; mark the block <!-- not-run: REASON --> if it must stay"
             )
@@ -248,7 +249,7 @@ def run_console(block: Block, run: PageRun) -> None:
     """Run the commands of a console block; record every difference from the page."""
     try:
         found = commands(block)
-    except DocMismatch as exc:
+    except NotRunnable as exc:
         run.problems.append(str(exc))
         return
     for command in found:
@@ -323,12 +324,14 @@ def unclassified(blocks: list[Block]) -> list[str]:
                 f"{block.where}: a ```{block.info or '(no language)'} block that is neither run "
                 "nor an output, nor marked <!-- file: NAME --> or <!-- not-run: REASON -->"
             )
+        elif block.info == "python" and block.role != "run":
+            problems.append(f"{block.where}: a ```python block always runs; drop its marker")
         elif block.role == "not-run" and block.marker is not None and not block.marker[1]:
             problems.append(f"{block.where}: <!-- not-run: REASON --> without a reason")
         elif block.role == "run" and block.info == "console":
             try:
                 commands(block)
-            except DocMismatch as exc:
+            except NotRunnable as exc:
                 problems.append(str(exc))
     return problems
 
@@ -446,14 +449,15 @@ def test_every_block_is_run_shown_a_file_a_directive_or_marked_with_a_reason() -
         "'''{eval-rst}\n.. autofunction:: ran_events.select\n'''\n"
         "~~~markdown\n'''python\n'''\n~~~\n"
         "- In a list:\n\n  '''python\n  if True:\n      pass\n  '''\n"
+        "<!-- not-run: slow -->\n'''python\nimport this\n'''\n"
     )
     assert [b.role for b in blocks] == [
-        "unmarked", "not-run", "not-run", "run", "run", "directive", "unmarked", "run"
+        "unmarked", "not-run", "not-run", "run", "run", "directive", "unmarked", "run", "not-run"
     ]  # fmt: skip
-    assert blocks[-2].text == "```python\n```\n"  # another fence holds this one
-    assert blocks[-1].text == "if True:\n    pass\n"
+    assert blocks[-3].text == "```python\n```\n"  # another fence holds this one
+    assert blocks[-2].text == "if True:\n    pass\n"
     problems = unclassified(blocks)
-    assert [p.split(":", 2)[1] for p in problems] == ["1", "9", "12", "16", "21"]
+    assert [p.split(":", 2)[1] for p in problems] == ["1", "9", "12", "16", "21", "32"]
     assert "not a `ran-events` command" in problems[2]
 
 
