@@ -289,7 +289,7 @@ def run_page(blocks: list[Block], folder: Path) -> PageRun:
                     body = slice(shown.line, shown.line + len(shown.text.splitlines()))
                     run.differs(mismatch(shown, shown.text, printed, what), body, printed)
             elif normalise(printed):
-                after = block.line + len(block.text.splitlines()) + 1  # the closing fence
+                after = block.line + len(block.text.splitlines()) + 1  # after its closing fence
                 run.differs(
                     f"{block.where}: the block prints, but no ```text block right after it "
                     f"shows what; it printed:\n{printed}",
