@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from concurrent.futures import ProcessPoolExecutor
 
 import attrs
@@ -12,6 +13,7 @@ from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import QuotaBounds
 from ran_events.selection import (
     ConstraintReport,
+    FairLotteryRecord,
     ValueCounts,
     compare,
     gini,
@@ -61,6 +63,19 @@ def test_the_report_is_the_same_serially_and_with_a_process_pool() -> None:
         pooled = simulate(EVENT, POOL, runs=300, seed=5, executor=executor)
     assert pooled == serial
     assert simulate(EVENT, POOL, runs=300, seed=6) != serial
+
+
+def test_the_fair_lottery_runs_in_a_process_pool() -> None:
+    # `ran-events simulate --workers 2 --policy fair-lottery` failed: its draw held a
+    # read-only mapping, which cannot be pickled for the workers.
+    serial = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery")
+    with ProcessPoolExecutor(2) as executor:
+        pooled = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery", executor=executor)
+    assert pooled == serial
+    fair = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, policy="fair-lottery"))
+    record = select(fair, POOL, now=EVENT.registration.closes).record
+    assert isinstance(record, FairLotteryRecord)
+    assert pickle.loads(pickle.dumps(record.draw)) == record.draw
 
 
 def test_estimates_counts_and_intervals() -> None:

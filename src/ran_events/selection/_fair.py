@@ -108,6 +108,14 @@ class FairDraw:
     probabilities: Mapping[str, float] = attrs.field(converter=_frozen)
     excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A read-only mapping cannot be pickled: send plain dicts (the converters freeze them
+        # again), so that simulate() can hand the draw to the workers of a process pool.
+        fields = {f.name: getattr(self, f.name) for f in attrs.fields(FairDraw)}
+        fields["probabilities"] = dict(self.probabilities)
+        fields["excluded"] = dict(self.excluded)
+        return (_fair_draw, (fields,))
+
     def panel_at(self, index: int) -> tuple[str, ...]:
         """The panel at ``index`` of the rounded list of ``m`` panels.
 
@@ -133,6 +141,10 @@ class FairDraw:
             c for p, c in zip(self.panels, self.counts, strict=True) if registration_id in p
         )
         return hits / self.m
+
+
+def _fair_draw(fields: dict[str, Any]) -> FairDraw:
+    return FairDraw(**fields)
 
 
 @attrs.frozen(kw_only=True)
