@@ -128,7 +128,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     emails = 0
     if args.eml:
-        emails = write_decision_emails(event, read.not_selected, out)
+        emails = write_decision_emails(event, read.not_selected, out, now=now)
     for problem in read.problems:
         console.err(str(problem))
     for registration_id, reason in failures:
@@ -184,12 +184,17 @@ def write_decision_emails(
     event: Event,
     decided: Sequence[tuple[Registration | Attendee, DecisionLike]],
     out: Path,
+    *,
+    now: datetime.datetime,
 ) -> int:
-    """Write the decision e-mail (no calendar part) of each waitlisted or rejected recipient."""
+    """Write the decision e-mail (no calendar part) of each waitlisted or rejected recipient.
+
+    ``now`` is the ``Date`` of the e-mails.
+    """
     from .. import imip  # noqa: PLC0415
 
     for who, decision in decided:
-        message = imip.decision_email(event, who, decision)
+        message = imip.decision_email(event, who, decision, now=now)
         write_atomic(out / decision_filename(decision.registration_id), message.as_bytes())
     return len(decided)
 
@@ -220,6 +225,6 @@ def demo(state: DemoState, console: Console) -> None:
         few = group[:DECISION_EMAILS_IN_DEMO]
         decided = [(result.registration(d.registration_id), d) for d in few]
         counts.append(
-            f"{write_decision_emails(state.event, decided, out)} of {len(group)} {label}"
+            f"{write_decision_emails(state.event, decided, out, now=now)} of {len(group)} {label}"
         )
     console.out(f"  decision e-mails (no calendar) for {' and '.join(counts)} in {out}/")
