@@ -10,14 +10,6 @@ from __future__ import annotations
 import json
 import sys
 
-import gi
-
-gi.require_version("ICalGLib", "3.0")
-from gi.repository import ICalGLib  # noqa: E402
-
-_K = ICalGLib.ComponentKind
-_P = ICalGLib.PropertyKind
-
 
 def _all(component: object, first: str, following: str, kind: object) -> list[object]:
     out = []
@@ -29,11 +21,19 @@ def _all(component: object, first: str, following: str, kind: object) -> list[ob
 
 
 def main() -> None:
+    import gi  # only the system Python has it; importing this file elsewhere must work
+
+    gi.require_version("ICalGLib", "3.0")
+    from gi.repository import ICalGLib
+
+    kinds, props = ICalGLib.ComponentKind, ICalGLib.PropertyKind
     root = ICalGLib.Component.new_from_string(sys.stdin.buffer.read().decode("utf-8"))
     events = []
-    for vevent in _all(root, "get_first_component", "get_next_component", _K.VEVENT_COMPONENT):
-        organizer = vevent.get_first_property(_P.ORGANIZER_PROPERTY)
-        attendees = _all(vevent, "get_first_property", "get_next_property", _P.ATTENDEE_PROPERTY)
+    for vevent in _all(root, "get_first_component", "get_next_component", kinds.VEVENT_COMPONENT):
+        organizer = vevent.get_first_property(props.ORGANIZER_PROPERTY)
+        attendees = _all(
+            vevent, "get_first_property", "get_next_property", props.ATTENDEE_PROPERTY
+        )
         events.append(
             {
                 "organizer": organizer.get_organizer() if organizer is not None else None,
@@ -43,4 +43,5 @@ def main() -> None:
     json.dump({"events": events}, sys.stdout)
 
 
-main()
+if __name__ == "__main__":
+    main()
