@@ -9,10 +9,17 @@ fails under ``CI=true`` (``tests.interop.readers.require``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import attrs
 import icalendar
 import pytest
+from tests.interop.addresses import (
+    ical_addresses,
+    icaljs_addresses,
+    libical_addresses,
+    vobject_addresses,
+)
 from tests.interop.octets import check_octets
 from tests.interop.readers import (
     ICAL,
@@ -20,6 +27,7 @@ from tests.interop.readers import (
     LIBICAL,
     VOBJECT,
     RadicaleClient,
+    Reader,
     ical_parse,
     icaljs_times,
     libical_check,
@@ -27,8 +35,9 @@ from tests.interop.readers import (
     vobject_parse,
 )
 
-from ran_events import examples, ics, tz
-from ran_events.models import Event, Registration, RegistrationWindow, Session
+from ran_events import examples, ics, normalize_email, tz
+from ran_events.errors import InvalidEmail
+from ran_events.models import Event, Organiser, Registration, RegistrationWindow, Session
 
 pytestmark = pytest.mark.interop
 
@@ -300,3 +309,37 @@ def test_an_update_across_a_dst_change_moves_the_session_to_the_tz_database_time
         assert (old.sequence, new.sequence) == (0, 1)
         assert (old.dtstart_utc, new.dtstart_utc) == (before, after)
         assert new.dtend_utc == after + dt.timedelta(minutes=90)
+
+
+ADDRESS_READERS = [
+    (LIBICAL, libical_addresses),
+    (ICALJS, icaljs_addresses),
+    (VOBJECT, vobject_addresses),
+    (ICAL, ical_addresses),
+]
+
+
+@pytest.mark.parametrize(
+    ("reader", "read"), ADDRESS_READERS, ids=[r.name for r, _ in ADDRESS_READERS]
+)
+def test_an_idn_address_is_read_back_as_the_same_mailbox(
+    reader: Reader, read: Callable[[bytes], list[list[str]]]
+) -> None:
+    """ORGANIZER and ATTENDEE with IDN domains: every reader sees the same mailboxes.
+
+    The domain is written in its ASCII form (a URI is ASCII, RFC 6068); a non-ASCII local
+    part is refused before anything is written (it would need SMTPUTF8), so none appears.
+    """
+    organiser = Organiser(name="RAN Brüssel", email="ran@bücher.example")
+    event = attrs.evolve(examples.webinar(), organiser=organiser)
+    who = ics.Attendee(registration_id="r1", name="Анна", email="anna.petrova@пример.рф")
+    with pytest.raises(InvalidEmail, match="SMTPUTF8"):
+        ics.Attendee(registration_id="r2", name="Zoë", email="zoë@bücher.example")
+    for data in (ics.invite(event, who, now=NOW)[0].data, ics.publish(event, now=NOW)):
+        require(reader)
+        for organizer, *attendees in read(data):
+            assert organizer == "mailto:ran@xn--bcher-kva.example"
+            assert normalize_email(organizer.removeprefix("mailto:")) == "ran@bücher.example"
+            for attendee in attendees:
+                assert attendee == "mailto:anna.petrova@xn--e1afmkfd.xn--p1ai"
+                assert normalize_email(attendee.removeprefix("mailto:")) == who.email

@@ -9,9 +9,9 @@ import email.policy
 import attrs
 import pytest
 
-from ran_events import examples, ics, imip
-from ran_events.errors import InvalidValue
-from ran_events.models import Registration
+from ran_events import examples, ics, imip, normalize_email
+from ran_events.errors import InvalidEmail, InvalidValue, NaiveDatetimeError
+from ran_events.models import Organiser, Registration
 
 NOW = dt.datetime(2023, 9, 7, 9, 0, tzinfo=dt.UTC)
 
@@ -96,7 +96,7 @@ def test_a_decision_email_has_no_calendar(
         sentence=f"{outcome}: because",
         waitlist_position=position,
     )
-    message = _parse(imip.decision_email(event, person, decision))
+    message = _parse(imip.decision_email(event, person, decision, now=NOW))
     assert not message.is_multipart()
     assert message.get_content_type() == "text/plain"
     body = message.get_content()
@@ -109,10 +109,10 @@ def test_a_selected_decision_gets_the_invite_not_a_decision_email() -> None:
     event, person = examples.webinar(), _registration()
     selected = _Decision(outcome="selected", registration_id=person.id, sentence="selected")
     with pytest.raises(InvalidValue, match="invitation_email"):
-        imip.decision_email(event, person, selected)
+        imip.decision_email(event, person, selected, now=NOW)
     wrong = _Decision(outcome="rejected", registration_id="other", sentence="x")
     with pytest.raises(InvalidValue, match="registration_id"):
-        imip.decision_email(event, person, wrong)
+        imip.decision_email(event, person, wrong, now=NOW)
 
 
 def test_an_invite_to_an_attendee_of_an_in_person_event_has_no_join_line() -> None:
@@ -126,3 +126,111 @@ def test_an_invite_to_an_attendee_of_an_in_person_event_has_no_join_line() -> No
     assert "Join online" not in body
     assert "When: " in body
     assert message["To"].addresses[0].display_name == "Jo Doe"
+
+
+# ------------------------------------------------------------------------------------------
+# Deliverable e-mails (issue 10)
+
+
+def _defects(message: email.message.EmailMessage) -> list[object]:
+    return [
+        defect
+        for part in message.walk()
+        for defect in [*part.defects, *(d for _, v in part.items() for d in v.defects)]
+    ]
+
+
+def test_an_idn_domain_is_written_in_ascii_and_a_long_address_keeps_the_calendar() -> None:
+    # Before: the domain became an encoded word inside the address; folded, its second line
+    # had no leading space, the headers ended there and the calendar part was lost.
+    event = attrs.evolve(
+        examples.webinar(), organiser=Organiser(name="RAN", email="ran@bücher.example")
+    )
+    who = ics.Attendee(registration_id="r1", name="", email="x" * 50 + "@пример.рф")
+    (obj, _) = ics.invite(event, who, now=NOW)
+    raw = imip.invitation_email(event, who, obj).as_bytes()
+    assert raw.isascii()
+    message = _parse(imip.invitation_email(event, who, obj))
+    assert _defects(message) == []
+    assert message["To"].addresses[0].addr_spec == "x" * 50 + "@xn--e1afmkfd.xn--p1ai"
+    assert message["From"].addresses[0].addr_spec == "ran@xn--bcher-kva.example"
+    assert [p.get_content_type() for p in message.iter_parts()] == [
+        "text/plain",
+        "text/calendar",
+    ]
+    assert list(message.iter_parts())[1].get_payload(decode=True) == obj.data
+
+
+def test_the_ics_mailto_carries_the_ascii_domain() -> None:
+    who = ics.Attendee(registration_id="r1", name="Ann", email="ann@bücher.example")
+    (obj, _) = ics.invite(examples.webinar(), who, now=NOW)
+    assert b":mailto:ann@xn--bcher-kva.example\r\n" in obj.data.replace(b"\r\n ", b"")
+
+
+@pytest.mark.parametrize("address", ["zoë@example.org", "李@bücher.example", "ΑΒΓ@example.org"])
+def test_a_non_ascii_local_part_is_refused_at_intake_with_the_reason(address: str) -> None:
+    with pytest.raises(InvalidEmail, match="needs the SMTPUTF8 extension") as refused:
+        normalize_email(address)
+    assert "ASCII part before the @" in refused.value.reason
+    with pytest.raises(InvalidEmail):
+        ics.Attendee(registration_id="r1", name="Zoë", email=address)
+
+
+def test_display_names_lose_control_characters() -> None:
+    event, person = examples.webinar(), _registration("Ann\x00 \x1b[31mPeeters\x7f\x08\x85Jr")
+    (obj, _) = ics.invite(event, person, now=NOW)
+    message = _parse(imip.invitation_email(event, person, obj))
+    assert _defects(message) == []
+    assert message["To"].addresses[0].display_name == "Ann [31mPeeters Jr"
+    assert next(message.iter_parts()).get_content().startswith("Dear Ann [31mPeeters Jr,\r\n")
+
+
+def test_date_is_the_injected_clock_and_message_id_is_stable() -> None:
+    event = attrs.evolve(
+        examples.webinar(), organiser=Organiser(name="RAN", email="ran@bücher.example")
+    )
+    ann, bob = _registration("Ann"), attrs.evolve(_registration("Bob"), id="bob")
+    (obj, _) = ics.invite(event, ann, now=NOW)
+    first = _parse(imip.invitation_email(event, ann, obj))
+    assert first["Date"].datetime == NOW  # the DTSTAMP
+    later = NOW + dt.timedelta(hours=5)
+    again = _parse(imip.invitation_email(event, ann, obj, now=later))
+    assert again["Date"].datetime == later
+    assert again["Message-ID"] == first["Message-ID"]  # same object, same recipient
+    assert first["Message-ID"].endswith("@xn--bcher-kva.example>")
+    update = ics.invite(event.revise(title="New title"), ann, now=NOW)[0]
+    cancel = ics.cancel(event, ann, now=NOW)[0]
+    to_bob = ics.invite(event, bob, now=NOW)[0]
+    ids = {
+        first["Message-ID"],
+        imip.invitation_email(event, ann, update)["Message-ID"],
+        imip.cancellation_email(event, ann, cancel)["Message-ID"],
+        imip.invitation_email(event, bob, to_bob)["Message-ID"],
+    }
+    assert len(ids) == 4
+    with pytest.raises(NaiveDatetimeError):
+        imip.invitation_email(event, ann, obj, now=dt.datetime(2023, 9, 7, 9, 0))
+
+
+def test_a_decision_email_is_dated_by_the_injected_clock() -> None:
+    event, person = examples.webinar(), _registration()
+    decision = _Decision(outcome="rejected", registration_id=person.id, sentence="rejected: x")
+    brussels = dt.datetime(2023, 9, 7, 11, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    message = _parse(imip.decision_email(event, person, decision, now=brussels))
+    assert message["Date"].datetime == brussels
+    assert (
+        message["Message-ID"]
+        == imip.decision_email(event, person, decision, now=brussels)["Message-ID"]
+    )
+    tomorrow = imip.decision_email(event, person, decision, now=brussels + dt.timedelta(days=1))
+    assert tomorrow["Message-ID"] != message["Message-ID"]
+    with pytest.raises(NaiveDatetimeError):
+        imip.decision_email(event, person, decision, now=dt.datetime(2023, 9, 7))
+
+
+def test_a_calendar_object_without_dtstamp_is_refused() -> None:
+    event, person = examples.webinar(), _registration()
+    (obj, _) = ics.invite(event, person, now=NOW)
+    broken = attrs.evolve(obj, data=obj.data.replace(b"DTSTAMP:", b"X-STAMP:"))
+    with pytest.raises(InvalidValue, match="DTSTAMP"):
+        imip.invitation_email(event, person, broken)

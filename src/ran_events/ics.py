@@ -32,6 +32,7 @@ import attrs
 import icalendar
 
 from . import tz
+from ._email import ascii_address
 from .errors import IcsError, InvalidValue, RanEventsError, UnknownTimeZone
 from .models import (
     Event,
@@ -195,7 +196,8 @@ def _trigger(before: _dt.timedelta) -> str:
 
 
 def _mailto(address: str) -> str:
-    return f"mailto:{address}"
+    """A ``mailto:`` URI; an IDN domain in its ASCII form, as a URI must be (RFC 6068)."""
+    return f"mailto:{address if address.isascii() else ascii_address(address)}"
 
 
 def _now(now: _dt.datetime | None) -> _dt.datetime:

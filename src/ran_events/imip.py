@@ -13,16 +13,35 @@ Every header value that comes from user data (names, titles) goes through
 :mod:`email.headerregistry`, so a display name cannot inject a header. This module knows
 nothing of the selection layer's types: a decision is anything with the attributes of the
 :class:`Decision` protocol.
+
+Every message can be delivered by any mail server, as plain 7-bit SMTP (no SMTPUTF8):
+
+* addresses are written with the domain in its ASCII (IDNA) form
+  (``ann@xn--bcher-kva.example``); a non-ASCII local part never gets here, because
+  :func:`ran_events.normalize_email` refuses it at intake;
+* display names and subjects lose control characters (NUL, ESC, DEL, backspace...) and
+  line breaks, and non-ASCII text is written as RFC 2047 encoded words;
+* ``Date`` is the injected clock (``now=``; for an invite or cancellation the object's
+  DTSTAMP by default), never the machine's clock;
+* ``Message-ID`` is a stable function of what the message says (the session's UID, the
+  METHOD, SEQUENCE, DTSTAMP and the recipient; or the event, decision, recipient and date)
+  at the organiser's domain in ASCII form, so sending the same object twice gives the same
+  id and a delivery log can key on it.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import email.policy
+import hashlib
+import re
+import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Final, Protocol
 
 from . import tz
+from ._email import ascii_address
 from .errors import InvalidValue
 from .models import Event, Registration
 
@@ -32,6 +51,7 @@ if TYPE_CHECKING:
 __all__ = ["Decision", "cancellation_email", "decision_email", "invitation_email"]
 
 _POLICY: Final = email.policy.SMTP.clone(max_line_length=78)
+_DTSTAMP: Final = re.compile(rb"\r\nDTSTAMP:(\d{8}T\d{6})Z\r\n")
 
 
 class Decision(Protocol):
@@ -55,12 +75,24 @@ class Decision(Protocol):
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.replace("\r", " ").replace("\n", " ").split())
+    """User text as one header-safe line: white space (line breaks, tabs, separators) as one
+    space; control characters (NUL, ESC, DEL, backspace, C1), surrogates and unassigned code
+    points dropped."""
+    kept = (c for c in text if unicodedata.category(c) not in ("Cc", "Cs", "Cn") or c.isspace())
+    return " ".join("".join(kept).split())
 
 
 def _address(name: str, email_address: str) -> Address:
-    local, _, domain = email_address.rpartition("@")
-    return Address(display_name=_one_line(name).replace('"', ""), username=local, domain=domain)
+    local, _, domain = ascii_address(email_address).rpartition("@")
+    display_name = _one_line(name).replace('"', "").replace("\\", "")
+    return Address(display_name=display_name, username=local, domain=domain)
+
+
+def _message_id(event: Event, *parts: object) -> str:
+    """A Message-ID that is a function of ``parts``, at the organiser's domain (ASCII)."""
+    digest = hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:32]
+    domain = ascii_address(event.organiser.email).rpartition("@")[2]
+    return f"<{digest}@{domain}>"
 
 
 def _recipient(who: Registration | Attendee) -> tuple[str, str, str]:
@@ -70,17 +102,33 @@ def _recipient(who: Registration | Attendee) -> tuple[str, str, str]:
     return who.registration_id, who.name, who.email
 
 
-def _message(event: Event, who: Registration | Attendee, subject: str) -> EmailMessage:
+def _message(
+    event: Event, who: Registration | Attendee, subject: str, date: _dt.datetime, message_id: str
+) -> EmailMessage:
     _, name, address = _recipient(who)
     message = EmailMessage(policy=_POLICY)
     message["Subject"] = _one_line(subject)
     message["From"] = _address(event.organiser.name, event.organiser.email)
     message["To"] = _address(name, address)
+    message["Date"] = tz.to_utc(date).replace(microsecond=0)
+    message["Message-ID"] = message_id
     return message
 
 
+def _stamp(calendar: CalendarObject) -> _dt.datetime:
+    """The DTSTAMP of a calendar object (the instant :mod:`ran_events.ics` was given)."""
+    found = _DTSTAMP.search(calendar.data)
+    if found is None:
+        raise InvalidValue("calendar.data", calendar, "an iCalendar object with a UTC DTSTAMP")
+    return _dt.datetime.strptime(found.group(1).decode() + "+0000", "%Y%m%dT%H%M%S%z")
+
+
 def _calendar_email(
-    event: Event, who: Registration | Attendee, calendar: CalendarObject, method: str
+    event: Event,
+    who: Registration | Attendee,
+    calendar: CalendarObject,
+    method: str,
+    now: _dt.datetime | None,
 ) -> EmailMessage:
     if calendar.method != method:
         raise InvalidValue("calendar.method", calendar.method, f"a {method} object")
@@ -92,7 +140,10 @@ def _calendar_email(
     session = event.session(calendar.session_id)
     when = tz.format_range(session.start, session.end, event.timezone)
     verb = "Invitation" if method == "REQUEST" else "Cancelled"
-    message = _message(event, who, f"{verb}: {event.title}: {session.title}")
+    stamp = _stamp(calendar)
+    message_id = _message_id(event, calendar.uid, method, calendar.sequence, who_id, stamp)
+    subject = f"{verb}: {event.title}: {session.title}"
+    message = _message(event, who, subject, stamp if now is None else now, message_id)
     lines = [f"Dear {_one_line(name)},", ""]
     if method == "REQUEST":
         lines += [
@@ -121,45 +172,65 @@ def _calendar_email(
 
 
 def invitation_email(
-    event: Event, registration: Registration | Attendee, calendar: CalendarObject
+    event: Event,
+    registration: Registration | Attendee,
+    calendar: CalendarObject,
+    *,
+    now: _dt.datetime | None = None,
 ) -> EmailMessage:
     """Return the invite e-mail of one REQUEST object (RFC 6047).
+
+    The message is plain 7-bit SMTP (no SMTPUTF8 needed); its ``Message-ID`` is the same
+    every time the same object is wrapped for the same recipient.
 
     Args:
         event: the event.
         registration: the recipient (its registration or :class:`~ran_events.ics.Attendee`).
         calendar: the REQUEST object made for that recipient by :func:`ran_events.ics.invite`.
+        now: the ``Date`` of the message (aware); default: the object's DTSTAMP.
 
     Raises:
-        InvalidValue: ``calendar`` is not a REQUEST or was made for someone else.
+        InvalidValue: ``calendar`` is not a REQUEST, was made for someone else, or has no
+            DTSTAMP.
+        NaiveDatetimeError: ``now`` has no time zone.
     """
-    return _calendar_email(event, registration, calendar, "REQUEST")
+    return _calendar_email(event, registration, calendar, "REQUEST", now)
 
 
 def cancellation_email(
-    event: Event, registration: Registration | Attendee, calendar: CalendarObject
+    event: Event,
+    registration: Registration | Attendee,
+    calendar: CalendarObject,
+    *,
+    now: _dt.datetime | None = None,
 ) -> EmailMessage:
     """Return the e-mail of one CANCEL object for its attendee (RFC 6047).
 
+    ``now`` is the ``Date`` (default: the object's DTSTAMP), as in :func:`invitation_email`.
+
     Raises:
-        InvalidValue: ``calendar`` is not a CANCEL or was made for someone else.
+        InvalidValue: ``calendar`` is not a CANCEL, was made for someone else, or has no
+            DTSTAMP.
+        NaiveDatetimeError: ``now`` has no time zone.
     """
-    return _calendar_email(event, registration, calendar, "CANCEL")
+    return _calendar_email(event, registration, calendar, "CANCEL", now)
 
 
 def decision_email(
-    event: Event, registration: Registration | Attendee, decision: Decision
+    event: Event, registration: Registration | Attendee, decision: Decision, *, now: _dt.datetime
 ) -> EmailMessage:
     """Return the plain-text e-mail telling an applicant who was not selected the outcome.
 
     Waitlisted applicants learn their position, rejected ones the reason; there is no
     calendar part (a selected applicant gets :func:`invitation_email` instead). The
     recipient is a registration or, read from a decisions file, an
-    :class:`~ran_events.ics.Attendee`.
+    :class:`~ran_events.ics.Attendee`. ``now`` (aware) is the ``Date`` of the message; the
+    ``Message-ID`` is a function of the event, the recipient, the decision and ``now``.
 
     Raises:
         InvalidValue: the decision is ``selected`` (send the invite), has an unknown
             outcome, or is about another registration.
+        NaiveDatetimeError: ``now`` has no time zone.
     """
     who_id, name, _ = _recipient(registration)
     if decision.registration_id != who_id:
@@ -178,7 +249,17 @@ def decision_email(
     else:
         subject = f"Your application: {event.title}"
         news = f"we are sorry: your application to {event.title} was not selected."
-    message = _message(event, registration, subject)
+    date = tz.to_utc(now).replace(microsecond=0)
+    message_id = _message_id(
+        event,
+        event.id,
+        who_id,
+        decision.outcome,
+        decision.waitlist_position,
+        decision.sentence,
+        date,
+    )
+    message = _message(event, registration, subject, date, message_id)
     body = [
         f"Dear {_one_line(name)},",
         "",

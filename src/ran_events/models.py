@@ -120,9 +120,12 @@ def normalize_email(address: str, *, field: str = "email") -> str:
     The address is checked by email-validator without any network access (no deliverability
     check); the result is the validator's normalised form, lower-cased, which is what identity
     and de-duplication use (mail providers treat the local part case-insensitively).
+    A non-ASCII domain is accepted (kept in Unicode form); a non-ASCII local part is refused,
+    because e-mail to it needs the SMTPUTF8 extension that many mail servers lack.
 
     Raises:
-        InvalidEmail: the address is not valid; ``reason`` says why.
+        InvalidEmail: the address is not valid, or its local part is not ASCII; ``reason``
+            says why.
     """
     if not isinstance(address, str):
         raise InvalidEmail(repr(address), "not a string", field=field)

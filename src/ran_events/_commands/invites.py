@@ -145,7 +145,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     emails = 0
     if args.eml:
-        emails = plan_decision_emails(event, read.not_selected, out, files)
+        emails = plan_decision_emails(event, read.not_selected, out, files, now=now)
     check_outputs(files.data, force=args.force, option="--out")
     files.write()
     for problem in read.problems:
@@ -232,12 +232,17 @@ def plan_decision_emails(
     decided: Sequence[tuple[Registration | Attendee, DecisionLike]],
     out: Path,
     files: Files,
+    *,
+    now: datetime.datetime,
 ) -> int:
-    """Add the decision e-mail (no calendar part) of each waitlisted or rejected recipient."""
+    """Add the decision e-mail (no calendar part) of each waitlisted or rejected recipient.
+
+    ``now`` is the ``Date`` of the e-mails.
+    """
     from .. import imip  # noqa: PLC0415
 
     for who, decision in decided:
-        message = imip.decision_email(event, who, decision)
+        message = imip.decision_email(event, who, decision, now=now)
         files.add(out / decision_filename(decision.registration_id), message.as_bytes())
     return len(decided)
 
@@ -270,7 +275,8 @@ def demo(state: DemoState, console: Console) -> None:
         few = group[:DECISION_EMAILS_IN_DEMO]
         decided = [(result.registration(d.registration_id), d) for d in few]
         counts.append(
-            f"{plan_decision_emails(state.event, decided, out, files)} of {len(group)} {label}"
+            f"{plan_decision_emails(state.event, decided, out, files, now=now)}"
+            f" of {len(group)} {label}"
         )
     files.write()
     console.out(f"  decision e-mails (no calendar) for {' and '.join(counts)} in {out}/")
