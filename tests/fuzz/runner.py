@@ -111,7 +111,11 @@ def fuzz(
                 break
             data = failing[-1]  # Hypothesis tries smaller inputs later: the last is smallest
             outcome.saved = save(target.name, data, corpus)
-            outcome.failure = _describe(target, data)
+            outcome.failure = (
+                f"round {round_number - 1} (seed {seed + round_number - 1}), input "
+                f"{data[:2000]!r}{' (cut)' if len(data) > 2000 else ''}\n"
+                + _describe(target, data)
+            )
             break
     outcome.seconds = time.monotonic() - start
     return outcome

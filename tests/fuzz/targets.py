@@ -261,8 +261,10 @@ def check_applications_csv(data: bytes) -> None:
     _row_count("rows", len(report.accepted), len(report.rejected), report.rows)
     # Lines as the reader sees them (UTF-8, BOM dropped, bytes that are not UTF-8 kept).
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
-    header = next(csv.reader(io.StringIO(text)), [])
-    header = [h.strip() for h in header]
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")), [])]
+    except csv.Error:
+        header = []
     if "email" in header and "submitted_at" in header:
         emails = {r.registrant.email for r in report.accepted}
         starts = {r.line for r in report.rejected}
