@@ -23,7 +23,7 @@ def _corpus() -> list[object]:
         known = XFAIL.get(name)
         marks = []
         if known is not None:
-            reason = f"{known.what}: fixed on branch {known.branch}"
+            reason = f"known failure, {known.what}; fix: {known.branch}"
             marks.append(pytest.mark.xfail(strict=False, reason=reason))
         cases.append(pytest.param(path, id=name, marks=marks))
     return cases

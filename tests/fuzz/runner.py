@@ -88,6 +88,7 @@ def fuzz(
             fail(data)
             raise
 
+    found: bytes | None = None
     round_number = 0
     while time.monotonic() - start < seconds:
         test = settings(
@@ -109,14 +110,14 @@ def fuzz(
             if not failing:
                 outcome.failure = "".join(traceback.format_exception(exc))
                 break
-            data = failing[-1]  # Hypothesis tries smaller inputs later: the last is smallest
-            outcome.saved = save(target.name, data, corpus)
-            outcome.failure = (
-                f"round {round_number - 1} (seed {seed + round_number - 1}), input "
-                f"{data[:2000]!r}{' (cut)' if len(data) > 2000 else ''}\n"
-                + _describe(target, data)
-            )
+            found = failing[-1]  # Hypothesis tries smaller inputs later: the last is smallest
             break
+    if found is not None:  # described outside the handler: no Hypothesis report chained
+        outcome.saved = save(target.name, found, corpus)
+        outcome.failure = (
+            f"round {round_number - 1} (seed {seed + round_number - 1}), input "
+            f"{found[:2000]!r}{' (cut)' if len(found) > 2000 else ''}\n" + _describe(target, found)
+        )
     outcome.seconds = time.monotonic() - start
     return outcome
 
@@ -125,7 +126,7 @@ def _describe(target: Target, data: bytes) -> str:
     try:
         target.check(data)
     except Exception as exc:
-        return "".join(traceback.format_exception(exc, limit=-6))
+        return "".join(traceback.format_exception(exc, limit=-4, chain=exc.__cause__ is not None))
     return "the input failed during fuzzing but passes when run again (flaky?)"
 
 
