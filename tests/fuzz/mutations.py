@@ -179,20 +179,19 @@ def mutated_documents(draw: st.DrawFn, document: Any, max_changes: int = 3) -> A
         operation = draw(st.sampled_from(["replace", "remove", "add", "repeat"]))
         if not path:
             if operation == "replace":
-                result = draw(nasty_values())
+                result = _copy(draw(nasty_values()))
             continue
         parent = result
         for part in path[:-1]:
             parent = parent[part]
         last = path[-1]
         if operation == "replace":
-            parent[last] = draw(nasty_values())
+            parent[last] = _copy(draw(nasty_values()))
         elif operation == "remove":
             del parent[last]
         elif operation == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["x", "id", "", "a.b", "é", *NASTY_TEXT[:8]]))] = draw(
-                nasty_values()
-            )
+            key = draw(st.sampled_from(["x", "id", "", "a.b", "é", *NASTY_TEXT[:8]]))
+            parent[key] = _copy(draw(nasty_values()))
         elif operation == "repeat" and isinstance(parent, list):
             parent.insert(last, _copy(parent[last]))
     return result
