@@ -1,0 +1,603 @@
+"""One fuzz target per reader of outside data, each with the contract it checks.
+
+A target takes the *octets* a user could hand the reader (a file's content), runs the reader
+and checks what its documentation promises:
+
+- it raises only the exceptions its docstring names (a crash such as ``TypeError``,
+  ``RecursionError`` or ``OverflowError`` is a failure, and so is a cattrs error that was
+  meant to arrive as the documented ``ValueError``);
+- a bulk reader accounts for every row: ``accepted + rejected == rows``, and a line that is
+  on its own a complete row is accepted or rejected *at that line*, never swallowed by a
+  neighbour (no silent loss);
+- what it accepts, the library writes back and reads back equal (the writers' promise), so an
+  accepted value that the library's own output cannot carry is found too.
+
+A broken promise raises :class:`ContractViolation`; its ``kind`` and ``detail`` are what
+``tests/fuzz_corpus/known.toml`` matches known failures on.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+import re
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+from hypothesis import strategies as st
+from tests.fuzz.mutations import (
+    NASTY_TEXT,
+    json_text,
+    mutated_bytes,
+    mutated_documents,
+    mutated_lines,
+    toml_text,
+)
+
+NOW = dt.datetime(2023, 9, 8, 9, 0, tzinfo=dt.UTC)
+"""The clock of every call that needs one: fuzzing must be deterministic."""
+
+
+class ContractViolation(AssertionError):
+    """A reader broke its documented contract.
+
+    Attributes:
+        kind: what broke, e.g. ``raised TypeError``, ``lost line``, ``round trip``.
+        detail: the message, with the offending exception's text where there is one.
+    """
+
+    def __init__(self, kind: str, detail: str) -> None:
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"{kind}: {detail}")
+
+
+@attrs.frozen
+class Target:
+    """A reader, the strategy that makes its inputs, and the check of its contract.
+
+    Attributes:
+        name: the target's name (its corpus folder).
+        reader: the public function fuzzed, as users call it.
+        contract: the promise checked, in words (shown by ``scripts/fuzz --list``).
+        check: runs the reader on the octets; raises :class:`ContractViolation` on a break.
+        inputs: the Hypothesis strategy of inputs (valid seeds, then mutated).
+    """
+
+    name: str
+    reader: str
+    contract: str
+    check: Callable[[bytes], None]
+    inputs: Callable[[], st.SearchStrategy[bytes]]
+
+
+def _call(allowed: tuple[type[BaseException], ...], call: Callable[[], Any]) -> Any:
+    """``call()``; ``None`` if it raised a documented exception; any other is a violation."""
+    try:
+        return call()
+    except allowed:
+        return None
+    except Exception as exc:
+        raise ContractViolation(f"raised {type(exc).__name__}", _text(exc)) from exc
+
+
+def _text(exc: BaseException) -> str:
+    return str(exc)[:300] or repr(exc)[:300]
+
+
+def _same(kind: str, before: object, after: object) -> None:
+    if before != after:
+        raise ContractViolation(kind, f"read back {after!r:.300} from {before!r:.300}")
+
+
+@functools.cache
+def _scratch() -> Path:
+    # One file per process, rewritten for every input: readers that take a path get one.
+    # The directory lives as long as the process (the operating system cleans /tmp).
+    return Path(tempfile.mkdtemp(prefix="ran-events-fuzz-"))
+
+
+def _as_file(data: bytes, suffix: str) -> Path:
+    path = _scratch() / f"input{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+# ------------------------------------------------------------------------------------------
+# Seeds (valid inputs made by the library itself)
+
+
+@functools.cache
+def _webinar() -> Any:
+    from ran_events import examples
+
+    return examples.webinar()
+
+
+@functools.cache
+def _applicants(n: int, seed: int) -> tuple[Any, ...]:
+    from ran_events import examples
+
+    return tuple(examples.synthetic_applicants(n, seed=seed))
+
+
+@functools.cache
+def _selection(n: int, policy: str) -> Any:
+    from ran_events import select
+
+    # Without the webinar's quotas for small pools (they would be infeasible).
+    quotas = _webinar().selection.quotas if n >= 100 else {}
+    event = attrs.evolve(
+        _webinar(),
+        selection=attrs.evolve(_webinar().selection, policy=policy, seed=7, quotas=quotas),
+    )
+    return select(event, list(_applicants(n, 3)), now=NOW)
+
+
+def _events() -> st.SearchStrategy[Any]:
+    from tests.strategies import events
+
+    return st.just(None).map(lambda _: _webinar()) | events()
+
+
+# ------------------------------------------------------------------------------------------
+# Checks shared by the event readers
+
+
+def _accepted_event(event: Any) -> None:
+    """What an accepted event promises: it writes TOML and JSON that read back equal, and a
+    listing that :func:`~ran_events.from_ics` reads back with the same sessions."""
+    from ran_events import Event, from_ics, publish
+    from ran_events.errors import IcsError
+
+    _same("round trip (TOML)", event, _call((), lambda: Event.from_toml_text(event.to_toml())))
+    _same("round trip (JSON)", event, _call((), lambda: Event.from_json(event.to_json())))
+    listing = _call((), lambda: publish(event, now=NOW))
+    try:
+        back = from_ics(listing, registration=event.registration, capacity=event.capacity)
+    except IcsError as exc:
+        raise ContractViolation("listing unreadable", _text(exc)) from exc
+    _same(
+        "round trip (iCalendar)",
+        [(s.id, s.start, s.end) for s in event.sessions],
+        [(s.id, s.start, s.end) for s in back.sessions],
+    )
+
+
+def check_event_toml(data: bytes) -> None:
+    from ran_events import Event
+    from ran_events.errors import EventFileError
+
+    event = _call((EventFileError,), lambda: Event.from_toml(_as_file(data, ".toml")))
+    if event is not None:
+        _accepted_event(event)
+
+
+def check_event_json(data: bytes) -> None:
+    from ran_events import Event
+    from ran_events.errors import EventFileError
+
+    event = _call((EventFileError,), lambda: Event.from_json(data))
+    if event is not None:
+        _accepted_event(event)
+
+
+@st.composite
+def _event_documents(draw: st.DrawFn) -> Any:
+    from ran_events.serialization import event_to_document
+
+    return draw(mutated_documents(event_to_document(draw(_events()))))
+
+
+def event_toml_inputs() -> st.SearchStrategy[bytes]:
+    return _event_documents().flatmap(
+        lambda doc: mutated_bytes(toml_text(doc).encode("utf-8", "surrogatepass"))
+    )
+
+
+def event_json_inputs() -> st.SearchStrategy[bytes]:
+    return _event_documents().flatmap(
+        lambda doc: mutated_bytes(
+            json_text({"schema_version": 1, **doc} if isinstance(doc, dict) else doc).encode(
+                "utf-8", "surrogatepass"
+            )
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Rows: the applications and decisions CSV, the applications JSON lines
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def complete_lines(
+    text: str, width: int, is_row: Callable[[list[str]], bool]
+) -> Iterable[tuple[int, list[str]]]:
+    """The lines (number, cells) after the first that are on their own a complete row:
+    no quote, ``width`` cells and ``is_row`` true. Such a line starts a row in any reading."""
+    for number, line in enumerate(_LINE_END.split(text), start=1):
+        if number == 1 or '"' in line:
+            continue
+        cells = line.split(",")
+        if len(cells) == width and is_row(cells):
+            yield number, cells
+
+
+def _row_count(kind: str, accepted: int, rejected: int, rows: int) -> None:
+    if accepted + rejected != rows:
+        raise ContractViolation(kind, f"{accepted} accepted + {rejected} rejected != {rows} rows")
+
+
+def _is_application(header: Sequence[str]) -> Callable[[list[str]], bool]:
+    email, when = header.index("email"), header.index("submitted_at")
+
+    def is_row(cells: list[str]) -> bool:
+        if "@" not in cells[email] or not cells[email].strip().isprintable():
+            return False
+        try:
+            at = dt.datetime.fromisoformat(cells[when].strip())
+        except ValueError:
+            return False
+        return at.utcoffset() is not None
+
+    return is_row
+
+
+def check_applications_csv(data: bytes) -> None:
+    from ran_events import export_csv, import_csv
+    from ran_events.errors import InvalidValue
+
+    event = _webinar()
+    report = _call((InvalidValue,), lambda: import_csv(_as_file(data, ".csv"), event))
+    if report is None:
+        return
+    _row_count("rows", len(report.accepted), len(report.rejected), report.rows)
+    # Lines as the reader sees them (UTF-8, BOM dropped, bytes that are not UTF-8 kept).
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    try:
+        header = [h.strip() for h in next(csv.reader(io.StringIO(text, newline="")), [])]
+    except csv.Error:
+        header = []
+    if "email" in header and "submitted_at" in header:
+        emails = {r.registrant.email for r in report.accepted}
+        starts = {r.line for r in report.rejected}
+        for number, cells in complete_lines(text, len(header), _is_application(header)):
+            if number not in starts and cells[header.index("email")].strip() not in emails:
+                raise ContractViolation(
+                    "lost line", f"line {number} ({','.join(cells)[:80]!r}) is in no row"
+                )
+    # What was accepted, export_csv writes and import_csv reads back the same.
+    again = _call((), lambda: import_csv(io.StringIO(export_csv(report.accepted)), event))
+    _same(
+        "round trip (export_csv)",
+        [_essentials(r) for r in report.accepted],
+        [_essentials(r) for r in again.accepted],
+    )
+
+
+def _essentials(registration: Any) -> tuple[Any, ...]:
+    person = registration.registrant
+    return (
+        registration.id,
+        person.email,
+        person.name,
+        person.organisation,
+        person.country,
+        person.role,
+        registration.submitted_at,
+        registration.answers,
+        person.attributes,
+    )
+
+
+_CELLS: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(NASTY_TEXT),
+    st.sampled_from(['"Lea Garcia', '"Lea Garcia"', '""', '"a""b"', '"x\ny"']),
+    st.text(max_size=10),
+)
+
+
+def applications_csv_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events import export_csv
+
+    def seed(n: int, which: int) -> list[str]:
+        return _LINE_END.split(export_csv(_applicants(n, which)).rstrip("\n"))
+
+    return st.builds(seed, st.integers(1, 25), st.integers(0, 2)).flatmap(
+        lambda lines: mutated_lines(lines, _CELLS).flatmap(
+            lambda changed: mutated_bytes("\n".join(changed).encode("utf-8", "surrogatepass"))
+        )
+    )
+
+
+def check_applications_jsonl(data: bytes) -> None:
+    from ran_events import export_json, import_json, import_jsonl
+
+    report = _call((), lambda: import_jsonl(_as_file(data, ".jsonl"), _webinar()))
+    _row_count("rows", len(report.accepted), len(report.rejected), report.rows)
+    # Every line that is not blank is one row.
+    text = data.decode("utf-8", "surrogateescape")
+    lines = [t for t in io.StringIO(text, newline="") if t.strip()]
+    if report.rows != len(lines):
+        raise ContractViolation("lost line", f"{report.rows} rows from {len(lines)} lines")
+    again = _call((), lambda: import_json(export_json(report.accepted)))
+    _same("round trip (export_json)", list(report.accepted), again)
+
+
+def _application_objects(n: int, which: int) -> list[dict[str, Any]]:
+    rows = []
+    for registration in _applicants(n, which):
+        person = registration.registrant
+        rows.append(
+            {
+                "email": person.email,
+                "name": person.name,
+                "submitted_at": registration.submitted_at.isoformat(),
+                "organisation": person.organisation,
+                "country": person.country,
+                "role": person.role,
+                "answers": {
+                    k: list(v) if isinstance(v, tuple) else v
+                    for k, v in registration.answers.items()
+                },
+            }
+        )
+    return rows
+
+
+def applications_jsonl_inputs() -> st.SearchStrategy[bytes]:
+    return st.builds(_application_objects, st.integers(1, 12), st.integers(0, 2)).flatmap(
+        lambda rows: mutated_documents(rows).flatmap(
+            lambda changed: mutated_bytes(
+                "\n".join(json_text(r) for r in changed).encode("utf-8", "surrogatepass")
+                if isinstance(changed, list)
+                else json_text(changed).encode()
+            )
+        )
+    )
+
+
+def check_decisions_csv(data: bytes) -> None:
+    from ran_events import read_decisions_csv
+
+    found = _call((), lambda: read_decisions_csv(_as_file(data, ".csv")))
+    if any(p.field == "header" for p in found.problems):
+        return
+    for row in found.rows:
+        if row.rank is not None and row.rank < 1:
+            raise ContractViolation("invalid row", f"line {row.line}: rank {row.rank}")
+    lines = [r.line for r in found.rows] + [p.line for p in found.problems]
+    if len(lines) != len(set(lines)):
+        raise ContractViolation("rows", f"two rows or problems on one line: {sorted(lines)}")
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    for number, cells in complete_lines(
+        text, 6, lambda cells: "@" in cells[1] and bool(cells[0].strip())
+    ):
+        if number not in lines:
+            raise ContractViolation("lost line", f"line {number} ({','.join(cells)[:80]!r})")
+
+
+def decisions_csv_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events.selection._io import decisions_csv_text
+
+    def seed(n: int, policy: str) -> list[str]:
+        return _LINE_END.split(decisions_csv_text(_selection(n, policy)).rstrip("\r\n"))
+
+    return (
+        st.builds(seed, st.sampled_from([1, 6, 120]), st.sampled_from(["lottery", "first-come"]))
+        .flatmap(
+            lambda lines: mutated_lines(
+                lines, _CELLS | st.sampled_from(["²", "0", "-3", "1.0"])
+            ).map("\r\n".join)
+        )
+        .flatmap(lambda text: mutated_bytes(text.encode("utf-8", "surrogatepass")))
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# iCalendar
+
+
+def check_from_ics(data: bytes) -> None:
+    from ran_events import from_ics, publish
+    from ran_events.errors import IcsError
+
+    event = _call((IcsError,), lambda: from_ics(data))
+    if event is None:
+        return
+    # from_ics(publish(e)) equals e in everything iCalendar carries (its docstring).
+    listing = _call((), lambda: publish(event, now=NOW))
+    again = _call(
+        (), lambda: from_ics(listing, registration=event.registration, capacity=event.capacity)
+    )
+    _same("round trip (publish)", event, again)
+
+
+_ICS_VALUES: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(NASTY_TEXT),
+    st.sampled_from(
+        [
+            "XYZ",
+            "P99999999D",
+            "PT0S",
+            "-PT1H",
+            "00010101T000000Z",
+            "99991231T235959Z",
+            "20230920T140000",
+            "20230920",
+            "ftp://a.example/x",
+            "http://[",
+            "https://[::1]:99999/",
+            "mailto:",
+        ]
+    ),
+)
+
+_ICS_LINES: st.SearchStrategy[str] = st.one_of(
+    st.sampled_from(
+        [
+            "SUMMARY:Second title",
+            "DTEND;TZID=Europe/Brussels:20230920T180000",
+            "DTEND:20230920T180000Z",
+            "DURATION:XYZ",
+            "DURATION:P99999999D",
+            "DTSTART:00010101T000000Z",
+            "CONFERENCE;VALUE=URI;FEATURE=AUDIO,VIDEO:ftp://a.example/x",
+            "CONFERENCE;VALUE=URI:http://[",
+            "URL:http://[",
+            "X-WR-TIMEZONE:Europe/Lisbon",
+            "X-WR-TIMEZONE:" + "X" * 300,
+            "NAME:Another name",
+            "ORGANIZER:http://a.example/",
+            "RRULE:FREQ=DAILY;COUNT=3",
+            "BEGIN:VEVENT",
+            "END:VEVENT",
+            "BEGIN:VTIMEZONE",
+            "TZID:" + "Europe/" + "X" * 300,
+        ]
+    ),
+)
+
+
+def ics_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events import publish
+
+    @st.composite
+    def lines(draw: st.DrawFn) -> bytes:
+        event = draw(_events())
+        content = publish(event, now=NOW).decode("utf-8").split("\r\n")
+        changed = draw(mutated_lines(content, _ICS_VALUES))
+        for _ in range(draw(st.integers(0, 2))):
+            at = draw(st.integers(0, len(changed)))
+            changed.insert(at, draw(_ICS_LINES))
+        return draw(mutated_bytes("\r\n".join(changed).encode("utf-8", "surrogatepass")))
+
+    return lines()
+
+
+# ------------------------------------------------------------------------------------------
+# Selection records and registrations as JSON
+
+
+def check_records(data: bytes) -> None:
+    from ran_events.serialization import record_from_json, record_to_json
+
+    record = _call((ValueError,), lambda: record_from_json(data))
+    if record is not None:
+        _same("round trip", record, _call((), lambda: record_from_json(record_to_json(record))))
+
+
+def records_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events.serialization import record_to_json
+
+    def seed(n: int, policy: str) -> Any:
+        return json.loads(record_to_json(_selection(n, policy).record))
+
+    return (
+        st.builds(seed, st.sampled_from([1, 6, 120]), st.sampled_from(["lottery", "first-come"]))
+        .flatmap(mutated_documents)
+        .flatmap(lambda doc: mutated_bytes(json_text(doc).encode("utf-8", "surrogatepass")))
+    )
+
+
+def check_import_json(data: bytes) -> None:
+    from ran_events import export_json, import_json
+    from ran_events.errors import RanEventsError
+
+    found = _call((ValueError, RanEventsError), lambda: import_json(data))
+    if found is not None:
+        _same("round trip", found, _call((), lambda: import_json(export_json(found))))
+
+
+def import_json_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events import export_json
+
+    def seed(n: int, selected: bool) -> Any:
+        registrations = _selection(6, "lottery").registrations if selected else _applicants(n, 1)
+        return json.loads(export_json(registrations))
+
+    return (
+        st.builds(seed, st.integers(0, 4), st.booleans())
+        .flatmap(mutated_documents)
+        .flatmap(lambda doc: mutated_bytes(json_text(doc).encode("utf-8", "surrogatepass")))
+    )
+
+
+# ------------------------------------------------------------------------------------------
+
+TARGETS: dict[str, Target] = {
+    t.name: t
+    for t in (
+        Target(
+            name="event-toml",
+            reader="ran_events.Event.from_toml",
+            contract="EventFileError only; an accepted event writes TOML, JSON and a listing "
+            "that read back equal",
+            check=check_event_toml,
+            inputs=event_toml_inputs,
+        ),
+        Target(
+            name="event-json",
+            reader="ran_events.Event.from_json",
+            contract="EventFileError only; an accepted event writes TOML, JSON and a listing "
+            "that read back equal",
+            check=check_event_json,
+            inputs=event_json_inputs,
+        ),
+        Target(
+            name="applications-csv",
+            reader="ran_events.import_csv",
+            contract="InvalidValue (header) only; accepted + rejected == rows; every line that "
+            "is a complete row on its own is accepted or rejected at its line; export_csv of "
+            "the accepted reads back the same",
+            check=check_applications_csv,
+            inputs=applications_csv_inputs,
+        ),
+        Target(
+            name="applications-jsonl",
+            reader="ran_events.import_jsonl",
+            contract="no exception; accepted + rejected == rows == lines that are not blank; "
+            "export_json of the accepted reads back equal",
+            check=check_applications_jsonl,
+            inputs=applications_jsonl_inputs,
+        ),
+        Target(
+            name="decisions-csv",
+            reader="ran_events.read_decisions_csv",
+            contract="no exception; one row or one problem per line that is a complete row on "
+            "its own",
+            check=check_decisions_csv,
+            inputs=decisions_csv_inputs,
+        ),
+        Target(
+            name="from-ics",
+            reader="ran_events.from_ics",
+            contract="IcsError only; an event read publishes a listing that reads back equal",
+            check=check_from_ics,
+            inputs=ics_inputs,
+        ),
+        Target(
+            name="records",
+            reader="ran_events.serialization.record_from_json",
+            contract="ValueError only; a record read writes JSON that reads back equal",
+            check=check_records,
+            inputs=records_inputs,
+        ),
+        Target(
+            name="import-json",
+            reader="ran_events.import_json",
+            contract="ValueError or RanEventsError only; what is read writes JSON that reads "
+            "back equal",
+            check=check_import_json,
+            inputs=import_json_inputs,
+        ),
+    )
+}
+"""Every target, by name."""
