@@ -367,11 +367,14 @@ def test_zone_names_abbreviations_and_objects() -> None:
     assert tz.zone_name(tz.zone("CEST")) == "Europe/Brussels"
     assert tz.zone_name(tz.zone("CET")) == "Europe/Brussels"
     assert tz.zone_name(tz.zone(" Asia/Tokyo ")) == "Asia/Tokyo"
+    # zoneinfo and pytz zones are accepted and replaced by the library's zone of that name:
+    # one tz database for every computation.
     stdlib = zoneinfo.ZoneInfo("Europe/Paris")
-    assert tz.zone(stdlib) is stdlib
+    assert tz.zone(stdlib) is tz.zone("Europe/Paris")
     assert tz.zone_name(stdlib) == "Europe/Paris"
     pz = pytz.timezone("Europe/Rome")
-    assert tz.zone(pz) is pz
+    assert tz.zone(pz) is tz.zone("Europe/Rome")
+    assert tz.zone(UTC) is UTC
     assert tz.zone_name(UTC) == "UTC"
     assert tz.zone_name("CEST") == "Europe/Brussels"
     with pytest.raises(UnknownTimeZone, match="unknown time zone"):

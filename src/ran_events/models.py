@@ -71,6 +71,17 @@ def _aware(field_name: str) -> Any:
     return check
 
 
+def _instant(field_name: str) -> Any:
+    """Converter: a zoneinfo (or plain pytz) datetime becomes one of the library's zone."""
+
+    def convert(value: object) -> object:
+        if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+            return tz.canonical(value, field_name)
+        return value  # the validator says what is wrong
+
+    return convert
+
+
 def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise InvalidValue(attribute.name, value, "a string")
@@ -254,8 +265,8 @@ class Session:
 
     id: str = attrs.field(validator=_identifier)
     title: str = attrs.field(validator=_non_empty)
-    start: _dt.datetime = attrs.field(validator=_aware("start"))
-    end: _dt.datetime = attrs.field(validator=_aware("end"))
+    start: _dt.datetime = attrs.field(converter=_instant("start"), validator=_aware("start"))
+    end: _dt.datetime = attrs.field(converter=_instant("end"), validator=_aware("end"))
     kind: SessionKind = attrs.field(default=SessionKind.PLENARY, converter=SessionKind)
     description: str = attrs.field(default="", validator=_text)
     status: SessionStatus = attrs.field(default=SessionStatus.CONFIRMED, converter=SessionStatus)
@@ -508,6 +519,13 @@ def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
     return tuple(value)
 
 
+def _in_zone(session: Session, zone: str) -> Session:
+    start, end = tz.to_zone(session.start, zone), tz.to_zone(session.end, zone)
+    if start.tzinfo is session.start.tzinfo and end.tzinfo is session.end.tzinfo:
+        return session
+    return attrs.evolve(session, start=start, end=end)
+
+
 def _zone_name(value: str) -> str:
     return tz.zone_name(value)
 
@@ -602,6 +620,11 @@ class Event:
         problems = event_problems(self.sessions, self.registration, self.target_groups)
         if problems:
             raise problems[0]
+        # Session times are kept in the event's zone (the same instants): they show the
+        # event's wall times and equal what a calendar or an event file reads back.
+        local = tuple(_in_zone(s, self.timezone) for s in self.sessions)
+        if any(a is not b for a, b in zip(local, self.sessions, strict=True)):
+            object.__setattr__(self, "sessions", local)
 
     # -- files (the formats live in ran_events.serialization) ----------------------------
 

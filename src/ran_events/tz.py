@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import zoneinfo
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Final, Literal, NamedTuple
@@ -44,6 +45,7 @@ __all__ = [
     "Disambiguate",
     "Transition",
     "ZoneLike",
+    "canonical",
     "check_aware",
     "countries",
     "end_of_day",
@@ -113,7 +115,10 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
         abbreviations: the abbreviation mapping to use instead of :data:`ABBREVIATIONS`.
 
     Returns:
-        A pytz zone for names; tzinfo objects are returned unchanged.
+        A pytz zone whose table runs to 2100 (this library's one tz database). A pytz zone or
+        a ``ZoneInfo`` with an IANA name is replaced by this library's zone of that name, so
+        that every computation uses the same offsets; other tzinfo objects (``datetime.UTC``,
+        fixed offsets) are returned unchanged.
 
     Raises:
         UnknownTimeZone: the name is not in the tz database (with close matches).
@@ -122,7 +127,8 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
     'Europe/Brussels'
     """
     if isinstance(name, _dt.tzinfo):
-        return name
+        key = _iana_key(name)
+        return name if key is None else _pytz_zone(key)
     if not isinstance(name, str):
         raise TypeError(f"a zone is an IANA name or a tzinfo, not {type(name).__name__}")
     table = ABBREVIATIONS if abbreviations is None else abbreviations
@@ -133,9 +139,91 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
 @lru_cache(maxsize=512)
 def _pytz_zone(key: str) -> _dt.tzinfo:
     try:
-        return pytz.timezone(key)
+        base = pytz.timezone(key)
     except pytz.UnknownTimeZoneError:
         raise UnknownTimeZone(key, _suggest(key)) from None
+    if not isinstance(base, pytz.tzinfo.DstTzInfo):
+        return base  # a fixed offset (UTC, Etc/GMT+1): nothing to extend
+    return _extended(base)
+
+
+# The tz database of this library is pytz's zone files, read whole. pytz itself reads only
+# their 32-bit part, whose transitions stop in 2037; the later years are in the 64-bit part
+# and the rule in the file's footer ("CET-1CEST,M3.5.0,M10.5.0/3"), which zoneinfo reads.
+# Each zone is pytz's table continued with those transitions up to _TABLE_END, so that the
+# same offsets serve writing, reading and every computation (localize, astimezone,
+# VTIMEZONE rules), and a machine's own zoneinfo is never consulted.
+_TABLE_END: Final = _dt.datetime(2101, 1, 1)  # noqa: DTZ001 - naive UTC, as pytz's tables
+# Offsets are probed every two weeks: no period of the tz database after 1970 is shorter
+# (Morocco's month without DST in Ramadan is the shortest), and each change found is then
+# located to the second by halving.
+_V1_END: Final = _dt.datetime(2038, 1, 19, 3, 14, 7)  # noqa: DTZ001 - 2**31 s after 1970
+_PROBE_STEP: Final = _dt.timedelta(days=14)
+
+
+def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
+    name = base.zone
+    times: list[_dt.datetime] = list(base._utc_transition_times)  # noqa: SLF001
+    infos: list[tuple[_dt.timedelta, _dt.timedelta, str]] = list(base._transition_info)  # noqa: SLF001
+    with pytz.open_resource(name) as source:
+        rules = zoneinfo.ZoneInfo.from_file(source, key=name)
+
+    def info(utc_naive: _dt.datetime) -> tuple[_dt.timedelta, _dt.timedelta, str]:
+        local = utc_naive.replace(tzinfo=_UTC).astimezone(rules)
+        offset, dst = local.utcoffset(), local.dst()
+        assert offset is not None
+        assert dst is not None
+        return offset, dst, local.tzname() or ""
+
+    # pytz's table is complete up to the end of the 32-bit range; its last entry is kept as
+    # it is (that tuple is a key of the zone's tzinfos).
+    probe, current = max(times[-1], _V1_END), infos[-1]
+    while probe < _TABLE_END:
+        after = min(probe + _PROBE_STEP, _TABLE_END)
+        found = info(after)
+        if found[:2] != current[:2] or found[2] != current[2]:
+            low, high = probe, after  # the change is in (low, high]: halve to the second
+            while high - low > _dt.timedelta(seconds=1):
+                middle = (low + (high - low) / 2).replace(microsecond=0)
+                if info(middle) == current:
+                    low = middle
+                else:
+                    high = middle
+            times.append(high)
+            infos.append(info(high))
+            current = infos[-1]
+        probe = after
+    zone_class = type(
+        name,
+        (_ExtendedZone,),
+        {"zone": name, "_utc_transition_times": times, "_transition_info": infos},
+    )
+    return zone_class()
+
+
+class _ExtendedZone(pytz.tzinfo.DstTzInfo):
+    """A pytz zone whose table runs to 2100 (see :func:`_extended`); pickles as itself."""
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        return _unpickle, (self.zone, self._utcoffset, self._dst, self._tzname)
+
+
+def _unpickle(
+    name: str, offset: _dt.timedelta, dst: _dt.timedelta, abbreviation: str
+) -> _dt.tzinfo:
+    extended = _pytz_zone(name)
+    found: _dt.tzinfo = extended._tzinfos.get((offset, dst, abbreviation), extended)  # type: ignore[attr-defined]  # noqa: SLF001
+    return found
+
+
+def _iana_key(tzinfo: _dt.tzinfo) -> str | None:
+    """The IANA name of a pytz or zoneinfo zone that is not already this library's zone."""
+    if isinstance(tzinfo, _ExtendedZone):
+        return None
+    key = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
+    if isinstance(key, str) and key in pytz.all_timezones_set:
+        return key
+    return None
 
 
 def _suggest(name: str) -> list[str]:
@@ -177,12 +265,15 @@ def check_aware(value: object, field: str) -> _dt.datetime:
     """Return ``value`` if it is an aware, consistent datetime; raise otherwise.
 
     Consistent means its offset is the one its zone has at that instant: a datetime built
-    with ``datetime(..., tzinfo=pytz_zone)`` carries the zone's local mean time and is refused.
+    with ``datetime(..., tzinfo=pytz_zone)`` carries the zone's local mean time and is refused,
+    and so is a ``zoneinfo`` wall time that the clocks skip (2023-03-26 02:30 in Brussels),
+    which ``zoneinfo`` would silently read with the offset before the gap.
 
     Raises:
         TypeError: ``value`` is not a datetime.
         NaiveDatetimeError: it has no zone.
         InvalidValue: its offset contradicts its zone (the pytz LMT mistake).
+        NonexistentTimeError: its wall time does not exist in its zone (spring gap).
     """
     if not isinstance(value, _dt.datetime):
         raise TypeError(f"{field}: expected a datetime, got {type(value).__name__}")
@@ -191,7 +282,14 @@ def check_aware(value: object, field: str) -> _dt.datetime:
         raise NaiveDatetimeError(field, value)
     tz = value.tzinfo
     assert tz is not None
-    if isinstance(tz, pytz.BaseTzInfo) and tz.zone not in ("UTC", None):
+    if not isinstance(tz, pytz.BaseTzInfo):
+        # zoneinfo and the like: a wall time in a spring gap has an offset all the same.
+        back = value.astimezone(_UTC).astimezone(tz)
+        if back.replace(tzinfo=None, fold=0) != value.replace(tzinfo=None, fold=0):
+            wall = value.replace(tzinfo=None, fold=0)
+            readings = {value.replace(fold=f).astimezone(zone(tz)) for f in (0, 1)}
+            raise NonexistentTimeError(wall, str(getattr(tz, "key", tz)), sorted(readings))
+    elif tz.zone not in ("UTC", None):
         # Through UTC: astimezone() to the value's own tzinfo returns the value unchanged.
         expected = value.astimezone(_UTC).astimezone(tz).utcoffset()
         if expected != offset:
@@ -204,6 +302,23 @@ def check_aware(value: object, field: str) -> _dt.datetime:
                 "mean time",
             )
     return value
+
+
+def canonical(aware: _dt.datetime, field: str = "datetime") -> _dt.datetime:
+    """Return the same instant with this library's zone of the same name, checked.
+
+    A ``zoneinfo`` (or plain pytz) datetime becomes one of this library's zone (the tz
+    database that writing and reading use), keeping the instant its ``fold`` chose; its
+    offset is then fixed, so it compares equal to the same instant in any zone (a ``zoneinfo``
+    datetime in an autumn fold compares unequal to every datetime of another zone).
+    Datetimes in ``UTC`` or a fixed offset are returned unchanged.
+
+    Raises:
+        NaiveDatetimeError, InvalidValue, NonexistentTimeError: as :func:`check_aware`.
+    """
+    value = check_aware(aware, field)
+    key = _iana_key(value.tzinfo)  # type: ignore[arg-type]  # aware: it has a tzinfo
+    return value if key is None else value.astimezone(_pytz_zone(key))
 
 
 def to_utc(aware: _dt.datetime) -> _dt.datetime:
