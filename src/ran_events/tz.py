@@ -18,7 +18,9 @@ Rules that hold for every function here:
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
+import struct
 import zoneinfo
 from collections.abc import Mapping
 from functools import lru_cache
@@ -154,19 +156,37 @@ def _pytz_zone(key: str) -> _dt.tzinfo:
 # same offsets serve writing, reading and every computation (localize, astimezone,
 # VTIMEZONE rules), and a machine's own zoneinfo is never consulted.
 _TABLE_END: Final = _dt.datetime(2101, 1, 1)  # noqa: DTZ001 - naive UTC, as pytz's tables
-# Offsets are probed every two weeks: no period of the tz database after 1970 is shorter
-# (Morocco's month without DST in Ramadan is the shortest), and each change found is then
-# located to the second by halving.
 _V1_END: Final = _dt.datetime(2038, 1, 19, 3, 14, 7)  # noqa: DTZ001 - 2**31 s after 1970
-_PROBE_STEP: Final = _dt.timedelta(days=14)
+# Offsets are probed every two weeks where the file lists changes (no period after 1970 is
+# shorter: Morocco's month without DST in Ramadan is the shortest) and every four weeks where
+# the footer's yearly rule applies; each change found is then located to the second.
+_LISTED_STEP: Final = _dt.timedelta(days=14)
+_RULE_STEP: Final = _dt.timedelta(days=28)
+_EPOCH: Final = _dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive UTC
+
+
+def _zone_file(name: str) -> tuple[bytes, _dt.datetime | None, bool]:
+    """A TZif file's octets, its last listed change (64-bit part) and whether its footer has
+    a daylight-saving rule (RFC 8536)."""
+    with pytz.open_resource(name) as source:
+        data: bytes = source.read()
+    last: _dt.datetime | None = None
+    if data[4:5] >= b"2":
+        sizes = struct.unpack(">6l", data[20:44])  # isut, isstd, leap, time, type, char counts
+        v1 = 44 + sizes[3] * 5 + sizes[4] * 6 + sizes[5] + sizes[2] * 8 + sizes[1] + sizes[0]
+        count = struct.unpack(">l", data[v1 + 32 : v1 + 36])[0]
+        if count:
+            at = v1 + 44 + (count - 1) * 8
+            last = _EPOCH + _dt.timedelta(seconds=struct.unpack(">q", data[at : at + 8])[0])
+    footer = data.rstrip(b"\n").rpartition(b"\n")[2]
+    return data, last, b"," in footer
 
 
 def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
     name = base.zone
     times: list[_dt.datetime] = list(base._utc_transition_times)  # noqa: SLF001
-    infos: list[tuple[_dt.timedelta, _dt.timedelta, str]] = list(base._transition_info)  # noqa: SLF001
-    with pytz.open_resource(name) as source:
-        rules = zoneinfo.ZoneInfo.from_file(source, key=name)
+    data, last_listed, has_rule = _zone_file(name)
+    rules = zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=name)
 
     def info(utc_naive: _dt.datetime) -> tuple[_dt.timedelta, _dt.timedelta, str]:
         local = utc_naive.replace(tzinfo=_UTC).astimezone(rules)
@@ -175,13 +195,17 @@ def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
         assert dst is not None
         return offset, dst, local.tzname() or ""
 
-    # pytz's table is complete up to the end of the 32-bit range; its last entry is kept as
-    # it is (that tuple is a key of the zone's tzinfos).
+    # pytz's table has every change up to the end of the 32-bit range, but offsets rounded
+    # to the minute (Monrovia was -00:44:30 until 1972): each period's offset, daylight
+    # saving and abbreviation are read again, to the second, from the whole file.
+    infos = [info(times[1] - _dt.timedelta(seconds=1)), *(info(t) for t in times[1:])]
     probe, current = max(times[-1], _V1_END), infos[-1]
-    while probe < _TABLE_END:
-        after = min(probe + _PROBE_STEP, _TABLE_END)
-        found = info(after)
-        if found[:2] != current[:2] or found[2] != current[2]:
+    listed_until = last_listed or _EPOCH
+    end = _TABLE_END if has_rule else min(_TABLE_END, listed_until + _dt.timedelta(seconds=1))
+    while probe < end:
+        step = _LISTED_STEP if probe < listed_until else _RULE_STEP
+        after = min(probe + step, end)
+        if info(after) != current:
             low, high = probe, after  # the change is in (low, high]: halve to the second
             while high - low > _dt.timedelta(seconds=1):
                 middle = (low + (high - low) / 2).replace(microsecond=0)
