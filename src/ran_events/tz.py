@@ -54,6 +54,7 @@ __all__ = [
     "format_instant",
     "format_range",
     "localize",
+    "occurrences",
     "parse_schedule",
     "to_utc",
     "to_zone",
@@ -435,6 +436,21 @@ def localize(
             raise NonexistentTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in pair])
         instant = pair[0] if disambiguate == "earlier" else pair[-1]
     return _aware(instant, tzinfo)
+
+
+def occurrences(naive: _dt.datetime, tz: ZoneLike) -> int:
+    """Return how many instants show the wall time ``naive`` in ``tz``.
+
+    1 for an ordinary time, 2 in an autumn fold (the hour that repeats), 0 in a spring gap
+    (the hour the clocks skip). Calendar writers use it: a wall time that is not unique is
+    read differently by different calendar programs, so it is written in UTC.
+
+    >>> occurrences(datetime.datetime(2024, 10, 27, 1, 10), "Europe/Lisbon")
+    2
+    """
+    if not isinstance(naive, _dt.datetime) or naive.tzinfo is not None:
+        raise TypeError(f"occurrences() takes a naive datetime, not {naive!r}")
+    return len(_candidates(naive.replace(fold=0), zone(tz))[0])
 
 
 def _gap_offsets(
