@@ -241,7 +241,8 @@ def test_sessions_after_2037_are_written_and_read_back_at_the_tz_database_time(
     window = attrs.evolve(webinar.registration, closes=start)
     event = attrs.evolve(webinar, sessions=(session,), registration=window)
     data = ics.publish(event, now=NOW)
-    assert b"DTSTART;TZID=Europe/Brussels:20400711T140000\r\n" in data
+    # In UTC: vobject and Radicale may read a TZID time with pytz's table (stops in 2037).
+    assert b"DTSTART:20400711T120000Z\r\n" in data
     block = ics.vtimezone("Europe/Brussels", 2040, 2040).decode()
     assert "BEGIN:DAYLIGHT" in block
     assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU" in block
@@ -258,6 +259,7 @@ def test_from_ics_reads_tzid_times_with_the_library_database_not_the_machine(
 
     class OtherSystemData:  # what icalendar finds on the machine: +01:00 all year
         ZoneInfoNotFoundError = zoneinfo.ZoneInfoNotFoundError
+        available_timezones = staticmethod(zoneinfo.available_timezones)
 
         @staticmethod
         def ZoneInfo(name: str) -> zoneinfo.ZoneInfo:

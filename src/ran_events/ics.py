@@ -80,6 +80,7 @@ _UTC_NAMES: Final = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
 )
 _KIND_PROPERTY: Final = "X-RAN-SESSION-KIND"
+_PYTZ_TABLES_END: Final = _dt.datetime(2038, 1, 1, tzinfo=_dt.UTC)
 _VENUE_PROPERTY: Final = "X-RAN-VENUE"
 _VENUE_PARTS: Final = ("name", "address", "city", "country")
 _SELECTED: Final = frozenset({RegistrationStatus.SELECTED, RegistrationStatus.CONFIRMED})
@@ -349,7 +350,11 @@ def _time_line(name: str, instant: _dt.datetime, zone: str) -> bytes:
     wall = tz.wall_time(tz.to_zone(instant, zone))
     # A wall time in an autumn fold means its first occurrence by RFC 5545, but libical,
     # ical.js, vobject and Radicale take the second: both occurrences are written in UTC.
-    if tz.occurrences(wall, zone) != 1:
+    # So are instants from 2038 on: vobject (and so Radicale) reads a TZID it has not
+    # registered from the embedded block (it skips blocks that match UTC in 2000-2020, such
+    # as Lisbon's, and keeps the first block per TZID per process) with pytz, whose tables
+    # stop in 2037.
+    if tz.occurrences(wall, zone) != 1 or instant >= _PYTZ_TABLES_END:
         return _line(name, _utc_value(instant))
     return _line(name, wall.strftime("%Y%m%dT%H%M%S"), ("TZID", _param(zone)))
 

@@ -71,15 +71,19 @@ def _aware(field_name: str) -> Any:
     return check
 
 
-def _instant(field_name: str) -> Any:
-    """Converter: a zoneinfo (or plain pytz) datetime becomes one of the library's zone."""
+def _canonical(value: Any, field_name: str) -> Any:
+    """A zoneinfo (or plain pytz) datetime becomes one of the library's zone (checked)."""
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return tz.canonical(value, field_name)
+    return value  # the validator says what is wrong
 
-    def convert(value: object) -> object:
-        if isinstance(value, _dt.datetime) and value.tzinfo is not None:
-            return tz.canonical(value, field_name)
-        return value  # the validator says what is wrong
 
-    return convert
+def _start(value: Any) -> Any:
+    return _canonical(value, "start")
+
+
+def _end(value: Any) -> Any:
+    return _canonical(value, "end")
 
 
 def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -265,8 +269,8 @@ class Session:
 
     id: str = attrs.field(validator=_identifier)
     title: str = attrs.field(validator=_non_empty)
-    start: _dt.datetime = attrs.field(converter=_instant("start"), validator=_aware("start"))
-    end: _dt.datetime = attrs.field(converter=_instant("end"), validator=_aware("end"))
+    start: _dt.datetime = attrs.field(converter=_start, validator=_aware("start"))
+    end: _dt.datetime = attrs.field(converter=_end, validator=_aware("end"))
     kind: SessionKind = attrs.field(default=SessionKind.PLENARY, converter=SessionKind)
     description: str = attrs.field(default="", validator=_text)
     status: SessionStatus = attrs.field(default=SessionStatus.CONFIRMED, converter=SessionStatus)

@@ -169,7 +169,7 @@ _EPOCH: Final = _dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive UTC
 def _zone_file(name: str) -> tuple[bytes, _dt.datetime | None, bool]:
     """A TZif file's octets, its last listed change (64-bit part) and whether its footer has
     a daylight-saving rule (RFC 8536)."""
-    with pytz.open_resource(name) as source:
+    with pytz.open_resource(name) as source:  # type: ignore[attr-defined]  # untyped in stubs
         data: bytes = source.read()
     last: _dt.datetime | None = None
     if data[4:5] >= b"2":
@@ -184,8 +184,8 @@ def _zone_file(name: str) -> tuple[bytes, _dt.datetime | None, bool]:
 
 
 def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
-    name = base.zone
-    times: list[_dt.datetime] = list(base._utc_transition_times)  # noqa: SLF001
+    name = str(base.zone)
+    times: list[_dt.datetime] = list(base._utc_transition_times)  # type: ignore[attr-defined]
     data, last_listed, has_rule = _zone_file(name)
     rules = zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=name)
 
@@ -223,21 +223,23 @@ def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
         (_ExtendedZone,),
         {"zone": name, "_utc_transition_times": times, "_transition_info": infos},
     )
-    return zone_class()
+    made: _dt.tzinfo = zone_class()
+    return made
 
 
 class _ExtendedZone(pytz.tzinfo.DstTzInfo):
     """A pytz zone whose table runs to 2100 (see :func:`_extended`); pickles as itself."""
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        return _unpickle, (self.zone, self._utcoffset, self._dst, self._tzname)
+        state = (self._utcoffset, self._dst, self._tzname)  # type: ignore[attr-defined]
+        return _unpickle, (self.zone, *state)
 
 
 def _unpickle(
     name: str, offset: _dt.timedelta, dst: _dt.timedelta, abbreviation: str
 ) -> _dt.tzinfo:
     extended = _pytz_zone(name)
-    found: _dt.tzinfo = extended._tzinfos.get((offset, dst, abbreviation), extended)  # type: ignore[attr-defined]  # noqa: SLF001
+    found: _dt.tzinfo = extended._tzinfos.get((offset, dst, abbreviation), extended)  # type: ignore[attr-defined]
     return found
 
 
