@@ -16,6 +16,7 @@ from ran_events.errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
     AwareDatetimeError,
+    DeadlineParseError,
     InvalidValue,
     NaiveDatetimeError,
     NonexistentTimeError,
@@ -665,6 +666,52 @@ def test_format_range_crossing_midnight_and_dst() -> None:
         tz.format_range(end, start, "UTC")
     with pytest.raises(NaiveDatetimeError):
         tz.format_range(dt.datetime(2023, 9, 20), end, "UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wednesday 6 September 2023",
+        "Wed, 6 Sept 2023",
+        "6 September 2023",
+        "September 6, 2023",
+        "06/09/2023",
+        "2023-09-06",
+    ],
+)
+def test_parse_deadline_is_the_end_of_the_day_in_the_zone(text: str) -> None:
+    closes = tz.parse_deadline(text, "Europe/Brussels")
+    assert closes == dt.datetime(2023, 9, 6, 22, tzinfo=UTC)
+    assert closes.isoformat() == "2023-09-07T00:00:00+02:00"
+    assert tz.parse_deadline(text, "America/New_York") == dt.datetime(2023, 9, 7, 4, tzinfo=UTC)
+
+
+def test_parse_deadline_refuses_a_wrong_weekday_and_other_text() -> None:
+    with pytest.raises(WeekdayMismatch, match="is a Wednesday, not a Tuesday"):
+        tz.parse_deadline("Tuesday 6 September 2023", "Europe/Brussels")
+    for text in ("soon", "6 September 2023, 17:00", "31 February 2023", "6 Foo 2023"):
+        with pytest.raises(DeadlineParseError, match="as a deadline") as info:
+            tz.parse_deadline(text, "Europe/Brussels")
+        assert isinstance(info.value, ValueError)
+        assert info.value.text == text
+    with pytest.raises(TypeError, match="takes a str"):
+        tz.parse_deadline(dt.date(2023, 9, 6), "Europe/Brussels")  # type: ignore[arg-type]
+
+
+def test_format_deadline_shows_the_day_the_organiser_gave() -> None:
+    closes = tz.parse_deadline("Wednesday 16 October 2024", "Europe/Helsinki")
+    assert tz.format_deadline(closes, "Europe/Helsinki") == "end of Wed 16 Oct 2024"
+    assert (
+        tz.format_deadline(closes, "Europe/Helsinki", with_zone=True)
+        == "end of Wed 16 Oct 2024 (Europe/Helsinki)"
+    )
+    # Elsewhere the end of that day is an instant like any other.
+    assert tz.format_deadline(closes, "Europe/Brussels") == "Wed 16 Oct 2024, 23:00 CEST"
+    five_pm = tz.localize(dt.datetime(2024, 10, 16, 17), "Europe/Helsinki")
+    assert tz.format_deadline(five_pm, "Europe/Helsinki") == "Wed 16 Oct 2024, 17:00 EEST"
+    # A day whose next midnight is skipped (Santiago, 2 September 2023) ends at 01:00.
+    santiago = tz.end_of_day(dt.date(2023, 9, 2), "America/Santiago")
+    assert tz.format_deadline(santiago, "America/Santiago") == "end of Sat 2 Sep 2023"
 
 
 def test_format_instant() -> None:

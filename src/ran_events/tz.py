@@ -32,6 +32,7 @@ from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
     AwareDatetimeError,
+    DeadlineParseError,
     InvalidValue,
     NaiveDatetimeError,
     NonexistentTimeError,
@@ -51,10 +52,12 @@ __all__ = [
     "check_aware",
     "countries",
     "end_of_day",
+    "format_deadline",
     "format_instant",
     "format_range",
     "localize",
     "occurrences",
+    "parse_deadline",
     "parse_schedule",
     "to_utc",
     "to_zone",
@@ -680,6 +683,55 @@ def parse_schedule(
     return start, end
 
 
+_DEADLINE_PATTERN: Final = (
+    r"^\s*" + _WEEKDAY_RE.format(n="s") + _DATE_RE.format(n="s") + r"\s*\.?\s*$"
+)
+_DEADLINE_EXPECTED: Final = (
+    "a day, e.g. 'Wednesday 6 September 2023', '6 September 2023', 'September 6, 2023', "
+    "'06/09/2023' or '2023-09-06'"
+)
+
+
+@lru_cache(maxsize=1)
+def _deadline_re() -> re.Pattern[str]:
+    return re.compile(_DEADLINE_PATTERN)
+
+
+def parse_deadline(text: str, tz: ZoneLike) -> _dt.datetime:
+    """Read a deadline as organisers write it: the end of that day in ``tz``.
+
+    "Deadline Wednesday 6 September 2023" means applications are accepted until the end of
+    that day where the event is; the weekday, when given, is checked against the date.
+
+    Args:
+        text: ``"Wednesday 6 September 2023"``, ``"6 September 2023"``, ``"Sept 6, 2023"``,
+            ``"06/09/2023"`` (day first) or ``"2023-09-06"``, with or without the weekday.
+        tz: the event's zone.
+
+    Returns:
+        The first instant after that day in ``tz`` (:func:`end_of_day`), aware, in ``tz``.
+
+    Raises:
+        DeadlineParseError: the text is not a day in one of the forms above.
+        WeekdayMismatch: the weekday contradicts the date.
+        UnknownTimeZone: ``tz`` is not a known zone.
+
+    >>> parse_deadline("Wednesday 6 September 2023", "Europe/Brussels").isoformat()
+    '2023-09-07T00:00:00+02:00'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_deadline() takes a str, not {type(text).__name__}")
+    match = _deadline_re().match(text)
+    if match is None:
+        raise DeadlineParseError(text, _DEADLINE_EXPECTED)
+    groups = match.groupdict()
+    try:
+        day = _read_date(text, groups, "s")
+    except ScheduleParseError as exc:
+        raise DeadlineParseError(text, exc.expected) from None
+    return end_of_day(day, tz)
+
+
 def _has_date(groups: Mapping[str, str | None], n: str) -> bool:
     return any(groups[f"{n}y{i}"] for i in range(1, 5))
 
@@ -806,6 +858,32 @@ def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
 def countries() -> Mapping[str, str]:
     """Return the ISO 3166-1 alpha-2 country codes and names that the tz database lists."""
     return pytz.country_names
+
+
+def format_deadline(closes: _dt.datetime, tz: ZoneLike, *, with_zone: bool = False) -> str:
+    """Format a deadline the way organisers give it: ``"end of Wed 6 Sep 2023"``.
+
+    A deadline that is the end of a day in ``tz`` (what :func:`parse_deadline` and a date in
+    an event file give) is shown as that day; any other instant as :func:`format_instant`.
+
+    Args:
+        closes: the first instant no longer accepted (aware).
+        tz: the zone to show it in.
+        with_zone: add the zone's name to a day (``"end of Wed 6 Sep 2023
+            (Europe/Brussels)"``), for text read without the zone nearby.
+
+    Raises:
+        NaiveDatetimeError: ``closes`` has no zone.
+
+    >>> format_deadline(end_of_day(datetime.date(2023, 9, 6), "CEST"), "Europe/Brussels")
+    'end of Wed 6 Sep 2023'
+    """
+    local = to_zone(closes, tz)
+    day = local.date() - _dt.timedelta(days=1)
+    if end_of_day(day, tz) != closes:
+        return format_instant(closes, tz)
+    text = f"end of {_day(_dt.datetime.combine(day, _dt.time()))}"
+    return f"{text} ({zone_name(tz)})" if with_zone else text
 
 
 def format_instant(instant: _dt.datetime, tz: ZoneLike) -> str:
