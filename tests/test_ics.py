@@ -233,6 +233,21 @@ def test_a_first_occurrence_in_the_autumn_fold_is_written_in_utc_too(
     assert ics.from_ics(data, registration=event.registration).sessions == event.sessions
 
 
+def test_zoneinfo_sessions_in_the_fold_read_back_equal(webinar: Event) -> None:
+    """PEP 495: a zoneinfo datetime with fold=1 never equals one of another zone."""
+    lisbon = zoneinfo.ZoneInfo("Europe/Lisbon")
+    first = dt.datetime(2024, 10, 27, 1, 10, tzinfo=lisbon)
+    second = first.replace(fold=1)
+    session = Session(id="s", title="Fold", start=first, end=second)
+    window = attrs.evolve(webinar.registration, closes=first)
+    event = attrs.evolve(
+        webinar, timezone="Europe/Lisbon", sessions=(session,), registration=window
+    )
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=window)
+    assert back.sessions == event.sessions == (session,)
+    assert back.sessions[0].duration == dt.timedelta(hours=1)
+
+
 def test_sessions_after_2037_are_written_and_read_back_at_the_tz_database_time(
     webinar: Event,
 ) -> None:
