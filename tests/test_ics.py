@@ -576,6 +576,11 @@ def test_a_venue_reads_back_whole_with_commas_and_next_to_a_link(webinar: Event)
     assert ics.from_ics(foreign, registration=event.registration).venue == Venue(
         name=venue.one_line()
     )
+    blank = ics.publish(event, now=NOW).replace(
+        b"X-RAN-VENUE-NAME:Residence Palace\\, Polak room", b"X-RAN-VENUE-NAME: "
+    )
+    with pytest.raises(IcsError, match="venue is not valid"):
+        ics.from_ics(blank, registration=event.registration)
 
 
 def test_an_event_with_neither_venue_nor_link_has_no_location(webinar: Event) -> None:

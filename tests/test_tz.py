@@ -275,6 +275,15 @@ def test_every_zone_agrees_with_its_zone_file_from_1970_to_2100() -> None:
             assert instant.astimezone(mine).utcoffset() == instant.astimezone(ref).utcoffset()
 
 
+def test_occurrences_of_a_wall_time() -> None:
+    assert tz.occurrences(dt.datetime(2024, 10, 27, 1, 10), "Europe/Lisbon") == 2
+    assert tz.occurrences(dt.datetime(2024, 3, 31, 1, 10), "Europe/Lisbon") == 0
+    assert tz.occurrences(dt.datetime(2040, 10, 28, 2, 10), "Europe/Brussels") == 2
+    assert tz.occurrences(dt.datetime(2040, 7, 11, 14), "Europe/Brussels") == 1
+    with pytest.raises(TypeError, match="naive datetime"):
+        tz.occurrences(dt.datetime(2040, 7, 11, 14, tzinfo=UTC), "Europe/Brussels")
+
+
 def test_a_pickled_time_after_2037_comes_back_in_the_same_zone() -> None:
     import pickle
 
