@@ -5,6 +5,12 @@ objects, attaches zones to wall times with an explicit choice for the spring gap
 autumn fold, computes deadlines, reads the date-and-time phrasings of real announcements and
 formats ranges for people.
 
+One tz database serves every computation, every calendar written and every calendar read
+back: pytz's zone files, read whole (pytz's own tables stop in 2037; each zone here is
+continued from the same file's 64-bit data and footer rule to the end of 2100). A pytz zone
+or a ``zoneinfo.ZoneInfo`` given to a function is replaced by this database's zone of the
+same name.
+
 Rules that hold for every function here:
 
 * A wall time is never combined with a zone by ``datetime(..., tzinfo=zone)`` (with pytz that
