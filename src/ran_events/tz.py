@@ -173,6 +173,9 @@ _V1_END: Final = _dt.datetime(2038, 1, 19, 3, 14, 7)  # noqa: DTZ001 - 2**31 s a
 _LISTED_STEP: Final = _dt.timedelta(days=14)
 _RULE_STEP: Final = _dt.timedelta(days=28)
 _EPOCH: Final = _dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive UTC
+_SECOND: Final = _dt.timedelta(seconds=1)
+_YEAR_52_WEEKS: Final = _dt.timedelta(weeks=52)
+_YEAR_53_WEEKS: Final = _dt.timedelta(weeks=53)
 
 
 def _zone_file(name: str) -> tuple[bytes, _dt.datetime | None, bool]:
@@ -216,8 +219,14 @@ def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
         step = _LISTED_STEP if probe < listed_until else _RULE_STEP
         after = min(probe + step, end)
         if info(after) != current:
-            low, high = probe, after  # the change is in (low, high]: halve to the second
-            while high - low > _dt.timedelta(seconds=1):
+            low, high = probe, after  # the change is in (low, high]
+            # A yearly rule repeats a change 52 or 53 weeks later: try that first, else halve
+            # to the second.
+            guesses = (times[-2] + _YEAR_52_WEEKS, times[-2] + _YEAR_53_WEEKS)
+            for guess in guesses:
+                if low < guess <= high and info(guess - _SECOND) == current != info(guess):
+                    low, high = guess - _SECOND, guess
+            while high - low > _SECOND:
                 middle = (low + (high - low) / 2).replace(microsecond=0)
                 if info(middle) == current:
                     low = middle
