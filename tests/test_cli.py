@@ -91,7 +91,7 @@ def test_check_prints_the_schedule_in_the_event_zone_and_utc(demo_dir: Path) -> 
     assert "Europe/Brussels  Wed 20 Sep 2023, 15:30\u201317:00 CEST" in stdout
     assert "UTC              Wed 20 Sep 2023, 13:30\u201315:00 UTC" in stdout
     assert (
-        "Europe/Brussels  opens Fri 11 Aug 2023, 00:00 CEST; closes Thu 7 Sep 2023, 00:00 CEST"
+        "Europe/Brussels  opens Fri 11 Aug 2023, 00:00 CEST; closes end of Wed 6 Sep 2023"
     ) in stdout
     assert (
         "UTC              opens Thu 10 Aug 2023, 22:00 UTC; closes Wed 6 Sep 2023, 22:00 UTC"

@@ -73,8 +73,8 @@ def test_rejected_rows_are_listed_and_fail_the_command(event_file: Path, pool_fi
     assert status == 1
     assert "62 row(s), 60 accepted, 2 rejected" in out
     problems = err.splitlines()
-    assert problems[0].startswith(f"{path}:62: submitted_at: registration closed at ")
-    assert "2023-09-07T00:00:00+02:00" in problems[0]
+    assert problems[0].startswith(f"{path}:62: submitted_at: registration closed: ")
+    assert problems[0].endswith("after the deadline, end of Wed 6 Sep 2023 (Europe/Brussels)")
     assert problems[1].startswith(f"{path}:63: email: a duplicate of line 2")
     assert "2 row(s)" in problems[2]
     assert "--allow-rejects" in problems[2]

@@ -6,10 +6,12 @@ import datetime as dt
 import importlib.util
 import os
 import re
+import zoneinfo
 from pathlib import Path
 
 import attrs
 import icalendar
+import icalendar.timezone.zoneinfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -204,6 +206,83 @@ def test_a_second_occurrence_in_the_autumn_fold_is_written_in_utc(webinar: Event
     assert b"DTSTART:20231029T013000Z\r\n" in data
     assert b"DTEND;TZID=Europe/Brussels:20231029T033000\r\n" in data
     assert ics.from_ics(data, registration=event.registration, capacity=30).sessions == (session,)
+
+
+@pytest.mark.parametrize(
+    ("zone", "wall", "utc"),
+    [
+        ("Europe/Lisbon", dt.datetime(2024, 10, 27, 1, 10), dt.datetime(2024, 10, 27, 0, 10)),
+        ("America/New_York", dt.datetime(2025, 11, 2, 1, 30), dt.datetime(2025, 11, 2, 5, 30)),
+        ("Europe/Brussels", dt.datetime(2040, 10, 28, 2, 15), dt.datetime(2040, 10, 28, 0, 15)),
+    ],
+)
+def test_a_first_occurrence_in_the_autumn_fold_is_written_in_utc_too(
+    webinar: Event, zone: str, wall: dt.datetime, utc: dt.datetime
+) -> None:
+    """libical, ical.js, vobject and Radicale read a TZID time in the fold as the second."""
+    first = tz.localize(wall, zone, disambiguate="earlier")
+    assert first == utc.replace(tzinfo=dt.UTC)
+    end = tz.to_zone(tz.to_utc(first) + dt.timedelta(minutes=30), zone)
+    session = Session(id="s", title="Fold", start=first, end=end)
+    event = attrs.evolve(webinar, timezone=zone, sessions=(session,))
+    event = attrs.evolve(event, registration=attrs.evolve(event.registration, closes=first))
+    data = ics.publish(event, now=NOW)
+    assert f"DTSTART:{utc:%Y%m%dT%H%M%S}Z\r\n".encode() in data
+    assert f"DTEND:{utc + dt.timedelta(minutes=30):%Y%m%dT%H%M%S}Z\r\n".encode() in data
+    assert b";TZID=" not in data  # no time of this event is in the zone's local time
+    assert ics.from_ics(data, registration=event.registration).sessions == event.sessions
+
+
+def test_zoneinfo_sessions_in_the_fold_read_back_equal(webinar: Event) -> None:
+    """PEP 495: a zoneinfo datetime with fold=1 never equals one of another zone."""
+    lisbon = zoneinfo.ZoneInfo("Europe/Lisbon")
+    first = dt.datetime(2024, 10, 27, 1, 10, tzinfo=lisbon)
+    second = first.replace(fold=1)
+    session = Session(id="s", title="Fold", start=first, end=second)
+    window = attrs.evolve(webinar.registration, closes=first)
+    event = attrs.evolve(
+        webinar, timezone="Europe/Lisbon", sessions=(session,), registration=window
+    )
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=window)
+    assert back.sessions == event.sessions == (session,)
+    assert back.sessions[0].duration == dt.timedelta(hours=1)
+
+
+def test_sessions_after_2037_are_written_and_read_back_at_the_tz_database_time(
+    webinar: Event,
+) -> None:
+    start = tz.localize(dt.datetime(2040, 7, 11, 14), "Europe/Brussels")
+    session = Session(id="s", title="2040", start=start, end=start + dt.timedelta(hours=3))
+    window = attrs.evolve(webinar.registration, closes=start)
+    event = attrs.evolve(webinar, sessions=(session,), registration=window)
+    data = ics.publish(event, now=NOW)
+    # In UTC: vobject and Radicale may read a TZID time with pytz's table (stops in 2037).
+    assert b"DTSTART:20400711T120000Z\r\n" in data
+    block = ics.vtimezone("Europe/Brussels", 2040, 2040).decode()
+    assert "BEGIN:DAYLIGHT" in block
+    assert "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU" in block
+    back = ics.from_ics(data, registration=window, capacity=webinar.capacity)
+    assert back.sessions == event.sessions
+    assert tz.to_utc(back.sessions[0].start) == dt.datetime(2040, 7, 11, 12, tzinfo=dt.UTC)
+
+
+def test_from_ics_reads_tzid_times_with_the_library_database_not_the_machine(
+    webinar: Event, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine whose zoneinfo is older (or newer) than the library's must not move sessions."""
+    data = ics.publish(webinar, now=NOW)
+
+    class OtherSystemData:  # what icalendar finds on the machine: +01:00 all year
+        ZoneInfoNotFoundError = zoneinfo.ZoneInfoNotFoundError
+        available_timezones = staticmethod(zoneinfo.available_timezones)
+
+        @staticmethod
+        def ZoneInfo(name: str) -> zoneinfo.ZoneInfo:
+            return zoneinfo.ZoneInfo("Etc/GMT-1")
+
+    monkeypatch.setattr(icalendar.timezone.zoneinfo, "zoneinfo", OtherSystemData)
+    back = ics.from_ics(data, registration=webinar.registration, capacity=webinar.capacity)
+    assert back.sessions == webinar.sessions
 
 
 def test_a_utc_event_has_no_vtimezone(webinar: Event) -> None:
@@ -477,8 +556,33 @@ def test_an_in_person_event_has_its_venue_as_location_and_no_join_link(
     listing = ics.publish(event, now=NOW)
     assert b"\r\nDESCRIPTION:" not in listing.split(b"BEGIN:VTIMEZONE")[0]
     back = ics.from_ics(listing, registration=event.registration, capacity=30)
-    assert (back.online, back.venue) == (None, Venue(name=venue.one_line()))
+    assert (back.online, back.venue) == (None, venue)  # address and city kept apart
     assert back.description == ""
+
+
+def test_a_venue_reads_back_whole_with_commas_and_next_to_a_link(webinar: Event) -> None:
+    venue = Venue(
+        name="Residence Palace, Polak room",
+        address="Rue de la Loi 155; entrance B",
+        city="Brussels",
+        country="Belgium",
+    )
+    event = attrs.evolve(webinar, venue=venue)  # hybrid: the join link stays
+    back = ics.from_ics(ics.publish(event, now=NOW), registration=event.registration)
+    assert (back.venue, back.online) == (venue, webinar.online)
+    # A calendar of another program: LOCATION is the venue's name (when there is no link).
+    foreign = ics.publish(attrs.evolve(event, online=None), now=NOW)
+    foreign = b"".join(
+        line + b"\r\n" for line in foreign.split(b"\r\n") if line and b"X-RAN-VENUE" not in line
+    )
+    assert ics.from_ics(foreign, registration=event.registration).venue == Venue(
+        name=venue.one_line()
+    )
+    blank = ics.publish(event, now=NOW).replace(
+        b"X-RAN-VENUE-NAME:Residence Palace\\, Polak room", b"X-RAN-VENUE-NAME: "
+    )
+    with pytest.raises(IcsError, match="venue is not valid"):
+        ics.from_ics(blank, registration=event.registration)
 
 
 def test_an_event_with_neither_venue_nor_link_has_no_location(webinar: Event) -> None:

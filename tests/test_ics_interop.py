@@ -44,13 +44,21 @@ pytestmark = pytest.mark.interop
 NOW = dt.datetime(2023, 9, 7, 9, 0, tzinfo=dt.UTC)
 LATER = dt.datetime(2023, 9, 12, 9, 0, tzinfo=dt.UTC)
 
-#: One zone with DST, one without, one southern, one that dropped DST inside the span.
-ZONES = {
-    "Europe/Brussels": [(2023, 9, 20, 14, 0), (2023, 3, 27, 9, 0), (2023, 10, 30, 9, 0)],
+#: One zone with DST, one without, one southern, one that dropped DST inside the span; years
+#: after 2037 (beyond pytz's own tables) and both occurrences of wall times in autumn folds
+#: (a sixth element 1 means the second occurrence).
+ZONES: dict[str, list[tuple[int, ...]]] = {
+    "Europe/Brussels": [(2023, 9, 20, 14, 0), (2023, 3, 27, 9, 0), (2023, 10, 30, 9, 0),
+                        (2040, 7, 11, 14, 0)],
     "Asia/Tokyo": [(2023, 9, 20, 14, 0), (2024, 1, 15, 9, 0)],
-    "Australia/Sydney": [(2023, 9, 20, 14, 0), (2023, 10, 2, 9, 0), (2024, 4, 8, 9, 0)],
+    "Australia/Sydney": [(2023, 9, 20, 14, 0), (2023, 10, 2, 9, 0), (2024, 4, 8, 9, 0),
+                         (2041, 4, 7, 2, 30)],
     "America/Mexico_City": [(2021, 6, 1, 10, 0), (2022, 10, 31, 10, 0), (2023, 6, 1, 10, 0)],
-}
+    "Europe/Lisbon": [(2024, 10, 27, 1, 10), (2024, 10, 27, 1, 10, 1), (2040, 7, 11, 14, 0),
+                      (2040, 10, 28, 1, 30)],
+    "America/New_York": [(2025, 10, 20, 9, 0), (2025, 11, 2, 1, 30), (2025, 11, 2, 1, 30, 1),
+                         (2040, 3, 11, 3, 0), (2040, 11, 4, 1, 15)],
+}  # fmt: skip
 
 #: The time oracle's table: dates in the weeks of DST changes, both hemispheres.
 TABLE = {
@@ -73,12 +81,16 @@ TABLE = {
 }  # fmt: skip
 
 
-def event_in(zone: str, walls: list[tuple[int, int, int, int, int]]) -> Event:
-    """The webinar moved to ``zone``, one 90-minute session at each wall time."""
+def event_in(zone: str, walls: list[tuple[int, ...]]) -> Event:
+    """The webinar moved to ``zone``, one 90-minute session at each wall time.
+
+    A wall time in a fold is its first occurrence, or its second if a sixth element is 1.
+    """
     base = examples.webinar()
     sessions = []
     for index, wall in enumerate(walls):
-        start = tz.localize(dt.datetime(*wall), zone, disambiguate="compatible")
+        choice = "later" if wall[5:] == (1,) else "compatible"
+        start = tz.localize(dt.datetime(*wall[:5]), zone, disambiguate=choice)
         end = tz.to_zone(tz.to_utc(start) + dt.timedelta(minutes=90), zone)
         sessions.append(
             Session(
@@ -144,13 +156,20 @@ def expected_starts(data: bytes, event: Event) -> dict[str, dt.datetime]:
     }
 
 
+def expected_ends(data: bytes, event: Event) -> dict[str, dt.datetime]:
+    return {
+        uid: start + dt.timedelta(minutes=90)
+        for uid, start in expected_starts(data, event).items()
+    }
+
+
 CASES = [(zone, kind) for zone in ZONES for kind in objects(zone)]
 
 
 @pytest.mark.parametrize(("zone", "kind"), CASES)
 def test_every_object_passes_every_reader(zone: str, kind: str) -> None:
     event, data = objects(zone)[kind]
-    want = expected_starts(data, event)
+    want, ends = expected_starts(data, event), expected_ends(data, event)
     assert check_octets(data) == []
 
     require(LIBICAL)
@@ -158,17 +177,21 @@ def test_every_object_passes_every_reader(zone: str, kind: str) -> None:
     assert result.restriction_ok, result.restriction_errors
     assert result.parse_errors == ()
     assert {e.uid: e.dtstart_utc for e in result.events} == want
+    assert {e.uid: e.dtend_utc for e in result.events} == ends
 
     require(VOBJECT)
     assert {e.uid: e.dtstart_utc for e in vobject_parse(data)} == want
+    assert {e.uid: e.dtend_utc for e in vobject_parse(data)} == ends
 
     require(ICAL)
     assert {e.uid: e.dtstart_utc for e in ical_parse(data)} == want
+    assert {e.uid: e.dtend_utc for e in ical_parse(data)} == ends
 
     require(ICALJS)
     times = icaljs_times(data)
     assert all(not t.problems for t in times), [t.problems for t in times]
     assert {t.uid: t.dtstart_utc for t in times} == want
+    assert {t.uid: t.dtend_utc for t in times} == ends
 
 
 @pytest.mark.parametrize("zone", sorted(TABLE))
@@ -183,6 +206,29 @@ def test_utc_from_the_embedded_vtimezone_is_the_tz_database(zone: str) -> None:
     times = icaljs_times(data)
     assert {t.uid: t.dtstart_utc for t in times} == want
     assert {t.uid: t.dtend_utc for t in times} == ends
+
+
+def test_the_vtimezone_of_2040_places_local_times_right_in_libical_and_icaljs() -> None:
+    """After 2037 the writer uses UTC, but its VTIMEZONE must still be right for readers."""
+    event = event_in("Europe/Brussels", [(2040, 3, 25, 3, 30), (2040, 10, 28, 3, 30)])
+    data = ics.publish(event, now=NOW)
+    for session in event.sessions:
+        utc = tz.to_utc(session.start)
+        local = tz.wall_time(session.start)
+        data = data.replace(
+            f"DTSTART:{utc:%Y%m%dT%H%M%S}Z".encode(),
+            f"DTSTART;TZID=Europe/Brussels:{local:%Y%m%dT%H%M%S}".encode(),
+        )
+    assert data.count(b"DTSTART;TZID=") == 2
+    want = {ics.session_uid(event, s): tz.to_utc(s.start) for s in event.sessions}
+    assert set(want.values()) == {
+        dt.datetime(2040, 3, 25, 1, 30, tzinfo=dt.UTC),
+        dt.datetime(2040, 10, 28, 2, 30, tzinfo=dt.UTC),
+    }
+    require(LIBICAL)
+    assert {e.uid: e.dtstart_utc for e in libical_check(data).events} == want
+    require(ICALJS)
+    assert {t.uid: t.dtstart_utc for t in icaljs_times(data)} == want
 
 
 def _properties(data: bytes) -> list[tuple[str, bytes]]:

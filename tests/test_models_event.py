@@ -4,6 +4,7 @@ the selection rules and quota bounds (each invariant a specific error naming fie
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from typing import Any
 
 import attrs
@@ -15,6 +16,7 @@ from ran_events.errors import (
     InvalidUrl,
     InvalidValue,
     NaiveDatetimeError,
+    NonexistentTimeError,
     TimeRangeError,
     UnknownTimeZone,
 )
@@ -131,6 +133,31 @@ def test_session_duration_counts_elapsed_time_across_dst() -> None:
         end=tz.localize(dt.datetime(2023, 10, 29, 4), ZONE),
     )
     assert s.duration == dt.timedelta(hours=4)
+
+
+def test_a_zoneinfo_time_that_does_not_exist_is_refused() -> None:
+    brussels = zoneinfo.ZoneInfo(ZONE)
+    gap = dt.datetime(2023, 3, 26, 2, 30, tzinfo=brussels)  # zoneinfo says +01:00
+    with pytest.raises(NonexistentTimeError, match="does not exist in Europe/Brussels"):
+        Session(id="s", title="Gap", start=gap, end=gap + dt.timedelta(hours=2))
+
+
+def test_zoneinfo_times_in_the_fold_keep_their_instant_and_compare_by_it() -> None:
+    brussels = zoneinfo.ZoneInfo(ZONE)
+    first = dt.datetime(2023, 10, 29, 2, 15, tzinfo=brussels)
+    second = first.replace(fold=1)
+    s = Session(id="s", title="Fold", start=first, end=second)  # one hour, not zero
+    assert s.duration == dt.timedelta(hours=1)
+    assert (tz.to_utc(s.start).hour, tz.to_utc(s.end).hour) == (0, 1)
+    # The same instants written in UTC (as a calendar reads them back) are equal.
+    again = Session(id="s", title="Fold", start=tz.to_utc(first), end=tz.to_utc(second))
+    assert event(sessions=(again,)).sessions == event(sessions=(s,)).sessions
+    # Kept in the event's zone, whatever zone they were given in.
+    kept = event(sessions=(again,)).sessions[0]
+    assert (kept.start.isoformat(), kept.end.isoformat()) == (
+        "2023-10-29T02:15:00+02:00",
+        "2023-10-29T02:15:00+01:00",
+    )
 
 
 def test_registration_closes_no_later_than_the_first_session() -> None:

@@ -24,7 +24,14 @@ from ran_events.errors import (
     UnknownRegistration,
 )
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.models import Answer, Event, Registrant, Registration, RegistrationStatus
+from ran_events.models import (
+    Answer,
+    Event,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    RegistrationWindow,
+)
 from ran_events.registration import (
     ImportReport,
     RegistrationBook,
@@ -79,6 +86,27 @@ def test_register_keeps_a_given_id(event: Event) -> None:
         anna(), submitted_at=IN_WINDOW, answers=ANSWERS, id="a00001"
     )
     assert r.id == "a00001"
+
+
+def test_a_late_application_reads_the_deadline_as_the_organiser_gave_it(event: Event) -> None:
+    import attrs
+
+    from ran_events import tz
+
+    zone = "Europe/Helsinki"
+    closes = tz.parse_deadline("Wednesday 16 October 2024", zone)
+    start = tz.localize(dt.datetime(2024, 10, 30, 14), zone)
+    session = attrs.evolve(event.sessions[0], start=start, end=start + dt.timedelta(hours=2))
+    window = RegistrationWindow(opens=closes - dt.timedelta(days=30), closes=closes)
+    helsinki = attrs.evolve(event, timezone=zone, sessions=(session,), registration=window)
+    book = RegistrationBook(event=helsinki)
+    with pytest.raises(RegistrationClosed) as late:
+        book.register(anna(), submitted_at=closes + dt.timedelta(hours=9), answers=ANSWERS)
+    assert str(late.value) == (
+        "registration closed: the application of 2024-10-17T09:00:00+03:00 came after the "
+        "deadline, end of Wed 16 Oct 2024 (Europe/Helsinki)"
+    )
+    assert late.value.bound == closes
 
 
 def test_window_errors_name_the_instants_in_the_events_zone(event: Event) -> None:
@@ -335,9 +363,9 @@ CATALOGUE: list[tuple[str, dict[str, str], str, str, str]] = [
     ("before opening", {"submitted_at": "2023-08-10T23:59:59+02:00"}, "submitted_at", "not-open",
      "opens 2023-08-11T00:00:00+02:00"),
     ("at the deadline", {"submitted_at": "2023-09-07T00:00:00+02:00"}, "submitted_at", "closed",
-     "closed at 2023-09-07T00:00:00+02:00"),
+     "after the deadline, end of Wed 6 Sep 2023 (Europe/Brussels)"),
     ("after the deadline (UTC)", {"submitted_at": "2023-09-08T09:00:00Z"}, "submitted_at",
-     "closed", "2023-09-07T00:00:00+02:00"),
+     "closed", "2023-09-08T11:00:00+02:00 came after the deadline, end of Wed 6 Sep 2023"),
     ("unknown country", {"country": "XX"}, "country", "invalid-country", "ISO 3166-1"),
     ("UK for GB", {"country": "UK"}, "country", "invalid-country", "GB"),
     ("EL for GR", {"country": "EL"}, "country", "invalid-country", "GR"),

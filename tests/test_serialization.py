@@ -187,6 +187,25 @@ def test_times_with_seconds_and_deadline_as_time() -> None:
     assert Event.from_toml_text(event.to_toml()) == event
 
 
+@pytest.mark.parametrize("deadline", ["Wednesday 6 September 2023", "6 Sept 2023", "06/09/2023"])
+def test_deadline_as_the_announcement_writes_it(deadline: str) -> None:
+    text = edit('deadline = "2023-09-06"', f'deadline = "{deadline}"')
+    event = Event.from_toml_text(text)
+    assert event.registration.closes == dt.datetime(2023, 9, 6, 22, tzinfo=UTC)
+    assert 'deadline = "2023-09-06"' in event.to_toml()  # written back as the date
+
+
+def test_a_deadline_with_a_wrong_weekday_or_no_day_is_reported_with_its_line() -> None:
+    text = edit('deadline = "2023-09-06"', 'deadline = "Tuesday 6 September 2023"')
+    (problem,) = problems_of(text)
+    line = DESIGN_TOML.splitlines().index('deadline = "2023-09-06"') + 1
+    assert (problem.field, problem.line) == ("registration.deadline", line)
+    assert "is a Wednesday, not a Tuesday" in str(problem)
+    (problem,) = problems_of(edit('deadline = "2023-09-06"', 'deadline = "next week"'))
+    assert problem.field == "registration.deadline"
+    assert "'Wednesday 6 September 2023'" in str(problem)
+
+
 def test_toml_native_datetimes_and_offsets_are_accepted() -> None:
     text = edit('start = "2023-09-20T14:00"', "start = 2023-09-20T12:00:00Z")
     text = edit('end = "2023-09-20T15:30"', "end = 2023-09-20T15:30:00", text)

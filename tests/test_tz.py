@@ -16,6 +16,7 @@ from ran_events.errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
     AwareDatetimeError,
+    DeadlineParseError,
     InvalidValue,
     NaiveDatetimeError,
     NonexistentTimeError,
@@ -190,6 +191,121 @@ def test_zone_without_dst(wall: dt.datetime) -> None:
         value = tz.localize(wall, "Asia/Tokyo", disambiguate=choice)  # type: ignore[arg-type]
         assert value == (wall - 9 * H).replace(tzinfo=UTC)
         assert value.tzname() == "JST"
+
+
+# ------------------------------------------------------------------------------------------
+# One tz database, right in every year up to 2100
+
+EEA_CAPITAL_ZONES = (*EU_STANDARD_OFFSET, "Atlantic/Reykjavik", "Europe/Vaduz", "Europe/Oslo")
+DOCS_ZONES = ("Europe/Brussels", "Europe/Helsinki", "Europe/Lisbon", "America/New_York")
+
+
+def reference(zone: str) -> zoneinfo.ZoneInfo:
+    """The zone read whole from the zone file the library uses (64-bit data and footer)."""
+    with pytz.open_resource(zone) as source:
+        return zoneinfo.ZoneInfo.from_file(source, key=zone)
+
+
+def rule_changes(zone: str, year: int) -> list[dt.datetime]:
+    """The changes of ``year`` by the rules in force since 2007 (EU and US), in UTC."""
+    if zone == "America/New_York":
+        march = dt.date(year, 3, 8) + dt.timedelta(days=(6 - dt.date(year, 3, 8).weekday()) % 7)
+        november = dt.date(year, 11, 1)
+        november += dt.timedelta(days=(6 - november.weekday()) % 7)
+        return [
+            dt.datetime.combine(march, dt.time(7), tzinfo=UTC),  # 02:00 EST
+            dt.datetime.combine(november, dt.time(6), tzinfo=UTC),  # 02:00 EDT
+        ]
+    if zone == "Atlantic/Reykjavik":
+        return []
+    return [
+        dt.datetime.combine(last_sunday(year, month), dt.time(1), tzinfo=UTC) for month in (3, 10)
+    ]
+
+
+@pytest.mark.parametrize("zone", sorted({*EEA_CAPITAL_ZONES, *DOCS_ZONES}))
+def test_every_hour_around_every_change_to_2100(zone: str) -> None:
+    """Each change from 2024 to 2100 where the rule puts it; each hour around it as the file."""
+    ref = reference(zone)
+    expected = [at for year in range(2024, 2101) for at in rule_changes(zone, year)]
+    span = (dt.datetime(2024, 1, 1, tzinfo=UTC), dt.datetime(2101, 1, 1, tzinfo=UTC))
+    found = [change.at for change in tz.transitions(zone, *span) if change.at >= span[0]]
+    assert found == expected
+    for at in expected or [dt.datetime(2024 + k, 7, 1, tzinfo=UTC) for k in range(0, 77, 4)]:
+        for hours in range(-3, 4):
+            instant = at + hours * H
+            mine = tz.to_zone(instant, zone)
+            truth = instant.astimezone(ref)
+            assert (mine.utcoffset(), mine.tzname()) == (truth.utcoffset(), truth.tzname())
+            assert mine.replace(tzinfo=None) == truth.replace(tzinfo=None)
+            wall = truth.replace(tzinfo=None)
+            resolved = tz.localize(wall, zone, disambiguate="later" if truth.fold else "earlier")
+            assert resolved == instant
+
+
+def test_summer_after_2037_is_summer_time() -> None:
+    """pytz's own tables stop in 2037: 2038 and later summers came out as winter time."""
+    assert tz.localize(dt.datetime(2038, 7, 1, 12), "Europe/Brussels").utcoffset() == 2 * H
+    start = tz.localize(dt.datetime(2040, 7, 11, 14), "Europe/Brussels")
+    assert start == dt.datetime(2040, 7, 11, 12, tzinfo=UTC)
+    assert start.tzname() == "CEST"
+    parsed = tz.parse_schedule("Wednesday 11 July 2040, 14:00 - 17:00 CEST")
+    assert parsed == (start, start + 3 * H)
+    with pytest.raises(AmbiguousTimeError):
+        tz.localize(dt.datetime(2040, 10, 28, 2, 30), "Europe/Brussels")
+    assert tz.zone(pytz.timezone("Europe/Brussels")) is tz.zone("Europe/Brussels")
+    given_by_pytz = pytz.timezone("Europe/Brussels").localize(dt.datetime(2040, 1, 1))
+    assert tz.to_zone(given_by_pytz, "Europe/Brussels").utcoffset() == H
+
+
+def test_every_zone_agrees_with_its_zone_file_from_1970_to_2100() -> None:
+    """Each change of each IANA zone is real, and mid-January or mid-July agree, every year."""
+    second = dt.timedelta(seconds=1)
+    span = (dt.datetime(1970, 1, 1, tzinfo=UTC), dt.datetime(2101, 1, 1, tzinfo=UTC))
+    for zone in pytz.all_timezones:
+        ref = reference(tz.zone_name(zone))  # "CET", "EST": the configured abbreviations
+        for change in tz.transitions(zone, *span):
+            if change.at < span[0]:
+                continue
+            assert (change.at - second).astimezone(ref).utcoffset() == change.offset_before, zone
+            assert change.at.astimezone(ref).utcoffset() == change.offset_after, zone
+        mine = tz.zone(zone)
+        for year in range(1970, 2101):
+            instant = dt.datetime(year, 1 + 6 * (year % 2), 15, 12, tzinfo=UTC)
+            assert instant.astimezone(mine).utcoffset() == instant.astimezone(ref).utcoffset()
+
+
+def test_occurrences_of_a_wall_time() -> None:
+    assert tz.occurrences(dt.datetime(2024, 10, 27, 1, 10), "Europe/Lisbon") == 2
+    assert tz.occurrences(dt.datetime(2024, 3, 31, 1, 10), "Europe/Lisbon") == 0
+    assert tz.occurrences(dt.datetime(2040, 10, 28, 2, 10), "Europe/Brussels") == 2
+    assert tz.occurrences(dt.datetime(2040, 7, 11, 14), "Europe/Brussels") == 1
+    with pytest.raises(TypeError, match="naive datetime"):
+        tz.occurrences(dt.datetime(2040, 7, 11, 14, tzinfo=UTC), "Europe/Brussels")
+
+
+def test_a_pickled_time_after_2037_comes_back_in_the_same_zone() -> None:
+    import pickle
+
+    start = tz.localize(dt.datetime(2040, 7, 11, 14), "Europe/Brussels")
+    back = pickle.loads(pickle.dumps(start))
+    assert back == start
+    assert back.tzinfo is start.tzinfo
+    later = back.tzinfo.normalize(back + 365 * 24 * H)  # type: ignore[union-attr]
+    assert later.utcoffset() == 2 * H  # July 2041: by the zone's table to 2100, not pytz's
+
+
+def test_a_zoneinfo_time_in_a_gap_is_refused_and_fold_one_is_kept() -> None:
+    brussels = zoneinfo.ZoneInfo("Europe/Brussels")
+    with pytest.raises(NonexistentTimeError) as info:
+        tz.check_aware(dt.datetime(2023, 3, 26, 2, 30, tzinfo=brussels), "start")
+    assert [c.astimezone(UTC).hour for c in info.value.candidates] == [0, 1]
+    second = dt.datetime(2023, 10, 29, 2, 30, fold=1, tzinfo=brussels)
+    assert tz.canonical(second) == dt.datetime(2023, 10, 29, 1, 30, tzinfo=UTC)
+    assert tz.canonical(second).utcoffset() == H
+    assert tz.canonical(second.replace(fold=0)).utcoffset() == 2 * H
+    aware_utc = dt.datetime(2023, 1, 1, tzinfo=UTC)
+    assert tz.canonical(aware_utc) is aware_utc
 
 
 def test_localize_accepts_zoneinfo_and_pytz_objects() -> None:
@@ -367,11 +483,14 @@ def test_zone_names_abbreviations_and_objects() -> None:
     assert tz.zone_name(tz.zone("CEST")) == "Europe/Brussels"
     assert tz.zone_name(tz.zone("CET")) == "Europe/Brussels"
     assert tz.zone_name(tz.zone(" Asia/Tokyo ")) == "Asia/Tokyo"
+    # zoneinfo and pytz zones are accepted and replaced by the library's zone of that name:
+    # one tz database for every computation.
     stdlib = zoneinfo.ZoneInfo("Europe/Paris")
-    assert tz.zone(stdlib) is stdlib
+    assert tz.zone(stdlib) is tz.zone("Europe/Paris")
     assert tz.zone_name(stdlib) == "Europe/Paris"
     pz = pytz.timezone("Europe/Rome")
-    assert tz.zone(pz) is pz
+    assert tz.zone(pz) is tz.zone("Europe/Rome")
+    assert tz.zone(UTC) is UTC
     assert tz.zone_name(UTC) == "UTC"
     assert tz.zone_name("CEST") == "Europe/Brussels"
     with pytest.raises(UnknownTimeZone, match="unknown time zone"):
@@ -556,6 +675,52 @@ def test_format_range_crossing_midnight_and_dst() -> None:
         tz.format_range(end, start, "UTC")
     with pytest.raises(NaiveDatetimeError):
         tz.format_range(dt.datetime(2023, 9, 20), end, "UTC")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Wednesday 6 September 2023",
+        "Wed, 6 Sept 2023",
+        "6 September 2023",
+        "September 6, 2023",
+        "06/09/2023",
+        "2023-09-06",
+    ],
+)
+def test_parse_deadline_is_the_end_of_the_day_in_the_zone(text: str) -> None:
+    closes = tz.parse_deadline(text, "Europe/Brussels")
+    assert closes == dt.datetime(2023, 9, 6, 22, tzinfo=UTC)
+    assert closes.isoformat() == "2023-09-07T00:00:00+02:00"
+    assert tz.parse_deadline(text, "America/New_York") == dt.datetime(2023, 9, 7, 4, tzinfo=UTC)
+
+
+def test_parse_deadline_refuses_a_wrong_weekday_and_other_text() -> None:
+    with pytest.raises(WeekdayMismatch, match="is a Wednesday, not a Tuesday"):
+        tz.parse_deadline("Tuesday 6 September 2023", "Europe/Brussels")
+    for text in ("soon", "6 September 2023, 17:00", "31 February 2023", "6 Foo 2023"):
+        with pytest.raises(DeadlineParseError, match="as a deadline") as info:
+            tz.parse_deadline(text, "Europe/Brussels")
+        assert isinstance(info.value, ValueError)
+        assert info.value.text == text
+    with pytest.raises(TypeError, match="takes a str"):
+        tz.parse_deadline(dt.date(2023, 9, 6), "Europe/Brussels")  # type: ignore[arg-type]
+
+
+def test_format_deadline_shows_the_day_the_organiser_gave() -> None:
+    closes = tz.parse_deadline("Wednesday 16 October 2024", "Europe/Helsinki")
+    assert tz.format_deadline(closes, "Europe/Helsinki") == "end of Wed 16 Oct 2024"
+    assert (
+        tz.format_deadline(closes, "Europe/Helsinki", with_zone=True)
+        == "end of Wed 16 Oct 2024 (Europe/Helsinki)"
+    )
+    # Elsewhere the end of that day is an instant like any other.
+    assert tz.format_deadline(closes, "Europe/Brussels") == "Wed 16 Oct 2024, 23:00 CEST"
+    five_pm = tz.localize(dt.datetime(2024, 10, 16, 17), "Europe/Helsinki")
+    assert tz.format_deadline(five_pm, "Europe/Helsinki") == "Wed 16 Oct 2024, 17:00 EEST"
+    # A day whose next midnight is skipped (Santiago, 2 September 2023) ends at 01:00.
+    santiago = tz.end_of_day(dt.date(2023, 9, 2), "America/Santiago")
+    assert tz.format_deadline(santiago, "America/Santiago") == "end of Sat 2 Sep 2023"
 
 
 def test_format_instant() -> None:

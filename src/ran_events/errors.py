@@ -18,6 +18,7 @@ __all__ = [
     "AbbreviationMismatch",
     "AmbiguousTimeError",
     "AwareDatetimeError",
+    "DeadlineParseError",
     "DuplicateRegistration",
     "EventFileError",
     "FileProblem",
@@ -296,6 +297,21 @@ class ScheduleParseError(RanEventsError, ValueError):
         super().__init__(f"cannot read {text!r} as a schedule; expected {expected}")
 
 
+class DeadlineParseError(ScheduleParseError):
+    """Raised when a deadline's day cannot be read (``ran_events.tz.parse_deadline``).
+
+    Attributes:
+        text: the text given.
+        expected: the phrasings that are understood.
+    """
+
+    def __init__(self, text: str, expected: str) -> None:
+        self.text = text
+        self.expected = expected
+        message = f"cannot read {text!r} as a deadline; expected {expected}"
+        super(ScheduleParseError, self).__init__(message)
+
+
 # --------------------------------------------------------------------------------------------
 # Files
 
@@ -430,12 +446,14 @@ class RegistrationClosed(_WindowError):
         bound: the deadline (first instant no longer accepted, in the event's zone).
     """
 
-    def __init__(self, at: _dt.datetime, closes: _dt.datetime) -> None:
+    def __init__(self, at: _dt.datetime, closes: _dt.datetime, deadline: str = "") -> None:
+        """``deadline``: the deadline as organisers give it ("end of Wed 6 Sep 2023
+        (Europe/Brussels)", :func:`ran_events.tz.format_deadline`); else the instant."""
         super().__init__(
             at,
             closes,
-            f"registration closed at {closes.isoformat()}; the application of "
-            f"{at.isoformat()} came at or after the deadline",
+            f"registration closed: the application of {at.isoformat()} came after the "
+            f"deadline, {deadline or closes.isoformat()}",
         )
 
 

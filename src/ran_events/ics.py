@@ -83,6 +83,9 @@ _UTC_NAMES: Final = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
 )
 _KIND_PROPERTY: Final = "X-RAN-SESSION-KIND"
+_PYTZ_TABLES_END: Final = _dt.datetime(2038, 1, 1, tzinfo=_dt.UTC)
+_VENUE_PROPERTY: Final = "X-RAN-VENUE"
+_VENUE_PARTS: Final = ("name", "address", "city", "country")
 _SELECTED: Final = frozenset({RegistrationStatus.SELECTED, RegistrationStatus.CONFIRMED})
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WEEKDAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -349,9 +352,13 @@ def _time_line(name: str, instant: _dt.datetime, zone: str) -> bytes:
     if zone in _UTC_NAMES:
         return _line(name, _utc_value(instant))
     wall = tz.wall_time(tz.to_zone(instant, zone))
-    # A wall time in an autumn fold means its first occurrence (RFC 5545); the second one
-    # can only be written in UTC.
-    if tz.localize(wall, zone, disambiguate="compatible") != instant:
+    # A wall time in an autumn fold means its first occurrence by RFC 5545, but libical,
+    # ical.js, vobject and Radicale take the second: both occurrences are written in UTC.
+    # So are instants from 2038 on: vobject (and so Radicale) reads a TZID it has not
+    # registered from the embedded block (it skips blocks that match UTC in 2000-2020, such
+    # as Lisbon's, and keeps the first block per TZID per process) with pytz, whose tables
+    # stop in 2037.
+    if tz.occurrences(wall, zone) != 1 or instant >= _PYTZ_TABLES_END:
         return _line(name, _utc_value(instant))
     return _line(name, wall.strftime("%Y%m%dT%H%M%S"), ("TZID", _param(zone)))
 
@@ -536,6 +543,13 @@ def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool
     location = _location(event, join_link=join_link)
     if location:
         lines.append(_text_line("LOCATION", location))
+    if event.venue is not None:
+        # LOCATION is one line for people; the parts are kept for reading the event back.
+        lines += [
+            _text_line(f"{_VENUE_PROPERTY}-{part.upper()}", getattr(event.venue, part))
+            for part in _VENUE_PARTS
+            if getattr(event.venue, part)
+        ]
     if event.online is not None and join_link:
         url = event.online.url
         lines.append(_line("URL", url, ("VALUE", "URI")))
@@ -1019,8 +1033,9 @@ def from_ics(
 
     Read back: the event id (from the UIDs), title, description, language, zone, organiser,
     online meeting (CONFERENCE, or URL; ``None`` from a listing written without the join
-    link), venue (LOCATION, as a name, when there is no join link and no platform line),
-    revision (SEQUENCE) and each session's id, title, start, end, kind, description
+    link), venue (its name, address, city and country from the ``X-RAN-VENUE-*`` properties
+    this library writes; else LOCATION as its name when there is no join link and no platform
+    line), revision (SEQUENCE) and each session's id, title, start, end, kind, description
     and status. ``from_ics(publish(e))`` equals ``e`` in all of these, for text as
     :func:`clean_text` leaves it and names as :func:`display_name` leaves them.
 
@@ -1075,12 +1090,7 @@ def from_ics(
     window = registration or RegistrationWindow(
         opens=start - _dt.timedelta(seconds=1), closes=start
     )
-    venue = None
-    location = first.get("LOCATION")
-    hidden = _HIDDEN_JOIN.search(str(first.get("DESCRIPTION", "")))
-    listed_online = hidden is not None and str(location) == f"Online ({hidden['platform']})"
-    if online is None and location is not None and str(location) and not listed_online:
-        venue = Venue(name=str(location))
+    venue = _read_venue(first, online)
     try:
         return Event(
             id=event_ids.pop(),
@@ -1100,6 +1110,22 @@ def from_ics(
         )
     except (RanEventsError, TypeError) as exc:
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
+
+
+def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
+    """The venue's parts as written (X-RAN-VENUE-*), else LOCATION as its name."""
+    parts = {part: _text_of(vevent, f"{_VENUE_PROPERTY}-{part.upper()}") for part in _VENUE_PARTS}
+    if parts["name"]:
+        try:
+            return Venue(**parts)
+        except RanEventsError as exc:
+            raise IcsError(f"the calendar's venue is not valid: {exc}") from None
+    location = vevent.get("LOCATION")
+    hidden = _HIDDEN_JOIN.search(str(vevent.get("DESCRIPTION", "")))
+    listed_online = hidden is not None and str(location) == f"Online ({hidden['platform']})"
+    if online is None and location is not None and str(location) and not listed_online:
+        return Venue(name=str(location))
+    return None
 
 
 def _sequence(vevent: Any) -> int:
@@ -1222,11 +1248,25 @@ def _read_instant(vevent: Any, name: str, zone: str, uid: str) -> _dt.datetime:
         value = prop.dt
     except ValueError:  # icalendar's broken property: the value is not a date or time
         raise IcsError(f"{uid}: {name} {prop.to_ical().decode()!r} is not a date-time") from None
+    tzid = prop.params.get("TZID")
+    if isinstance(value, _dt.datetime) and tzid is not None and _is_iana(str(tzid)):
+        # The wall time in this library's tz database (the one it writes with), not in the
+        # machine's zoneinfo that icalendar would use; a fold time means its first occurrence
+        # (RFC 5545), a gap time the instant after the gap.
+        wall = value.replace(tzinfo=None, fold=0)
+        return tz.to_zone(tz.localize(wall, str(tzid), disambiguate="compatible"), zone)
     if isinstance(value, _dt.datetime) and value.tzinfo is not None:
         return tz.to_zone(value, zone)
-    tzid = prop.params.get("TZID")
     if tzid is not None:
         raise IcsError(
             f"{uid}: {name} has TZID={tzid}, neither an IANA zone nor a VTIMEZONE of the calendar"
         )
     raise IcsError(f"{uid}: {name} {value!s} is a floating time or a date (want UTC or a TZID)")
+
+
+def _is_iana(name: str) -> bool:
+    try:
+        tz.zone(name, abbreviations={})
+    except UnknownTimeZone:
+        return False
+    return True

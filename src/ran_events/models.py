@@ -74,6 +74,21 @@ def _aware(field_name: str) -> Any:
     return check
 
 
+def _canonical(value: Any, field_name: str) -> Any:
+    """A zoneinfo (or plain pytz) datetime becomes one of the library's zone (checked)."""
+    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        return tz.canonical(value, field_name)
+    return value  # the validator says what is wrong
+
+
+def _start(value: Any) -> Any:
+    return _canonical(value, "start")
+
+
+def _end(value: Any) -> Any:
+    return _canonical(value, "end")
+
+
 def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise InvalidValue(attribute.name, value, "a string")
@@ -260,8 +275,8 @@ class Session:
 
     id: str = attrs.field(validator=_identifier)
     title: str = attrs.field(validator=_non_empty)
-    start: _dt.datetime = attrs.field(validator=_aware("start"))
-    end: _dt.datetime = attrs.field(validator=_aware("end"))
+    start: _dt.datetime = attrs.field(converter=_start, validator=_aware("start"))
+    end: _dt.datetime = attrs.field(converter=_end, validator=_aware("end"))
     kind: SessionKind = attrs.field(default=SessionKind.PLENARY, converter=SessionKind)
     description: str = attrs.field(default="", validator=_text)
     status: SessionStatus = attrs.field(default=SessionStatus.CONFIRMED, converter=SessionStatus)
@@ -551,6 +566,13 @@ def _sessions(value: Iterable[Session]) -> tuple[Session, ...]:
     return tuple(value)
 
 
+def _in_zone(session: Session, zone: str) -> Session:
+    start, end = tz.to_zone(session.start, zone), tz.to_zone(session.end, zone)
+    if start.tzinfo is session.start.tzinfo and end.tzinfo is session.end.tzinfo:
+        return session
+    return attrs.evolve(session, start=start, end=end)
+
+
 def _zone_name(value: str) -> str:
     return tz.zone_name(value)
 
@@ -645,6 +667,11 @@ class Event:
         problems = event_problems(self.sessions, self.registration, self.target_groups)
         if problems:
             raise problems[0]
+        # Session times are kept in the event's zone (the same instants): they show the
+        # event's wall times and equal what a calendar or an event file reads back.
+        local = tuple(_in_zone(s, self.timezone) for s in self.sessions)
+        if any(a is not b for a, b in zip(local, self.sessions, strict=True)):
+            object.__setattr__(self, "sessions", local)
 
     # -- files (the formats live in ran_events.serialization) ----------------------------
 

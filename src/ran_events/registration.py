@@ -261,7 +261,10 @@ class RegistrationBook:
         if at < window.opens:
             raise RegistrationNotOpen(self.event.local(at), self.event.local(window.opens))
         if at >= window.closes:
-            raise RegistrationClosed(self.event.local(at), self.event.local(window.closes))
+            deadline = tz.format_deadline(window.closes, self.event.timezone, with_zone=True)
+            raise RegistrationClosed(
+                self.event.local(at), self.event.local(window.closes), deadline
+            )
 
     def _hold(self, registration: Registration, *, by: str) -> Registration:
         email = registration.email

@@ -323,6 +323,20 @@ def _instant(
     return None
 
 
+def _deadline(problems: _Problems, value: Any, zone: str | None) -> _dt.datetime | None:
+    """A deadline: a date-time, a date, or a day as organisers write it (the end of it)."""
+    path = "registration.deadline"
+    if isinstance(value, str) and not re.match(r"\s*\d{4}-", value):  # not ISO 8601
+        if zone is None:
+            return None  # the zone's own problem is reported already
+        try:
+            return tz.parse_deadline(value, zone)
+        except ValueError as exc:  # DeadlineParseError, WeekdayMismatch
+            problems.add(path, value, str(exc))
+            return None
+    return _instant(problems, value, path, zone, date_means=tz.end_of_day)
+
+
 def _start_of_day(date: _dt.date, zone: str) -> _dt.datetime:
     return tz.localize(_dt.datetime.combine(date, _dt.time()), zone, disambiguate="compatible")
 
@@ -522,9 +536,7 @@ def _window(
     else:
         problems.add("registration.opens", None, f"missing; expected {_LOCAL_EXPECTED} or a date")
     if "deadline" in table:
-        closes = _instant(
-            problems, table["deadline"], "registration.deadline", zone, date_means=tz.end_of_day
-        )
+        closes = _deadline(problems, table["deadline"], zone)
     else:
         problems.add(
             "registration.deadline",

@@ -5,6 +5,12 @@ objects, attaches zones to wall times with an explicit choice for the spring gap
 autumn fold, computes deadlines, reads the date-and-time phrasings of real announcements and
 formats ranges for people.
 
+One tz database serves every computation, every calendar written and every calendar read
+back: pytz's zone files, read whole (pytz's own tables stop in 2037; each zone here is
+continued from the same file's 64-bit data and footer rule to the end of 2100). A pytz zone
+or a ``zoneinfo.ZoneInfo`` given to a function is replaced by this database's zone of the
+same name.
+
 Rules that hold for every function here:
 
 * A wall time is never combined with a zone by ``datetime(..., tzinfo=zone)`` (with pytz that
@@ -18,7 +24,10 @@ Rules that hold for every function here:
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import re
+import struct
+import zoneinfo
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Final, Literal, NamedTuple
@@ -29,6 +38,7 @@ from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
     AwareDatetimeError,
+    DeadlineParseError,
     InvalidValue,
     NaiveDatetimeError,
     NonexistentTimeError,
@@ -44,12 +54,16 @@ __all__ = [
     "Disambiguate",
     "Transition",
     "ZoneLike",
+    "canonical",
     "check_aware",
     "countries",
     "end_of_day",
+    "format_deadline",
     "format_instant",
     "format_range",
     "localize",
+    "occurrences",
+    "parse_deadline",
     "parse_schedule",
     "to_utc",
     "to_zone",
@@ -113,7 +127,10 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
         abbreviations: the abbreviation mapping to use instead of :data:`ABBREVIATIONS`.
 
     Returns:
-        A pytz zone for names; tzinfo objects are returned unchanged.
+        A pytz zone whose table runs to 2100 (this library's one tz database). A pytz zone or
+        a ``ZoneInfo`` with an IANA name is replaced by this library's zone of that name, so
+        that every computation uses the same offsets; other tzinfo objects (``datetime.UTC``,
+        fixed offsets) are returned unchanged.
 
     Raises:
         UnknownTimeZone: the name is not in the tz database (with close matches).
@@ -122,7 +139,8 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
     'Europe/Brussels'
     """
     if isinstance(name, _dt.tzinfo):
-        return name
+        key = _iana_key(name)
+        return name if key is None else _pytz_zone(key)
     if not isinstance(name, str):
         raise TypeError(f"a zone is an IANA name or a tzinfo, not {type(name).__name__}")
     table = ABBREVIATIONS if abbreviations is None else abbreviations
@@ -133,9 +151,124 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
 @lru_cache(maxsize=512)
 def _pytz_zone(key: str) -> _dt.tzinfo:
     try:
-        return pytz.timezone(key)
+        base = pytz.timezone(key)
     except pytz.UnknownTimeZoneError:
         raise UnknownTimeZone(key, _suggest(key)) from None
+    if not isinstance(base, pytz.tzinfo.DstTzInfo):
+        return base  # a fixed offset (UTC, Etc/GMT+1): nothing to extend
+    return _extended(base)
+
+
+# The tz database of this library is pytz's zone files, read whole. pytz itself reads only
+# their 32-bit part, whose transitions stop in 2037; the later years are in the 64-bit part
+# and the rule in the file's footer ("CET-1CEST,M3.5.0,M10.5.0/3"), which zoneinfo reads.
+# Each zone is pytz's table continued with those transitions up to _TABLE_END, so that the
+# same offsets serve writing, reading and every computation (localize, astimezone,
+# VTIMEZONE rules), and a machine's own zoneinfo is never consulted.
+_TABLE_END: Final = _dt.datetime(2101, 1, 1)  # noqa: DTZ001 - naive UTC, as pytz's tables
+_V1_END: Final = _dt.datetime(2038, 1, 19, 3, 14, 7)  # noqa: DTZ001 - 2**31 s after 1970
+# Offsets are probed every two weeks where the file lists changes (no period after 1970 is
+# shorter: Morocco's month without DST in Ramadan is the shortest) and every four weeks where
+# the footer's yearly rule applies; each change found is then located to the second.
+_LISTED_STEP: Final = _dt.timedelta(days=14)
+_RULE_STEP: Final = _dt.timedelta(days=28)
+_EPOCH: Final = _dt.datetime(1970, 1, 1)  # noqa: DTZ001 - naive UTC
+_SECOND: Final = _dt.timedelta(seconds=1)
+_YEAR_52_WEEKS: Final = _dt.timedelta(weeks=52)
+_YEAR_53_WEEKS: Final = _dt.timedelta(weeks=53)
+
+
+def _zone_file(name: str) -> tuple[bytes, _dt.datetime | None, bool]:
+    """A TZif file's octets, its last listed change (64-bit part) and whether its footer has
+    a daylight-saving rule (RFC 8536)."""
+    with pytz.open_resource(name) as source:  # type: ignore[attr-defined]  # untyped in stubs
+        data: bytes = source.read()
+    last: _dt.datetime | None = None
+    if data[4:5] >= b"2":
+        sizes = struct.unpack(">6l", data[20:44])  # isut, isstd, leap, time, type, char counts
+        v1 = 44 + sizes[3] * 5 + sizes[4] * 6 + sizes[5] + sizes[2] * 8 + sizes[1] + sizes[0]
+        count = struct.unpack(">l", data[v1 + 32 : v1 + 36])[0]
+        if count:
+            at = v1 + 44 + (count - 1) * 8
+            last = _EPOCH + _dt.timedelta(seconds=struct.unpack(">q", data[at : at + 8])[0])
+    footer = data.rstrip(b"\n").rpartition(b"\n")[2]
+    return data, last, b"," in footer
+
+
+def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
+    name = str(base.zone)
+    times: list[_dt.datetime] = list(base._utc_transition_times)  # type: ignore[attr-defined]
+    data, last_listed, has_rule = _zone_file(name)
+    rules = zoneinfo.ZoneInfo.from_file(io.BytesIO(data), key=name)
+
+    def info(utc_naive: _dt.datetime) -> tuple[_dt.timedelta, _dt.timedelta, str]:
+        local = utc_naive.replace(tzinfo=_UTC).astimezone(rules)
+        offset, dst = local.utcoffset(), local.dst()
+        assert offset is not None
+        assert dst is not None
+        return offset, dst, local.tzname() or ""
+
+    # pytz's table has every change up to the end of the 32-bit range, but offsets rounded
+    # to the minute (Monrovia was -00:44:30 until 1972): each period's offset, daylight
+    # saving and abbreviation are read again, to the second, from the whole file.
+    infos = [info(times[1] - _dt.timedelta(seconds=1)), *(info(t) for t in times[1:])]
+    probe, current = max(times[-1], _V1_END), infos[-1]
+    listed_until = last_listed or _EPOCH
+    end = _TABLE_END if has_rule else min(_TABLE_END, listed_until + _dt.timedelta(seconds=1))
+    while probe < end:
+        step = _LISTED_STEP if probe < listed_until else _RULE_STEP
+        after = min(probe + step, end)
+        if info(after) != current:
+            low, high = probe, after  # the change is in (low, high]
+            # A yearly rule repeats a change 52 or 53 weeks later: try that first, else halve
+            # to the second.
+            guesses = (times[-2] + _YEAR_52_WEEKS, times[-2] + _YEAR_53_WEEKS)
+            for guess in guesses:
+                if low < guess <= high and info(guess - _SECOND) == current != info(guess):
+                    low, high = guess - _SECOND, guess
+            while high - low > _SECOND:
+                middle = (low + (high - low) / 2).replace(microsecond=0)
+                if info(middle) == current:
+                    low = middle
+                else:
+                    high = middle
+            times.append(high)
+            infos.append(info(high))
+            current = infos[-1]
+        probe = after
+    zone_class = type(
+        name,
+        (_ExtendedZone,),
+        {"zone": name, "_utc_transition_times": times, "_transition_info": infos},
+    )
+    made: _dt.tzinfo = zone_class()
+    return made
+
+
+class _ExtendedZone(pytz.tzinfo.DstTzInfo):
+    """A pytz zone whose table runs to 2100 (see :func:`_extended`); pickles as itself."""
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        state = (self._utcoffset, self._dst, self._tzname)  # type: ignore[attr-defined]
+        return _unpickle, (self.zone, *state)
+
+
+def _unpickle(
+    name: str, offset: _dt.timedelta, dst: _dt.timedelta, abbreviation: str
+) -> _dt.tzinfo:
+    extended = _pytz_zone(name)
+    found: _dt.tzinfo = extended._tzinfos.get((offset, dst, abbreviation), extended)  # type: ignore[attr-defined]
+    return found
+
+
+def _iana_key(tzinfo: _dt.tzinfo) -> str | None:
+    """The IANA name of a pytz or zoneinfo zone that is not already this library's zone."""
+    if isinstance(tzinfo, _ExtendedZone):
+        return None
+    key = getattr(tzinfo, "zone", None) or getattr(tzinfo, "key", None)
+    if isinstance(key, str) and key in pytz.all_timezones_set:
+        return key
+    return None
 
 
 def _suggest(name: str) -> list[str]:
@@ -177,12 +310,15 @@ def check_aware(value: object, field: str) -> _dt.datetime:
     """Return ``value`` if it is an aware, consistent datetime; raise otherwise.
 
     Consistent means its offset is the one its zone has at that instant: a datetime built
-    with ``datetime(..., tzinfo=pytz_zone)`` carries the zone's local mean time and is refused.
+    with ``datetime(..., tzinfo=pytz_zone)`` carries the zone's local mean time and is refused,
+    and so is a ``zoneinfo`` wall time that the clocks skip (2023-03-26 02:30 in Brussels),
+    which ``zoneinfo`` would silently read with the offset before the gap.
 
     Raises:
         TypeError: ``value`` is not a datetime.
         NaiveDatetimeError: it has no zone.
         InvalidValue: its offset contradicts its zone (the pytz LMT mistake).
+        NonexistentTimeError: its wall time does not exist in its zone (spring gap).
     """
     if not isinstance(value, _dt.datetime):
         raise TypeError(f"{field}: expected a datetime, got {type(value).__name__}")
@@ -191,7 +327,14 @@ def check_aware(value: object, field: str) -> _dt.datetime:
         raise NaiveDatetimeError(field, value)
     tz = value.tzinfo
     assert tz is not None
-    if isinstance(tz, pytz.BaseTzInfo) and tz.zone not in ("UTC", None):
+    if not isinstance(tz, pytz.BaseTzInfo):
+        # zoneinfo and the like: a wall time in a spring gap has an offset all the same.
+        back = value.astimezone(_UTC).astimezone(tz)
+        if back.replace(tzinfo=None, fold=0) != value.replace(tzinfo=None, fold=0):
+            wall = value.replace(tzinfo=None, fold=0)
+            readings = {value.replace(fold=f).astimezone(zone(tz)) for f in (0, 1)}
+            raise NonexistentTimeError(wall, str(getattr(tz, "key", tz)), sorted(readings))
+    elif tz.zone not in ("UTC", None):
         # Through UTC: astimezone() to the value's own tzinfo returns the value unchanged.
         expected = value.astimezone(_UTC).astimezone(tz).utcoffset()
         if expected != offset:
@@ -204,6 +347,23 @@ def check_aware(value: object, field: str) -> _dt.datetime:
                 "mean time",
             )
     return value
+
+
+def canonical(aware: _dt.datetime, field: str = "datetime") -> _dt.datetime:
+    """Return the same instant with this library's zone of the same name, checked.
+
+    A ``zoneinfo`` (or plain pytz) datetime becomes one of this library's zone (the tz
+    database that writing and reading use), keeping the instant its ``fold`` chose; its
+    offset is then fixed, so it compares equal to the same instant in any zone (a ``zoneinfo``
+    datetime in an autumn fold compares unequal to every datetime of another zone).
+    Datetimes in ``UTC`` or a fixed offset are returned unchanged.
+
+    Raises:
+        NaiveDatetimeError, InvalidValue, NonexistentTimeError: as :func:`check_aware`.
+    """
+    value = check_aware(aware, field)
+    key = _iana_key(value.tzinfo)  # type: ignore[arg-type]  # aware: it has a tzinfo
+    return value if key is None else value.astimezone(_pytz_zone(key))
 
 
 def to_utc(aware: _dt.datetime) -> _dt.datetime:
@@ -296,6 +456,21 @@ def localize(
             raise NonexistentTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in pair])
         instant = pair[0] if disambiguate == "earlier" else pair[-1]
     return _aware(instant, tzinfo)
+
+
+def occurrences(naive: _dt.datetime, tz: ZoneLike) -> int:
+    """Return how many instants show the wall time ``naive`` in ``tz``.
+
+    1 for an ordinary time, 2 in an autumn fold (the hour that repeats), 0 in a spring gap
+    (the hour the clocks skip). Calendar writers use it: a wall time that is not unique is
+    read differently by different calendar programs, so it is written in UTC.
+
+    >>> occurrences(datetime.datetime(2024, 10, 27, 1, 10), "Europe/Lisbon")
+    2
+    """
+    if not isinstance(naive, _dt.datetime) or naive.tzinfo is not None:
+        raise TypeError(f"occurrences() takes a naive datetime, not {naive!r}")
+    return len(_candidates(naive.replace(fold=0), zone(tz))[0])
 
 
 def _gap_offsets(
@@ -523,6 +698,55 @@ def parse_schedule(
     return start, end
 
 
+_DEADLINE_PATTERN: Final = (
+    r"^\s*" + _WEEKDAY_RE.format(n="s") + _DATE_RE.format(n="s") + r"\s*\.?\s*$"
+)
+_DEADLINE_EXPECTED: Final = (
+    "a day, e.g. 'Wednesday 6 September 2023', '6 September 2023', 'September 6, 2023', "
+    "'06/09/2023' or '2023-09-06'"
+)
+
+
+@lru_cache(maxsize=1)
+def _deadline_re() -> re.Pattern[str]:
+    return re.compile(_DEADLINE_PATTERN)
+
+
+def parse_deadline(text: str, tz: ZoneLike) -> _dt.datetime:
+    """Read a deadline as organisers write it: the end of that day in ``tz``.
+
+    "Deadline Wednesday 6 September 2023" means applications are accepted until the end of
+    that day where the event is; the weekday, when given, is checked against the date.
+
+    Args:
+        text: ``"Wednesday 6 September 2023"``, ``"6 September 2023"``, ``"Sept 6, 2023"``,
+            ``"06/09/2023"`` (day first) or ``"2023-09-06"``, with or without the weekday.
+        tz: the event's zone.
+
+    Returns:
+        The first instant after that day in ``tz`` (:func:`end_of_day`), aware, in ``tz``.
+
+    Raises:
+        DeadlineParseError: the text is not a day in one of the forms above.
+        WeekdayMismatch: the weekday contradicts the date.
+        UnknownTimeZone: ``tz`` is not a known zone.
+
+    >>> parse_deadline("Wednesday 6 September 2023", "Europe/Brussels").isoformat()
+    '2023-09-07T00:00:00+02:00'
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"parse_deadline() takes a str, not {type(text).__name__}")
+    match = _deadline_re().match(text)
+    if match is None:
+        raise DeadlineParseError(text, _DEADLINE_EXPECTED)
+    groups = match.groupdict()
+    try:
+        day = _read_date(text, groups, "s")
+    except ScheduleParseError as exc:
+        raise DeadlineParseError(text, exc.expected) from None
+    return end_of_day(day, tz)
+
+
 def _has_date(groups: Mapping[str, str | None], n: str) -> bool:
     return any(groups[f"{n}y{i}"] for i in range(1, 5))
 
@@ -649,6 +873,32 @@ def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
 def countries() -> Mapping[str, str]:
     """Return the ISO 3166-1 alpha-2 country codes and names that the tz database lists."""
     return pytz.country_names
+
+
+def format_deadline(closes: _dt.datetime, tz: ZoneLike, *, with_zone: bool = False) -> str:
+    """Format a deadline the way organisers give it: ``"end of Wed 6 Sep 2023"``.
+
+    A deadline that is the end of a day in ``tz`` (what :func:`parse_deadline` and a date in
+    an event file give) is shown as that day; any other instant as :func:`format_instant`.
+
+    Args:
+        closes: the first instant no longer accepted (aware).
+        tz: the zone to show it in.
+        with_zone: add the zone's name to a day (``"end of Wed 6 Sep 2023
+            (Europe/Brussels)"``), for text read without the zone nearby.
+
+    Raises:
+        NaiveDatetimeError: ``closes`` has no zone.
+
+    >>> format_deadline(end_of_day(datetime.date(2023, 9, 6), "CEST"), "Europe/Brussels")
+    'end of Wed 6 Sep 2023'
+    """
+    local = to_zone(closes, tz)
+    day = local.date() - _dt.timedelta(days=1)
+    if end_of_day(day, tz) != closes:
+        return format_instant(closes, tz)
+    text = f"end of {_day(_dt.datetime.combine(day, _dt.time()))}"
+    return f"{text} ({zone_name(tz)})" if with_zone else text
 
 
 def format_instant(instant: _dt.datetime, tz: ZoneLike) -> str:

@@ -153,11 +153,13 @@ class VobjectEvent:
         native_dtstart_utc: DTSTART as vobject's own ``transformToNative`` gave it: vobject
             caches one tzinfo per TZID per process (first one wins) and falls back to pytz,
             so this can differ from ``dtstart_utc`` inside a long-lived process.
+        dtend_utc: DTEND from the embedded VTIMEZONE, like ``dtstart_utc``.
     """
 
     uid: str | None
     dtstart_utc: dt.datetime | None
     native_dtstart_utc: dt.datetime | None
+    dtend_utc: dt.datetime | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -354,21 +356,26 @@ def vobject_parse(ics: str | bytes) -> list[VobjectEvent]:
     for native, raw in zip(
         cal.contents.get("vevent", []), raw_cal.contents.get("vevent", []), strict=True
     ):
-        start: dt.datetime | None = None
-        raw_start = raw.contents.get("dtstart", [None])[0]
-        if raw_start is not None:
-            value = raw_start.value
-            tzids = raw_start.params.get("TZID")
+
+        def placed(name: str, raw: Any = raw) -> dt.datetime | None:
+            line = raw.contents.get(name, [None])[0]
+            if line is None:
+                return None
+            value = line.value
+            tzids = line.params.get("TZID")
             if value.endswith("Z"):
-                start = stringToDateTime(value)
-            elif tzids and tzids[0] in zones:
-                start = stringToDateTime(value, zones[tzids[0]].gettzinfo())
+                return _to_utc(stringToDateTime(value))
+            if tzids and tzids[0] in zones:
+                return _to_utc(stringToDateTime(value, zones[tzids[0]].gettzinfo()))
+            return None
+
         native_start = native.dtstart.value if "dtstart" in native.contents else None
         out.append(
             VobjectEvent(
                 uid=native.uid.value if "uid" in native.contents else None,
-                dtstart_utc=_to_utc(start),
+                dtstart_utc=placed("dtstart"),
                 native_dtstart_utc=_to_utc(native_start),
+                dtend_utc=placed("dtend"),
             )
         )
     return out

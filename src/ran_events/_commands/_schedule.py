@@ -29,5 +29,5 @@ def print_schedule(event: Event, zones: Sequence[str], console: Console) -> None
     console.out("  registration")
     for name in zones:
         opens = tz.format_instant(window.opens, name)
-        closes = tz.format_instant(window.closes, name)
+        closes = tz.format_deadline(window.closes, name)
         console.out(f"    {name:<{width}}  opens {opens}; closes {closes}")
