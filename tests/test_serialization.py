@@ -641,3 +641,23 @@ def test_import_json_names_every_field_that_does_not_fit() -> None:
     assert isinstance(info.value, ValueError)
     with pytest.raises(DocumentError, match="schema_version 1 and data"):
         import_json("[]")
+
+
+def test_a_number_too_long_for_int_is_a_file_error() -> None:
+    found = problems_of(edit("capacity = 30", f"capacity = {'9' * 5000}"))
+    assert [(p.line, p.field) for p in found] == [(5, "")]
+    assert found[0].message.startswith("not valid TOML: Exceeds the limit (4300 digits)")
+    document = webinar().to_json().replace('"capacity": 30', f'"capacity": {"9" * 5000}')
+    with pytest.raises(EventFileError, match=r"e\.json:8: not valid JSON: Exceeds the limit"):
+        Event.from_json(document, source="e.json")
+
+
+def test_a_json_document_with_a_number_too_long_for_int_is_a_document_error() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+    from ran_events.serialization import record_from_json
+
+    with pytest.raises(DocumentError, match=r"selection record: invalid JSON \(Exceeds"):
+        record_from_json('{"schema_version": ' + "1" * 5000 + "}")
+    with pytest.raises(DocumentError, match="invalid JSON"):
+        import_json("[" + "1" * 5000 + "]")

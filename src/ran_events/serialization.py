@@ -225,8 +225,25 @@ def _json_document(text: str | bytes, what: str) -> Any:
         raise DocumentError(what, [_not_utf8(exc)]) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(what, [f"invalid JSON ({exc})"]) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise DocumentError(what, [f"invalid JSON ({_too_long(exc)})"]) from None
     except RecursionError:
         raise DocumentError(what, [_TOO_DEEP]) from None
+
+
+def _too_long(exc: ValueError) -> str:
+    return str(exc).split(";", 1)[0]  # (not the advice to raise Python's limit)
+
+
+def _long_number(
+    source: str | None, text: str | bytes, exc: ValueError, syntax: str
+) -> EventFileError:
+    """The problem of a number too long for ``int()``, on the line of its first digit."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    digits = re.search(b"[0-9]{4300}", data)
+    line = data[: digits.start()].count(b"\n") + 1 if digits is not None else None
+    message = f"not valid {syntax}: {_too_long(exc)}"
+    return EventFileError(source, [FileProblem(line=line, field="", message=message)])
 
 
 def _not_utf8(exc: UnicodeDecodeError) -> str:
@@ -1011,6 +1028,8 @@ def event_from_toml_text(text: str, *, source: str | None = None) -> Event:
         raise EventFileError(
             source, [FileProblem(line=line, field="", message=f"not valid TOML: {exc}")]
         ) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise _long_number(source, text, exc, "TOML") from None
     except RecursionError:
         raise _too_deep(source) from None
     try:
@@ -1070,6 +1089,8 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
         raise EventFileError(
             source, [FileProblem(line=exc.lineno, field="", message=f"not valid JSON: {exc.msg}")]
         ) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise _long_number(source, text, exc, "JSON") from None
     except RecursionError:
         raise _too_deep(source) from None
     return event_from_document(doc, source=source)
