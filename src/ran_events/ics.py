@@ -573,7 +573,8 @@ def publish(
 
     Raises:
         NaiveDatetimeError: ``now`` has no zone.
-        InvalidValue: a reminder that is not a positive duration.
+        InvalidValue: a reminder that is not a positive duration, or ``now`` outside the
+            years 1970 to 2100 (:func:`~ran_events.models.check_instant`).
     """
     stamp = _line("DTSTAMP", _utc_value(_now(now)))
     parts = [
@@ -728,7 +729,8 @@ def invite(
 
     Raises:
         InvalidValue: the registration is not selected or is for another event, a cancelled
-            session was asked for, or a reminder is not positive.
+            session was asked for, a reminder is not positive, or ``now`` is outside the
+            years 1970 to 2100.
         KeyError: an unknown session id.
     """
     attendee = Attendee.of(registration, event)
@@ -757,7 +759,8 @@ def cancel(
         now: the DTSTAMP (aware); ``None`` means the current UTC time at the call.
 
     Raises:
-        InvalidValue: no session to cancel, or a registration for another event.
+        InvalidValue: no session to cancel, a registration for another event, or ``now``
+            outside the years 1970 to 2100.
         KeyError: an unknown session id.
     """
     attendee = (
@@ -801,7 +804,8 @@ def invites_for(
         :class:`CalendarObject` per attendee and session, or :class:`InviteFailure`.
 
     Raises:
-        KeyError, InvalidValue: the event-wide arguments are wrong (nothing is yielded).
+        KeyError, InvalidValue: the event-wide arguments are wrong, ``now`` included (nothing
+            is yielded).
     """
     template = InviteTemplate.build(event, method=method, sessions=sessions, reminders=reminders)
     stamp = _now(now)
