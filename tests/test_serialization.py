@@ -661,3 +661,20 @@ def test_a_json_document_with_a_number_too_long_for_int_is_a_document_error() ->
         record_from_json('{"schema_version": ' + "1" * 5000 + "}")
     with pytest.raises(DocumentError, match="invalid JSON"):
         import_json("[" + "1" * 5000 + "]")
+
+
+def test_import_json_of_null_or_a_broken_model_names_the_problem() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import export_json, import_json
+
+    with pytest.raises(DocumentError, match="the data does not fit its type"):
+        import_json('{"schema_version": 1, "data": null}')
+    document = json.loads(export_json(synthetic_applicants(1, seed=1, event=webinar())))
+    document["data"][0]["submitted_at"] = "0001-01-01T00:00:00+05:00"
+    with pytest.raises(DocumentError) as info:
+        import_json(json.dumps(document))
+    expected = (
+        "submitted_at: '0001-01-01T00:00:00+05:00' is not valid; expected an instant in the "
+        "years 1970 to 2100 @ $[0]"
+    )
+    assert info.value.problems == (expected,)

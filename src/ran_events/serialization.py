@@ -259,10 +259,23 @@ def _structure_document(data: object, cls: type[T], what: str) -> T:
     try:
         return structure(data, cls)
     except cattrs.BaseValidationError as exc:
-        problems = cattrs.transform_error(exc)
+        problems = cattrs.transform_error(exc, format_exception=_cattrs_message)
         raise DocumentError(what, problems, summary="the data does not fit its type") from exc
+    except TypeError as exc:  # cattrs without a path: ``null`` for a list
+        if isinstance(exc, RanEventsError):
+            raise
+        raise DocumentError(what, [str(exc)], summary="the data does not fit its type") from exc
     except RecursionError:
         raise DocumentError(what, [_TOO_DEEP]) from None
+
+
+def _cattrs_message(exc: BaseException, type_: type | None) -> str:
+    """cattrs' words for a misfit, or the model's own message (which names what is wrong)."""
+    if isinstance(exc, RanEventsError):
+        return str(exc)
+    from cattrs.v import format_exception  # noqa: PLC0415
+
+    return format_exception(exc, type_)
 
 
 # ------------------------------------------------------------------------------------------
