@@ -173,8 +173,7 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     Raises:
         DocumentError: (a :class:`ValueError`) the text is not JSON, the schema version is
             not understood, or the data does not fit ``cls`` (every field's problem, with its
-            path).
-        RanEventsError: a model invariant is broken.
+            path; a model's refusal with the model's message).
     """
     what = _document_name(cls)
     document = _json_document(text, what)
