@@ -678,3 +678,22 @@ def test_import_json_of_null_or_a_broken_model_names_the_problem() -> None:
         "years 1970 to 2100 @ $[0]"
     )
     assert info.value.problems == (expected,)
+
+
+def test_a_document_nested_too_deeply_to_show_is_a_file_error() -> None:
+    # Built in Python, not parsed: deeper than repr() can go when a message shows the value.
+    deep: list[Any] = []
+    for _ in range(DEEP * 4):
+        deep = [deep]
+    with pytest.raises(EventFileError, match="nested too deeply"):
+        serialization.event_from_document({"target_groups": deep}, source="doc")
+
+
+def test_a_json_document_that_is_not_the_layout_says_what_it_got() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+
+    with pytest.raises(DocumentError, match=r"schema_version 1 and data; got 'x'"):
+        import_json('"x"')
+    with pytest.raises(DocumentError, match=r"schema_version 1 and data; got a JSON list"):
+        import_json("[[1]]")
