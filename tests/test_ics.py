@@ -897,3 +897,75 @@ def test_a_listing_without_the_join_link_reads_back_without_online_or_venue(
     assert (back.online, back.venue) == (None, None)
     assert back.session("plenary").description == "Bring notes"
     assert back.description == event.description
+
+
+# -- bad input: only IcsError from the reader (issue 11, found by fuzzing) ------------------
+
+_LISTING = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nNAME:Title\r\n"
+    "X-WR-TIMEZONE:Europe/Brussels\r\nBEGIN:VEVENT\r\nUID:ev+plenary@example.org\r\n"
+    "DTSTAMP:20230901T000000Z\r\nDTSTART:20230920T120000Z\r\nDTEND:20230920T130000Z\r\n"
+    "SUMMARY:Title: Plenary\r\nORGANIZER;CN=Org:mailto:org@example.org\r\n"
+    "CONFERENCE;VALUE=URI;LABEL=WebEx:https://example.org/x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def _listing(old: str, new: str) -> str:
+    assert old in _LISTING
+    return _LISTING.replace(old, new, 1)
+
+
+def test_the_small_listing_reads() -> None:
+    event = ics.from_ics(_LISTING)
+    assert (event.id, event.sessions[0].title, event.online) == (
+        "ev",
+        "Plenary",
+        OnlineMeeting(platform="WebEx", url="https://example.org/x"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("SUMMARY:Title: Plenary\r\n", "SUMMARY:Title: Plenary\r\nSUMMARY:Again\r\n",
+         "ev+plenary@example.org: SUMMARY is given 2 times; expected once"),
+        ("DTEND:20230920T130000Z\r\n", "DTEND:20230920T130000Z\r\nDTEND:20230920T140000Z\r\n",
+         "DTEND is given 2 times"),
+        ("X-WR-TIMEZONE:Europe/Brussels\r\n",
+         "X-WR-TIMEZONE:Europe/Brussels\r\nX-WR-TIMEZONE:Europe/Paris\r\n",
+         "the calendar: X-WR-TIMEZONE is given 2 times"),
+        ("DTEND:20230920T130000Z", "DURATION:XYZ", "DURATION 'XYZ' is not a duration"),
+        ("DTEND:20230920T130000Z", "DURATION:P99999999D", "out of the years"),
+        ("DTSTART:20230920T120000Z", "DTSTART:00010101T000000Z",
+         "an instant in the years 1970 to 2100"),
+        ("DTSTART:20230920T120000Z", "DTSTART:99991231T230000Z",
+         "an instant in the years 1970 to 2100"),
+        ("https://example.org/x", "ftp://example.org/x", "join link"),
+        ("https://example.org/x", "http://[", "join link"),
+        ("DTSTART:20230920T120000Z", "DTSTART;TZID=" + "A" * 300 + ":20230920T120000",
+         "a TZID is not a zone name"),
+    ],
+)  # fmt: skip
+def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:
+    with pytest.raises(IcsError) as info:
+        ics.from_ics(_listing(old, new))
+    assert words in str(info.value)
+
+
+def test_several_conference_links_read_the_first() -> None:
+    text = _listing(
+        "END:VEVENT", "CONFERENCE;VALUE=URI;LABEL=Phone:tel:+32-2-555-0100\r\nEND:VEVENT"
+    )
+    assert ics.from_ics(text).online == ics.from_ics(_LISTING).online
+
+
+def test_as_resources_refuses_a_uid_that_is_not_utf8() -> None:
+    data = _LISTING.encode().replace(b"UID:ev+plenary", b"UID:ev\xe4+plenary")
+    with pytest.raises(IcsError, match=r"UID .* is not UTF-8"):
+        ics.as_resources(data)
+
+
+def test_a_stamp_outside_the_accepted_years_is_an_invalid_value(webinar: Event) -> None:
+    late = dt.datetime.fromisoformat("9999-12-31T23:00-12:00")  # overflowed on the way to UTC
+    with pytest.raises(InvalidValue, match=r"now: .* expected an instant in the years"):
+        ics.publish(webinar, now=late)

@@ -389,3 +389,77 @@ def test_a_pytz_zone_attached_directly_is_refused() -> None:
     with pytest.raises(InvalidValue, match="local mean time") as info:
         Session(id="plenary", title="Plenary", start=lmt, end=at(20, 17))
     assert info.value.field == "start"
+
+
+# -- bad input: only the documented errors (issue 11, found by fuzzing) ---------------------
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        dt.datetime(616, 8, 11, tzinfo=UTC),  # to_toml() wrote it as "616-08-11T00:00"
+        dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))),  # overflowed
+        dt.datetime(1969, 12, 31, 23, 59, tzinfo=UTC),
+        dt.datetime(2101, 1, 1, tzinfo=UTC),
+        dt.datetime(9999, 12, 31, 23, tzinfo=dt.timezone(dt.timedelta(hours=-12))),
+    ],
+)
+def test_instants_outside_the_accepted_years_are_refused(start: dt.datetime) -> None:
+    from ran_events.models import FIRST_YEAR, LAST_YEAR, check_instant
+
+    with pytest.raises(InvalidValue, match="an instant in the years 1970 to 2100") as info:
+        Session(id="s", title="S", start=start, end=start)  # (the range comes first)
+    assert info.value.field == "start"
+    with pytest.raises(InvalidValue):
+        RegistrationWindow(opens=at(1, 0), closes=start)
+    with pytest.raises(InvalidValue):
+        check_instant(start, "now")
+    assert (FIRST_YEAR, LAST_YEAR) == (1970, 2100)
+
+
+def test_the_first_and_last_accepted_years() -> None:
+    first = dt.datetime(1970, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=14)))
+    last = dt.datetime(2100, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-12)))
+    assert Session(id="s", title="S", start=first, end=last).duration > dt.timedelta(0)
+
+
+@pytest.mark.parametrize("bad", ["cases\n", "cases\r\n", "\ncases", "cases\n\n", "cas es"])
+def test_an_identifier_is_matched_to_its_true_end(bad: str) -> None:
+    with pytest.raises(InvalidValue, match="an identifier") as info:
+        session(bad)
+    assert info.value.value == bad
+    with pytest.raises(InvalidValue, match="an identifier"):
+        event(id=bad)
+
+
+@pytest.mark.parametrize("url", ["http://[", "https://[::1", "ftp://example.org/x"])
+def test_a_url_that_cannot_be_split_is_an_invalid_url(url: str) -> None:
+    with pytest.raises(InvalidUrl):
+        OnlineMeeting(platform="WebEx", url=url)
+
+
+def test_choices_and_target_groups_must_be_text() -> None:
+    from ran_events.models import Question
+
+    with pytest.raises(InvalidValue, match="a choice written as text") as info:
+        Question(id="gender", text="G?", kind="single-choice", choices=[1, "female"])  # type: ignore[list-item]
+    assert info.value.value == 1
+    with pytest.raises(InvalidValue, match="role names") as groups:
+        event(target_groups=[["police"], "prison"])
+    assert groups.value.field == "target_groups"
+
+
+def test_the_duplicate_session_check_is_linear() -> None:
+    import time
+
+    from ran_events.models import event_problems
+
+    one = session("s", kind="breakout")  # breakouts may run in parallel
+    sessions = [attrs.evolve(one, id=f"s{i}") for i in range(30_000)]
+    sessions.append(sessions[7])
+    window = RegistrationWindow(opens=at(1, 0), closes=at(2, 0))
+    started = time.process_time()
+    problems = event_problems(sessions, window)
+    elapsed = time.process_time() - started
+    assert [(p.field, p.value) for p in problems] == [("sessions[30000].id", "s7")]
+    assert elapsed < 1.0  # comparing each id with every earlier one took over 10 s

@@ -681,3 +681,13 @@ def test_reading_decisions_never_stops_at_an_unreadable_row(tmp_path: Path) -> N
     assert read.problems[0].value == b"Jos\xe9"
     assert read.problems[1].message.startswith("unreadable CSV: ")
     assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (5, "r4")]
+
+
+@pytest.mark.parametrize("rank", ["\u00b2", "\u0663", "\uff11", "1" * 5000])
+def test_a_rank_of_digits_int_cannot_read_is_a_problem(rank: str) -> None:
+    # str.isdigit() is true for all of these; int() refuses them (issue 11, found by fuzzing).
+    header = "registration_id,email,name,outcome,rank,reason\n"
+    text = f"{header}r1,a@example.org,A,selected,{rank},ok\n"
+    read = read_decisions_csv(io.StringIO(text))
+    assert [(p.line, p.field, p.value) for p in read.problems] == [(2, "rank", rank)]
+    assert read.rows == ()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -513,3 +514,205 @@ def test_the_invariants_between_the_parts_are_all_reported_at_once() -> None:
     fields = sorted(p.field for p in caught.value.problems)
     assert fields == ["registration.deadline", "sessions[1].id", "sessions[1].start"]
     assert all(p.line is not None for p in caught.value.problems)
+
+
+# -- bad input: only the documented errors (issue 11, found by fuzzing) ---------------------
+
+
+def test_an_event_file_that_is_not_utf8_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.toml"
+    path.write_bytes(edit('title = "Basics', 'title = "B\xe4sics').encode("latin-1"))
+    with pytest.raises(EventFileError) as info:
+        Event.from_toml(path)
+    assert [(p.line, p.field) for p in info.value.problems] == [(18, "")]
+    assert "byte 0xe4 is not UTF-8" in info.value.problems[0].message
+    document = webinar().to_json().replace('"ran-mh-pcve-2023"', '"\xe4"').encode("latin-1")
+    with pytest.raises(EventFileError, match=r"e\.json:3: byte 0xe4 is not UTF-8"):
+        Event.from_json(document, source="e.json")
+
+
+def test_the_command_reports_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    import io
+
+    from ran_events import cli
+
+    path = tmp_path / "event.toml"
+    path.write_bytes(b'id = "\xe4"\n' + DESIGN_TOML.split("\n", 1)[1].encode())
+    err = io.StringIO()
+    assert cli.main(["check", str(path)], stdout=io.StringIO(), stderr=err) == 1
+    assert err.getvalue() == (
+        f"ran-events check: {path}:1: byte 0xe4 is not UTF-8 (save the file as UTF-8)\n"
+    )
+
+
+DEEP = 5_000
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda: Event.from_toml_text("x = " + "[" * DEEP + "]" * DEEP),
+        lambda: Event.from_json("[" * DEEP + "]" * DEEP),
+        lambda: Event.from_json('{"selection": {"parameters": {"a": ' + "[" * DEEP + "]" * DEEP),
+    ],
+)
+def test_a_file_nested_too_deeply_is_a_file_error(read: Any) -> None:
+    with pytest.raises(EventFileError) as info:
+        read()
+    assert info.value.problems[0].message.startswith("nested too deeply")
+
+
+def test_json_documents_nested_too_deeply_are_document_errors() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+    from ran_events.serialization import record_from_json
+
+    with pytest.raises(DocumentError, match="selection record: nested too deeply"):
+        record_from_json("[" * DEEP + "]" * DEEP)
+    with pytest.raises(DocumentError, match="nested too deeply"):
+        import_json('{"schema_version": 1, "data": ' + "[" * DEEP + "]" * DEEP + "}")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('deadline = "2023-09-06"', 'deadline = "9999-12-31"', "registration.deadline"),
+        ('opens = "2023-08-11T00:00"', "opens = 0001-01-01", "registration.opens"),
+        ('start = "2023-09-20T14:00"', 'start = "0001-01-01T00:00+05:00"', "sessions[0].start"),
+        ('end = "2023-09-20T15:30"', "end = 9999-12-31T23:59:00-12:00", "sessions[0].end"),
+        ('start = "2023-09-20T14:00"', 'start = "1969-12-31T23:59"', "sessions[0].start"),
+    ],
+)
+def test_times_outside_the_years_the_library_accepts_are_problems(
+    old: str, new: str, field: str
+) -> None:
+    found = problems_of(edit(old, new))
+    problem = next(p for p in found if p.field == field)
+    assert "expected a time in the years 1970 to 2100" in problem.message
+    assert problem.line is not None
+
+
+def test_the_last_accepted_year_round_trips() -> None:
+    event = Event.from_toml_text(
+        DESIGN_TOML.replace("2023-", "2100-").replace('opens = "2100-08-11', 'opens = "2099-08-11')
+    )
+    assert event.start.year == 2100
+    assert Event.from_toml_text(event.to_toml()) == event
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("target_groups = [", "target_groups = [[1], ", "target_groups",
+         "expected a list of role names"),
+        ("organisation = 2", ('organisation = 2\n[[form.questions]]\nid = "gender"\n'
+         'text = "G?"\nkind = "single-choice"\nchoices = [1, "female"]'),
+         "form.questions[0].choices", "a choice written as text"),
+        ('url = "https://example.webex.com/meet/ran-mh"', 'url = "http://["', "online.url",
+         "an absolute http:// or https:// URL"),
+        ('id = "cases"', 'id = "cases\\n"', "sessions[1].id", "an identifier"),
+        ('id = "ran-mh-pcve-2023"', 'id = "ran-mh-pcve-2023\\n"', "id", "an identifier"),
+    ],
+)  # fmt: skip
+def test_values_of_the_wrong_type_or_shape_are_problems(
+    old: str, new: str, field: str, words: str
+) -> None:
+    found = problems_of(edit(old, new))
+    assert [p.field for p in found] == [field], found
+    assert words in found[0].message
+    assert found[0].line is not None
+
+
+def test_a_key_ending_in_a_newline_is_quoted_when_written() -> None:
+    rules = SelectionRules(
+        policy="lottery", seed=1, quotas={"role": {"prison\n": QuotaBounds(min=1)}}
+    )
+    event = attrs.evolve(webinar(), selection=rules)
+    assert '"prison\\n" = { min = 1 }' in event.to_toml()
+    assert Event.from_toml_text(event.to_toml()) == event
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u0085", "\u2029"])
+def test_line_numbers_count_only_toml_line_ends(separator: str) -> None:
+    text = edit("capacity = 30", f"# a comment{separator}with a separator\ncapacity = 0")
+    found = problems_of(text)
+    assert [(p.line, p.field) for p in found] == [(6, "capacity")]
+
+
+def test_a_record_type_that_is_not_a_name_is_a_document_error() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.serialization import record_from_json
+
+    with pytest.raises(DocumentError, match="record_type among"):
+        record_from_json('{"schema_version":1,"record_type":[]}')
+    with pytest.raises(DocumentError, match=r"byte 0xe4 is not UTF-8"):
+        record_from_json(b'{"schema_version":1,"record_type":"\xe4"}')
+
+
+def test_import_json_names_every_field_that_does_not_fit() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+
+    with pytest.raises(DocumentError) as info:
+        import_json('{"schema_version":1,"data":[{}]}')
+    assert "required field missing @ $[0].id" in info.value.problems
+    assert info.value.what == "list of Registration"
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(DocumentError, match="schema_version 1 and data"):
+        import_json("[]")
+
+
+def test_a_number_too_long_for_int_is_a_file_error() -> None:
+    found = problems_of(edit("capacity = 30", f"capacity = {'9' * 5000}"))
+    assert [(p.line, p.field) for p in found] == [(5, "")]
+    assert found[0].message.startswith("not valid TOML: Exceeds the limit (4300 digits)")
+    document = webinar().to_json().replace('"capacity": 30', f'"capacity": {"9" * 5000}')
+    with pytest.raises(EventFileError, match=r"e\.json:8: not valid JSON: Exceeds the limit"):
+        Event.from_json(document, source="e.json")
+
+
+def test_a_json_document_with_a_number_too_long_for_int_is_a_document_error() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+    from ran_events.serialization import record_from_json
+
+    with pytest.raises(DocumentError, match=r"selection record: invalid JSON \(Exceeds"):
+        record_from_json('{"schema_version": ' + "1" * 5000 + "}")
+    with pytest.raises(DocumentError, match="invalid JSON"):
+        import_json("[" + "1" * 5000 + "]")
+
+
+def test_import_json_of_null_or_a_broken_model_names_the_problem() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import export_json, import_json
+
+    with pytest.raises(DocumentError, match="the data does not fit its type"):
+        import_json('{"schema_version": 1, "data": null}')
+    document = json.loads(export_json(synthetic_applicants(1, seed=1, event=webinar())))
+    document["data"][0]["submitted_at"] = "0001-01-01T00:00:00+05:00"
+    with pytest.raises(DocumentError) as info:
+        import_json(json.dumps(document))
+    expected = (
+        "submitted_at: '0001-01-01T00:00:00+05:00' is not valid; expected an instant in the "
+        "years 1970 to 2100 @ $[0]"
+    )
+    assert info.value.problems == (expected,)
+
+
+def test_a_document_nested_too_deeply_to_show_is_a_file_error() -> None:
+    # Built in Python, not parsed: deeper than repr() can go when a message shows the value.
+    deep: list[Any] = []
+    for _ in range(DEEP * 4):
+        deep = [deep]
+    with pytest.raises(EventFileError, match="nested too deeply"):
+        serialization.event_from_document({"target_groups": deep}, source="doc")
+
+
+def test_a_json_document_that_is_not_the_layout_says_what_it_got() -> None:
+    from ran_events.errors import DocumentError
+    from ran_events.registration import import_json
+
+    with pytest.raises(DocumentError, match=r"schema_version 1 and data; got 'x'"):
+        import_json('"x"')
+    with pytest.raises(DocumentError, match=r"schema_version 1 and data; got a JSON list"):
+        import_json("[[1]]")

@@ -19,6 +19,7 @@ __all__ = [
     "AmbiguousTimeError",
     "AwareDatetimeError",
     "DeadlineParseError",
+    "DocumentError",
     "DuplicateRegistration",
     "EventFileError",
     "FileProblem",
@@ -378,6 +379,27 @@ class EventFileError(RanEventsError, ValueError):
             f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in "
             f"{path or 'event text'}:\n  " + "\n  ".join(lines)
         )
+
+
+class DocumentError(RanEventsError, ValueError):
+    """Raised when a JSON document (registrations, a selection record) cannot be read.
+
+    Raised for text that is not JSON (or not UTF-8), nests too deeply, is not the layout
+    with ``schema_version`` the library writes, or holds data that does not fit the models.
+
+    Attributes:
+        what: what the document should have been (``"selection record"``...).
+        problems: each problem, with the path of its field where there is one
+            (``required field missing @ $[0].id``).
+        summary: what the problems have in common, or ``""``.
+    """
+
+    def __init__(self, what: str, problems: Sequence[str], *, summary: str = "") -> None:
+        self.what = what
+        self.problems = tuple(problems)
+        self.summary = summary
+        head = f"not a valid {what}: " + (f"{summary}: " if summary else "")
+        super().__init__(head + "; ".join(self.problems))
 
 
 # --------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .models import (
     SessionKind,
     SessionStatus,
     Venue,
+    check_instant,
     normalize_email,
 )
 
@@ -206,7 +207,7 @@ def _mailto(address: str) -> str:
 def _now(now: _dt.datetime | None) -> _dt.datetime:
     if now is None:
         now = _dt.datetime.now(_dt.UTC)
-    return tz.to_utc(now).replace(microsecond=0)
+    return tz.to_utc(check_instant(now, "now")).replace(microsecond=0)
 
 
 def session_uid(event: Event, session: Session | str) -> str:
@@ -637,7 +638,8 @@ def publish(
 
     Raises:
         NaiveDatetimeError: ``now`` has no zone.
-        InvalidValue: a reminder that is not a positive duration.
+        InvalidValue: a reminder that is not a positive duration, or ``now`` outside the
+            years 1970 to 2100 (:func:`~ran_events.models.check_instant`).
     """
     stamp = _line("DTSTAMP", _utc_value(_now(now)))
     parts = [
@@ -793,7 +795,8 @@ def invite(
 
     Raises:
         InvalidValue: the registration is not selected or is for another event, a cancelled
-            session was asked for, or a reminder is not positive.
+            session was asked for, a reminder is not positive, or ``now`` is outside the
+            years 1970 to 2100.
         KeyError: an unknown session id.
     """
     attendee = Attendee.of(registration, event)
@@ -822,7 +825,8 @@ def cancel(
         now: the DTSTAMP (aware); ``None`` means the current UTC time at the call.
 
     Raises:
-        InvalidValue: no session to cancel, or a registration for another event.
+        InvalidValue: no session to cancel, a registration for another event, or ``now``
+            outside the years 1970 to 2100.
         KeyError: an unknown session id.
     """
     attendee = (
@@ -866,7 +870,8 @@ def invites_for(
         :class:`CalendarObject` per attendee and session, or :class:`InviteFailure`.
 
     Raises:
-        KeyError, InvalidValue: the event-wide arguments are wrong (nothing is yielded).
+        KeyError, InvalidValue: the event-wide arguments are wrong, ``now`` included (nothing
+            is yielded).
     """
     template = InviteTemplate.build(event, method=method, sessions=sessions, reminders=reminders)
     stamp = _now(now)
@@ -957,7 +962,8 @@ def as_resources(data: bytes | CalendarObject) -> dict[str, bytes]:
         The resources by UID, in the order of the object's VEVENTs.
 
     Raises:
-        IcsError: the data is not one iCalendar object, has no VEVENT, or a VEVENT has no UID.
+        IcsError: the data is not one iCalendar object, has no VEVENT, a VEVENT has no UID,
+            or a UID is not UTF-8.
     """
     raw = data.data if isinstance(data, CalendarObject) else data
     lines = _content_lines(raw)
@@ -974,7 +980,10 @@ def as_resources(data: bytes | CalendarObject) -> dict[str, bytes]:
         if name == b"BEGIN":
             depth += 1
         elif depth == 1 and name == b"UID":
-            uids.append(_ESCAPED.sub(r"\1", value.decode("utf-8")))
+            try:
+                uids.append(_ESCAPED.sub(r"\1", value.decode("utf-8")))
+            except UnicodeDecodeError:
+                raise IcsError(f"the UID {value!r} is not UTF-8") from None
         (block if depth else common).append(line)
         if name == b"END":
             depth -= 1
@@ -1055,9 +1064,13 @@ def from_ics(
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
         raise IcsError(f"not an iCalendar object: {exc}") from None
+    except OSError as exc:  # icalendar looked a TZID up as a file name (e.g. far too long)
+        reason = exc.strerror or "cannot be looked up"
+        raise IcsError(f"not an iCalendar object: a TZID is not a zone name ({reason})") from None
     vevents = list(calendar.walk("VEVENT"))
     if not vevents:
         raise IcsError("the calendar has no VEVENT")
+    _check_single(calendar, vevents)
     named = _read_zone(calendar, vevents[0])
     try:
         zone = tz.zone_name(named)
@@ -1128,6 +1141,32 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
     return None
 
 
+_SINGLE_IN_CALENDAR: Final = ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "DESCRIPTION")
+_SINGLE_IN_VEVENT: Final = (
+    "UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "URL", "ORGANIZER",
+    "LOCATION", "STATUS", "SEQUENCE", _KIND_PROPERTY,
+)  # fmt: skip
+
+
+def _check_single(calendar: Any, vevents: Sequence[Any]) -> None:
+    """Refuse a property the reader takes one of but that is given more than once.
+
+    (icalendar gives a list then; CONFERENCE may repeat, RFC 7986, and the first is read.)
+
+    Raises:
+        IcsError: naming the property and where it repeats.
+    """
+    places: list[tuple[str, Any, tuple[str, ...]]] = [
+        ("the calendar", calendar, _SINGLE_IN_CALENDAR)
+    ]
+    places += [(str(v.get("UID", "a VEVENT")), v, _SINGLE_IN_VEVENT) for v in vevents]
+    for where, component, names in places:
+        for name in names:
+            value = component.get(name)
+            if isinstance(value, list):
+                raise IcsError(f"{where}: {name} is given {len(value)} times; expected once")
+
+
 def _sequence(vevent: Any) -> int:
     value = vevent.get("SEQUENCE", 0)
     try:
@@ -1157,6 +1196,8 @@ def _read_zone(calendar: Any, vevent: Any) -> str:
 
 def _read_online(vevent: Any, event_description: str) -> OnlineMeeting | None:
     conference = vevent.get("CONFERENCE")
+    if isinstance(conference, list):  # several ways to join (RFC 7986): the first is read
+        conference = conference[0]
     if conference is not None:
         url = str(conference)
         platform = str(conference.params.get("LABEL", "")) or "online"
@@ -1165,7 +1206,10 @@ def _read_online(vevent: Any, event_description: str) -> OnlineMeeting | None:
     else:
         return None
     description = str(vevent.get("DESCRIPTION", ""))
-    join = _join_line(OnlineMeeting(platform=platform, url=url))
+    try:
+        join = _join_line(OnlineMeeting(platform=platform, url=url))
+    except RanEventsError as exc:  # an ftp: link, a broken host...
+        raise IcsError(f"the join link of the listing: {exc}") from None
     notes = ""
     position = _join_position(description, join)
     if position is not None:
@@ -1215,7 +1259,7 @@ def _read_session(
     if vevent.get("DTEND") is not None:
         end = _read_instant(vevent, "DTEND", zone, uid)
     elif vevent.get("DURATION") is not None:
-        end = start + vevent["DURATION"].dt
+        end = _end_after(start, vevent["DURATION"], uid)
     else:
         raise IcsError(f"{uid}: neither DTEND nor DURATION")
     summary = str(vevent.get("SUMMARY", ""))
@@ -1240,6 +1284,31 @@ def _read_session(
     return match["event"], session
 
 
+def _end_after(start: _dt.datetime, prop: Any, uid: str) -> _dt.datetime:
+    """The end of a session given by its DURATION."""
+    try:
+        duration = prop.dt
+    except ValueError:  # icalendar's broken property
+        duration = None
+    if not isinstance(duration, _dt.timedelta):
+        raise IcsError(f"{uid}: DURATION {prop.to_ical().decode()!r} is not a duration")
+    try:
+        return check_instant(start + duration, "DURATION")
+    except (OverflowError, InvalidValue):
+        raise IcsError(
+            f"{uid}: DURATION {prop.to_ical().decode()!r} ends the session out of the years "
+            "the library accepts"
+        ) from None
+
+
+def _check_year(value: _dt.datetime, name: str, uid: str) -> None:
+    """Refuse an instant outside the library's years before any conversion can overflow."""
+    try:
+        check_instant(value, name)
+    except InvalidValue as exc:
+        raise IcsError(f"{uid}: {exc}") from None
+
+
 def _read_instant(vevent: Any, name: str, zone: str, uid: str) -> _dt.datetime:
     prop = vevent.get(name)
     if prop is None:
@@ -1254,8 +1323,10 @@ def _read_instant(vevent: Any, name: str, zone: str, uid: str) -> _dt.datetime:
         # machine's zoneinfo that icalendar would use; a fold time means its first occurrence
         # (RFC 5545), a gap time the instant after the gap.
         wall = value.replace(tzinfo=None, fold=0)
+        _check_year(wall.replace(tzinfo=_dt.UTC), name, uid)  # only its year counts here
         return tz.to_zone(tz.localize(wall, str(tzid), disambiguate="compatible"), zone)
     if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+        _check_year(value, name, uid)
         return tz.to_zone(value, zone)
     if tzid is not None:
         raise IcsError(

@@ -33,6 +33,8 @@ from .errors import (
 )
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
     "TRANSITIONS",
     "Answer",
     "Event",
@@ -52,6 +54,7 @@ __all__ = [
     "SessionStatus",
     "StatusChange",
     "Venue",
+    "check_instant",
     "event_problems",
     "mask_email",
     "normalize_email",
@@ -67,9 +70,34 @@ Answer: TypeAlias = str | int | bool | tuple[str, ...]
 # Small validators and converters
 
 
+FIRST_YEAR: Final = 1970
+"""The first year of the instants the library accepts (event times, submissions, stamps)."""
+LAST_YEAR: Final = 2100
+"""The last year of the instants the library accepts: the tz database is right until then,
+and a day's margin either side keeps every conversion from overflowing."""
+
+
+def check_instant(value: object, field: str) -> _dt.datetime:
+    """Return ``value`` if it is an aware datetime in the years the library accepts.
+
+    The year is the one of the value as given (in its own offset); any offset then keeps the
+    instant far from the ends of :class:`datetime.datetime`, so no conversion overflows.
+
+    Raises:
+        NaiveDatetimeError: ``value`` has no zone.
+        InvalidValue: the year is before :data:`FIRST_YEAR` or after :data:`LAST_YEAR`.
+    """
+    aware = tz.check_aware(value, field)
+    if not FIRST_YEAR <= aware.year <= LAST_YEAR:
+        raise InvalidValue(
+            field, aware.isoformat(), f"an instant in the years {FIRST_YEAR} to {LAST_YEAR}"
+        )
+    return aware
+
+
 def _aware(field_name: str) -> Any:
     def check(_instance: object, _attribute: object, value: object) -> None:
-        tz.check_aware(value, field_name)
+        check_instant(value, field_name)
 
     return check
 
@@ -101,11 +129,12 @@ def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise InvalidValue(attribute.name, value, "a string")
 
 
-_IDENTIFIER: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+_IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")
 
 
 def _identifier(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not _IDENTIFIER.match(value):
+    # fullmatch: "$" would also accept a final newline ("cases\n"), breaking UIDs and names.
+    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
         raise InvalidValue(
             attribute.name,
             value,
@@ -190,12 +219,12 @@ class Organiser:
 def _url(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise InvalidUrl(repr(value), field=attribute.name)
-    parsed = urllib.parse.urlsplit(value)
-    if (
-        parsed.scheme not in ("http", "https")
-        or not parsed.hostname
-        or any(c.isspace() for c in value)
-    ):
+    try:
+        parsed = urllib.parse.urlsplit(value)
+        host = parsed.hostname
+    except ValueError:  # "http://[": an unclosed IPv6 literal
+        raise InvalidUrl(value, field=attribute.name) from None
+    if parsed.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
         raise InvalidUrl(value, field=attribute.name)
 
 
@@ -333,15 +362,17 @@ class Question:
             raise InvalidValue(
                 f"{self.id}.choices", self.choices, f"no choices for a {self.kind} question"
             )
-        if len(set(self.choices)) != len(self.choices):
-            raise InvalidValue(f"{self.id}.choices", self.choices, "each choice once")
         for choice in self.choices:  # parse() splits on ';' and '|' and strips each part
+            if not isinstance(choice, str):
+                raise InvalidValue(f"{self.id}.choices", choice, "a choice written as text")
             if not choice.strip() or choice != choice.strip() or ";" in choice or "|" in choice:
                 raise InvalidValue(
                     f"{self.id}.choices",
                     choice,
                     "a non-empty choice without surrounding spaces, ';' or '|'",
                 )
+        if len(set(self.choices)) != len(self.choices):
+            raise InvalidValue(f"{self.id}.choices", self.choices, "each choice once")
 
     def parse(self, text: str) -> Answer | None:
         """Turn a text (a CSV cell) into this question's answer; ``""`` means no answer.
@@ -592,12 +623,13 @@ def event_problems(
     if not sessions:
         return [InvalidValue("sessions", (), "at least one session")]
     problems: list[InvalidValue] = []
-    ids = [s.id for s in sessions]
-    problems.extend(
-        InvalidValue(f"sessions[{position}].id", session_id, "a unique session id")
-        for position, session_id in enumerate(ids)
-        if session_id in ids[:position]
-    )
+    seen: set[str] = set()
+    for position, session in enumerate(sessions):  # one pass: 100,000 sessions in a blink
+        if session.id in seen:
+            problems.append(
+                InvalidValue(f"sessions[{position}].id", session.id, "a unique session id")
+            )
+        seen.add(session.id)
     plenaries = sorted(
         (
             (s.start, position, s)
@@ -625,7 +657,9 @@ def event_problems(
                 f"a deadline no later than the first session's start ({first_start.isoformat()})",
             )
         )
-    if len(set(target_groups)) != len(target_groups):
+    if not all(isinstance(group, str) for group in target_groups):
+        problems.append(InvalidValue("target_groups", tuple(target_groups), "role names (text)"))
+    elif len(set(target_groups)) != len(target_groups):
         problems.append(InvalidValue("target_groups", tuple(target_groups), "each group once"))
     return problems
 

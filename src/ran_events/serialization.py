@@ -29,6 +29,7 @@ import attrs
 from . import tz
 from .errors import (
     AmbiguousTimeError,
+    DocumentError,
     EventFileError,
     FileProblem,
     NonexistentTimeError,
@@ -36,6 +37,8 @@ from .errors import (
     TimeRangeError,
 )
 from .models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Answer,
     Event,
     Form,
@@ -168,19 +171,104 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     """Read what :func:`to_json` wrote.
 
     Raises:
-        ValueError: the schema version is not understood, or the JSON is invalid.
+        DocumentError: (a :class:`ValueError`) the text is not JSON, the schema version is
+            not understood, or the data does not fit ``cls`` (every field's problem, with its
+            path; a model's refusal with the model's message).
     """
-    document = json.loads(text)
+    what = _document_name(cls)
+    document = _json_document(text, what)
     if (
         not isinstance(document, dict)
         or document.get("schema_version") != SCHEMA_VERSION
         or "data" not in document
     ):
-        raise ValueError(
-            f"expected a JSON object with schema_version {SCHEMA_VERSION} and data; got "
-            f"{str(document)[:80]!r}"
+        raise DocumentError(
+            what,
+            [
+                (
+                    f"expected a JSON object with schema_version {SCHEMA_VERSION} and data; "
+                    f"got {_shown(document)}"
+                )
+            ],
         )
-    return structure(document["data"], cls)
+    return _structure_document(document["data"], cls, what)
+
+
+def _document_name(cls: object) -> str:
+    """``Registration``, or ``list of Registration`` for ``list[Registration]``."""
+    args: tuple[object, ...] = getattr(cls, "__args__", ())
+    if args:
+        return "list of " + _document_name(args[0])
+    return str(getattr(cls, "__name__", cls))
+
+
+def _shown(value: object) -> str:
+    """A short view of a JSON value (a container by its type: printing it could recurse)."""
+    return f"a JSON {type(value).__name__}" if isinstance(value, list | dict) else repr(value)[:80]
+
+
+_TOO_DEEP: Final = "nested too deeply (no file of this library nests more than a few levels)"
+
+
+def _json_document(text: str | bytes, what: str) -> Any:
+    """Parse JSON text for :func:`from_json` and :func:`record_from_json`.
+
+    Raises:
+        DocumentError: not UTF-8, not JSON, or nested too deeply to parse.
+    """
+    try:
+        return json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(what, [_not_utf8(exc)]) from None
+    except json.JSONDecodeError as exc:
+        raise DocumentError(what, [f"invalid JSON ({exc})"]) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise DocumentError(what, [f"invalid JSON ({_too_long(exc)})"]) from None
+    except RecursionError:
+        raise DocumentError(what, [_TOO_DEEP]) from None
+
+
+def _too_long(exc: ValueError) -> str:
+    return str(exc).split(";", 1)[0]  # (not the advice to raise Python's limit)
+
+
+def _long_number(
+    source: str | None, text: str | bytes, exc: ValueError, syntax: str
+) -> EventFileError:
+    """The problem of a number too long for ``int()``, on the line of its first digit."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    digits = re.search(b"[0-9]{4300}", data)
+    line = data[: digits.start()].count(b"\n") + 1 if digits is not None else None
+    message = f"not valid {syntax}: {_too_long(exc)}"
+    return EventFileError(source, [FileProblem(line=line, field="", message=message)])
+
+
+def _not_utf8(exc: UnicodeDecodeError) -> str:
+    data = exc.object
+    line = bytes(data[: exc.start]).count(b"\n") + 1
+    return f"line {line}: byte 0x{data[exc.start]:02x} is not UTF-8 (save the file as UTF-8)"
+
+
+def _structure_document(data: object, cls: type[T], what: str) -> T:
+    """:func:`structure`, with every misfit of the data as one :class:`DocumentError`."""
+    import cattrs  # noqa: PLC0415 - loaded by structure() anyway
+
+    try:
+        return structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        problems = cattrs.transform_error(exc, format_exception=_cattrs_message)
+        raise DocumentError(what, problems, summary="the data does not fit its type") from exc
+    except TypeError as exc:  # cattrs without a path: ``null`` for a list
+        raise DocumentError(what, [str(exc)], summary="the data does not fit its type") from exc
+
+
+def _cattrs_message(exc: BaseException, type_: type | None) -> str:
+    """cattrs' words for a misfit, or the model's own message (which names what is wrong)."""
+    if isinstance(exc, RanEventsError):
+        return str(exc)
+    from cattrs.v import format_exception  # noqa: PLC0415
+
+    return format_exception(exc, type_)
 
 
 # ------------------------------------------------------------------------------------------
@@ -301,6 +389,10 @@ def _instant(
             also = " or a date such as '2023-09-06'" if date_means else ""
             problems.add(path, value, f"expected a real date-time: {_LOCAL_EXPECTED}{also}")
             return None
+    if isinstance(value, _dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        shown = value.isoformat()
+        problems.add(path, shown, f"expected a time in the years {FIRST_YEAR} to {LAST_YEAR}")
+        return None
     if isinstance(value, _dt.datetime):
         if value.tzinfo is not None:
             return value.astimezone(tz.zone(zone)) if zone else value
@@ -386,7 +478,10 @@ def event_from_document(doc: Mapping[str, Any], *, source: str | None = None) ->
             add them).
     """
     problems = _Problems()
-    event = _event_from_document(problems, doc)
+    try:
+        event = _event_from_document(problems, doc)
+    except RecursionError:  # a value nested nearly as deep as the parser allows
+        raise _too_deep(source) from None
     if problems.items or event is None:
         raise EventFileError(
             source,
@@ -436,6 +531,7 @@ def _event_from_document(problems: _Problems, doc: object) -> Event | None:
         problems.add("capacity", capacity, "expected a whole number of places, at least 1")
     if not all(isinstance(g, str) for g in target_groups):
         problems.add("target_groups", target_groups, "expected a list of role names")
+        target_groups = []  # reported; the checks between the parts need names
     fields: dict[str, Any] = {
         "id": _req(_get(problems, doc, "id", "", str, "an identifier such as 'ran-mh-pcve-2023'")),
         "title": _req(_get(problems, doc, "title", "", str, "the event's title")),
@@ -757,8 +853,8 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
 def _local_text(instant: _dt.datetime, zone: str) -> str:
     local = tz.to_zone(instant, zone)
     wall = local.replace(tzinfo=None)
-    fmt = "%Y-%m-%dT%H:%M" if not (wall.second or wall.microsecond) else None
-    text = wall.strftime(fmt) if fmt else wall.isoformat()
+    # isoformat, not strftime: "%Y" does not pad year 616 to the "0616" TOML needs.
+    text = wall.isoformat(timespec="auto" if wall.second or wall.microsecond else "minutes")
     try:
         tz.localize(wall, zone)
     except AmbiguousTimeError:
@@ -853,11 +949,11 @@ def event_to_document(event: Event) -> dict[str, Any]:
 
 # -- TOML ----------------------------------------------------------------------------------
 
-_BARE_KEY: Final = re.compile(r"^[A-Za-z0-9_-]+$")
+_BARE_KEY: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def _toml_key(key: str) -> str:
-    return key if _BARE_KEY.match(key) else _toml_string(key)
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
 
 
 def _toml_string(text: str) -> str:
@@ -961,6 +1057,10 @@ def event_from_toml_text(text: str, *, source: str | None = None) -> Event:
         raise EventFileError(
             source, [FileProblem(line=line, field="", message=f"not valid TOML: {exc}")]
         ) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise _long_number(source, text, exc, "TOML") from None
+    except RecursionError:
+        raise _too_deep(source) from None
     try:
         return event_from_document(doc, source=source)
     except EventFileError as exc:
@@ -977,8 +1077,22 @@ def event_from_toml(path: str | os.PathLike[str]) -> Event:
         OSError: the file cannot be read.
     """
     path = Path(path)
-    text = path.read_bytes().decode("utf-8-sig")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8_file(str(path), exc) from None
     return event_from_toml_text(text, source=str(path))
+
+
+def _not_utf8_file(source: str | None, exc: UnicodeDecodeError) -> EventFileError:
+    line_text, _, message = _not_utf8(exc).partition(": ")
+    line = int(line_text.removeprefix("line "))
+    return EventFileError(source, [FileProblem(line=line, field="", message=message)])
+
+
+def _too_deep(source: str | None) -> EventFileError:
+    return EventFileError(source, [FileProblem(line=None, field="", message=_TOO_DEEP)])
 
 
 def event_to_json(event: Event, *, indent: int | None = 2) -> str:
@@ -998,10 +1112,16 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
     """
     try:
         doc = json.loads(text)
+    except UnicodeDecodeError as exc:
+        raise _not_utf8_file(source, exc) from None
     except json.JSONDecodeError as exc:
         raise EventFileError(
             source, [FileProblem(line=exc.lineno, field="", message=f"not valid JSON: {exc.msg}")]
         ) from None
+    except ValueError as exc:  # a number of 4,300 digits or more, which int() refuses
+        raise _long_number(source, text, exc, "JSON") from None
+    except RecursionError:
+        raise _too_deep(source) from None
     return event_from_document(doc, source=source)
 
 
@@ -1018,7 +1138,9 @@ def _toml_lines(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     counters: dict[str, int] = {}
     prefix = ""
-    for number, raw in enumerate(text.splitlines(), 1):
+    # Only LF ends a TOML line (CRLF too, its CR is space to the patterns); splitlines()
+    # would also split at U+2028, U+0085... in a comment or a string and shift every line.
+    for number, raw in enumerate(text.split("\n"), 1):
         header = _HEADER.match(raw)
         if header:
             name = ".".join(_unquote(p) for p in header.group(2).split("."))
@@ -1108,28 +1230,22 @@ def record_from_json(text: str | bytes) -> SelectionRecord:
     """Read a record written by :func:`record_to_json`, for :func:`ran_events.selection.replay`.
 
     Raises:
-        ValueError: not such a document, an unknown record type or schema version, or a
-            record that does not fit its type.
+        DocumentError: (a :class:`ValueError`) not such a document, an unknown record type or
+            schema version, or a record that does not fit its type.
     """
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not a selection record: invalid JSON ({exc})") from None
+    what = "selection record"
+    document = _json_document(text, what)
     kinds = _record_types()
+    kind = document.get("record_type") if isinstance(document, dict) else None
     if (
         not isinstance(document, dict)
         or document.get("schema_version") != SCHEMA_VERSION
-        or document.get("record_type") not in kinds
+        or not isinstance(kind, str)  # (a list is not a key of kinds: it cannot be hashed)
+        or kind not in kinds
     ):
-        raise ValueError(
-            f"not a selection record: expected schema_version {SCHEMA_VERSION} and a "
-            f"record_type among {sorted(kinds)}"
+        raise DocumentError(
+            what,
+            [f"expected schema_version {SCHEMA_VERSION} and a record_type among {sorted(kinds)}"],
         )
-    import cattrs  # noqa: PLC0415 - loaded by structure() anyway
-
-    try:
-        record: SelectionRecord = structure(document.get("data"), kinds[document["record_type"]])
-    except (cattrs.BaseValidationError, RanEventsError, TypeError, ValueError) as exc:
-        # cattrs groups every problem of the document; say them as one ValueError.
-        raise ValueError(f"the selection record does not fit its type: {exc!r}") from exc
+    record: SelectionRecord = _structure_document(document.get("data"), kinds[kind], what)
     return record

@@ -33,6 +33,9 @@ __all__ = [
 
 _SURROGATE: Final = re.compile("[\udc80-\udcff]")
 """A byte that was not UTF-8, as ``surrogateescape`` keeps it."""
+_RANK: Final = re.compile(r"[0-9]{1,15}")
+"""A rank: ASCII digits (``str.isdigit`` also takes ``²``, which ``int`` refuses), and few
+enough of them for ``int`` (which refuses 4,300 and more)."""
 
 DECISION_COLUMNS: Final = ("registration_id", "email", "name", "outcome", "rank", "reason")
 """The columns of the decisions CSV, in order."""
@@ -227,7 +230,7 @@ def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> FileProbl
             value=outcome,
             message="expected " + ", ".join(o.value for o in Outcome),
         )
-    if rank and (not rank.isdigit() or int(rank) < 1):
+    if rank and (not _RANK.fullmatch(rank) or int(rank) < 1):
         return FileProblem(
             line=line, field="rank", value=rank, message="expected a whole number >= 1 or empty"
         )

@@ -1,0 +1,140 @@
+"""Event files with many sessions: ``ran-events check`` and loading, 100,000 sessions.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_check.py [--sessions 100000] [--repeat 3]
+
+An event file (TOML) with ``--sessions`` sessions of 50 minutes, eight a day from
+2024-01-01 in Europe/Brussels (plenaries and breakouts in turn; 100,000 reach 2058), is
+generated as text, then timed ``--repeat`` times (best and median of wall-clock and CPU time;
+the machine may be shared: compare with the load average printed):
+
+- ``ran-events check FILE`` run in-process (its schedule output thrown away);
+- loading alone (:func:`ran_events.serialization.event_from_toml`);
+- the same file with every session id given twice, loaded: 50 % of the sessions are
+  reported as duplicates, each with its line (the error path);
+- the floor: ``tomllib.loads`` of the same text (parsing without checking anything).
+
+Target: ``check`` of 100,000 sessions under 5 s (it took 1,120 s while the duplicate-session
+check compared each id with every earlier one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+TARGET_CHECK_SECONDS = 5.0
+
+_HEAD = """\
+id = "bench-many-sessions"
+title = "A event with many sessions"
+timezone = "Europe/Brussels"
+capacity = 30
+target_groups = ["prison", "police"]
+
+[organiser]
+name = "RAN Practitioners"
+email = "ran-practitioners@example.org"
+
+[registration]
+opens = "2023-11-01T00:00"
+deadline = "2023-12-31"
+"""
+
+
+def event_text(sessions: int, *, repeat_ids: bool = False) -> str:
+    """The TOML of an event with ``sessions`` sessions (ids repeated in pairs if asked)."""
+    parts = [_HEAD]
+    first_day = dt.date(2024, 1, 1)
+    for index in range(sessions):  # eight a day, 09:00 to 17:00: wall times DST never skips
+        day, hour = divmod(index, 8)
+        begin = dt.datetime.combine(first_day + dt.timedelta(days=day), dt.time(9 + hour))
+        end = begin + dt.timedelta(minutes=50)
+        number = index // 2 if repeat_ids else index
+        kind = "plenary" if index % 2 == 0 else "breakout"
+        parts.append(
+            f'\n[[sessions]]\nid = "s{number}"\ntitle = "Session {index}"\nkind = "{kind}"\n'
+            f'start = "{begin:%Y-%m-%dT%H:%M}"\nend = "{end:%Y-%m-%dT%H:%M}"\n'
+        )
+    return "".join(parts)
+
+
+def timed(action: Callable[[], object], repeat: int) -> tuple[float, float, float]:
+    """Best wall, median wall and best CPU seconds of ``repeat`` runs of ``action``."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
+        action()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), statistics.median(walls), min(cpus)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    from ran_events.cli import main as ran_events
+    from ran_events.errors import EventFileError
+    from ran_events.serialization import event_from_toml
+
+    with tempfile.TemporaryDirectory() as folder:
+        valid = Path(folder, "many.toml")
+        valid.write_text(event_text(args.sessions), encoding="utf-8")
+        repeated = Path(folder, "repeated.toml")
+        repeated.write_text(event_text(args.sessions, repeat_ids=True), encoding="utf-8")
+        text = valid.read_text(encoding="utf-8")
+
+        def check() -> None:
+            out, err = io.StringIO(), io.StringIO()
+            status = ran_events(["check", str(valid)], stdout=out, stderr=err)
+            if status != 0:
+                raise SystemExit(f"check failed: {err.getvalue()[:500]}")
+
+        def load_repeated() -> None:
+            try:
+                event_from_toml(repeated)
+            except EventFileError as exc:
+                if len(exc.problems) != args.sessions // 2:
+                    raise SystemExit(f"expected {args.sessions // 2} problems") from None
+            else:
+                raise SystemExit("the repeated ids were not reported")
+
+        print(
+            f"{args.sessions:,} sessions, {len(text) / 1e6:.1f} MB of TOML; "
+            f"load average {os.getloadavg()[0]:.2f}; best / median wall, best CPU (s)"
+        )
+        rows = [
+            ("ran-events check", check),
+            ("event_from_toml (load)", lambda: event_from_toml(valid)),
+            ("load, every id twice (error path)", load_repeated),
+            ("tomllib.loads (floor)", lambda: tomllib.loads(text)),
+        ]
+        figures = {}
+        for name, action in rows:
+            best, median, cpu = timed(action, args.repeat)
+            figures[name] = best
+            print(f"  {name:<36} {best:7.2f} / {median:7.2f}   cpu {cpu:7.2f}")
+    best_check = figures["ran-events check"]
+    met = best_check < TARGET_CHECK_SECONDS
+    print(
+        f"target: check under {TARGET_CHECK_SECONDS:.0f} s: {'met' if met else 'NOT met'} "
+        f"({best_check:.2f} s; {best_check / figures['tomllib.loads (floor)']:.1f}x the floor)"
+    )
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
