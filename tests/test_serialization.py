@@ -649,6 +649,17 @@ def test_a_record_type_that_is_not_a_name_is_a_document_error() -> None:
         record_from_json(b'{"schema_version":1,"record_type":"\xe4"}')
 
 
+@pytest.mark.parametrize("data", ['"x"', "[1]", "3", "null"])
+def test_record_data_that_is_not_an_object_is_a_document_error(data: str) -> None:
+    # Found by fuzzing (tests/fuzz_corpus/records/e0cdbd1b65c39b96): an AttributeError before.
+    from ran_events.errors import DocumentError
+    from ran_events.serialization import record_from_json
+
+    text = '{"schema_version":1,"record_type":"SelectionRecord","data":' + data + "}"
+    with pytest.raises(DocumentError, match=r"expected an object, got \w+ @ \$"):
+        record_from_json(text)
+
+
 def test_import_json_names_every_field_that_does_not_fit() -> None:
     from ran_events.errors import DocumentError
     from ran_events.registration import import_json

@@ -87,12 +87,12 @@ def check_instant(value: object, field: str) -> _dt.datetime:
         NaiveDatetimeError: ``value`` has no zone.
         InvalidValue: the year is before :data:`FIRST_YEAR` or after :data:`LAST_YEAR`.
     """
-    aware = tz.check_aware(value, field)
-    if not FIRST_YEAR <= aware.year <= LAST_YEAR:
+    if isinstance(value, _dt.datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        # Before tz.check_aware, whose consistency check converts (and would overflow).
         raise InvalidValue(
-            field, aware.isoformat(), f"an instant in the years {FIRST_YEAR} to {LAST_YEAR}"
+            field, value.isoformat(), f"an instant in the years {FIRST_YEAR} to {LAST_YEAR}"
         )
-    return aware
+    return tz.check_aware(value, field)
 
 
 def _aware(field_name: str) -> Any:
@@ -105,7 +105,7 @@ def _aware(field_name: str) -> Any:
 def _canonical(value: Any, field_name: str) -> Any:
     """A zoneinfo (or plain pytz) datetime becomes one of the library's zone (checked)."""
     if isinstance(value, _dt.datetime) and value.tzinfo is not None:
-        return tz.canonical(value, field_name)
+        return tz.canonical(check_instant(value, field_name), field_name)
     return value  # the validator says what is wrong
 
 

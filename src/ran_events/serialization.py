@@ -253,6 +253,13 @@ def _structure_document(data: object, cls: type[T], what: str) -> T:
     """:func:`structure`, with every misfit of the data as one :class:`DocumentError`."""
     import cattrs  # noqa: PLC0415 - loaded by structure() anyway
 
+    if attrs.has(cls) and not isinstance(data, dict):
+        # (cattrs calls data.keys() on the outermost object without wrapping the error)
+        raise DocumentError(
+            what,
+            [f"expected an object, got {type(data).__name__} @ $"],
+            summary="the data does not fit its type",
+        )
     try:
         return structure(data, cls)
     except cattrs.BaseValidationError as exc:

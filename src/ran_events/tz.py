@@ -317,7 +317,8 @@ def check_aware(value: object, field: str) -> _dt.datetime:
     Raises:
         TypeError: ``value`` is not a datetime.
         NaiveDatetimeError: it has no zone.
-        InvalidValue: its offset contradicts its zone (the pytz LMT mistake).
+        InvalidValue: its offset contradicts its zone (the pytz LMT mistake), or a zone's
+            datetime lies in year 1 or 9999, where checking it through UTC would overflow.
         NonexistentTimeError: its wall time does not exist in its zone (spring gap).
     """
     if not isinstance(value, _dt.datetime):
@@ -327,6 +328,11 @@ def check_aware(value: object, field: str) -> _dt.datetime:
         raise NaiveDatetimeError(field, value)
     tz = value.tzinfo
     assert tz is not None
+    if isinstance(tz, _dt.timezone):
+        return value  # a fixed offset has no gap and no local mean time
+    if not _dt.MINYEAR < value.year < _dt.MAXYEAR:
+        # The consistency checks below go through UTC, which overflows at the ends.
+        raise InvalidValue(field, value, "an instant that exists in UTC (years 2 to 9998)")
     if not isinstance(tz, pytz.BaseTzInfo):
         # zoneinfo and the like: a wall time in a spring gap has an offset all the same.
         back = value.astimezone(_UTC).astimezone(tz)

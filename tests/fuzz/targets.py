@@ -158,7 +158,7 @@ def _accepted_event(event: Any) -> None:
 
     _same("round trip (TOML)", event, _call((), lambda: Event.from_toml_text(event.to_toml())))
     _same("round trip (JSON)", event, _call((), lambda: Event.from_json(event.to_json())))
-    listing = _call((), lambda: publish(event, now=NOW))
+    listing = _call((), lambda: publish(event, now=NOW, join_link=True))
     try:
         back = from_ics(listing, registration=event.registration, capacity=event.capacity)
     except IcsError as exc:
@@ -412,8 +412,8 @@ def check_from_ics(data: bytes) -> None:
     event = _call((IcsError,), lambda: from_ics(data))
     if event is None:
         return
-    # from_ics(publish(e)) equals e in everything iCalendar carries (its docstring).
-    listing = _call((), lambda: publish(event, now=NOW))
+    # from_ics(publish(e, join_link=True)) equals e in everything iCalendar carries.
+    listing = _call((), lambda: publish(event, now=NOW, join_link=True))
     again = _call(
         (), lambda: from_ics(listing, registration=event.registration, capacity=event.capacity)
     )
