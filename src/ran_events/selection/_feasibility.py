@@ -21,7 +21,6 @@ the current selection, kept as counts per applicant type):
 
 from __future__ import annotations
 
-import types as _types
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -30,6 +29,7 @@ import attrs
 from ran_events.errors import InfeasibleSelection, InvalidValue
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._quota_program import QuotaModel, QuotaProgram
+from ran_events.selection._result import FrozenMapping
 
 __all__ = [
     "Allocation",
@@ -82,11 +82,11 @@ class SkipReason:
 
 
 def _frozen_reasons(value: Mapping[int, SkipReason]) -> Mapping[int, SkipReason]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def _frozen_counts(value: Mapping[tuple[str, str], int]) -> Mapping[tuple[str, str], int]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def _profile_tuple(value: Sequence[Profile]) -> tuple[Profile, ...]:

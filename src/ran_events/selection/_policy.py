@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-import types as _types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, Protocol, runtime_checkable
@@ -27,7 +26,7 @@ import attrs
 
 from ran_events.errors import InvalidPolicyConfig
 from ran_events.models import Registration
-from ran_events.selection._result import Reason
+from ran_events.selection._result import FrozenMapping, Reason
 
 __all__ = [
     "FILL_PARAMETER",
@@ -60,7 +59,7 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 @attrs.frozen(kw_only=True)
