@@ -446,6 +446,43 @@ def test_a_cap_reason_names_the_value_and_its_cap() -> None:
     assert (cap.kind, cap.value, cap.achieved, cap.max, cap.bounds) == ("cap", "BE", 2, 2, "<= 2")
 
 
+def test_a_cap_compares_values_normalised_and_shows_the_first_spelling() -> None:
+    # Case, runs of white space and Unicode compatibility forms do not make a new value.
+    rules = SelectionRules(policy="first-come", caps={"organisation": 1})
+    spellings = [
+        "federal police BE",
+        "Federal Police BE",
+        "Federal  Police BE",
+        "FEDERAL\u00a0POLICE BE",
+    ]
+    pool = [registration(i, organisation=o, minutes=10 - i) for i, o in enumerate(spellings)]
+    pool.append(registration(9, organisation="City of Ghent", minutes=20))
+    for given in (pool, list(reversed(pool))):
+        result = select(event_with(rules, capacity=2), given, now=NOW)
+        # r003 applied first: one place for the organisation, the next goes to Ghent
+        assert [d.registration_id for d in result.selected] == ["r003", "r009"]
+        waiting = result.decision("r002")
+        assert waiting.sentence == (
+            "waitlisted: position 1; organisation=FEDERAL\u00a0POLICE BE already at its cap of 1"
+        )
+        assert result.constraints[-1].value in ("FEDERAL\u00a0POLICE BE", "City of Ghent")
+
+
+def test_a_quota_counts_values_normalised_and_shows_them_as_the_rule_writes_them() -> None:
+    rules = SelectionRules(
+        policy="first-come", quotas={"organisation": {"City of Ghent": QuotaBounds(max=1)}}
+    )
+    pool = [
+        registration(i, organisation=o)
+        for i, o in enumerate(["city of ghent", " City of  GHENT", "Ghent Prison"])
+    ]
+    result = select(event_with(rules, capacity=2, groups=()), pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000", "r002"]
+    assert result.decision("r001").sentence == (
+        "waitlisted: position 1; organisation=City of Ghent already at its max of 1"
+    )
+
+
 def test_applicants_without_a_value_are_not_capped_together() -> None:
     rules = SelectionRules(policy="first-come", caps={"organisation": 1})
     pool = [registration(i) for i in range(3)]
@@ -476,7 +513,7 @@ def test_required_values_and_withdrawn_applications_are_rejected() -> None:
         ),
     ]
     result = select(event_with(rules), pool, now=NOW)
-    assert [d.registration_id for d in result.selected] == ["r000"]
+    assert [d.registration_id for d in result.selected] == ["r000", "r002"]
     assert result.decision("r001").sentence == "rejected: casework is 'no'; 'yes' is required"
     assert result.decision("r002").sentence == "rejected: casework is no answer; 'yes' is required"
     assert result.decision("r003").codes == ("not-target-group",)

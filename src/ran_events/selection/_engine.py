@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
@@ -59,6 +60,7 @@ __all__ = [
     "select",
     "skip_reason",
     "split_eligible",
+    "value_key",
     "waitlist_reason",
 ]
 
@@ -112,22 +114,80 @@ def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
     return Constraints(capacity=capacity, quotas=quotas, caps=caps)
 
 
+def value_key(value: str) -> str:
+    """The form in which quotas and caps compare a value: Unicode NFKC, case folded, runs of
+    white space as one space, none at the ends.
+
+    So ``"Federal Police BE"``, ``"federal police BE"`` and ``"Federal  Police BE"`` are one
+    organisation to a cap, and a quota on ``Prison`` counts applicants whose role is
+    ``prison``.
+
+    >>> value_key("  Federal\u00a0 POLICE  BE ")
+    'federal police be'
+    """
+    return " ".join(
+        unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold()).split()
+    )
+
+
 def profiles_of(registrations: Sequence[Registration], constraints: Constraints) -> list[Profile]:
     """Each registration's values of the constrained attributes (see ``Constraints``).
 
-    A missing value is ``""``, except for a capped attribute, where it is a stand-in unique
-    to the registration (having no organisation is not an organisation).
+    Values that are equal once normalised (:func:`value_key`) are one value, shown as first
+    written: as a quota names it, else as the earliest application (by ``submitted_at``,
+    then id) among ``registrations`` writes it, so the profiles do not depend on the order
+    of ``registrations``. A missing value (or one that is only white space) is ``""``,
+    except for a capped attribute, where it is a stand-in unique to the registration
+    (having no organisation is not an organisation).
     """
     attributes = constraints.attributes
     capped = {c.attribute for c in constraints.caps}
-    profiles = []
+    keys: dict[str, str] = {}  # raw value -> key (values repeat: each is normalised once)
+    written: list[dict[str, str]] = [{} for _ in attributes]  # key -> the form shown
+    variants: list[dict[str, set[str]]] = [{} for _ in attributes]  # key -> raw forms
+    for quota in constraints.quotas:
+        a = constraints.index(quota.attribute)
+        written[a].setdefault(value_key(quota.value), quota.value)
+    raw_rows = []
     for registration in registrations:
-        values = []
-        for attribute in attributes:
+        row: list[str | None] = []
+        for a, attribute in enumerate(attributes):
             value = registration.value_of(attribute)
-            if value is None:
-                value = _MISSING + registration.id if attribute in capped else ""
-            values.append(value)
+            if value is not None:
+                key = keys.get(value)
+                if key is None:
+                    key = keys[value] = value_key(value)
+                if not key:
+                    value = None
+                elif key not in written[a]:
+                    variants[a].setdefault(key, set()).add(value)
+            row.append(value)
+        raw_rows.append(row)
+    ambiguous = False
+    for a, by_key in enumerate(variants):
+        for key, forms in by_key.items():
+            if len(forms) == 1:
+                written[a][key] = next(iter(forms))
+            else:
+                ambiguous = True
+    if ambiguous:  # several spellings: the earliest application's is shown
+        for _registration, row in sorted(
+            zip(registrations, raw_rows, strict=True),
+            key=lambda pair: (pair[0].submitted_at.astimezone(_dt.UTC), pair[0].id),
+        ):
+            for a, value in enumerate(row):
+                if value is not None:
+                    written[a].setdefault(keys[value], value)
+    profiles = []
+    for registration, row in zip(registrations, raw_rows, strict=True):
+        values = []
+        for a, value in enumerate(row):
+            if value is not None:
+                values.append(written[a][keys[value]])
+            elif attributes[a] in capped:
+                values.append(_MISSING + registration.id)
+            else:
+                values.append("")
         profiles.append(tuple(values))
     return profiles
 
