@@ -180,6 +180,34 @@ def test_three_exactly_one_yes_quotas_fill_one_place_with_fill_most() -> None:
     assert replay(result.record, pool) == result
 
 
+def test_the_advice_for_prison_ten_female_five_male_three_is_enough_when_applied() -> None:
+    # It advised "lower role=prison min to 8", which still leaves 14 of the 22 places empty.
+    rules = SelectionRules(
+        policy="lottery",
+        seed=1,
+        quotas={
+            "role": {"prison": QuotaBounds(min=10)},
+            "gender": {"female": QuotaBounds(max=5), "male": QuotaBounds(max=3)},
+        },
+        caps={"organisation": 1},
+    )
+    kinds = [("prison", "female")] * 8 + [("prison", "male")] * 8
+    kinds += [("police", "female")] * 3 + [("police", "male")] * 3
+    pool = [
+        registration(i, role=role, organisation=f"org {i}", gender=gender)
+        for i, (role, gender) in enumerate(kinds)
+    ]
+    event = event_with(rules)
+    with pytest.raises(InfeasibleSelection) as caught:
+        select(event, pool, now=NOW)
+    assert caught.value.relaxations[0] == (
+        'lower role=prison min to 8 and fill only 8 places (parameter fill = "most")'
+    )
+    for remedy in caught.value.remedies:
+        result = select(remedy.apply(event), pool, now=NOW)
+        assert all(report.satisfied for report in result.constraints), remedy.sentence
+
+
 def _police_pool(**parameters: Any) -> tuple[Event, list[Registration]]:
     rules = SelectionRules(
         policy="first-come",
@@ -513,7 +541,7 @@ def test_required_values_and_withdrawn_applications_are_rejected() -> None:
         ),
     ]
     result = select(event_with(rules), pool, now=NOW)
-    assert [d.registration_id for d in result.selected] == ["r000", "r002"]
+    assert [d.registration_id for d in result.selected] == ["r000"]
     assert result.decision("r001").sentence == "rejected: casework is 'no'; 'yes' is required"
     assert result.decision("r002").sentence == "rejected: casework is no answer; 'yes' is required"
     assert result.decision("r003").codes == ("not-target-group",)

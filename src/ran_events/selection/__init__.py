@@ -9,6 +9,7 @@ from ran_events.selection._fair import (
     PanelPolicy,
     draw_index,
 )
+from ran_events.selection._feasibility import Relaxation
 from ran_events.selection._io import (
     DECISION_COLUMNS,
     DecisionRow,
@@ -73,6 +74,7 @@ __all__ = [
     "PolicyFactory",
     "PolicyRegistry",
     "Reason",
+    "Relaxation",
     "RequiredValueRule",
     "ScorePolicy",
     "SelectionRecord",
