@@ -52,6 +52,7 @@ from ran_events.selection import (
     read_decisions_csv,
     replay,
     respond,
+    rule_problems,
     select,
     write_decisions_csv,
 )
@@ -746,3 +747,47 @@ def test_reading_decisions_never_stops_at_an_unreadable_row(tmp_path: Path) -> N
     assert read.problems[0].value == b"Jos\xe9"
     assert read.problems[1].message.startswith("unreadable CSV: ")
     assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (5, "r4")]
+
+
+# --------------------------------------------------------------------------------------------
+# The static check of the rules (ran-events check)
+
+
+def test_rule_problems_name_every_rule_that_would_do_nothing() -> None:
+    rules = SelectionRules(
+        policy="score",
+        seed=1,
+        quotas={
+            "country": {"BE": QuotaBounds(min=1), "Belgium": QuotaBounds(max=2)},
+            "experience": {"3": QuotaBounds(min=1), "7": QuotaBounds(max=1)},
+            "motivation": {"anything": QuotaBounds(max=3)},
+        },
+        parameters={
+            "weights": {"experiance": 2, "casework": 1},
+            "require": {"casewrok": "yes"},
+        },
+    )
+    found = {p.field: str(p) for p in rule_problems(event_with(rules))}
+    assert sorted(found) == [
+        "selection.parameters.require.casewrok",
+        "selection.parameters.weights.experiance",
+        "selection.quotas.country.Belgium",
+        "selection.quotas.experience.7",
+    ]
+    assert "did you mean 'casework'?" in found["selection.parameters.require.casewrok"]
+    assert "did you mean 'experience'?" in found["selection.parameters.weights.experiance"]
+    assert "ISO 3166-1 alpha-2" in found["selection.quotas.country.Belgium"]
+    assert "1, 2, 3, 4, 5" in found["selection.quotas.experience.7"]
+
+
+def test_rule_problems_of_the_engine_parameters_and_a_missing_seed() -> None:
+    assert rule_problems(webinar()) == []
+    no_seed = SelectionRules(policy="lottery")  # a seed may be given when selecting
+    assert rule_problems(event_with(no_seed)) == []
+    bad = SelectionRules(policy="first-come", parameters={"require": ["x"], "fill": 3})
+    fields = [p.field for p in rule_problems(event_with(bad))]
+    assert fields == ["selection.parameters.fill", "selection.parameters.require"]
+    unknown = SelectionRules(policy="raffle")
+    (problem,) = rule_problems(event_with(unknown))
+    assert problem.field == "selection.policy"
+    assert "did you mean" not in str(problem)

@@ -481,7 +481,10 @@ class SelectionRules:
     ``quotas[attribute][value]`` bounds the number selected with that value (attributes are
     ``role``, ``country``, ``organisation`` or a form question id); ``caps[attribute]`` is
     the most selected that may share any one value. ``parameters`` holds policy-specific
-    settings (e.g. the weights of the ``score`` policy).
+    settings (e.g. the weights of the ``score`` policy). ``attributes`` declares the free
+    attributes of the applicants (columns of the applications file that are not form
+    questions) that the rules may name; an event file's rules may name no other attribute
+    than these, ``role``, ``country``, ``organisation``, ``name`` and the form's questions.
     """
 
     policy: str = attrs.field(default="first-come", validator=_non_empty)
@@ -489,6 +492,7 @@ class SelectionRules:
     quotas: dict[str, dict[str, QuotaBounds]] = attrs.field(factory=dict, converter=_quota_table)
     caps: dict[str, int] = attrs.field(factory=dict, converter=_int_mapping)
     parameters: dict[str, Any] = attrs.field(factory=dict, converter=dict)
+    attributes: tuple[str, ...] = attrs.field(default=(), converter=_string_tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.seed is not None and (

@@ -40,6 +40,7 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
+from ran_events.selection._rules_check import known_attributes, rule_problems
 from ran_events.selection._simulate import (
     Estimate,
     SimulationReport,
@@ -89,11 +90,13 @@ __all__ = [
     "draw_index",
     "expire_offers",
     "gini",
+    "known_attributes",
     "lottery_ticket",
     "promote",
     "read_decisions_csv",
     "replay",
     "respond",
+    "rule_problems",
     "run_seed",
     "select",
     "simulate",

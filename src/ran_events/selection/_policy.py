@@ -124,12 +124,17 @@ class PolicyFactory(Protocol):
 def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = sorted(set(parameters) - set(allowed))
     if unknown:
+        import difflib  # noqa: PLC0415 - only for the message
+
+        close = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75)
         raise InvalidPolicyConfig(
             f"selection.parameters.{unknown[0]}",
             parameters[unknown[0]],
             f"only {', '.join(allowed)} for the {name!r} policy"
             if allowed
             else f"no parameters for the {name!r} policy",
+            detail=f"unknown parameter {unknown[0]!r}"
+            + (f"; did you mean {close[0]!r}?" if close else ""),
         )
 
 
