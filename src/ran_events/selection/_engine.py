@@ -142,54 +142,50 @@ def profiles_of(registrations: Sequence[Registration], constraints: Constraints)
     """
     attributes = constraints.attributes
     capped = {c.attribute for c in constraints.caps}
-    keys: dict[str, str] = {}  # raw value -> key (values repeat: each is normalised once)
-    written: list[dict[str, str]] = [{} for _ in attributes]  # key -> the form shown
-    variants: list[dict[str, set[str]]] = [{} for _ in attributes]  # key -> raw forms
-    for quota in constraints.quotas:
-        a = constraints.index(quota.attribute)
-        written[a].setdefault(value_key(quota.value), quota.value)
-    raw_rows = []
-    for registration in registrations:
-        row: list[str | None] = []
-        for a, attribute in enumerate(attributes):
-            value = registration.value_of(attribute)
-            if value is not None:
-                key = keys.get(value)
-                if key is None:
-                    key = keys[value] = value_key(value)
-                if not key:
-                    value = None
-                elif key not in written[a]:
-                    variants[a].setdefault(key, set()).add(value)
-            row.append(value)
-        raw_rows.append(row)
-    ambiguous = False
-    for a, by_key in enumerate(variants):
-        for key, forms in by_key.items():
+    columns = [[r.value_of(attribute) for r in registrations] for attribute in attributes]
+    profiles_by_column = []
+    for a, column in enumerate(columns):
+        named = {  # key -> the form a quota writes
+            value_key(q.value): q.value for q in constraints.quotas if q.attribute == attributes[a]
+        }
+        shown: dict[str | None, str | None] = {None: None}  # raw value -> the form shown
+        spellings: dict[str, list[str]] = {}
+        for raw in set(column):
+            if raw is None:
+                continue
+            key = value_key(raw)
+            if not key:
+                shown[raw] = None
+            elif key in named:
+                shown[raw] = named[key]
+            else:
+                spellings.setdefault(key, []).append(raw)
+        earliest = None
+        for forms in spellings.values():
             if len(forms) == 1:
-                written[a][key] = next(iter(forms))
-            else:
-                ambiguous = True
-    if ambiguous:  # several spellings: the earliest application's is shown
-        for _registration, row in sorted(
-            zip(registrations, raw_rows, strict=True),
-            key=lambda pair: (pair[0].submitted_at.astimezone(_dt.UTC), pair[0].id),
-        ):
-            for a, value in enumerate(row):
-                if value is not None:
-                    written[a].setdefault(keys[value], value)
-    profiles = []
-    for registration, row in zip(registrations, raw_rows, strict=True):
-        values = []
-        for a, value in enumerate(row):
-            if value is not None:
-                values.append(written[a][keys[value]])
-            elif attributes[a] in capped:
-                values.append(_MISSING + registration.id)
-            else:
-                values.append("")
-        profiles.append(tuple(values))
-    return profiles
+                shown[forms[0]] = forms[0]
+                continue
+            if earliest is None:  # several spellings: the earliest application's is shown
+                earliest = sorted(
+                    range(len(registrations)),
+                    key=lambda i: (
+                        registrations[i].submitted_at.astimezone(_dt.UTC),
+                        registrations[i].id,
+                    ),
+                )
+            first = next(column[i] for i in earliest if column[i] in forms)
+            for form in forms:
+                shown[form] = first
+        values: list[str] = []
+        for registration, raw in zip(registrations, column, strict=True):
+            value = shown[raw]
+            if value is None:
+                value = _MISSING + registration.id if attributes[a] in capped else ""
+            values.append(value)
+        profiles_by_column.append(values)
+    return (
+        list(zip(*profiles_by_column, strict=True)) if attributes else [() for _ in registrations]
+    )
 
 
 def canonical_sha256(registrations: Sequence[Registration]) -> str:
