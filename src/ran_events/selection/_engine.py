@@ -176,12 +176,13 @@ def profiles_of(registrations: Sequence[Registration], constraints: Constraints)
             first = next(column[i] for i in earliest if column[i] in forms)
             for form in forms:
                 shown[form] = first
-        values: list[str] = []
-        for registration, raw in zip(registrations, column, strict=True):
-            value = shown[raw]
-            if value is None:
-                value = _MISSING + registration.id if attributes[a] in capped else ""
-            values.append(value)
+        values = [shown[raw] for raw in column]
+        if None in shown.values():  # missing values: "", or a stand-in when capped
+            missing = attributes[a] in capped
+            values = [
+                (_MISSING + r.id if missing else "") if value is None else value
+                for r, value in zip(registrations, values, strict=True)
+            ]
         profiles_by_column.append(values)
     return (
         list(zip(*profiles_by_column, strict=True)) if attributes else [() for _ in registrations]

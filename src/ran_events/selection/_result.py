@@ -8,7 +8,7 @@ import datetime as _dt
 import enum
 import functools
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 import attrs
 
@@ -37,34 +37,29 @@ _K = TypeVar("_K")
 _V = TypeVar("_V")
 
 
-class FrozenMapping(Mapping[_K, _V]):
+class FrozenMapping(dict[_K, _V]):
     """A read-only copy of a mapping that, unlike ``types.MappingProxyType``, can be pickled.
 
     The frozen results of a selection (reasons, placings, a fair lottery's draw) hold their
     tables in one, so they travel to and from the workers of any
-    :class:`concurrent.futures.Executor` (threads, processes, dask.distributed).
-    It compares equal to any mapping with the same items.
+    :class:`concurrent.futures.Executor` (threads, processes, dask.distributed). It is a
+    ``dict`` whose changing methods raise ``TypeError``.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ()
 
-    def __init__(self, items: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = ()) -> None:
-        self._items: dict[_K, _V] = dict(items)
+    def _read_only(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is read-only")
 
-    def __getitem__(self, key: _K) -> _V:
-        return self._items[key]
-
-    def __iter__(self) -> Iterator[_K]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+    __ior__ = _read_only
 
     def __repr__(self) -> str:
-        return f"FrozenMapping({self._items!r})"
+        return f"FrozenMapping({dict(self)!r})"
 
     def __reduce__(self) -> tuple[type[FrozenMapping[_K, _V]], tuple[dict[_K, _V]]]:
-        return (type(self), (self._items,))
+        return (type(self), (dict(self),))
 
 
 def _frozen_params(value: Mapping[str, ParamValue]) -> Mapping[str, ParamValue]:
