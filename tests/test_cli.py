@@ -139,6 +139,74 @@ def test_check_reports_every_problem_on_its_own_line(tmp_path: Path) -> None:
         assert any(line.startswith(prefix) for line in err), prefix
 
 
+def _check_text(tmp_path: Path, text: str) -> tuple[int, list[str], list[str]]:
+    path = tmp_path / "event.toml"
+    path.write_text(text, encoding="utf-8")
+    status, stdout, stderr = run("check", str(path))
+    prefix = f"ran-events check: {path}:"
+    return status, stdout.splitlines(), [e.removeprefix(prefix) for e in stderr.splitlines()]
+
+
+def test_check_refuses_selection_rules_that_would_do_nothing(tmp_path: Path) -> None:
+    # Each of these passed as valid: the rule silently did nothing when selecting.
+    text = webinar().to_toml()
+    text = text.replace("organisation = 2", "organsation = 2")
+    text = text.replace("police = { max = 8 }", "polce = { max = 8 }")
+    text = text.replace('policy = "lottery"', 'policy = "lotery"')
+    text += "\n[selection.quotas.gender]\nfemal = { min = 4 }\nFemale = 2\n"
+    text += "\n[selection.quotas.casework]\nja = { min = 1 }\n"
+    lines = text.splitlines()
+
+    def line_of(start: str) -> int:
+        return next(n for n, line in enumerate(lines, 1) if line.startswith(start))
+
+    status, out, err = _check_text(tmp_path, text)
+    assert (status, out) == (1, [])
+    assert len(err) == 5, err
+    assert err[0].startswith(f"{line_of('policy')}: selection.policy: 'lotery' is not valid")
+    assert "did you mean 'lottery'?" in err[0]
+    assert err[1].startswith(f"{line_of('polce')}: selection.quotas.role.polce: 'polce'")
+    assert "did you mean 'police'?" in err[1]
+    assert "expected a target group: prison, police, youth" in err[1]
+    assert err[2].startswith(f"{line_of('organsation')}: selection.caps.organsation:")
+    assert "no applicant can have it" in err[2]
+    assert "did you mean 'organisation'?" in err[2]
+    assert err[3].startswith(f"{line_of('femal')}: selection.quotas.gender.femal:")
+    assert "did you mean 'female'?" in err[3]
+    assert err[4].startswith(f"{line_of('ja =')}: selection.quotas.casework.ja:")
+    assert "expected an answer to 'casework': yes, no" in err[4]
+
+
+def test_check_refuses_a_value_named_twice_and_a_policy_parameter(tmp_path: Path) -> None:
+    text = webinar().to_toml().replace('policy = "lottery"', 'policy = "fair-lottery"')
+    text = text.replace("prison = { min = 4 }", "prison = { min = 4 }\nPrison = 1")
+    text += '\n[selection.parameters]\npanel = 100\nfill = "all"\n'
+    status, _, err = _check_text(tmp_path, text)
+    assert status == 1
+    assert any("selection.quotas.role.Prison: 'Prison'" in e and "'prison'" in e for e in err)
+    assert any(
+        "selection.parameters.panel: 100" in e and "did you mean 'panels'?" in e for e in err
+    )
+    assert any("selection.parameters.fill: 'all'" in e for e in err)
+
+
+def test_check_accepts_declared_free_attributes(tmp_path: Path) -> None:
+    text = webinar().to_toml().replace("seed = 2023", 'seed = 2023\nattributes = ["seniority"]')
+    text += "\n[selection.quotas.seniority]\nsenior = { max = 10 }\n"
+    text += "\n[selection.quotas.gender]\nFemale = { min = 4 }\n"  # case does not count
+    status, out, err = _check_text(tmp_path, text)
+    assert (status, err) == (0, [])
+    assert out[-1].endswith("valid")
+    undeclared = text.replace('attributes = ["seniority"]\n', "")
+    status, _, err = _check_text(tmp_path, undeclared)
+    assert status == 1
+    assert "selection.quotas.seniority: 'seniority'" in err[0]
+    assert "selection.attributes" in err[0]
+    event = Event.from_toml_text(text)
+    assert event.selection.attributes == ("seniority",)
+    assert Event.from_toml_text(event.to_toml()) == event
+
+
 def test_check_of_a_missing_file_exits_1(tmp_path: Path) -> None:
     path = tmp_path / "nope.toml"
     status, stdout, stderr = run("check", str(path))

@@ -27,6 +27,7 @@ from ran_events.selection import (
     promote,
     replay,
     select,
+    simulate,
 )
 
 NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
@@ -202,6 +203,52 @@ def test_infeasible_quotas_raise() -> None:
     rules = attrs.evolve(event.selection, quotas={"gender": {"female": QuotaBounds(min=3)}})
     with pytest.raises(InfeasibleSelection):
         select(attrs.evolve(event, selection=rules), pool, now=NOW)
+
+
+def _two_roles(**parameters: object) -> tuple[Event, list[Registration]]:
+    """Three places; three police officers and a youth worker; at most one police officer."""
+    rules = SelectionRules(
+        policy="fair-lottery",
+        seed=4,
+        quotas={"role": {"police": QuotaBounds(max=1)}},
+        parameters=dict(parameters),
+    )
+    pool = [
+        attrs.evolve(p, registrant=attrs.evolve(p.registrant, role=role))
+        for p, role in zip(
+            [person(i, "male", "liberal") for i in range(4)],
+            ["police", "youth", "police", "police"],
+            strict=True,
+        )
+    ]
+    return attrs.evolve(webinar(), capacity=3, selection=rules), pool
+
+
+def test_fill_most_is_honoured_by_the_fair_lottery() -> None:
+    # It was ignored: the fair lottery asked for 3 places and raised InfeasibleSelection.
+    event, pool = _two_roles(fill="most")
+    result = select(event, pool, now=NOW)
+    assert len(result.selected) == 2
+    assert result.decision("r001").outcome is Outcome.SELECTED
+    assert probability(result, "r001") == pytest.approx(1.0)
+    for police in ("r000", "r002", "r003"):
+        assert probability(result, police) == pytest.approx(1 / 3)
+    assert [d.waitlist_position for d in result.waitlist] == [1, 2]
+    assert result.constraints[0].achieved == 2
+    assert replay(result.record, list(reversed(pool))) == result
+    report = simulate(event, pool, runs=40, seed=3)
+    assert sum(e.selected for e in report.estimates) == 40 * 2
+    assert report.estimate("r001").probability == pytest.approx(1.0)
+
+
+def test_fill_capacity_makes_the_fair_lottery_advise_fill_most() -> None:
+    event, pool = _two_roles()
+    with pytest.raises(InfeasibleSelection) as caught:
+        select(event, pool, now=NOW)
+    assert caught.value.conflicts[0] == (
+        "the constraints allow at most 2 of the 3 places to be filled"
+    )
+    assert caught.value.relaxations[0] == 'fill only 2 places (parameter fill = "most")'
 
 
 def test_configuration_is_checked() -> None:

@@ -52,6 +52,7 @@ from ran_events.selection import (
     read_decisions_csv,
     replay,
     respond,
+    rule_problems,
     select,
     write_decisions_csv,
 )
@@ -178,6 +179,34 @@ def test_three_exactly_one_yes_quotas_fill_one_place_with_fill_most() -> None:
     assert result.constraints[0].achieved == 1
     assert result.record.rules.parameters == {"fill": "most"}
     assert replay(result.record, pool) == result
+
+
+def test_the_advice_for_prison_ten_female_five_male_three_is_enough_when_applied() -> None:
+    # It advised "lower role=prison min to 8", which still leaves 14 of the 22 places empty.
+    rules = SelectionRules(
+        policy="lottery",
+        seed=1,
+        quotas={
+            "role": {"prison": QuotaBounds(min=10)},
+            "gender": {"female": QuotaBounds(max=5), "male": QuotaBounds(max=3)},
+        },
+        caps={"organisation": 1},
+    )
+    kinds = [("prison", "female")] * 8 + [("prison", "male")] * 8
+    kinds += [("police", "female")] * 3 + [("police", "male")] * 3
+    pool = [
+        registration(i, role=role, organisation=f"org {i}", gender=gender)
+        for i, (role, gender) in enumerate(kinds)
+    ]
+    event = event_with(rules)
+    with pytest.raises(InfeasibleSelection) as caught:
+        select(event, pool, now=NOW)
+    assert caught.value.relaxations[0] == (
+        'lower role=prison min to 8 and fill only 8 places (parameter fill = "most")'
+    )
+    for remedy in caught.value.remedies:
+        result = select(remedy.apply(event), pool, now=NOW)
+        assert all(report.satisfied for report in result.constraints), remedy.sentence
 
 
 def _police_pool(**parameters: Any) -> tuple[Event, list[Registration]]:
@@ -446,6 +475,43 @@ def test_a_cap_reason_names_the_value_and_its_cap() -> None:
     assert (cap.kind, cap.value, cap.achieved, cap.max, cap.bounds) == ("cap", "BE", 2, 2, "<= 2")
 
 
+def test_a_cap_compares_values_normalised_and_shows_the_first_spelling() -> None:
+    # Case, runs of white space and Unicode compatibility forms do not make a new value.
+    rules = SelectionRules(policy="first-come", caps={"organisation": 1})
+    spellings = [
+        "federal police BE",
+        "Federal Police BE",
+        "Federal  Police BE",
+        "FEDERAL\u00a0POLICE BE",
+    ]
+    pool = [registration(i, organisation=o, minutes=10 - i) for i, o in enumerate(spellings)]
+    pool.append(registration(9, organisation="City of Ghent", minutes=20))
+    for given in (pool, list(reversed(pool))):
+        result = select(event_with(rules, capacity=2), given, now=NOW)
+        # r003 applied first: one place for the organisation, the next goes to Ghent
+        assert [d.registration_id for d in result.selected] == ["r003", "r009"]
+        waiting = result.decision("r002")
+        assert waiting.sentence == (
+            "waitlisted: position 1; organisation=FEDERAL\u00a0POLICE BE already at its cap of 1"
+        )
+        assert result.constraints[-1].value in ("FEDERAL\u00a0POLICE BE", "City of Ghent")
+
+
+def test_a_quota_counts_values_normalised_and_shows_them_as_the_rule_writes_them() -> None:
+    rules = SelectionRules(
+        policy="first-come", quotas={"organisation": {"City of Ghent": QuotaBounds(max=1)}}
+    )
+    pool = [
+        registration(i, organisation=o)
+        for i, o in enumerate(["city of ghent", " City of  GHENT", "Ghent Prison"])
+    ]
+    result = select(event_with(rules, capacity=2, groups=()), pool, now=NOW)
+    assert [d.registration_id for d in result.selected] == ["r000", "r002"]
+    assert result.decision("r001").sentence == (
+        "waitlisted: position 1; organisation=City of Ghent already at its max of 1"
+    )
+
+
 def test_applicants_without_a_value_are_not_capped_together() -> None:
     rules = SelectionRules(policy="first-come", caps={"organisation": 1})
     pool = [registration(i) for i in range(3)]
@@ -691,3 +757,47 @@ def test_a_rank_of_digits_int_cannot_read_is_a_problem(rank: str) -> None:
     read = read_decisions_csv(io.StringIO(text))
     assert [(p.line, p.field, p.value) for p in read.problems] == [(2, "rank", rank)]
     assert read.rows == ()
+
+
+# --------------------------------------------------------------------------------------------
+# The static check of the rules (ran-events check)
+
+
+def test_rule_problems_name_every_rule_that_would_do_nothing() -> None:
+    rules = SelectionRules(
+        policy="score",
+        seed=1,
+        quotas={
+            "country": {"BE": QuotaBounds(min=1), "Belgium": QuotaBounds(max=2)},
+            "experience": {"3": QuotaBounds(min=1), "7": QuotaBounds(max=1)},
+            "motivation": {"anything": QuotaBounds(max=3)},
+        },
+        parameters={
+            "weights": {"experiance": 2, "casework": 1},
+            "require": {"casewrok": "yes"},
+        },
+    )
+    found = {p.field: str(p) for p in rule_problems(event_with(rules))}
+    assert sorted(found) == [
+        "selection.parameters.require.casewrok",
+        "selection.parameters.weights.experiance",
+        "selection.quotas.country.Belgium",
+        "selection.quotas.experience.7",
+    ]
+    assert "did you mean 'casework'?" in found["selection.parameters.require.casewrok"]
+    assert "did you mean 'experience'?" in found["selection.parameters.weights.experiance"]
+    assert "ISO 3166-1 alpha-2" in found["selection.quotas.country.Belgium"]
+    assert "1, 2, 3, 4, 5" in found["selection.quotas.experience.7"]
+
+
+def test_rule_problems_of_the_engine_parameters_and_a_missing_seed() -> None:
+    assert rule_problems(webinar()) == []
+    no_seed = SelectionRules(policy="lottery")  # a seed may be given when selecting
+    assert rule_problems(event_with(no_seed)) == []
+    bad = SelectionRules(policy="first-come", parameters={"require": ["x"], "fill": 3})
+    fields = [p.field for p in rule_problems(event_with(bad))]
+    assert fields == ["selection.parameters.fill", "selection.parameters.require"]
+    unknown = SelectionRules(policy="raffle")
+    (problem,) = rule_problems(event_with(unknown))
+    assert problem.field == "selection.policy"
+    assert "did you mean" not in str(problem)

@@ -121,6 +121,30 @@ def test_selection_is_exact_complete_and_order_free(
 
 
 @PROPERTY
+@given(selection_problems(max_applicants=8), policies, st.sampled_from(["capacity", "most"]))
+def test_every_suggested_relaxation_makes_the_selection_feasible(
+    problem: SelectionProblem, policy: str, fill: str
+) -> None:
+    profiles, constraints, _order = problem
+    constraints = attrs.evolve(constraints, capacity=max(1, constraints.capacity))
+    event = as_event(constraints, policy, 3)
+    event = attrs.evolve(event, selection=attrs.evolve(event.selection, parameters={"fill": fill}))
+    pool = as_registrations(profiles, constraints)
+    try:
+        select(event, pool, now=NOW)
+    except InfeasibleSelection as error:
+        caught = error
+    else:
+        return
+    assert caught.remedies  # some advice, always
+    assert caught.relaxations == tuple(r.sentence for r in caught.remedies)
+    for remedy in caught.remedies:
+        relaxed = remedy.apply(event)
+        result = select(relaxed, pool, now=NOW)  # no InfeasibleSelection
+        assert all(report.satisfied for report in result.constraints), remedy.sentence
+
+
+@PROPERTY
 @given(selection_problems(max_applicants=8), seeds, st.data())
 def test_promotion_keeps_every_constraint(
     problem: SelectionProblem, seed: int, data: st.DataObject

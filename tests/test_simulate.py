@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pickle
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import attrs
 import pytest
@@ -13,7 +15,6 @@ from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import QuotaBounds
 from ran_events.selection import (
     ConstraintReport,
-    FairLotteryRecord,
     ValueCounts,
     compare,
     gini,
@@ -65,17 +66,43 @@ def test_the_report_is_the_same_serially_and_with_a_process_pool() -> None:
     assert simulate(EVENT, POOL, runs=300, seed=6) != serial
 
 
-def test_the_fair_lottery_runs_in_a_process_pool() -> None:
-    # `ran-events simulate --workers 2 --policy fair-lottery` failed: its draw held a
-    # read-only mapping, which cannot be pickled for the workers.
-    serial = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery")
-    with ProcessPoolExecutor(2) as executor:
-        pooled = simulate(EVENT, POOL, runs=50, seed=5, policy="fair-lottery", executor=executor)
+@contextmanager
+def _dask_executor() -> Iterator[Executor]:
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(n_workers=2, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client.get_executor()
+
+
+@contextmanager
+def _executor(kind: str) -> Iterator[Executor]:
+    if kind == "dask":
+        with _dask_executor() as executor:
+            yield executor
+        return
+    pool = ThreadPoolExecutor if kind == "threads" else ProcessPoolExecutor
+    with pool(2) as executor:
+        yield executor
+
+
+@pytest.mark.parametrize("kind", ["threads", "processes", "dask"])
+def test_the_fair_lottery_runs_under_any_executor_with_the_serial_report(kind: str) -> None:
+    # ``simulate --workers 2 --policy fair-lottery`` died with "cannot pickle 'mappingproxy'".
+    event = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, policy="fair-lottery"))
+    pool = POOL[:60]
+    serial = simulate(event, pool, runs=600, seed=5)
+    with _executor(kind) as executor:
+        pooled = simulate(event, pool, runs=600, seed=5, executor=executor)
     assert pooled == serial
-    fair = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, policy="fair-lottery"))
-    record = select(fair, POOL, now=EVENT.registration.closes).record
-    assert isinstance(record, FairLotteryRecord)
-    assert pickle.loads(pickle.dumps(record.draw)) == record.draw
+    assert sum(e.selected for e in pooled.estimates) == 600 * event.capacity
+
+
+def test_selection_results_survive_pickling() -> None:
+    event = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, policy="fair-lottery"))
+    result = select(event, POOL[:60], now=EVENT.registration.closes)
+    assert pickle.loads(pickle.dumps(result)) == result
 
 
 def test_estimates_counts_and_intervals() -> None:

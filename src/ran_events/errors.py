@@ -522,11 +522,22 @@ class InfeasibleSelection(RanEventsError, ValueError):
         conflicts: sentences naming the constraints that cannot hold together, smallest set
             first (e.g. ``"role=exit min 4 but only 2 eligible applicants"``).
         relaxations: sentences saying what change would make the selection feasible.
+        remedies: the same relaxations as objects that can be applied, when the selection
+            layer made them (each a :class:`ran_events.selection.Relaxation` with the
+            ``sentence`` of the relaxation and ``apply(event)``); every one of them has
+            been checked to make the selection feasible on its own.
     """
 
-    def __init__(self, conflicts: Sequence[str], relaxations: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        conflicts: Sequence[str],
+        relaxations: Sequence[str] = (),
+        *,
+        remedies: Sequence[Any] = (),
+    ) -> None:
         self.conflicts = tuple(conflicts)
-        self.relaxations = tuple(relaxations)
+        self.remedies = tuple(remedies)
+        self.relaxations = tuple(relaxations) or tuple(r.sentence for r in self.remedies)
         message = "no selection satisfies the constraints: " + "; ".join(self.conflicts)
         if self.relaxations:
             message += ". Feasible if: " + "; or ".join(self.relaxations)

@@ -554,7 +554,10 @@ class SelectionRules:
     the most selected that may share any one value. ``parameters`` holds policy-specific
     settings (e.g. the weights of the ``score`` policy). ``seed_sha256`` is the published
     commitment to a seed not yet revealed (see :func:`seed_commitment`); with both set, the
-    seed must match it.
+    seed must match it. ``attributes`` declares the free
+    attributes of the applicants (columns of the applications file that are not form
+    questions) that the rules may name; an event file's rules may name no other attribute
+    than these, ``role``, ``country``, ``organisation``, ``name`` and the form's questions.
 
     Raises:
         InvalidValue: a seed that is not a whole number, a commitment that is not 64
@@ -568,6 +571,7 @@ class SelectionRules:
     quotas: dict[str, dict[str, QuotaBounds]] = attrs.field(factory=dict, converter=_quota_table)
     caps: dict[str, int] = attrs.field(factory=dict, converter=_int_mapping)
     parameters: dict[str, Any] = attrs.field(factory=dict, converter=dict)
+    attributes: tuple[str, ...] = attrs.field(default=(), converter=_string_tuple)
 
     def __attrs_post_init__(self) -> None:
         if self.seed is not None and (

@@ -69,6 +69,7 @@ __all__ = [
     "event_from_json",
     "event_from_toml",
     "event_from_toml_text",
+    "event_rule_problems",
     "event_to_document",
     "event_to_json",
     "event_to_toml",
@@ -317,7 +318,15 @@ _EVENT_KEYS: Final = {
 _SESSION_KEYS: Final = {"id", "title", "kind", "start", "end", "description", "status"}
 _QUESTION_KEYS: Final = {"id", "text", "kind", "choices", "required"}
 _QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text or scale"
-_SELECTION_KEYS: Final = {"policy", "seed", "seed_sha256", "quotas", "caps", "parameters"}
+_SELECTION_KEYS: Final = {
+    "policy",
+    "seed",
+    "seed_sha256",
+    "quotas",
+    "caps",
+    "parameters",
+    "attributes",
+}
 
 
 def _unknown(problems: _Problems, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
@@ -824,6 +833,19 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
         else:
             caps[attribute] = limit
     parameters = _table(problems, table, "parameters", "selection", required=False) or {}
+    attributes = _get(
+        problems,
+        table,
+        "attributes",
+        "selection",
+        list,
+        "a list of attribute names (columns of the applications file)",
+        required=False,
+        default=[],
+    )
+    if not all(isinstance(a, str) for a in attributes):
+        problems.add("selection.attributes", attributes, "expected a list of attribute names")
+        attributes = []
     return _build(
         problems,
         "selection",
@@ -851,6 +873,7 @@ def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | 
         quotas=quotas,
         caps=caps,
         parameters=dict(parameters),
+        attributes=tuple(attributes),
     )
 
 
@@ -950,6 +973,8 @@ def event_to_document(event: Event) -> dict[str, Any]:
         selection["caps"] = dict(rules.caps)
     if rules.parameters:
         selection["parameters"] = dict(rules.parameters)
+    if rules.attributes:
+        selection["attributes"] = list(rules.attributes)
     doc["selection"] = selection
     return doc
 
@@ -1130,6 +1155,25 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
     except RecursionError:
         raise _too_deep(source) from None
     return event_from_document(doc, source=source)
+
+
+def event_rule_problems(event: Event, *, text: str | None = None) -> list[FileProblem]:
+    """The problems of ``event``'s selection rules that would make one do nothing.
+
+    What :func:`ran_events.selection.rule_problems` finds (an attribute no applicant can
+    have, a quota value none can give, an unknown policy or parameter), as file problems;
+    with ``text``, the event file's TOML text, each with its line.
+    """
+    from .selection import rule_problems  # noqa: PLC0415 - the selection layer on demand
+
+    problems = _Problems()
+    for problem in rule_problems(event):
+        problems.error("", problem)
+    found = [FileProblem(line=None, field=f, value=v, message=m) for f, v, m in problems.items]
+    if text is None:
+        return found
+    located = _with_lines(tuple(found), _toml_lines(text))
+    return sorted(located, key=lambda p: (p.line is None, p.line or 0))
 
 
 # -- line numbers --------------------------------------------------------------------------

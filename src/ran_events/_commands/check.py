@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._base import Console, add_now_option, load_event, now_of
+from ._base import CommandError, Console, add_now_option, load_event, now_of
 from ._schedule import print_schedule
+
+if TYPE_CHECKING:
+    from ..models import Event
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -16,8 +19,10 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="validate an event file and print its schedule",
         description=(
             "Validate EVENT (TOML, or JSON by its suffix): every problem is reported at once "
-            "as FILE:LINE: FIELD: MESSAGE and the exit status is 1. A valid file's schedule is "
-            "printed in the event's zone and in UTC."
+            "as FILE:LINE: FIELD: MESSAGE and the exit status is 1. The selection rules are "
+            "checked too: a quota or cap on an attribute no applicant can have, a quota value "
+            "no applicant can give, an unknown policy or a parameter the policy refuses. A "
+            "valid file's schedule is printed in the event's zone and in UTC."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
@@ -28,6 +33,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     now = now_of(args)
     event = load_event(args.event)
+    _check_rules(args.event, event)
     print_schedule(event, (event.timezone, "UTC"), console)
     if event.selection.seed is not None and now < event.registration.closes:
         console.err(
@@ -38,3 +44,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     console.out(f"{args.event}: valid")
     return 0
+
+
+def _check_rules(path: Path, event: Event) -> None:
+    """Refuse selection rules that would silently do nothing (one line per problem)."""
+    from ..serialization import event_rule_problems  # noqa: PLC0415
+
+    text = None
+    if path.suffix.lower() != ".json":
+        text = path.read_bytes().decode("utf-8-sig")
+    found = event_rule_problems(event, text=text)
+    if found:
+        raise CommandError("\n".join(p.format(str(path)) for p in found))

@@ -9,6 +9,7 @@ from ran_events.selection._fair import (
     PanelPolicy,
     draw_index,
 )
+from ran_events.selection._feasibility import Relaxation
 from ran_events.selection._io import (
     DECISION_COLUMNS,
     DecisionRow,
@@ -39,6 +40,7 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
+from ran_events.selection._rules_check import known_attributes, rule_problems
 from ran_events.selection._simulate import (
     Estimate,
     SimulationReport,
@@ -73,6 +75,7 @@ __all__ = [
     "PolicyFactory",
     "PolicyRegistry",
     "Reason",
+    "Relaxation",
     "RequiredValueRule",
     "ScorePolicy",
     "SelectionRecord",
@@ -87,11 +90,13 @@ __all__ = [
     "draw_index",
     "expire_offers",
     "gini",
+    "known_attributes",
     "lottery_ticket",
     "promote",
     "read_decisions_csv",
     "replay",
     "respond",
+    "rule_problems",
     "run_seed",
     "select",
     "simulate",

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
@@ -68,6 +69,7 @@ __all__ = [
     "select",
     "skip_reason",
     "split_eligible",
+    "value_key",
     "waitlist_reason",
 ]
 
@@ -121,24 +123,79 @@ def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
     return Constraints(capacity=capacity, quotas=quotas, caps=caps)
 
 
+def value_key(value: str) -> str:
+    """The form in which quotas and caps compare a value: Unicode NFKC, case folded, runs of
+    white space as one space, none at the ends.
+
+    So ``"Federal Police BE"``, ``"federal police BE"`` and ``"Federal  Police BE"`` are one
+    organisation to a cap, and a quota on ``Prison`` counts applicants whose role is
+    ``prison``.
+
+    >>> value_key("  Federal\u00a0 POLICE  BE ")
+    'federal police be'
+    """
+    return " ".join(
+        unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold()).split()
+    )
+
+
 def profiles_of(registrations: Sequence[Registration], constraints: Constraints) -> list[Profile]:
     """Each registration's values of the constrained attributes (see ``Constraints``).
 
-    A missing value is ``""``, except for a capped attribute, where it is a stand-in unique
-    to the registration (having no organisation is not an organisation).
+    Values that are equal once normalised (:func:`value_key`) are one value, shown as first
+    written: as a quota names it, else as the earliest application (by ``submitted_at``,
+    then id) among ``registrations`` writes it, so the profiles do not depend on the order
+    of ``registrations``. A missing value (or one that is only white space) is ``""``,
+    except for a capped attribute, where it is a stand-in unique to the registration
+    (having no organisation is not an organisation).
     """
     attributes = constraints.attributes
     capped = {c.attribute for c in constraints.caps}
-    profiles = []
-    for registration in registrations:
-        values = []
-        for attribute in attributes:
-            value = registration.value_of(attribute)
-            if value is None:
-                value = _MISSING + registration.id if attribute in capped else ""
-            values.append(value)
-        profiles.append(tuple(values))
-    return profiles
+    columns = [[r.value_of(attribute) for r in registrations] for attribute in attributes]
+    profiles_by_column = []
+    for a, column in enumerate(columns):
+        named = {  # key -> the form a quota writes
+            value_key(q.value): q.value for q in constraints.quotas if q.attribute == attributes[a]
+        }
+        shown: dict[str | None, str | None] = {None: None}  # raw value -> the form shown
+        spellings: dict[str, list[str]] = {}
+        for raw in set(column):
+            if raw is None:
+                continue
+            key = value_key(raw)
+            if not key:
+                shown[raw] = None
+            elif key in named:
+                shown[raw] = named[key]
+            else:
+                spellings.setdefault(key, []).append(raw)
+        earliest = None
+        for forms in spellings.values():
+            if len(forms) == 1:
+                shown[forms[0]] = forms[0]
+                continue
+            if earliest is None:  # several spellings: the earliest application's is shown
+                earliest = sorted(
+                    range(len(registrations)),
+                    key=lambda i: (
+                        registrations[i].submitted_at.astimezone(_dt.UTC),
+                        registrations[i].id,
+                    ),
+                )
+            first = next(column[i] for i in earliest if column[i] in forms)
+            for form in forms:
+                shown[form] = first
+        values = [shown[raw] for raw in column]
+        if None in shown.values():  # missing values: "", or a stand-in when capped
+            missing = attributes[a] in capped
+            values = [
+                (_MISSING + r.id if missing else "") if value is None else value
+                for r, value in zip(registrations, values, strict=True)
+            ]
+        profiles_by_column.append(values)
+    return (
+        list(zip(*profiles_by_column, strict=True)) if attributes else [() for _ in registrations]
+    )
 
 
 def canonical_sha256(registrations: Sequence[Registration]) -> str:

@@ -32,14 +32,16 @@ import attrs
 
 from ran_events.errors import InvalidPolicyConfig, ReplayMismatch
 from ran_events.models import Registration
-from ran_events.selection._constraints import Constraints
+from ran_events.selection._constraints import Constraints, Profile
 from ran_events.selection._engine import (
+    Fill,
     constraint_report,
+    fill_of,
     order_decisions,
     profiles_of,
     waitlist_reason,
 )
-from ran_events.selection._feasibility import is_valid_selection
+from ran_events.selection._feasibility import FeasibilityOracle, is_valid_selection
 from ran_events.selection._policy import (
     LotteryPolicy,
     Placing,
@@ -65,6 +67,7 @@ __all__ = [
     "PanelPolicy",
     "decide_panel",
     "draw_index",
+    "panel_size",
 ]
 
 DEFAULT_PANELS: Final = 1000
@@ -108,14 +111,6 @@ class FairDraw:
     probabilities: Mapping[str, float] = attrs.field(converter=_frozen)
     excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # A read-only mapping cannot be pickled: send plain dicts (the converters freeze them
-        # again), so that simulate() can hand the draw to the workers of a process pool.
-        fields = {f.name: getattr(self, f.name) for f in attrs.fields(FairDraw)}
-        fields["probabilities"] = dict(self.probabilities)
-        fields["excluded"] = dict(self.excluded)
-        return (_fair_draw, (fields,))
-
     def panel_at(self, index: int) -> tuple[str, ...]:
         """The panel at ``index`` of the rounded list of ``m`` panels.
 
@@ -141,10 +136,6 @@ class FairDraw:
             c for p, c in zip(self.panels, self.counts, strict=True) if registration_id in p
         )
         return hits / self.m
-
-
-def _fair_draw(fields: dict[str, Any]) -> FairDraw:
-    return FairDraw(**fields)
 
 
 @attrs.frozen(kw_only=True)
@@ -279,12 +270,25 @@ class FairLotteryPolicy:
         """The ``lottery`` policy's order with the same seed (the waiting-list order)."""
         return LotteryPolicy(seed=self.seed).order(registrations, event_id=event_id)
 
-    def distribution(self, eligible: Sequence[Registration], constraints: Constraints) -> FairDraw:
+    def distribution(
+        self,
+        eligible: Sequence[Registration],
+        constraints: Constraints,
+        *,
+        fill: Fill = "capacity",
+    ) -> FairDraw:
         """Solve, round and draw: the :class:`FairDraw` of ``eligible`` (any order).
 
+        Args:
+            eligible: the eligible registrations.
+            constraints: the capacity, quotas and caps.
+            fill: how many places every panel fills, as the ``fill`` parameter says:
+                ``"capacity"``, ``min(capacity, eligible)``; ``"most"``, the most that a
+                selection meeting every quota and cap can fill.
+
         Raises:
-            InfeasibleSelection: no selection of ``min(capacity, eligible)`` applicants meets
-                the quotas and caps.
+            InfeasibleSelection: no selection of that many applicants meets the quotas and
+                caps (its relaxations say what would make one exist).
         """
         from ran_events.selection._leximin import (  # noqa: PLC0415 - numpy/scipy on demand
             fair_distribution,
@@ -293,7 +297,7 @@ class FairLotteryPolicy:
 
         ranked = sorted(eligible, key=lambda r: r.id)
         ids = [r.id for r in ranked]
-        places = min(constraints.capacity, len(ranked))
+        places = panel_size(profiles_of(ranked, constraints), constraints, fill)
         if places == 0:
             return FairDraw(
                 objective=self.objective,
@@ -344,7 +348,8 @@ class FairLotteryPolicy:
             draw = record.draw
             _recheck(draw, eligible, constraints, record, index)
         else:
-            draw = attrs.evolve(self.distribution(eligible, constraints), index=index)
+            fill = fill_of(record.rules.parameters)
+            draw = attrs.evolve(self.distribution(eligible, constraints, fill=fill), index=index)
             record = FairLotteryRecord(**attrs.asdict(record, recurse=False), draw=draw)
         position = f"panel {draw.index + 1} of {draw.m}"
         notes: dict[str, Reason] = {}
@@ -369,6 +374,25 @@ class FairLotteryPolicy:
         return PanelDraw(selected=draw.selected, notes=notes, excluded=excluded, record=record)
 
 
+def panel_size(profiles: Sequence[Profile], constraints: Constraints, fill: Fill) -> int:
+    """How many places a fair lottery's panels fill.
+
+    Args:
+        profiles: the eligible applicants' profiles.
+        constraints: the capacity, quotas and caps.
+        fill: ``"capacity"``: ``min(capacity, eligible)``; ``"most"``: the most places a
+            selection meeting every quota and cap fills.
+
+    Raises:
+        InfeasibleSelection: no selection of that size exists, with relaxations that each
+            make one exist (the ordered fill's diagnosis).
+    """
+    size = None if fill == "most" else min(constraints.capacity, len(profiles))
+    if size == 0:
+        return 0
+    return FeasibilityOracle(profiles, constraints, size=size).max_fill()
+
+
 def _recheck(
     draw: FairDraw,
     eligible: Sequence[Registration],
@@ -386,7 +410,11 @@ def _recheck(
     if draw.index != index or sum(draw.counts) != draw.m:
         raise mismatch(f"the recorded panel index {draw.index} is not the seed's ({index})")
     by_id = {r.id: r for r in eligible}
-    places = attrs.evolve(constraints, capacity=min(constraints.capacity, len(eligible)))
+    ranked = sorted(eligible, key=lambda r: r.id)
+    size = panel_size(
+        profiles_of(ranked, constraints), constraints, fill_of(record.rules.parameters)
+    )
+    places = attrs.evolve(constraints, capacity=size)
     for number, panel in enumerate(draw.panels, 1):
         members = [by_id[rid] for rid in panel if rid in by_id]
         broken = is_valid_selection(

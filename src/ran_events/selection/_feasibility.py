@@ -21,19 +21,23 @@ the current selection, kept as counts per applicant type):
 
 from __future__ import annotations
 
-import types as _types
-from collections.abc import Mapping, Sequence
-from typing import Literal
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
 
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
 from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection._quota_program import QuotaModel, QuotaProgram
+from ran_events.selection._result import FrozenMapping
+
+if TYPE_CHECKING:
+    from ran_events.models import Event
 
 __all__ = [
     "Allocation",
     "FeasibilityOracle",
+    "Relaxation",
     "SkipCode",
     "SkipReason",
     "allocate",
@@ -62,6 +66,9 @@ _CHECK_WITNESS = False
 _SECOND_EXCHANGE_TRIES = 4
 """Most first exchanges that a second exchange is looked for."""
 
+_COMPLETION_ROUNDS = 8
+"""Most relaxations joined to make one suggested relaxation enough on its own."""
+
 
 @attrs.frozen(kw_only=True)
 class SkipReason:
@@ -81,12 +88,142 @@ class SkipReason:
     sentence: str
 
 
+def _entries(value: Iterable[tuple[str, str, int]]) -> tuple[tuple[str, str, int], ...]:
+    return tuple(value)
+
+
+def _limits(value: Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    return tuple(value)
+
+
+@attrs.frozen(kw_only=True)
+class Relaxation:
+    """One change of the rules that makes an infeasible selection feasible, on its own.
+
+    The selection layer checks every relaxation it suggests
+    (:attr:`InfeasibleSelection.remedies <ran_events.errors.InfeasibleSelection>`) by
+    applying it to the same applicants; :meth:`apply` makes the change to an event.
+
+    Attributes:
+        sentence: the change in words (``"lower role=prison min to 8"``).
+        capacity: the new capacity, if it changes.
+        fill_most: whether the ``fill`` parameter becomes ``"most"``.
+        minimums: ``(attribute, value, new minimum)`` of each quota whose minimum changes.
+        maximums: ``(attribute, value, new maximum)`` of each quota whose maximum changes.
+        caps: ``(attribute, new limit)`` of each cap that changes.
+    """
+
+    sentence: str
+    capacity: int | None = None
+    fill_most: bool = False
+    minimums: tuple[tuple[str, str, int], ...] = attrs.field(default=(), converter=_entries)
+    maximums: tuple[tuple[str, str, int], ...] = attrs.field(default=(), converter=_entries)
+    caps: tuple[tuple[str, int], ...] = attrs.field(default=(), converter=_limits)
+
+    @property
+    def changes(self) -> tuple[object, ...]:
+        """What it changes (relaxations with equal changes are the same advice)."""
+        return (
+            self.capacity,
+            self.fill_most,
+            tuple(sorted(self.minimums)),
+            tuple(sorted(self.maximums)),
+            tuple(sorted(self.caps)),
+        )
+
+    @classmethod
+    def joined(cls, parts: Sequence[Relaxation]) -> Relaxation:
+        """All of ``parts`` at once (the largest relaxation of a bound named twice)."""
+        if len(parts) == 1:
+            return parts[0]
+        lows: dict[tuple[str, str], int] = {}
+        highs: dict[tuple[str, str], int] = {}
+        limits: dict[str, int] = {}
+        capacities = [p.capacity for p in parts if p.capacity is not None]
+        for part in parts:
+            for attribute, value, low in part.minimums:
+                lows[attribute, value] = min(low, lows.get((attribute, value), low))
+            for attribute, value, high in part.maximums:
+                highs[attribute, value] = max(high, highs.get((attribute, value), high))
+            for attribute, limit in part.caps:
+                limits[attribute] = max(limit, limits.get(attribute, limit))
+        lows, highs, limits = (
+            dict(sorted(lows.items())),
+            dict(sorted(highs.items())),
+            dict(sorted(limits.items())),
+        )
+        words = [f"raise capacity to {max(capacities)}"] if capacities else []
+        words += [f"lower {a}={v} min to {n}" for (a, v), n in lows.items()]
+        words += [f"raise {a}={v} max to {n}" for (a, v), n in highs.items()]
+        words += [f"raise the {a} cap to {n}" for a, n in limits.items()]
+        if any(p.fill_most for p in parts):
+            words.append('fill = "most"')
+        return cls(
+            sentence=" and ".join(words),
+            capacity=max(capacities) if capacities else None,
+            fill_most=any(p.fill_most for p in parts),
+            minimums=[(a, v, n) for (a, v), n in lows.items()],
+            maximums=[(a, v, n) for (a, v), n in highs.items()],
+            caps=list(limits.items()),
+        )
+
+    def and_fill_most(self, places: int) -> Relaxation:
+        """This relaxation with ``fill = "most"`` too (``places`` can then be filled)."""
+        return attrs.evolve(
+            self, sentence=f"{self.sentence} and {_fill_most_text(places)}", fill_most=True
+        )
+
+    def relax(self, constraints: Constraints) -> Constraints:
+        """The constraints with the change made (the ``fill`` part is not in them)."""
+        lows = {(a, v): n for a, v, n in self.minimums}
+        highs = {(a, v): n for a, v, n in self.maximums}
+        limits = dict(self.caps)
+        quotas = tuple(
+            attrs.evolve(
+                q,
+                min=lows.get((q.attribute, q.value), q.min),
+                max=highs.get((q.attribute, q.value), q.max),
+            )
+            for q in constraints.quotas
+        )
+        caps = tuple(
+            attrs.evolve(c, limit=limits.get(c.attribute, c.limit)) for c in constraints.caps
+        )
+        capacity = constraints.capacity if self.capacity is None else self.capacity
+        return Constraints(capacity=capacity, quotas=quotas, caps=caps)
+
+    def apply(self, event: Event) -> Event:
+        """``event`` with the change made to its capacity and selection rules."""
+        from ran_events.models import QuotaBounds  # noqa: PLC0415 - only when applied
+
+        rules = event.selection
+        quotas = {a: dict(values) for a, values in rules.quotas.items()}
+        for attribute, value, low in self.minimums:
+            quotas[attribute][value] = attrs.evolve(quotas[attribute][value], min=low)
+        for attribute, value, high in self.maximums:
+            old = quotas[attribute][value]
+            quotas[attribute][value] = QuotaBounds(min=old.min, max=high)
+        caps = {**rules.caps, **dict(self.caps)}
+        parameters = dict(rules.parameters)
+        if self.fill_most:
+            parameters["fill"] = "most"
+        changed = attrs.evolve(rules, quotas=quotas, caps=caps, parameters=parameters)
+        capacity = event.capacity if self.capacity is None else self.capacity
+        return attrs.evolve(event, capacity=capacity, selection=changed)
+
+
+def _fill_most_text(places: int) -> str:
+    return (
+        f'fill only {"1 place" if places == 1 else f"{places} places"} (parameter fill = "most")'
+    )
+
+
 def _frozen_reasons(value: Mapping[int, SkipReason]) -> Mapping[int, SkipReason]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def _frozen_counts(value: Mapping[tuple[str, str], int]) -> Mapping[tuple[str, str], int]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def _profile_tuple(value: Sequence[Profile]) -> tuple[Profile, ...]:
@@ -202,47 +339,108 @@ class FeasibilityOracle:
 
     def _max_fill_solution(self) -> tuple[int, list[int]]:
         if self._fill is None:
-            model = self._model
-            conflicts, relaxations = _counting_conflicts(model)
-            if conflicts:
-                raise InfeasibleSelection(conflicts, relaxations)
-            places = self.constraints.capacity if self.size is None else self.size
-            counts = _greedy_full_selection(model, places)
+            counts = self._solution()
             if counts is None:
-                counts = self._solve_fill() if self.size is None else self._solve_size(self.size)
+                conflicts, candidates = self._diagnosis()
+                raise InfeasibleSelection(conflicts, remedies=self._verified(candidates))
             self._fill = (sum(counts), counts)
         return self._fill
 
-    def _solve_fill(self) -> list[int]:
-        """Counts per type of a largest valid selection (``n*`` places)."""
+    def _solution(self) -> list[int] | None:
+        """Counts per type of a valid selection of :attr:`size` (or ``n*``) places, or None."""
+        model = self._model
+        if _counting_conflicts(model)[0]:
+            return None
+        places = self.constraints.capacity if self.size is None else self.size
+        counts = _greedy_full_selection(model, places)
+        if counts is None:
+            counts = self._solve_fill() if self.size is None else self._solve_size(self.size)
+        return counts
+
+    def _diagnosis(self) -> tuple[list[str], list[Relaxation]]:
+        """The conflicts of an infeasible selection and the candidate relaxations."""
+        conflicts, candidates = _counting_conflicts(self._model)
+        if conflicts:
+            return conflicts, candidates
+        most = self._solve_fill()
+        if most is None:
+            return _diagnose(self)
+        assert self.size is not None  # only an exact size can fail here
+        return _short_of(self, self.size, sum(most))
+
+    def _verified(self, candidates: Sequence[Relaxation]) -> list[Relaxation]:
+        """Relaxations that each make the selection feasible when applied.
+
+        Each candidate is tried alone. When it is not enough (several conflicts, or places
+        that still cannot all be filled), the diagnosis of the relaxed selection adds its
+        first relaxation, until the selection is feasible; as a last step ``fill = "most"``
+        is added. A candidate that nothing makes enough is left out.
+        """
+        kept: list[Relaxation] = []
+        for candidate in candidates:
+            found = self._completed(candidate)
+            if found is not None and all(k.changes != found.changes for k in kept):
+                kept.append(found)
+        return kept
+
+    def _completed(self, candidate: Relaxation) -> Relaxation | None:
+        """``candidate``, with what else it needs to be enough, or None."""
+        current = candidate
+        for _ in range(_COMPLETION_ROUNDS):
+            relaxed = self._relaxed(current)
+            if relaxed is None:
+                return None
+            if relaxed._solution() is not None:
+                return current
+            _, more = relaxed._diagnosis()
+            joined = [Relaxation.joined([current, m]) for m in more if not m.fill_most]
+            useful = [j for j in joined if j.changes != current.changes]
+            if not useful:
+                break
+            current = useful[0]
+        if self.size is not None and not current.fill_most:
+            relaxed = self._relaxed(attrs.evolve(current, fill_most=True))
+            counts = None if relaxed is None else relaxed._solution()
+            if counts is not None:
+                return current.and_fill_most(sum(counts))
+        return None
+
+    def _relaxed(self, relaxation: Relaxation) -> FeasibilityOracle | None:
+        """The oracle of the same applicants once ``relaxation`` is applied."""
+        constraints = relaxation.relax(self.constraints)
+        size = self.size
+        if relaxation.fill_most:
+            size = None
+        elif size is not None and size == min(self.constraints.capacity, len(self.profiles)):
+            size = min(constraints.capacity, len(self.profiles))  # fill = "capacity"
+        try:
+            return FeasibilityOracle(self.profiles, constraints, size=size)
+        except InvalidValue:
+            return None
+
+    def _solve_fill(self) -> list[int] | None:
+        """Counts per type of a largest valid selection (``n*`` places), or None."""
         import numpy as np  # noqa: PLC0415 - loaded only when a solve is needed
 
         program = self.program
         model = self._model
         lo, hi = program.row_bounds([[0] * len(names) for names in model.value_names])
-        counts = program.solve(
+        return program.solve(
             model.available(range(len(self.profiles))),
             lo,
             hi,
             total=(0, self.constraints.capacity),
             objective=-np.ones(model.type_count),
         )
-        if counts is None:
-            raise _diagnose(self)
-        return counts
 
-    def _solve_size(self, size: int) -> list[int]:
-        """Counts per type of a valid selection of exactly ``size`` places."""
+    def _solve_size(self, size: int) -> list[int] | None:
+        """Counts per type of a valid selection of exactly ``size`` places, or None."""
         program = self.program
         model = self._model
         lo, hi = program.row_bounds([[0] * len(names) for names in model.value_names])
-        counts = program.solve(
+        return program.solve(
             model.available(range(len(self.profiles))), lo, hi, total=(size, size)
         )
-        if counts is None:
-            most = sum(self._solve_fill())  # raises when no selection of any size exists
-            raise _short_of(self, size, most)
-        return counts
 
     def can_complete(
         self, selected: Sequence[int], pool: Sequence[int], *, size: int | None = None
@@ -797,55 +995,97 @@ def _greedy_full_selection(model: QuotaModel, capacity: int) -> list[int] | None
 # Diagnosis of an infeasible selection
 
 
-def _counting_conflicts(model: QuotaModel) -> tuple[list[str], list[str]]:
-    """Conflicts visible by counting alone, and the relaxation of each."""
+def _counting_conflicts(model: QuotaModel) -> tuple[list[str], list[Relaxation]]:
+    """Conflicts visible by counting alone, and the candidate relaxations of each."""
     conflicts: list[str] = []
-    relaxations: list[str] = []
+    relaxations: list[Relaxation] = []
     capacity = model.constraints.capacity
     for quota in model.constraints.quotas:
         label = f"{quota.attribute}={quota.value}"
+        key = (quota.attribute, quota.value)
         if quota.max is not None and quota.min > quota.max:
             conflicts.append(f"{label} min {quota.min} exceeds its max {quota.max}")
-            relaxations.append(f"lower {label} min to {quota.max}")
-            relaxations.append(f"raise {label} max to {quota.min}")
+            relaxations.append(_lower(key, quota.max))
+            relaxations.append(
+                Relaxation(
+                    sentence=f"raise {label} max to {quota.min}", maximums=[(*key, quota.min)]
+                )
+            )
         for cap in model.constraints.caps:
             if cap.attribute == quota.attribute and quota.min > cap.limit:
                 conflicts.append(f"{label} min {quota.min} exceeds the cap {cap.describe()}")
-                relaxations.append(f"lower {label} min to {cap.limit}")
-                relaxations.append(f"raise the {cap.attribute} cap to {quota.min}")
+                relaxations.append(_lower(key, cap.limit))
+                relaxations.append(
+                    Relaxation(
+                        sentence=f"raise the {cap.attribute} cap to {quota.min}",
+                        caps=[(cap.attribute, quota.min)],
+                    )
+                )
     eligible = model.counts_of(range(len(model.type_of)))
     for a, names in enumerate(model.value_names):
         for v in range(len(names)):
             low, have = model.lb[a][v], eligible[a][v]
             if low > have:
                 noun = "applicant" if have == 1 else "applicants"
-                label = model.label(a, v)
-                conflicts.append(f"{label} min {low} but only {have} eligible {noun}")
-                relaxations.append(f"lower {label} min to {have}")
+                conflicts.append(f"{model.label(a, v)} min {low} but only {have} eligible {noun}")
+                relaxations.append(_lower(_quota_key(model, a, v), have))
     for a in model.min_attributes:
         needed = sum(model.lb[a])
         if needed > capacity:
             attribute = model.attributes[a]
             conflicts.append(f"sum of {attribute} minimums {needed} exceeds capacity {capacity}")
-            relaxations.append(f"raise capacity to {needed}")
-            relaxations.append(f"lower the {attribute} minimums by {needed - capacity} in total")
+            relaxations.append(Relaxation(sentence=f"raise capacity to {needed}", capacity=needed))
+            relaxations.append(_lower_in_total(model, a, needed - capacity))
     return conflicts, relaxations
 
 
-def _short_of(oracle: FeasibilityOracle, size: int, most: int) -> InfeasibleSelection:
+def _quota_key(model: QuotaModel, a: int, v: int) -> tuple[str, str]:
+    """The (attribute, value) of the quota that sets the minimum of value ``v``."""
+    source = model.lb_source[a][v]
+    assert source is not None  # called for values with a minimum
+    return (source.attribute, source.value)
+
+
+def _lower(key: tuple[str, str], low: int, *, dropped: int | None = None) -> Relaxation:
+    """Lower one quota's minimum to ``low`` (with ``dropped``, the minimum, when 0 is meant:
+    "drop the minimum role=exit min 2")."""
+    attribute, value = key
+    if dropped is not None and not low:
+        sentence = f"drop the minimum {attribute}={value} min {dropped}"
+    else:
+        sentence = f"lower {attribute}={value} min to {low}"
+    return Relaxation(sentence=sentence, minimums=[(attribute, value, low)])
+
+
+def _lower_in_total(model: QuotaModel, a: int, excess: int) -> Relaxation:
+    """Lower the largest minimums of attribute ``a`` by ``excess`` in total, named each."""
+    lows = {v: low for v, low in enumerate(model.lb[a]) if low}
+    while excess:
+        v = max(lows, key=lambda v: (lows[v], -v))
+        lows[v] -= 1
+        excess -= 1
+    changes = [(*_quota_key(model, a, v), low) for v, low in lows.items() if low != model.lb[a][v]]
+    words = " and ".join(f"{attribute}={value} min to {low}" for attribute, value, low in changes)
+    return Relaxation(sentence=f"lower {words}", minimums=changes)
+
+
+def _short_of(
+    oracle: FeasibilityOracle, size: int, most: int
+) -> tuple[list[str], list[Relaxation]]:
     """No selection of exactly ``size`` places, though one of ``most`` places exists."""
-    found = _diagnose(oracle, size)
+    conflicts, relaxations = _diagnose(oracle, size)
     if most < size:
-        places = "1 place" if most == 1 else f"{most} places"
         first = f"the constraints allow at most {most} of the {size} places to be filled"
-        relax = f'fill only {places} (parameter fill = "most")'
+        relax = Relaxation(sentence=_fill_most_text(most), fill_most=True)
     else:
         first = f"no selection of exactly {size} places meets the constraints ({most} can)"
-        relax = f"fill {most} places"
-    return InfeasibleSelection([first, *found.conflicts], [relax, *found.relaxations])
+        relax = Relaxation(sentence=f"fill {most} places", fill_most=True)
+    return [first, *conflicts], [relax, *relaxations]
 
 
-def _diagnose(oracle: FeasibilityOracle, size: int | None = None) -> InfeasibleSelection:
+def _diagnose(
+    oracle: FeasibilityOracle, size: int | None = None
+) -> tuple[list[str], list[Relaxation]]:
     """The smallest set of minimums that cannot hold together, and how to relax it.
 
     With ``size``, of a selection of exactly that many places; the maximums and caps that
@@ -874,14 +1114,15 @@ def _diagnose(oracle: FeasibilityOracle, size: int | None = None) -> InfeasibleS
         if not feasible(trial):
             conflict = trial
     conflicts = [f"{model.label(*program.rows[r])} min {int(full_lo[r])}" for r in conflict]
-    relaxations: list[str] = []
+    relaxations: list[Relaxation] = []
     if size is None and feasible(conflict, top=np.inf):
         conflicts.append(f"capacity {capacity}")
         smallest = program.solve(
             upper, full_lo, full_hi, total=(0, np.inf), objective=np.ones(model.type_count)
         )
         if smallest is not None:
-            relaxations.append(f"raise capacity to {sum(smallest)}")
+            needed = int(sum(smallest))
+            relaxations.append(Relaxation(sentence=f"raise capacity to {needed}", capacity=needed))
     for source in _upper_sources(model):
         relaxed_hi = full_hi.copy()
         for r, (a, v) in enumerate(program.rows):
@@ -898,11 +1139,10 @@ def _diagnose(oracle: FeasibilityOracle, size: int | None = None) -> InfeasibleS
         )
         if best is not None:
             reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
-            if reach:
-                relaxations.append(f"lower {model.label(a, v)} min to {reach}")
-            else:
-                relaxations.append(f"drop the minimum {model.label(a, v)} min {int(full_lo[r])}")
-    return InfeasibleSelection(conflicts, relaxations)
+            relaxations.append(
+                _lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r]))
+            )
+    return conflicts, relaxations
 
 
 def _upper_sources(model: QuotaModel) -> list[Quota | Cap]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import math
-import types as _types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, Protocol, runtime_checkable
@@ -27,7 +26,7 @@ import attrs
 
 from ran_events.errors import InvalidPolicyConfig
 from ran_events.models import Registration
-from ran_events.selection._result import Reason
+from ran_events.selection._result import FrozenMapping, Reason
 
 __all__ = [
     "FILL_PARAMETER",
@@ -60,7 +59,7 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -125,12 +124,17 @@ class PolicyFactory(Protocol):
 def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = sorted(set(parameters) - set(allowed))
     if unknown:
+        import difflib  # noqa: PLC0415 - only for the message
+
+        close = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75)
         raise InvalidPolicyConfig(
             f"selection.parameters.{unknown[0]}",
             parameters[unknown[0]],
             f"only {', '.join(allowed)} for the {name!r} policy"
             if allowed
             else f"no parameters for the {name!r} policy",
+            detail=f"unknown parameter {unknown[0]!r}"
+            + (f"; did you mean {close[0]!r}?" if close else ""),
         )
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import functools
-import types as _types
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias, TypeVar
 
 import attrs
 
@@ -20,6 +19,7 @@ from ran_events.models import Registration, RegistrationStatus, SelectionRules
 __all__ = [
     "ConstraintReport",
     "Decision",
+    "FrozenMapping",
     "Offer",
     "Outcome",
     "ParamValue",
@@ -33,8 +33,37 @@ ParamValue: TypeAlias = str | int | float | bool | tuple[str, ...] | None
 """A value of a reason's parameters: JSON-able scalars and lists of text."""
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+class FrozenMapping(dict[_K, _V]):
+    """A read-only copy of a mapping that, unlike ``types.MappingProxyType``, can be pickled.
+
+    The frozen results of a selection (reasons, placings, a fair lottery's draw) hold their
+    tables in one, so they travel to and from the workers of any
+    :class:`concurrent.futures.Executor` (threads, processes, dask.distributed). It is a
+    ``dict`` whose changing methods raise ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *_args: object, **_kwargs: object) -> NoReturn:
+        raise TypeError(f"{type(self).__name__} is read-only")
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+    __ior__ = _read_only
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({dict(self)!r})"
+
+    def __reduce__(self) -> tuple[type[FrozenMapping[_K, _V]], tuple[dict[_K, _V]]]:
+        return (type(self), (dict(self),))
+
+
 def _frozen_params(value: Mapping[str, ParamValue]) -> Mapping[str, ParamValue]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def _reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
@@ -67,7 +96,7 @@ def _aware(_instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 
 def _frozen_any(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _types.MappingProxyType(dict(value))
+    return FrozenMapping(value)
 
 
 def bounds_text(low: int, high: int | None) -> str:

@@ -493,12 +493,13 @@ def simulate(
     profiles = tuple(profiles_of(eligible, constraints))
     ids = tuple(r.id for r in eligible)
     size = min(constraints.capacity, len(eligible))
-    if fill_of(rules.parameters) == "most" and not isinstance(probe, FairLotteryPolicy):
+    fill = fill_of(rules.parameters)
+    if fill == "most" and not isinstance(probe, FairLotteryPolicy):
         size = allocate(profiles, constraints, range(len(ids))).target
     draw = None
     kind: Literal["lottery", "fair", "policy"] = "policy"
     if isinstance(probe, FairLotteryPolicy):
-        draw, kind = probe.distribution(eligible, constraints), "fair"
+        draw, kind = probe.distribution(eligible, constraints, fill=fill), "fair"
     elif type(probe) is LotteryPolicy:
         kind = "lottery"
     else:
