@@ -1013,6 +1013,14 @@ _Record: TypeAlias = tuple[int, list[str], "RowProblem | None"]
 """A CSV record: the line it starts on, its cells, and why it cannot be read (or ``None``)."""
 
 
+def _left_open(text: str) -> bool:
+    """Whether ``text``, the last line of a file, leaves a quoted field open."""
+    reader = csv.reader((text, "\n"))
+    with contextlib.suppress(csv.Error):  # a cell over the field size limit is not open
+        next(reader, None)
+    return reader.line_num > 1
+
+
 class _Records:
     """The records of a CSV text, each with the line it starts on, holding one record at a time.
 
@@ -1056,7 +1064,14 @@ class _Records:
                 cells, error = [], exc
             start = self._line + 1
             self._line += len(kept)
-            if len(kept) > 1 and (error is not None or len(cells) != self.width):
+            if (
+                len(kept) > 1
+                and (error is not None or len(cells) != self.width or self._holds_a_row())
+            ) or (
+                error is None
+                and (len(cells) != self.width or cells[-1].endswith(("\n", "\r")))
+                and _left_open(kept[0])
+            ):
                 yield start, cells, self._stray_quote(start, len(cells), error)
                 self._again.extend(reversed(kept[1:]))
                 self._line = start
@@ -1069,15 +1084,35 @@ class _Records:
             else:
                 yield start, cells, None
 
+    def _holds_a_row(self) -> bool:
+        """Whether a line after the first of the record is a whole row by itself (the
+        quote opened on the first line was closed by the opening quote of a later row).
+
+        The line that closes a legitimate quoted line break has an odd number of quotes (the
+        closing one; quotes inside a quoted field are doubled); a whole row has an even one.
+        """
+        for text in self._kept[1:]:
+            if text.count('"') % 2:
+                continue
+            try:
+                cells = next(csv.reader((text,), strict=True), [])
+            except csv.Error:  # the line leaves a quoted field open, or closes one
+                continue
+            if len(cells) == self.width:
+                return True
+        return False
+
     def _stray_quote(self, line: int, cells: int, error: csv.Error | None) -> RowProblem:
         kept = self._kept
+        end = line + len(kept) - 1
         if error is not None:
-            found = f"the csv module stopped at line {line + len(kept) - 1}: {error}"
+            found = f"the csv module stopped at line {end}: {error}"
+        elif cells == self.width:
+            found = f"read that way, the row would swallow the rows up to line {end}"
         else:
-            found = f"read that way, the row would run to line {line + len(kept) - 1}"
-            found += f" and have {cells} cells" + (
-                f"; the header has {self.width}" if self.width is not None else ""
-            )
+            found = f"read that way, the row would run to line {end} and have {cells} cells"
+            if self.width is not None:
+                found += f"; the header has {self.width}"
         return RowProblem(
             field="",
             value=kept[0].rstrip("\r\n")[:80],
