@@ -321,8 +321,8 @@ class RowProblem:
     ``code`` is machine-readable: ``missing``, ``invalid-email``, ``invalid-datetime``,
     ``no-offset``, ``nonexistent-time``, ``ambiguous-time``, ``not-open``, ``closed``,
     ``invalid-country``, ``invalid-answer``, ``missing-answer``, ``unknown-question``,
-    ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``duplicate``,
-    ``duplicate-id``, ``superseded``. The ``repr`` masks an e-mail address.
+    ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``unbalanced-quote``,
+    ``duplicate``, ``duplicate-id``, ``superseded``. The ``repr`` masks an e-mail address.
     """
 
     field: str
@@ -1170,6 +1170,12 @@ def import_csv(
     other column a free attribute of the registrant (empty cells are left out). A blank
     line is not a row. Duplicates follow ``on_duplicate``.
 
+    A quoted cell may hold a line break. A quote opened and not closed on its line, in a
+    row that read over several lines would not have the header's number of cells (or would
+    swallow a whole row), rejects that line (``unbalanced-quote``, naming the line where the
+    quoted field begins) and the lines after it are read as rows of their own: no line is
+    lost. The file is read one row at a time; equal short cells share one string.
+
     Args:
         source: a path, or a text stream opened with ``newline=""``.
         event: the event applied to.
@@ -1182,8 +1188,8 @@ def import_csv(
         The report: every row accepted or rejected with its line, field, value and reason.
 
     Raises:
-        InvalidValue: the header lacks a required column, repeats one or the file is empty
-            (nothing is read then).
+        InvalidValue: the header lacks a required column, repeats one, leaves a quote open
+            or the file is empty (nothing is read then).
         UnknownTimeZone: ``zone`` is not an IANA name.
     """
     book = RegistrationBook(event=event, on_duplicate=on_duplicate)
