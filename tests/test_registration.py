@@ -879,6 +879,7 @@ def test_a_json_line_nested_too_deep_rejects_only_its_line(event: Event) -> None
     assert len(report.accepted) == 2
     (bad,) = report.rejected
     assert (bad.line, bad.codes) == (2, ("unreadable",))
+    assert "nested too deep" in bad.reason
 
 
 def test_export_csv_quotes_a_lone_carriage_return(event: Event) -> None:

@@ -814,7 +814,7 @@ class _Intake:
                     continue
                 try:
                     record = json.loads(text)
-                except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
+                except (ValueError, RecursionError) as exc:
                     self.rows += 1
                     self._reject(
                         number,
@@ -822,7 +822,10 @@ class _Intake:
                             RowProblem(
                                 field="",
                                 value=text.strip()[:80],
-                                reason=f"not JSON: {exc}",
+                                reason=f"not JSON: {exc}"
+                                if isinstance(exc, ValueError)
+                                else "JSON nested too deep to read; a line is one object of "
+                                "text, numbers, yes/no and lists of text",
                                 code="unreadable",
                             )
                         ],
