@@ -465,9 +465,13 @@ class _Intake:
         email = self._email(fields.get("email"), problems)
         name = _text_field(fields, "name", problems, required=True)
         submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
-        organisation = self._shared(_text_field(fields, "organisation", problems))
-        role = self._shared(_text_field(fields, "role", problems))
-        country = self._shared(self._country(fields.get("country"), problems))
+        texts = self.texts
+        organisation = _text_field(fields, "organisation", problems)
+        organisation = texts.get(organisation) or self._shared(organisation)
+        role = _text_field(fields, "role", problems)
+        role = texts.get(role) or self._shared(role)
+        country = self._country(fields.get("country"), problems)
+        country = texts.get(country) or self._shared(country)
         given_id = _text_field(fields, "id", problems)
         parsed = self._answers(answers, problems)
         extra = self._attributes(attributes, problems)
@@ -1016,6 +1020,9 @@ _Record: TypeAlias = tuple[int, list[str], "RowProblem | None"]
 """A CSV record: the line it starts on, its cells, and why it cannot be read (or ``None``)."""
 
 
+_LINE_ENDS: Final = ("\n", "\r")
+
+
 def _left_open(text: str) -> bool:
     """Whether ``text``, the last line of a file, leaves a quoted field open."""
     reader = csv.reader((text, "\n"))
@@ -1041,7 +1048,6 @@ class _Records:
         self._source = iter(handle)
         self._again: list[str] = []  # lines to read again, the next one last
         self._kept: list[str] = []  # the lines of the record being read
-        self._line = 0  # the last line read
 
     def _lines(self) -> Iterator[str]:
         again, kept = self._again, self._kept
@@ -1056,6 +1062,7 @@ class _Records:
     def __iter__(self) -> Iterator[_Record]:
         reader = csv.reader(self._lines())
         kept = self._kept
+        line = 0  # the last line read
         while True:
             kept.clear()
             error: csv.Error | None = None
@@ -1065,19 +1072,19 @@ class _Records:
                 return
             except csv.Error as exc:
                 cells, error = [], exc
-            start = self._line + 1
-            self._line += len(kept)
+            start = line + 1
+            line += len(kept)
             if (
                 len(kept) > 1
                 and (error is not None or len(cells) != self.width or self._holds_a_row())
             ) or (
                 error is None
-                and (len(cells) != self.width or cells[-1].endswith(("\n", "\r")))
+                and (len(cells) != self.width or cells[-1][-1:] in _LINE_ENDS)
                 and _left_open(kept[0])
             ):
                 yield start, cells, self._stray_quote(start, len(cells), error)
                 self._again.extend(reversed(kept[1:]))
-                self._line = start
+                line = start
                 reader = csv.reader(self._lines())
             elif error is not None:
                 problem = RowProblem(
