@@ -782,10 +782,13 @@ def test_a_stray_quote_loses_no_applicant(size: int, event: Event) -> None:
 
 
 def test_a_legitimate_line_break_in_a_quoted_cell_is_one_row(event: Event) -> None:
-    text = csv_text(good(1), good(2, motivation="first line\nsecond, line"), good(3))
+    two = good(2, motivation="first line\nsecond, line", seniority="senior\nlead")
+    text = "\n" + csv_text(good(1), two, good(3))  # a blank line before the header
     report = import_csv(io.StringIO(text), event)
     assert (report.rows, len(report.accepted)) == (3, 3)
     assert report.accepted[1].answers["motivation"] == "first line\nsecond, line"
+    assert report.accepted[1].registrant.attributes["seniority"] == "senior\nlead"
+    assert [r.registrant.email for r in report.accepted] == [good(i)["email"] for i in (1, 2, 3)]
 
 
 def test_a_quoted_line_break_in_a_row_of_the_wrong_width_loses_no_line(event: Event) -> None:
@@ -919,10 +922,24 @@ def test_export_csv_round_trips_any_name(names: list[str]) -> None:
 
 
 def test_equal_short_cells_share_one_string(event: Event) -> None:
-    text = csv_text(good(1, seniority="senior"), good(2, seniority="senior"))
+    long = "x" * 101  # long texts seldom repeat: they are not kept in the shared table
+    text = csv_text(
+        good(1, seniority="senior", badge=long),
+        good(2, seniority="senior", badge=long),
+        header=HEADER + ",badge",
+    )
     first, second = import_csv(io.StringIO(text), event).accepted
     assert first.registrant.attributes["seniority"] is second.registrant.attributes["seniority"]
     assert first.registrant.organisation is second.registrant.organisation
+    assert first.registrant.attributes["badge"] == second.registrant.attributes["badge"] == long
+    assert first.registrant.attributes["badge"] is not second.registrant.attributes["badge"]
+    numbers = [json.dumps({**good(i), "seniority": 7}) for i in (3, 4)]
+    (third, fourth) = import_jsonl(io.StringIO("\n".join(numbers)), event).accepted
+    assert (
+        third.registrant.attributes["seniority"]
+        == fourth.registrant.attributes["seniority"]
+        == "7"
+    )
 
 
 def test_a_wide_file_is_held_in_a_small_multiple_of_its_size(event: Event) -> None:
