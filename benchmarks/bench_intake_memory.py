@@ -59,6 +59,9 @@ def generate(path: Path, size_mb: float, columns: int) -> dict[str, int]:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(header)
+        handle.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
         while written < limit:
             for row in rows:
                 local, _, domain = row[email].partition("@")
