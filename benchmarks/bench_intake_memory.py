@@ -12,9 +12,10 @@ attribute cells beside the form's columns), where the cost of each cell shows.
 
 The file repeats the rows of a synthetic pool of 2,000 applicants (each with its own
 address and id, so every row is accepted). The import runs in a child process of its own,
-which reports its peak resident memory, its resident memory after the import with the report
-still held (the registrations kept: what the import is for), and the difference, the
-*working memory*: what reading needed beyond what it keeps. The working memory must not grow
+which reports its peak resident memory, its resident memory after the import with the book
+and the report still held (the registrations kept, what the import is for, and the book's
+indexes by address and by id), and the difference, the *working memory*: what reading
+needed beyond what it keeps. The working memory must not grow
 with the file (no copy of the file, no per-cell blow-up): it is compared with the largest
 row. The baseline, measured in the same run in a child process too, is a plain
 ``csv.DictReader`` loop over the same file (reading each row into a dict and dropping it):
@@ -103,12 +104,12 @@ def _rss_mb(field: str) -> float:
 def child_intake(path: Path) -> dict[str, float]:
     """Take in ``path`` (in a process of its own); return the figures."""
     from ran_events.examples import webinar
-    from ran_events.registration import import_csv
+    from ran_events.registration import RegistrationBook
 
-    event = webinar()
+    book = RegistrationBook(event=webinar())
     figures = {"before_mb": _rss_mb("VmRSS")}
     started = time.perf_counter(), time.process_time()
-    report = import_csv(path, event)  # held until the figures are taken
+    report = book.import_csv(path)  # the book and the report: held until the figures are taken
     figures["seconds"] = time.perf_counter() - started[0]
     figures["cpu_seconds"] = time.process_time() - started[1]
     figures["held_mb"] = _rss_mb("VmRSS")

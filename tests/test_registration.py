@@ -442,6 +442,11 @@ def test_keep_latest_in_a_file(event: Event) -> None:
     assert len(report.accepted) + len(report.rejected) == 4
     kept = {r.registrant.email: r for r in report.accepted}["applicant.1@police-be.example.org"]
     assert kept.answers["experience"] == 5
+    # in the order of the rows kept: line 3, then line 4 (which replaced line 2)
+    assert [r.registrant.email.split("@")[0] for r in report.accepted] == [
+        "applicant.2",
+        "applicant.1",
+    ]
     assert [(r.line, r.codes) for r in report.rejected] == [
         (2, ("superseded",)),
         (5, ("superseded",)),

@@ -18,6 +18,7 @@ import datetime as _dt
 import gc
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import re
@@ -446,7 +447,8 @@ class _Intake:
         # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
         self.opens_ts = self.event.registration.opens.timestamp()
         self.closes_ts = self.event.registration.closes.timestamp()
-        self.accepted: dict[str, tuple[int, Registration]] = {}  # address: (line, kept)
+        # address: the line of the row kept (the registration kept is the book's)
+        self.accepted: dict[str, int] = {}
         self.rejected: list[RejectedRow] = []
         self.rows = 0
 
@@ -507,10 +509,9 @@ class _Intake:
     def _hold(self, line: int, registration: Registration) -> None:
         email = registration.email
         previous = self.book._by_email.get(email)
-        taken = self.accepted.get(email)  # an earlier row of this import with the address
-        first_line = taken[0] if taken is not None else None
+        first_line = self.accepted.get(email)  # an earlier row of this import with the address
         try:
-            kept = self.book._hold(registration, by="import")
+            self.book._hold(registration, by="import")
         except DuplicateRegistration as exc:
             where = (
                 f"line {first_line}"
@@ -543,13 +544,11 @@ class _Intake:
             # new, or (keep-latest) the later application: this row is taken in.
             if first_line is not None:
                 self._superseded(first_line, f"line {line}")
-            self.accepted[email] = (line, kept)
+            self.accepted[email] = line
         else:  # keep-latest, and the application held was submitted later
             where = (
                 f"line {first_line}" if first_line is not None else f"registration {previous.id}"
             )
-            if first_line is not None:
-                self.accepted[email] = (first_line, kept)
             self._superseded(line, where)
 
     def _superseded(self, line: int, by: str) -> None:
@@ -773,7 +772,12 @@ class _Intake:
 
     def report(self) -> ImportReport:
         """The report of everything taken in so far."""
-        accepted = tuple(r for _line, r in sorted(self.accepted.values(), key=lambda lr: lr[0]))
+        held, lines = self.book._by_email, self.accepted
+        # By line. The addresses are in that order unless a later row replaced an earlier
+        # one: then only they are sorted (no pair per row: a large file has millions).
+        in_order = all(a < b for a, b in itertools.pairwise(lines.values()))
+        order = lines if in_order else sorted(lines, key=lines.__getitem__)
+        accepted = tuple(held[address] for address in order)
         rejected = tuple(sorted(self.rejected, key=lambda r: r.line))
         return ImportReport(accepted=accepted, rejected=rejected, rows=self.rows)
 
