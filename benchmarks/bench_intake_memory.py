@@ -6,7 +6,8 @@ Usage::
         [--csv PATH]
 
 The documented run is ``--size-mb 1024`` (1 GB; about 4.5 million rows of the webinar's
-layout, some 10 minutes and 6 GB of memory on a shared 2-core machine); the default of
+layout: 7 minutes to write, 4 to 10 minutes to read and 5 GB of memory on a shared 2-core
+machine); the default of
 100 MB is for routine runs. ``--columns 5012`` writes the wide layout of issue 11 (short
 attribute cells beside the form's columns), where the cost of each cell shows.
 
@@ -39,6 +40,9 @@ TEMPLATE_ROWS = 2_000
 TARGET_WORKING_MB = 64
 """The working memory allowed beside a few dozen times the largest row (interpreter pages,
 the csv module's buffers, the caches of domains, answers and shared texts)."""
+TARGET_WORKING_BYTES_A_ROW = 48
+"""And per row accepted: the intake's index of the line of each address kept (for the
+messages about duplicates and the order of the report), freed when the import ends."""
 
 
 def generate(path: Path, size_mb: float, columns: int) -> dict[str, int]:
@@ -200,10 +204,12 @@ def main() -> int:
         f"{base['peak_mb'] - base['before_mb']:,.0f} MB; "
         f"largest row {shape['largest_row']:,} bytes"
     )
-    ok = working < TARGET_WORKING_MB + 32 * largest_mb
+    allowed = TARGET_WORKING_MB + 32 * largest_mb + TARGET_WORKING_BYTES_A_ROW * rows / 1e6
+    ok = working < allowed
     print(
-        f"  target: working memory < {TARGET_WORKING_MB} MB + 32 x the largest row: "
-        + ("OK" if ok else "ABOVE TARGET")
+        f"  working memory a row: {working * 1e6 / rows:,.0f} bytes; target: < "
+        f"{TARGET_WORKING_MB} MB + 32 x the largest row + {TARGET_WORKING_BYTES_A_ROW} bytes "
+        f"a row = {allowed:,.0f} MB: " + ("OK" if ok else "ABOVE TARGET")
     )
     return 0 if ok else 1
 
