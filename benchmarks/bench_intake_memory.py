@@ -2,14 +2,14 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_intake_memory.py [--size-mb 100] [--columns 12]
+    .venv/bin/python benchmarks/bench_intake_memory.py [--size-mb 100] [--columns N]
         [--csv PATH]
 
-The documented run is ``--size-mb 1024`` (1 GB; about 4.5 million rows of the webinar's
+The documented run is ``--size-mb 1024`` (1 GB; about 4.3 million rows of the webinar's
 layout: 7 minutes to write, 4 to 10 minutes to read and 5 GB of memory on a shared 2-core
-machine); the default of
-100 MB is for routine runs. ``--columns 5012`` writes the wide layout of issue 11 (short
-attribute cells beside the form's columns), where the cost of each cell shows.
+machine); the default of 100 MB is for routine runs. ``--columns 5012`` writes the wide
+layout of issue 11 (short attribute cells beside the form's columns), where the cost of
+each cell shows.
 
 The file repeats the rows of a synthetic pool of 2,000 applicants (each with its own
 address and id, so every row is accepted). The import runs in a child process of its own,
