@@ -255,6 +255,17 @@ def test_revision_is_not_negative() -> None:
         "https://",
         "https://exa mple.org/",
         "javascript:alert(1)",
+        # control characters break the .ics for libical and reach terminals and e-mails
+        "https://example.webex.com/meet/ran\x00mh",
+        "https://example.webex.com/meet/ran-mh\x1b[2J\x1b]0;owned\x07",
+        "https://example.webex.com/meet/ran\x7fmh",
+        "https://example.webex.com/meet/ran\x85mh",
+        "https://example.webex.com/meet/\u202eexe.txt",
+        "https://example.webex.com/meet/ran\u2028mh",
+        # what urllib.parse refuses (ValueError) or reads as no valid port
+        "https://[::1/meet",
+        "https://example.webex.com:99999/meet",
+        "https://example.webex.com:port/meet",
     ],
 )
 def test_the_join_link_is_a_url(url: str) -> None:
@@ -265,6 +276,13 @@ def test_the_join_link_is_a_url(url: str) -> None:
     assert "http" in info.value.expected
     with pytest.raises(InvalidUrl):
         OnlineMeeting(platform="WebEx", url=None)  # type: ignore[arg-type]
+
+
+def test_a_control_character_in_a_join_link_is_named() -> None:
+    with pytest.raises(InvalidUrl, match="U\\+001B"):
+        OnlineMeeting(platform="WebEx", url="https://example.webex.com/meet/\x1b[31m")
+    url = "https://example.webex.com/meet/ran-mh?pwd=a%1Bb&lang=fr#r\u00e9union"
+    assert OnlineMeeting(platform="WebEx", url=url).url == url
 
 
 @pytest.mark.parametrize("email", ["ran", "ran@", "@example.org", "ran@@example.org", "a b@x.org"])

@@ -93,8 +93,10 @@ class InvalidEmail(InvalidValue):
 class InvalidUrl(InvalidValue):
     """Raised when a URL is not an absolute ``http``/``https`` URL with a host."""
 
-    def __init__(self, value: str, *, field: str = "url") -> None:
-        super().__init__(field, value, "an absolute http:// or https:// URL with a host name")
+    def __init__(self, value: str, *, field: str = "url", detail: str = "") -> None:
+        super().__init__(
+            field, value, "an absolute http:// or https:// URL with a host name", detail=detail
+        )
 
 
 class NaiveDatetimeError(RanEventsError, TypeError):

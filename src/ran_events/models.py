@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import os
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
@@ -216,15 +217,28 @@ class Organiser:
         return normalize_email(self.email).rpartition("@")[2]
 
 
+_URL_REFUSED: Final = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
+"""Unicode categories a URL may not contain: controls (NUL, ESC, DEL...), invisible format
+characters (bidirectional overrides), lone surrogates and line or paragraph separators."""
+
+
 def _url(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An absolute http(s) URL with a host, parsed by :func:`urllib.parse.urlsplit`, without
+    whitespace or control characters (they would break an .ics file for libical, and reach
+    terminals and e-mail bodies)."""
     if not isinstance(value, str):
         raise InvalidUrl(repr(value), field=attribute.name)
+    for c in value:
+        if c.isspace() or unicodedata.category(c) in _URL_REFUSED:
+            detail = f"it contains U+{ord(c):04X}; write it percent-encoded or leave it out"
+            raise InvalidUrl(value, field=attribute.name, detail=detail)
     try:
         parsed = urllib.parse.urlsplit(value)
-        host = parsed.hostname
-    except ValueError:  # "http://[": an unclosed IPv6 literal
-        raise InvalidUrl(value, field=attribute.name) from None
-    if parsed.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+        valid = parsed.scheme in ("http", "https") and bool(parsed.hostname)
+        _port = parsed.port  # a port that is not a number from 0 to 65535 raises ValueError
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        valid = False
+    if not valid:
         raise InvalidUrl(value, field=attribute.name)
 
 

@@ -18,7 +18,7 @@ import datetime as _dt
 import gc
 import hashlib
 import hmac
-import io
+import itertools
 import json
 import os
 import re
@@ -29,6 +29,7 @@ from typing import IO, Any, Final, Literal, TypeAlias
 import attrs
 
 from . import tz
+from ._spreadsheet import neutralise
 from .errors import (
     AmbiguousTimeError,
     DuplicateRegistration,
@@ -259,12 +260,18 @@ class RegistrationBook:
     def _check_window(self, at: _dt.datetime) -> None:
         window = self.event.registration
         if at < window.opens:
-            raise RegistrationNotOpen(self.event.local(at), self.event.local(window.opens))
+            raise RegistrationNotOpen(self._local(at), self.event.local(window.opens))
         if at >= window.closes:
             deadline = tz.format_deadline(window.closes, self.event.timezone, with_zone=True)
-            raise RegistrationClosed(
-                self.event.local(at), self.event.local(window.closes), deadline
-            )
+            raise RegistrationClosed(self._local(at), self.event.local(window.closes), deadline)
+
+    def _local(self, at: _dt.datetime) -> _dt.datetime:
+        """``at`` in the event's zone; as given if that is before year 1 or after 9999
+        (``0001-01-01T00:00+05:00`` is in year 0 in UTC)."""
+        try:
+            return self.event.local(at)
+        except OverflowError:
+            return at
 
     def _hold(self, registration: Registration, *, by: str) -> Registration:
         email = registration.email
@@ -316,8 +323,8 @@ class RowProblem:
     ``code`` is machine-readable: ``missing``, ``invalid-email``, ``invalid-datetime``,
     ``no-offset``, ``nonexistent-time``, ``ambiguous-time``, ``not-open``, ``closed``,
     ``invalid-country``, ``invalid-answer``, ``missing-answer``, ``unknown-question``,
-    ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``duplicate``,
-    ``duplicate-id``, ``superseded``. The ``repr`` masks an e-mail address.
+    ``invalid-value``, ``cell-count``, ``encoding``, ``unreadable``, ``unbalanced-quote``,
+    ``duplicate``, ``duplicate-id``, ``superseded``. The ``repr`` masks an e-mail address.
     """
 
     field: str
@@ -437,10 +444,12 @@ class _Intake:
             (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
         ]
         self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
+        self.texts: dict[str, str] = {}  # see _shared()
         # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
         self.opens_ts = self.event.registration.opens.timestamp()
         self.closes_ts = self.event.registration.closes.timestamp()
-        self.accepted: dict[str, tuple[int, Registration]] = {}  # address: (line, kept)
+        # address: the line of the row kept (the registration kept is the book's)
+        self.accepted: dict[str, int] = {}
         self.rejected: list[RejectedRow] = []
         self.rows = 0
 
@@ -459,9 +468,13 @@ class _Intake:
         email = self._email(fields.get("email"), problems)
         name = _text_field(fields, "name", problems, required=True)
         submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
+        texts = self.texts
         organisation = _text_field(fields, "organisation", problems)
+        organisation = texts.get(organisation) or self._shared(organisation)
         role = _text_field(fields, "role", problems)
+        role = texts.get(role) or self._shared(role)
         country = self._country(fields.get("country"), problems)
+        country = texts.get(country) or self._shared(country)
         given_id = _text_field(fields, "id", problems)
         parsed = self._answers(answers, problems)
         extra = self._attributes(attributes, problems)
@@ -497,10 +510,9 @@ class _Intake:
     def _hold(self, line: int, registration: Registration) -> None:
         email = registration.email
         previous = self.book._by_email.get(email)
-        taken = self.accepted.get(email)  # an earlier row of this import with the address
-        first_line = taken[0] if taken is not None else None
+        first_line = self.accepted.get(email)  # an earlier row of this import with the address
         try:
-            kept = self.book._hold(registration, by="import")
+            self.book._hold(registration, by="import")
         except DuplicateRegistration as exc:
             where = (
                 f"line {first_line}"
@@ -533,13 +545,11 @@ class _Intake:
             # new, or (keep-latest) the later application: this row is taken in.
             if first_line is not None:
                 self._superseded(first_line, f"line {line}")
-            self.accepted[email] = (line, kept)
+            self.accepted[email] = line
         else:  # keep-latest, and the application held was submitted later
             where = (
                 f"line {first_line}" if first_line is not None else f"registration {previous.id}"
             )
-            if first_line is not None:
-                self.accepted[email] = (first_line, kept)
             self._superseded(line, where)
 
     def _superseded(self, line: int, by: str) -> None:
@@ -627,6 +637,16 @@ class _Intake:
                     else "ambiguous-time"
                 )
                 problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+                return None
+            except OverflowError:  # the first or last day of the calendar, in UTC
+                problems.append(
+                    RowProblem(
+                        field=field,
+                        value=value,
+                        reason=f"cannot be placed in {self.zone}: too close to the year 1 or 9999",
+                        code="invalid-datetime",
+                    )
+                )
                 return None
         if self.opens_ts < at.timestamp() < self.closes_ts:  # clearly inside: the fast check
             return at
@@ -720,11 +740,23 @@ class _Intake:
         )
         return parsed
 
-    @staticmethod
-    def _attributes(raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, str]:
+    def _shared(self, text: str) -> str:
+        """One string object for equal texts (see :data:`_SHARED_TEXTS`)."""
+        kept = self.texts.get(text)
+        if kept is None:
+            kept = text
+            if len(self.texts) < _SHARED_TEXTS and len(text) <= _SHARED_LENGTH:
+                self.texts[text] = text
+        return kept
+
+    def _attributes(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, str]:
         result: dict[str, str] = {}
+        texts = self.texts
         for key, value in raw.items():
             if value is None or value == "":
+                continue
+            if type(value) is str:
+                result[key] = texts.get(value) or self._shared(value)
                 continue
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 problems.append(
@@ -741,7 +773,12 @@ class _Intake:
 
     def report(self) -> ImportReport:
         """The report of everything taken in so far."""
-        accepted = tuple(r for _line, r in sorted(self.accepted.values(), key=lambda lr: lr[0]))
+        held, lines = self.book._by_email, self.accepted
+        # By line. The addresses are in that order unless a later row replaced an earlier
+        # one: then only they are sorted (no pair per row: a large file has millions).
+        in_order = all(a < b for a, b in itertools.pairwise(lines.values()))
+        order = lines if in_order else sorted(lines, key=lines.__getitem__)
+        accepted = tuple(held[address] for address in order)
         rejected = tuple(sorted(self.rejected, key=lambda r: r.line))
         return ImportReport(accepted=accepted, rejected=rejected, rows=self.rows)
 
@@ -749,53 +786,27 @@ class _Intake:
 
     def run_csv(self, source: _SOURCE, source_name: str | None) -> ImportReport:
         with _open_text(source) as handle, _collector_paused():
-            reader = csv.reader(handle)
-            header, header_line = _read_header(reader, source_name)
+            records = _Records(handle)
+            rows = iter(records)
+            header = _read_header(rows, source_name)
             columns = _Columns(header, self.questions)
-            width = len(header)
-            end = header_line
-            while True:
-                start = end + 1
-                try:
-                    cells = next(reader)
-                except StopIteration:
-                    break
-                except csv.Error as exc:
-                    end = reader.line_num
-                    self.rows += 1
-                    self._reject(
-                        start,
-                        [
-                            RowProblem(
-                                field="",
-                                value=None,
-                                reason=f"unreadable CSV: {exc}",
-                                code="unreadable",
-                            )
-                        ],
-                    )
-                    continue
-                end = reader.line_num
-                if not cells or (len(cells) == 1 and not cells[0].strip()):
+            width = records.width = len(header)
+            for start, cells, unreadable in rows:
+                if unreadable is None and (
+                    not cells or (len(cells) == 1 and not cells[0].strip())
+                ):
                     continue  # a blank line is not a row
-                bad_cell = _undecodable(header, cells)
-                if bad_cell is not None:
-                    self.rows += 1
-                    self._reject(start, [bad_cell])
-                    continue
-                if len(cells) != width:
-                    self.rows += 1
-                    self._reject(
-                        start,
-                        [
-                            RowProblem(
-                                field="",
-                                value=len(cells),
-                                reason=f"the row has {len(cells)} cells; the header has {width}",
-                                code="cell-count",
-                            )
-                        ],
+                problem = unreadable or _undecodable(header, cells)
+                if problem is None and len(cells) != width:
+                    problem = RowProblem(
+                        field="",
+                        value=len(cells),
+                        reason=f"the row has {len(cells)} cells; the header has {width}",
+                        code="cell-count",
                     )
+                if problem is not None:
+                    self.rows += 1
+                    self._reject(start, [problem])
                     continue
                 self.row(start, *columns.split(cells))
         return self.report()
@@ -812,7 +823,7 @@ class _Intake:
                     continue
                 try:
                     record = json.loads(text)
-                except ValueError as exc:
+                except (ValueError, RecursionError) as exc:
                     self.rows += 1
                     self._reject(
                         number,
@@ -820,7 +831,10 @@ class _Intake:
                             RowProblem(
                                 field="",
                                 value=text.strip()[:80],
-                                reason=f"not JSON: {exc}",
+                                reason=f"not JSON: {exc}"
+                                if isinstance(exc, ValueError)
+                                else "JSON nested too deep to read; a line is one object of "
+                                "text, numbers, yes/no and lists of text",
                                 code="unreadable",
                             )
                         ],
@@ -883,6 +897,13 @@ class _Intake:
 
 
 _CACHE_SIZE: Final = 10_000
+_SHARED_TEXTS: Final = 100_000
+"""How many distinct short texts an import shares (one string object for equal cells of
+organisation, role, country and attributes). A column such as seniority repeats a few values
+over many rows, and a Python string costs about 50 bytes beside its characters: a wide file
+of short cells would otherwise take some 20 times its size in memory."""
+_SHARED_LENGTH: Final = 100
+"""The longest text shared (longer ones seldom repeat)."""
 
 
 def _read_answer(question: Question, text: str) -> tuple[Answer | None, str | None]:
@@ -970,14 +991,17 @@ class _Columns:
         )
 
 
-def _read_header(reader: Any, source_name: str | None) -> tuple[list[str], int]:
+def _read_header(records: Iterator[_Record], source_name: str | None) -> list[str]:
     where = source_name or "the applications"
-    for cells in reader:
+    for line, cells, problem in records:
+        if problem is not None:
+            raise InvalidValue(
+                "header", f"line {line}", f"a readable header row ({problem.reason})"
+            )
         if not cells or not any(c.strip() for c in cells):
             continue
         header = [c.strip() for c in cells]
         header[0] = header[0].lstrip("\ufeff")
-        line = int(reader.line_num)
         missing = [c for c in _REQUIRED if c not in header]
         if missing:
             raise InvalidValue(
@@ -993,8 +1017,124 @@ def _read_header(reader: Any, source_name: str | None) -> tuple[list[str], int]:
                 ",".join(header),
                 f"each column named once (repeated or empty: {repeated or ['']})",
             )
-        return header, line
+        return header
     raise InvalidValue("header", "", f"a header row in {where}; the file is empty")
+
+
+_Record: TypeAlias = tuple[int, list[str], "RowProblem | None"]
+"""A CSV record: the line it starts on, its cells, and why it cannot be read (or ``None``)."""
+
+
+_LINE_ENDS: Final = ("\n", "\r")
+
+
+def _left_open(text: str) -> bool:
+    """Whether ``text``, the last line of a file, leaves a quoted field open."""
+    reader = csv.reader((text, "\n"))
+    with contextlib.suppress(csv.Error):  # a cell over the field size limit is not open
+        next(reader, None)
+    return reader.line_num > 1
+
+
+class _Records:
+    """The records of a CSV text, each with the line it starts on, holding one record at a time.
+
+    A quoted field may hold a line break, so a record can run over several lines. A record
+    that does so but does not have :attr:`width` cells (or is cut off by the csv module's
+    field size limit) is a stray quote, not a line break: an opening quote with no closing
+    one would otherwise swallow every line up to the next quote in the file, or the rest of
+    the file. Its first line (where the quoted field began) is reported as unreadable and
+    the lines after it are read again as records of their own. So no line is lost, and
+    unless a quoted line break is legitimately open each line is one record.
+    """
+
+    def __init__(self, handle: Iterable[str]) -> None:
+        self.width: int | None = None  # None: any record over several lines is refused
+        self._source = iter(handle)
+        self._again: list[str] = []  # lines to read again, the next one last
+        self._kept: list[str] = []  # the lines of the record being read
+
+    def _lines(self) -> Iterator[str]:
+        again, kept = self._again, self._kept
+        while again:
+            text = again.pop()
+            kept.append(text)
+            yield text
+        for text in self._source:
+            kept.append(text)
+            yield text
+
+    def __iter__(self) -> Iterator[_Record]:
+        reader = csv.reader(self._lines())
+        kept = self._kept
+        line = 0  # the last line read
+        while True:
+            kept.clear()
+            error: csv.Error | None = None
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                cells, error = [], exc
+            start = line + 1
+            line += len(kept)
+            if (
+                len(kept) > 1
+                and (error is not None or len(cells) != self.width or self._holds_a_row())
+            ) or (
+                error is None
+                and (len(cells) != self.width or cells[-1][-1:] in _LINE_ENDS)
+                and _left_open(kept[0])
+            ):
+                yield start, cells, self._stray_quote(start, len(cells), error)
+                self._again.extend(reversed(kept[1:]))
+                line = start
+                reader = csv.reader(self._lines())
+            elif error is not None:
+                problem = RowProblem(
+                    field="", value=None, reason=f"unreadable CSV: {error}", code="unreadable"
+                )
+                yield start, cells, problem
+            else:
+                yield start, cells, None
+
+    def _holds_a_row(self) -> bool:
+        """Whether a line after the first of the record is a whole row by itself (the
+        quote opened on the first line was closed by the opening quote of a later row).
+
+        The line that closes a legitimate quoted line break has an odd number of quotes (the
+        closing one; quotes inside a quoted field are doubled); a whole row has an even one.
+        """
+        for text in self._kept[1:]:
+            if text.count('"') % 2:
+                continue
+            try:
+                cells = next(csv.reader((text,), strict=True), [])
+            except csv.Error:  # the line leaves a quoted field open, or closes one
+                continue
+            if len(cells) == self.width:
+                return True
+        return False
+
+    def _stray_quote(self, line: int, cells: int, error: csv.Error | None) -> RowProblem:
+        kept = self._kept
+        end = line + len(kept) - 1
+        if error is not None:
+            found = f"the csv module stopped at line {end}: {error}"
+        elif cells == self.width:
+            found = f"read that way, the row would swallow the rows up to line {end}"
+        else:
+            found = f"read that way, the row would run to line {end} and have {cells} cells"
+            if self.width is not None:
+                found += f"; the header has {self.width}"
+        return RowProblem(
+            field="",
+            value=kept[0].rstrip("\r\n")[:80],
+            reason=f"unbalanced quote: a quoted field begins on line {line} and is not closed "
+            f"on it ({found}); the lines after it are read as rows of their own",
+            code="unbalanced-quote",
+        )
 
 
 @contextlib.contextmanager
@@ -1045,6 +1185,12 @@ def import_csv(
     other column a free attribute of the registrant (empty cells are left out). A blank
     line is not a row. Duplicates follow ``on_duplicate``.
 
+    A quoted cell may hold a line break. A quote opened and not closed on its line, in a
+    row that read over several lines would not have the header's number of cells (or would
+    swallow a whole row), rejects that line (``unbalanced-quote``, naming the line where the
+    quoted field begins) and the lines after it are read as rows of their own: no line is
+    lost. The file is read one row at a time; equal short cells share one string.
+
     Args:
         source: a path, or a text stream opened with ``newline=""``.
         event: the event applied to.
@@ -1057,8 +1203,8 @@ def import_csv(
         The report: every row accepted or rejected with its line, field, value and reason.
 
     Raises:
-        InvalidValue: the header lacks a required column, repeats one or the file is empty
-            (nothing is read then).
+        InvalidValue: the header lacks a required column, repeats one, leaves a quote open
+            or the file is empty (nothing is read then).
         UnknownTimeZone: ``zone`` is not an IANA name.
     """
     book = RegistrationBook(event=event, on_duplicate=on_duplicate)
@@ -1108,7 +1254,27 @@ def _answer_text(value: Answer) -> str:
     return str(value)
 
 
-def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str] = ()) -> str:
+class _LineFeedRows:
+    """A file for :func:`csv.writer` that ends rows with LF.
+
+    The writer is made with CRLF row ends so that it quotes a cell holding a lone carriage
+    return (with ``lineterminator="\\n"`` it would not, and the reader would split the row
+    there); each row it writes, in one call, gets its CRLF replaced by an LF.
+    """
+
+    def __init__(self) -> None:
+        self.rows: list[str] = []
+
+    def write(self, row: str) -> None:
+        self.rows.append(row[:-2] + "\n")
+
+
+def export_csv(
+    registrations: Iterable[Registration],
+    *,
+    questions: Sequence[str] = (),
+    neutralise_formulas: bool = False,
+) -> str:
     """Return the registrations as an applications CSV that :func:`import_csv` reads back.
 
     Columns: :data:`CSV_COLUMNS`, then the answers (``questions`` first, in that order, then
@@ -1116,35 +1282,42 @@ def export_csv(registrations: Iterable[Registration], *, questions: Sequence[str
     are joined by ``;``, yes/no as ``yes``/``no``. Status and history are not part of the
     CSV layout: use :func:`export_json` for a lossless copy.
 
+    This is an exchange format: every value is written exactly as held, a cell starting
+    with ``=``, ``+``, ``-`` or ``@`` included, which a spreadsheet would run as a formula.
+    For a file meant to be opened in a spreadsheet, pass ``neutralise_formulas=True``.
+
     Args:
         registrations: the registrations, in the order of the rows.
         questions: answer columns to write first (even when nobody answered them).
+        neutralise_formulas: put an apostrophe before every cell that a spreadsheet would
+            run as a formula (OWASP's rule for CSV injection). The file is then for people:
+            :func:`import_csv` would read the apostrophes as part of the values.
 
     Returns:
-        The CSV text, with LF (newline) line ends.
+        The CSV text, with LF (newline) line ends (a line break inside a value is quoted).
     """
     rows = list(registrations)
     answer_columns = list(dict.fromkeys([*questions, *(k for r in rows for k in r.answers)]))
     attribute_columns = list(dict.fromkeys(k for r in rows for k in r.registrant.attributes))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, *answer_columns, *attribute_columns])
+    out = _LineFeedRows()
+    writer = csv.writer(out, lineterminator="\r\n")
+    header = [*CSV_COLUMNS, *answer_columns, *attribute_columns]
+    writer.writerow([neutralise(c) for c in header] if neutralise_formulas else header)
     for r in rows:
         person = r.registrant
-        writer.writerow(
-            [
-                r.id,
-                person.email,
-                person.name,
-                r.submitted_at.isoformat(),
-                person.organisation,
-                person.country,
-                person.role,
-                *(_answer_text(r.answers[q]) if q in r.answers else "" for q in answer_columns),
-                *(person.attributes.get(a, "") for a in attribute_columns),
-            ]
-        )
-    return out.getvalue()
+        cells = [
+            r.id,
+            person.email,
+            person.name,
+            r.submitted_at.isoformat(),
+            person.organisation,
+            person.country,
+            person.role,
+            *(_answer_text(r.answers[q]) if q in r.answers else "" for q in answer_columns),
+            *(person.attributes.get(a, "") for a in attribute_columns),
+        ]
+        writer.writerow([neutralise(c) for c in cells] if neutralise_formulas else cells)
+    return "".join(out.rows)
 
 
 def export_json(registrations: Iterable[Registration], *, indent: int | None = 2) -> str:

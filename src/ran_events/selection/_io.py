@@ -4,6 +4,11 @@ A public format (other tools read it): UTF-8, a header row, one row per decision
 result's order (selected by rank, waitlisted by position, rejected by id). ``rank`` is the
 place in the policy's order (empty for a registration rejected before ordering); ``reason``
 is the decision's sentence.
+
+The file is meant for people, who open it in a spreadsheet: a cell that would start a
+formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first: names and addresses
+come from a public form) is written after an apostrophe, and :func:`read_decisions_csv`
+takes that apostrophe away again, so ids, addresses and names read back as they were.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import IO, Final
 
 import attrs
 
+from ran_events._spreadsheet import neutralise, restore
 from ran_events.errors import FileProblem
 from ran_events.models import mask_email
 from ran_events.selection._result import Outcome, SelectionResult
@@ -85,7 +91,11 @@ class DecisionsFile:
 
 
 def decisions_csv_text(result: SelectionResult) -> str:
-    """The decisions CSV of ``result`` as text (``\\r\\n`` line ends, as the csv module writes)."""
+    """The decisions CSV of ``result`` as text (``\\r\\n`` line ends, as the csv module writes).
+
+    A cell that a spreadsheet would run as a formula is written after an apostrophe (see the
+    module's description); :func:`read_decisions_csv` reads it back as it was.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(DECISION_COLUMNS)
@@ -94,12 +104,12 @@ def decisions_csv_text(result: SelectionResult) -> str:
         registration = registrations[decision.registration_id]
         writer.writerow(
             (
-                decision.registration_id,
-                registration.registrant.email,
-                registration.registrant.name,
+                neutralise(decision.registration_id),
+                neutralise(registration.registrant.email),
+                neutralise(registration.registrant.name),
                 decision.outcome.value,
                 "" if decision.rank is None else decision.rank,
-                decision.sentence,
+                neutralise(decision.sentence),
             )
         )
     return buffer.getvalue()
@@ -122,6 +132,9 @@ def write_decisions_csv(result: SelectionResult, target: str | os.PathLike[str] 
 
 def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFile:
     """Read a decisions CSV, checking every row; never stops at the first bad one.
+
+    The apostrophe that :func:`write_decisions_csv` puts before a cell a spreadsheet would
+    run as a formula is taken away (``'=1+1@example.org`` reads as ``=1+1@example.org``).
 
     Args:
         source: a path or an open text stream.
@@ -173,6 +186,7 @@ def _read(handle: IO[str]) -> DecisionsFile:
         line = reader.line_num
         if not any(c.strip() for c in cells):
             continue
+        cells = [restore(c) for c in cells]
         problem = _row_problem(cells, start, seen)
         if problem is not None:
             problems.append(problem)
