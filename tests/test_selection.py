@@ -801,3 +801,19 @@ def test_rule_problems_of_the_engine_parameters_and_a_missing_seed() -> None:
     (problem,) = rule_problems(event_with(unknown))
     assert problem.field == "selection.policy"
     assert "did you mean" not in str(problem)
+
+
+def test_a_stray_quote_in_decisions_never_swallows_the_rows_after_it() -> None:
+    # Found by fuzzing (tests/fuzz_corpus/decisions-csv/90214ccf5839eaa0): the quote opened
+    # on line 2 took every row up to the next quote in the file with it.
+    header = "registration_id,email,name,outcome,rank,reason\n"
+    rows = [f"r{i},r{i}@example.org,R {i},waitlisted,{i},position {i}\n" for i in range(1, 6)]
+    rows[0] = 'r1,r1@example.org,"R 1,waitlisted,1,position 1\n'
+    rows[3] = 'r4,r4@example.org,"R, 4",waitlisted,4,position 4\n'
+    read = read_decisions_csv(io.StringIO(header + "".join(rows)))
+    assert [(r.line, r.registration_id) for r in read.rows] == [
+        (3, "r2"), (4, "r3"), (5, "r4"), (6, "r5")
+    ]  # fmt: skip
+    (problem,) = read.problems
+    assert problem.line == 2
+    assert "unbalanced quote: a quoted field begins on line 2" in problem.message

@@ -26,6 +26,7 @@ import attrs
 from ran_events._spreadsheet import neutralise, restore
 from ran_events.errors import FileProblem
 from ran_events.models import mask_email
+from ran_events.registration import _Records
 from ran_events.selection._result import Outcome, SelectionResult
 
 __all__ = [
@@ -152,11 +153,12 @@ def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFil
 
 
 def _read(handle: IO[str]) -> DecisionsFile:
-    reader = csv.reader(handle)
-    try:
-        header = next(reader, None)
-    except csv.Error:
-        header = None
+    # The intake's record reader: a stray quote is reported on its own line and never
+    # swallows the rows after it.
+    records = _Records(handle)
+    lines = iter(records)
+    first = next(lines, None)
+    header = first[1] if first is not None and first[2] is None else None
     if header is None or tuple(h.strip() for h in header) != DECISION_COLUMNS:
         return DecisionsFile(
             rows=(),
@@ -169,24 +171,21 @@ def _read(handle: IO[str]) -> DecisionsFile:
                 ),
             ),
         )
+    records.width = len(DECISION_COLUMNS)
     rows: list[DecisionRow] = []
     problems: list[FileProblem] = []
     seen: dict[str, int] = {}
-    line = reader.line_num
-    while True:
-        start = line + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            line = reader.line_num
-            problems.append(FileProblem(line=start, field="", message=f"unreadable CSV: {exc}"))
+    for start, raw, unreadable in lines:
+        if unreadable is not None:
+            problems.append(
+                FileProblem(
+                    line=start, field="", value=unreadable.value, message=unreadable.reason
+                )
+            )
             continue
-        line = reader.line_num
-        if not any(c.strip() for c in cells):
+        if not any(c.strip() for c in raw):
             continue
-        cells = [restore(c) for c in cells]
+        cells = [restore(c) for c in raw]
         problem = _row_problem(cells, start, seen)
         if problem is not None:
             problems.append(problem)
