@@ -1130,6 +1130,7 @@ def _diagnose(
                 relaxed_hi[r] = np.inf
         if feasible(conflict, relaxed_hi):
             conflicts.append(source.describe())
+    alone = 0
     for r in conflict:
         a, v = program.rows[r]
         lo = full_lo.copy()
@@ -1142,6 +1143,18 @@ def _diagnose(
             relaxations.append(
                 _lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r]))
             )
+            alone += 1
+    if len(conflict) > 1 and not alone:
+        # No minimum of the conflict can go alone (a cap or maximum holds the others): the
+        # conflict is irreducible, so dropping all of its minimums together is enough.
+        relaxations.append(
+            Relaxation.joined(
+                [
+                    _lower(_quota_key(model, *program.rows[r]), 0, dropped=int(full_lo[r]))
+                    for r in conflict
+                ]
+            )
+        )
     return conflicts, relaxations
 
 
