@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Final
 
 from .. import tz
 from ..models import Event
 from ._base import Console
+
+_LINES_AT_ONCE: Final = 3000
 
 
 def print_schedule(event: Event, zones: Sequence[str], console: Console) -> None:
@@ -18,13 +21,20 @@ def print_schedule(event: Event, zones: Sequence[str], console: Console) -> None
     if event.online is not None:
         console.out(f"  online: {event.online.platform} {event.online.url}")
     width = max(len(z) for z in zones)
+    targets = [(f"    {name:<{width}}  ", tz.zone(name)) for name in zones]  # looked up once
+    lines: list[str] = []
     for session in event.sessions:
         cancelled = " (cancelled)" if session.status.value == "cancelled" else ""
-        console.out(f"  {session.kind.value} {session.id!r}: {session.title}{cancelled}")
-        for name in zones:
-            console.out(
-                f"    {name:<{width}}  {tz.format_range(session.start, session.end, name)}"
-            )
+        lines.append(f"  {session.kind.value} {session.id!r}: {session.title}{cancelled}")
+        lines.extend(
+            label + tz.format_range(session.start, session.end, target)
+            for label, target in targets
+        )
+        if len(lines) >= _LINES_AT_ONCE:
+            console.out("\n".join(lines))  # (the same text as line by line, written sooner)
+            lines.clear()
+    if lines:
+        console.out("\n".join(lines))
     window = event.registration
     console.out("  registration")
     for name in zones:
