@@ -474,18 +474,26 @@ def to_zone(aware: _dt.datetime, tz: ZoneLike) -> _dt.datetime:
         NaiveDatetimeError: ``aware`` has no zone (attach one with :func:`localize`).
         UnknownTimeZone: ``tz`` is not a known zone.
     """
-    value = check_aware(aware, "datetime")
-    target = zone(tz)
-    own = value.tzinfo
+    own = aware.tzinfo if type(aware) is _dt.datetime else None
     if (
-        type(value) is _dt.datetime
-        and isinstance(own, _ExtendedZone)
-        and type(own) is type(target)
-        and not value.fold
-        and own._tzinfos[own._period_of(value)] is own  # type: ignore[attr-defined]
+        isinstance(own, _ExtendedZone)
+        and not aware.fold
+        and _dt.MINYEAR < aware.year < _dt.MAXYEAR
+        and own._tzinfos[own._period_of(aware)] is own  # type: ignore[attr-defined]
     ):
-        return value  # already the wall time astimezone() would give (the usual case)
-    return value.astimezone(target)
+        # The period in force is the datetime's own: check_aware() would pass it, and in
+        # its own zone it is already the wall time that astimezone() would give.
+        target = zone(tz)
+        if type(target) is type(own):
+            return aware
+        if target is pytz.utc:  # what astimezone(pytz.utc) gives, without its Python calls
+            return _PYTZ_UTC_ANCHOR + (aware - _UTC_ANCHOR)
+        return aware.astimezone(target)
+    return check_aware(aware, "datetime").astimezone(zone(tz))
+
+
+_UTC_ANCHOR: Final = _dt.datetime(2000, 1, 1, tzinfo=_UTC)
+_PYTZ_UTC_ANCHOR: Final = _dt.datetime(2000, 1, 1, tzinfo=pytz.utc)
 
 
 def wall_time(aware: _dt.datetime) -> _dt.datetime:
