@@ -50,7 +50,7 @@ def check(path: Path) -> tuple[int, list[str]]:
 
 
 def test_check_prints_every_session_of_a_long_programme(tmp_path: Path) -> None:
-    sessions = 1_201  # 3,603 schedule lines: more than one block of output
+    sessions = 1_201  # printed in blocks of 1,000 sessions: a full block and a partial one
     status, lines = check(event_file(tmp_path, sessions))
     assert status == 0
     session_lines = [line for line in lines if line.startswith(("  plenary", "  breakout"))]

@@ -9,7 +9,7 @@ from .. import tz
 from ..models import Event
 from ._base import Console
 
-_LINES_AT_ONCE: Final = 3000
+_SESSIONS_AT_ONCE: Final = 1000
 
 
 def print_schedule(event: Event, zones: Sequence[str], console: Console) -> None:
@@ -22,19 +22,17 @@ def print_schedule(event: Event, zones: Sequence[str], console: Console) -> None
         console.out(f"  online: {event.online.platform} {event.online.url}")
     width = max(len(z) for z in zones)
     targets = [(f"    {name:<{width}}  ", tz.zone(name)) for name in zones]  # looked up once
-    lines: list[str] = []
-    for session in event.sessions:
-        cancelled = " (cancelled)" if session.status.value == "cancelled" else ""
-        lines.append(f"  {session.kind.value} {session.id!r}: {session.title}{cancelled}")
-        lines.extend(
-            label + tz.format_range(session.start, session.end, target)
-            for label, target in targets
-        )
-        if len(lines) >= _LINES_AT_ONCE:
-            console.out("\n".join(lines))  # (the same text as line by line, written sooner)
-            lines.clear()
-    if lines:
-        console.out("\n".join(lines))
+    sessions = event.sessions
+    for first in range(0, len(sessions), _SESSIONS_AT_ONCE):
+        lines: list[str] = []
+        for session in sessions[first : first + _SESSIONS_AT_ONCE]:
+            cancelled = " (cancelled)" if session.status.value == "cancelled" else ""
+            lines.append(f"  {session.kind.value} {session.id!r}: {session.title}{cancelled}")
+            lines.extend(
+                label + tz.format_range(session.start, session.end, target)
+                for label, target in targets
+            )
+        console.out("\n".join(lines))  # the same text as line by line, in fewer writes
     window = event.registration
     console.out("  registration")
     for name in zones:
