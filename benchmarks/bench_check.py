@@ -6,8 +6,9 @@ Usage::
 
 An event file (TOML) with ``--sessions`` sessions of 50 minutes, eight a day from
 2024-01-01 in Europe/Brussels (plenaries and breakouts in turn; 100,000 reach 2058), is
-generated as text, then timed ``--repeat`` times (best and median of wall-clock and CPU time;
-the machine may be shared: compare with the load average printed):
+generated as text, then timed ``--repeat`` times, the rows interleaved (best and median of
+wall-clock and CPU time; the machine may be shared: the target is judged on CPU time, and
+the load average is printed):
 
 - ``ran-events check FILE`` run in-process (its schedule output thrown away);
 - loading alone (:func:`ran_events.serialization.event_from_toml`);
@@ -15,8 +16,10 @@ the machine may be shared: compare with the load average printed):
   reported as duplicates, each with its line (the error path);
 - the floor: ``tomllib.loads`` of the same text (parsing without checking anything).
 
-Target: ``check`` of 100,000 sessions under 5 s (it took 1,120 s while the duplicate-session
-check compared each id with every earlier one).
+Target: ``check`` of 100,000 sessions under 5 s of CPU time (it took 1,120 s while the
+duplicate-session check compared each id with every earlier one, 36 s while each session
+time went through pytz's conversions a dozen times). Each row is also given as a multiple of
+the floor's CPU time in the same run: ``check`` cannot be faster than reading the TOML.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 TARGET_CHECK_SECONDS = 5.0
@@ -69,15 +72,26 @@ def event_text(sessions: int, *, repeat_ids: bool = False) -> str:
     return "".join(parts)
 
 
-def timed(action: Callable[[], object], repeat: int) -> tuple[float, float, float]:
-    """Best wall, median wall and best CPU seconds of ``repeat`` runs of ``action``."""
-    walls, cpus = [], []
+def timed(
+    actions: Sequence[tuple[str, Callable[[], object]]], repeat: int
+) -> dict[str, tuple[float, float, float]]:
+    """Best wall, median wall and best CPU seconds of ``repeat`` runs of each action.
+
+    The actions take turns (one run of each, ``repeat`` times), so that a change in the
+    machine's load falls on all of them alike.
+    """
+    walls: dict[str, list[float]] = {name: [] for name, _ in actions}
+    cpus: dict[str, list[float]] = {name: [] for name, _ in actions}
     for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        action()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), statistics.median(walls), min(cpus)
+        for name, action in actions:
+            wall, cpu = time.perf_counter(), time.process_time()
+            action()
+            walls[name].append(time.perf_counter() - wall)
+            cpus[name].append(time.process_time() - cpu)
+    return {
+        name: (min(walls[name]), statistics.median(walls[name]), min(cpus[name]))
+        for name, _ in actions
+    }
 
 
 def main() -> int:
@@ -116,22 +130,26 @@ def main() -> int:
             f"{args.sessions:,} sessions, {len(text) / 1e6:.1f} MB of TOML; "
             f"load average {os.getloadavg()[0]:.2f}; best / median wall, best CPU (s)"
         )
+        floor = "tomllib.loads (floor)"
         rows = [
             ("ran-events check", check),
             ("event_from_toml (load)", lambda: event_from_toml(valid)),
             ("load, every id twice (error path)", load_repeated),
-            ("tomllib.loads (floor)", lambda: tomllib.loads(text)),
+            (floor, lambda: tomllib.loads(text)),
         ]
-        figures = {}
-        for name, action in rows:
-            best, median, cpu = timed(action, args.repeat)
-            figures[name] = best
-            print(f"  {name:<36} {best:7.2f} / {median:7.2f}   cpu {cpu:7.2f}")
-    best_check = figures["ran-events check"]
-    met = best_check < TARGET_CHECK_SECONDS
+        figures = timed(rows, args.repeat)
+    floor_cpu = figures[floor][2]
+    for name, (best, median, cpu) in figures.items():
+        print(
+            f"  {name:<36} {best:7.2f} / {median:7.2f}   cpu {cpu:7.2f}"
+            f"   {cpu / floor_cpu:4.1f}x the floor"
+        )
+    check_cpu = figures["ran-events check"][2]
+    met = check_cpu < TARGET_CHECK_SECONDS
     print(
-        f"target: check under {TARGET_CHECK_SECONDS:.0f} s: {'met' if met else 'NOT met'} "
-        f"({best_check:.2f} s; {best_check / figures['tomllib.loads (floor)']:.1f}x the floor)"
+        f"target: check under {TARGET_CHECK_SECONDS:.0f} s of CPU: {'met' if met else 'NOT met'} "
+        f"({check_cpu:.2f} s; {check_cpu / floor_cpu:.1f}x the floor, "
+        f"{check_cpu - floor_cpu:.2f} s beyond it)"
     )
     return 0 if met else 1
 

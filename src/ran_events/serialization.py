@@ -316,6 +316,8 @@ _EVENT_KEYS: Final = {
     "revision", "schema_version",
 }  # fmt: skip
 _SESSION_KEYS: Final = {"id", "title", "kind", "start", "end", "description", "status"}
+_SESSION_KINDS: Final = frozenset(k.value for k in SessionKind)
+_SESSION_STATUSES: Final = frozenset(s.value for s in SessionStatus)
 _QUESTION_KEYS: Final = {"id", "text", "kind", "choices", "required"}
 _QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text or scale"
 _SELECTION_KEYS: Final = {
@@ -710,10 +712,10 @@ def _sessions(
             required=False,
             default="confirmed",
         )
-        if kind not in {k.value for k in SessionKind}:
+        if kind not in _SESSION_KINDS:
             problems.add(f"{path}.kind", kind, "expected plenary, breakout or other")
             kind = None
-        if status not in {s.value for s in SessionStatus}:
+        if status not in _SESSION_STATUSES:
             problems.add(f"{path}.status", status, "expected confirmed or cancelled")
             status = None
         session = _build(
@@ -1170,7 +1172,7 @@ def event_rule_problems(event: Event, *, text: str | None = None) -> list[FilePr
     for problem in rule_problems(event):
         problems.error("", problem)
     found = [FileProblem(line=None, field=f, value=v, message=m) for f, v, m in problems.items]
-    if text is None:
+    if text is None or not found:  # (no second reading of a valid file for line numbers)
         return found
     located = _with_lines(tuple(found), _toml_lines(text))
     return sorted(located, key=lambda p: (p.line is None, p.line or 0))

@@ -28,9 +28,10 @@ import io
 import re
 import struct
 import zoneinfo
+from bisect import bisect_right
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Final, Literal, NamedTuple
+from typing import Final, Literal, NamedTuple, cast
 
 import pytz
 
@@ -245,8 +246,77 @@ def _extended(base: pytz.tzinfo.DstTzInfo) -> _dt.tzinfo:
     return made
 
 
+_Period = tuple[_dt.timedelta, _dt.timedelta, str]  # offset, DST, abbreviation
+_NAIVE_ANCHOR: Final = _dt.datetime(2000, 1, 1)  # noqa: DTZ001 - a wall time
+_DAY: Final = _dt.timedelta(days=1)
+
+
 class _ExtendedZone(pytz.tzinfo.DstTzInfo):
-    """A pytz zone whose table runs to 2100 (see :func:`_extended`); pickles as itself."""
+    """A pytz zone whose table runs to 2100 (see :func:`_extended`); pickles as itself.
+
+    Each instance is one period kind of the zone (its offset, DST and abbreviation), as in
+    pytz. The lookups below are what ``astimezone`` does through pytz's ``fromutc`` (a
+    bisection of the UTC transition table), without building datetimes on the way: they
+    serve :func:`localize`, :func:`check_aware` and :func:`to_zone` on every session.
+    """
+
+    _walls: list[_dt.datetime] | None = None
+    _anchor: _dt.datetime | None = None
+
+    def _period_at(self, utc_naive: _dt.datetime) -> _Period:
+        """The period in force at a UTC instant (naive), as pytz's ``fromutc`` finds it."""
+        times: list[_dt.datetime] = self._utc_transition_times  # type: ignore[attr-defined]
+        index = bisect_right(times, utc_naive)
+        period: _Period = self._transition_info[index - 1 if index else 0]  # type: ignore[attr-defined]
+        return period
+
+    def _period_of(self, value: _dt.datetime) -> _Period:
+        """The period in force at ``value``, a datetime of this instance (any year 2-9998).
+
+        The UTC transition table shifted by this instance's offset and carrying it as tzinfo
+        compares field by field with ``value`` (no conversion, no call of ``utcoffset``).
+        """
+        walls = self._walls
+        if walls is None:
+            offset = self._utcoffset or _dt.timedelta(0)  # (None only for pytz's base zone)
+            times: list[_dt.datetime] = self._utc_transition_times  # type: ignore[attr-defined]
+            # The first entry is the table's start (year 1): below every value checked.
+            walls = [_dt.datetime.min.replace(tzinfo=self)]
+            walls += [(t + offset).replace(tzinfo=self) for t in times[1:]]
+            self._walls = walls
+        index = bisect_right(walls, value)
+        period: _Period = self._transition_info[index - 1 if index else 0]  # type: ignore[attr-defined]
+        return period
+
+    def _attach(self, wall: _dt.datetime) -> _dt.datetime:
+        """``wall.replace(tzinfo=self)`` for a naive ``wall`` with fold 0, in two subtractions."""
+        anchor = self._anchor
+        if anchor is None:
+            anchor = self._anchor = _NAIVE_ANCHOR.replace(tzinfo=self)
+        return anchor + (wall - _NAIVE_ANCHOR)
+
+    def _plain_wall(self, wall: _dt.datetime) -> _dt.datetime | None:
+        """``wall`` (naive, fold 0) in this zone if no offset change is within a day of it.
+
+        Read as UTC, ``wall`` and the day either side then lie in one period; every offset
+        is less than a day, so that period's offset gives the only instant with this wall
+        time: what :func:`localize` finds by probing, in one bisection. None otherwise.
+        """
+        times: list[_dt.datetime] = self._utc_transition_times  # type: ignore[attr-defined]
+        index = bisect_right(times, wall)
+        if not times[index - 1] <= wall - _DAY or (
+            index < len(times) and times[index] <= wall + _DAY
+        ):
+            return None
+        period = self._transition_info[index - 1]  # type: ignore[attr-defined]
+        instance: _ExtendedZone = self._tzinfos[period]  # type: ignore[attr-defined]
+        return instance._attach(wall)
+
+    def _from_utc(self, utc_naive: _dt.datetime) -> _dt.datetime:
+        """The wall time of a UTC instant (naive) in this zone: pytz's ``fromutc``."""
+        period = self._period_at(utc_naive)
+        instance: _ExtendedZone = self._tzinfos[period]  # type: ignore[attr-defined]
+        return instance._attach(utc_naive + period[0])
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
         state = (self._utcoffset, self._dst, self._tzname)  # type: ignore[attr-defined]
@@ -306,6 +376,13 @@ def zone_name(tz: ZoneLike) -> str:
 # Instants and wall times
 
 
+# The last two datetimes of this library's zones that check_aware() found consistent, held
+# (so never freed and their identity never reused): a datetime is immutable and the zone
+# tables are fixed, so the same object need not be checked again. Session start and end are
+# each checked by a converter, then by a validator, then by every conversion for display.
+_CHECKED: Final[list[_dt.datetime | None]] = [None, None]
+
+
 def check_aware(value: object, field: str) -> _dt.datetime:
     """Return ``value`` if it is an aware, consistent datetime; raise otherwise.
 
@@ -321,6 +398,9 @@ def check_aware(value: object, field: str) -> _dt.datetime:
             datetime lies in year 1 or 9999, where checking it through UTC would overflow.
         NonexistentTimeError: its wall time does not exist in its zone (spring gap).
     """
+    recent = _CHECKED
+    if value is recent[0] or value is recent[1]:
+        return cast("_dt.datetime", value)  # checked a moment ago (see _CHECKED)
     if not isinstance(value, _dt.datetime):
         raise TypeError(f"{field}: expected a datetime, got {type(value).__name__}")
     offset = value.utcoffset()
@@ -341,8 +421,14 @@ def check_aware(value: object, field: str) -> _dt.datetime:
             readings = {value.replace(fold=f).astimezone(zone(tz)) for f in (0, 1)}
             raise NonexistentTimeError(wall, str(getattr(tz, "key", tz)), sorted(readings))
     elif tz.zone not in ("UTC", None):
-        # Through UTC: astimezone() to the value's own tzinfo returns the value unchanged.
-        expected = value.astimezone(_UTC).astimezone(tz).utcoffset()
+        if isinstance(tz, _ExtendedZone):  # this library's zones: the same lookup, faster
+            expected: _dt.timedelta | None = tz._period_of(value)[0]
+            if expected == offset:
+                recent[1], recent[0] = recent[0], value
+                return value
+        else:
+            # Through UTC: astimezone() to the value's own tzinfo returns it unchanged.
+            expected = value.astimezone(_UTC).astimezone(tz).utcoffset()
         if expected != offset:
             raise InvalidValue(
                 field,
@@ -388,7 +474,26 @@ def to_zone(aware: _dt.datetime, tz: ZoneLike) -> _dt.datetime:
         NaiveDatetimeError: ``aware`` has no zone (attach one with :func:`localize`).
         UnknownTimeZone: ``tz`` is not a known zone.
     """
+    own = aware.tzinfo if type(aware) is _dt.datetime else None
+    if (
+        isinstance(own, _ExtendedZone)
+        and not aware.fold
+        and _dt.MINYEAR < aware.year < _dt.MAXYEAR
+        and own._tzinfos[own._period_of(aware)] is own  # type: ignore[attr-defined]
+    ):
+        # The period in force is the datetime's own: check_aware() would pass it, and in
+        # its own zone it is already the wall time that astimezone() would give.
+        target = zone(tz)
+        if type(target) is type(own):
+            return aware
+        if target is pytz.utc:  # what astimezone(pytz.utc) gives, without its Python calls
+            return _PYTZ_UTC_ANCHOR + (aware - _UTC_ANCHOR)
+        return aware.astimezone(target)
     return check_aware(aware, "datetime").astimezone(zone(tz))
+
+
+_UTC_ANCHOR: Final = _dt.datetime(2000, 1, 1, tzinfo=_UTC)
+_PYTZ_UTC_ANCHOR: Final = _dt.datetime(2000, 1, 1, tzinfo=pytz.utc)
 
 
 def wall_time(aware: _dt.datetime) -> _dt.datetime:
@@ -397,6 +502,8 @@ def wall_time(aware: _dt.datetime) -> _dt.datetime:
 
 
 def _offset_at(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.timedelta:
+    if isinstance(tz, _ExtendedZone):
+        return tz._period_at(utc_naive)[0]
     local = utc_naive.replace(tzinfo=_UTC).astimezone(tz)
     offset = local.utcoffset()
     assert offset is not None
@@ -445,7 +552,11 @@ def localize(
     if disambiguate not in _DISAMBIGUATIONS:
         raise InvalidValue("disambiguate", disambiguate, " | ".join(_DISAMBIGUATIONS))
     tzinfo = zone(tz)
-    wall = naive.replace(fold=0)
+    wall = naive.replace(fold=0) if naive.fold else naive
+    if isinstance(tzinfo, _ExtendedZone):
+        plain = tzinfo._plain_wall(wall)  # the usual case: no offset change near
+        if plain is not None:
+            return plain
     found, offsets = _candidates(wall, tzinfo)
     if len(found) == 1:
         instant = found[0]
@@ -488,6 +599,8 @@ def _gap_offsets(
 
 
 def _aware(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
+    if isinstance(tz, _ExtendedZone):
+        return tz._from_utc(utc_naive)
     return utc_naive.replace(tzinfo=_UTC).astimezone(tz)
 
 
@@ -863,17 +976,24 @@ def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
         NaiveDatetimeError: ``start`` or ``end`` has no zone.
         TimeRangeError: ``end`` is not after ``start``.
     """
-    local_start = to_zone(start, tz)
-    local_end = to_zone(end, tz)
+    target = zone(tz)
+    local_start = to_zone(start, target)
+    local_end = to_zone(end, target)
     if local_end <= local_start:
         raise TimeRangeError(start, end, "format_range")
     first, last = _abbreviation(local_start), _abbreviation(local_end)
-    start_text = f"{local_start:%H:%M}"
+    start_text = _clock(local_start)
     if first != last:
         start_text += f" {first}"
     if local_start.date() == local_end.date():
-        return f"{_day(local_start)}, {start_text}\u2013{local_end:%H:%M} {last}"
-    return f"{_day(local_start)}, {start_text} \u2013 {_day(local_end)}, {local_end:%H:%M} {last}"
+        return f"{_day(local_start)}, {start_text}\u2013{_clock(local_end)} {last}"
+    return (
+        f"{_day(local_start)}, {start_text} \u2013 {_day(local_end)}, {_clock(local_end)} {last}"
+    )
+
+
+def _clock(value: _dt.datetime) -> str:
+    return "%02d:%02d" % (value.hour, value.minute)  # noqa: UP031 - %H:%M, 7x faster
 
 
 def countries() -> Mapping[str, str]:
@@ -914,4 +1034,4 @@ def format_instant(instant: _dt.datetime, tz: ZoneLike) -> str:
         NaiveDatetimeError: ``instant`` has no zone.
     """
     local = to_zone(instant, tz)
-    return f"{_day(local)}, {local:%H:%M} {_abbreviation(local)}"
+    return f"{_day(local)}, {_clock(local)} {_abbreviation(local)}"
