@@ -969,3 +969,30 @@ def test_a_stamp_outside_the_accepted_years_is_an_invalid_value(webinar: Event) 
     late = dt.datetime.fromisoformat("9999-12-31T23:00-12:00")  # overflowed on the way to UTC
     with pytest.raises(InvalidValue, match=r"now: .* expected an instant in the years"):
         ics.publish(webinar, now=late)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # the fuzzer's input (tests/fuzz_corpus/from-ics/87bf394b92008edb): a lone CR in NAME
+        ("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"),
+        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Ple\rnary"),
+        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Plenary\r\nDESCRIPTION:Bring\rnotes"),
+        ("NAME:Title", "NAME:Ti\x01tle"),
+        ("CN=Org", 'CN=" Or\\\\g"'),  # a name as display_name leaves it
+    ],
+)  # fmt: skip
+def test_control_characters_in_text_are_read_as_the_writer_writes_them(old: str, new: str) -> None:
+    # RFC 5545 TEXT has no raw CR or other control characters: the reader gives the text as
+    # clean_text leaves it (CR is a line break, the rest dropped), and the organiser's name
+    # as display_name leaves it, so what is read publishes and reads back the same.
+    event = ics.from_ics(_listing(old, new))
+    texts = [event.title, event.organiser.name]
+    texts += [text for s in event.sessions for text in (s.title, s.description)]
+    assert not any(ch in text for text in texts for ch in "\r\x01\\")
+    assert ics.from_ics(ics.publish(event, now=NOW, join_link=True)) == event
+
+
+def test_a_lone_cr_in_the_title_is_a_line_break_in_it() -> None:
+    event = ics.from_ics(_listing("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"))
+    assert event.title == "Title\nX-WR-CALNAME:Other"

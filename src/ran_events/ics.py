@@ -1077,7 +1077,7 @@ def from_ics(
     except UnknownTimeZone:
         raise IcsError(f"the calendar's time zone {named!r} is not in the tz database") from None
     title = _text_of(calendar, "NAME") or _text_of(calendar, "X-WR-CALNAME")
-    event_description = str(calendar.get("DESCRIPTION") or "")
+    event_description = _text_of(calendar, "DESCRIPTION")
     first = vevents[0]
     online = _read_online(first, event_description)
     event_ids: set[str] = set()
@@ -1112,7 +1112,8 @@ def from_ics(
             timezone=zone,
             language=language,
             organiser=Organiser(
-                name=str(organizer.params.get("CN", "")) or address[7:], email=address[7:]
+                name=display_name(str(organizer.params.get("CN", ""))) or address[7:],
+                email=address[7:],
             ),
             sessions=sessions,
             registration=window,
@@ -1133,11 +1134,11 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
             return Venue(**parts)
         except RanEventsError as exc:
             raise IcsError(f"the calendar's venue is not valid: {exc}") from None
-    location = vevent.get("LOCATION")
-    hidden = _HIDDEN_JOIN.search(str(vevent.get("DESCRIPTION", "")))
-    listed_online = hidden is not None and str(location) == f"Online ({hidden['platform']})"
-    if online is None and location is not None and str(location) and not listed_online:
-        return Venue(name=str(location))
+    location = _text_of(vevent, "LOCATION")
+    hidden = _HIDDEN_JOIN.search(_text_of(vevent, "DESCRIPTION"))
+    listed_online = hidden is not None and location == f"Online ({hidden['platform']})"
+    if online is None and location and not listed_online:
+        return Venue(name=location)
     return None
 
 
@@ -1176,12 +1177,17 @@ def _sequence(vevent: Any) -> int:
 
 
 def _text_of(component: Any, name: str) -> str:
-    """A TEXT property's value, unescaped also when icalendar does not know the property."""
+    """A TEXT property's value, unescaped also when icalendar does not know the property.
+
+    The text is returned as :func:`clean_text` leaves it, the form the writer gives it: a
+    raw CR left in a value (RFC 5545 has no line break in TEXT but the escaped ``\\n``)
+    becomes LF, other control characters are dropped, so what is read publishes as read.
+    """
     value = component.get(name)
     if value is None:
         return ""
     raw = value.to_ical().decode("utf-8")
-    return _ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw)
+    return clean_text(_ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw))
 
 
 def _read_zone(calendar: Any, vevent: Any) -> str:
@@ -1205,7 +1211,7 @@ def _read_online(vevent: Any, event_description: str) -> OnlineMeeting | None:
         url, platform = str(vevent.get("URL")), "online"
     else:
         return None
-    description = str(vevent.get("DESCRIPTION", ""))
+    description = _text_of(vevent, "DESCRIPTION")
     try:
         join = _join_line(OnlineMeeting(platform=platform, url=url))
     except RanEventsError as exc:  # an ftp: link, a broken host...
@@ -1262,7 +1268,7 @@ def _read_session(
         end = _end_after(start, vevent["DURATION"], uid)
     else:
         raise IcsError(f"{uid}: neither DTEND nor DURATION")
-    summary = str(vevent.get("SUMMARY", ""))
+    summary = _text_of(vevent, "SUMMARY")
     prefix = f"{title}: "
     session_title = summary[len(prefix) :] if title and summary.startswith(prefix) else summary
     status = str(vevent.get("STATUS", "CONFIRMED")).upper()
@@ -1275,7 +1281,7 @@ def _read_session(
             end=end,
             kind=kind if kind in SessionKind.__members__.values() else SessionKind.OTHER,
             description=_session_description(
-                str(vevent.get("DESCRIPTION", "")), event_description, online
+                _text_of(vevent, "DESCRIPTION"), event_description, online
             ),
             status=SessionStatus.CANCELLED if status == "CANCELLED" else SessionStatus.CONFIRMED,
         )
