@@ -944,6 +944,10 @@ def test_the_small_listing_reads() -> None:
         ("https://example.org/x", "http://[", "join link"),
         ("DTSTART:20230920T120000Z", "DTSTART;TZID=" + "A" * 300 + ":20230920T120000",
          "a TZID is not a zone name"),
+        # found by fuzzing (from-ics/c068adce2db65498): icalendar's parser fails on it
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\n"
+                           "tzid:Europe/Brussels\r\nEND:VTIMEZONE\r\nEND:VCALENDAR"),
+         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/Brussels); expected once"),
     ],
 )  # fmt: skip
 def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:

@@ -1060,6 +1060,7 @@ def from_ics(
         IcsError: the data is not a calendar of this library's events (the reason says what
             is missing or wrong).
     """
+    _check_timezone_ids(data)
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -1124,6 +1125,41 @@ def from_ics(
         )
     except (RanEventsError, TypeError) as exc:
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
+
+
+def _check_timezone_ids(data: bytes | str) -> None:
+    """Refuse a VTIMEZONE that gives its TZID more than once (RFC 5545: exactly once).
+
+    icalendar's parser itself fails on one (it caches the zone under a list of names), so
+    the content lines are read here first, as that parser splits them.
+
+    Raises:
+        IcsError: naming the VTIMEZONE and how often its TZID is given.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    open_components: list[str] = []
+    tzids: list[str] = []
+    contentlines = icalendar.parser.Contentlines
+    for line in contentlines.from_ical(text):  # type: ignore[no-untyped-call]
+        if not line:
+            continue
+        try:
+            name, _params, value = line.parts()
+        except ValueError:  # icalendar reports (or skips) the broken line itself
+            continue
+        name = name.upper()
+        if name == "BEGIN":
+            open_components.append(value.upper())
+            tzids = []
+        elif name == "END" and open_components:
+            open_components.pop()
+        elif name == "TZID" and open_components[-1:] == ["VTIMEZONE"]:
+            tzids.append(value)
+            if len(tzids) > 1:
+                raise IcsError(
+                    f"a VTIMEZONE gives its TZID {len(tzids)} times ({', '.join(tzids)}); "
+                    "expected once"
+                )
 
 
 def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
