@@ -948,6 +948,11 @@ def test_the_small_listing_reads() -> None:
         ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\n"
                            "tzid:Europe/Brussels\r\nEND:VTIMEZONE\r\nEND:VCALENDAR"),
          "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/Brussels); expected once"),
+        # (and from-ics/0f867ca1bb1fc607: the second one after an observance)
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\nBEGIN:STANDARD\r\n"
+                           "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nTZID:Europe/X\r\n"
+                           "END:VTIMEZONE\r\nEND:VCALENDAR"),
+         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/X)"),
     ],
 )  # fmt: skip
 def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:

@@ -1137,8 +1137,7 @@ def _check_timezone_ids(data: bytes | str) -> None:
         IcsError: naming the VTIMEZONE and how often its TZID is given.
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    open_components: list[str] = []
-    tzids: list[str] = []
+    open_components: list[tuple[str, list[str]]] = []  # each with the TZIDs it gives
     contentlines = icalendar.parser.Contentlines
     for line in contentlines.from_ical(text):  # type: ignore[no-untyped-call]
         if not line:
@@ -1149,11 +1148,11 @@ def _check_timezone_ids(data: bytes | str) -> None:
             continue
         name = name.upper()
         if name == "BEGIN":
-            open_components.append(value.upper())
-            tzids = []
+            open_components.append((value.upper(), []))
         elif name == "END" and open_components:
             open_components.pop()
-        elif name == "TZID" and open_components[-1:] == ["VTIMEZONE"]:
+        elif name == "TZID" and open_components and open_components[-1][0] == "VTIMEZONE":
+            tzids = open_components[-1][1]
             tzids.append(value)
             if len(tzids) > 1:
                 raise IcsError(
