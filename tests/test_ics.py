@@ -953,6 +953,10 @@ def test_the_small_listing_reads() -> None:
                            "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nTZID:Europe/X\r\n"
                            "END:VTIMEZONE\r\nEND:VCALENDAR"),
          "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/X)"),
+        # (and from-ics/34901103968722b8: END:VTIMEZONE closing a VEVENT begun inside it)
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nBEGIN:VEVENT\r\nTZID:Europe/Brussels\r\n"
+                           "END:VTIMEZONE\r\nEND:VEVENT\r\nEND:VCALENDAR"),
+         "END:VTIMEZONE closes BEGIN:VEVENT; each END closes its BEGIN"),
     ],
 )  # fmt: skip
 def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:

@@ -1060,7 +1060,7 @@ def from_ics(
         IcsError: the data is not a calendar of this library's events (the reason says what
             is missing or wrong).
     """
-    _check_timezone_ids(data)
+    _check_components(data)
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -1127,14 +1127,16 @@ def from_ics(
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
 
 
-def _check_timezone_ids(data: bytes | str) -> None:
-    """Refuse a VTIMEZONE that gives its TZID more than once (RFC 5545: exactly once).
+def _check_components(data: bytes | str) -> None:
+    """Refuse what icalendar's parser cannot read: an END that closes another component than
+    the one last begun, and a VTIMEZONE that gives its TZID more than once (RFC 5545: once).
 
-    icalendar's parser itself fails on one (it caches the zone under a list of names), so
-    the content lines are read here first, as that parser splits them.
+    That parser closes whatever component is open at an END and, at ``END:VTIMEZONE``, files
+    the closed component as a zone under its TZID, failing on a list of them; so the content
+    lines are read here first, split as that parser splits them.
 
     Raises:
-        IcsError: naming the VTIMEZONE and how often its TZID is given.
+        IcsError: naming the components, or the VTIMEZONE's TZIDs.
     """
     text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
     open_components: list[tuple[str, list[str]]] = []  # each with the TZIDs it gives
@@ -1146,19 +1148,20 @@ def _check_timezone_ids(data: bytes | str) -> None:
             name, _params, value = line.parts()
         except ValueError:  # icalendar reports (or skips) the broken line itself
             continue
-        name = name.upper()
+        name, value = name.upper(), value.strip()
         if name == "BEGIN":
             open_components.append((value.upper(), []))
-        elif name == "END" and open_components:
-            open_components.pop()
-        elif name == "TZID" and open_components and open_components[-1][0] == "VTIMEZONE":
-            tzids = open_components[-1][1]
-            tzids.append(value)
-            if len(tzids) > 1:
+        elif name == "END" and open_components:  # (an END with none open: icalendar says so)
+            begun, tzids = open_components.pop()
+            if value.upper() != begun:
+                raise IcsError(f"END:{value} closes BEGIN:{begun}; each END closes its BEGIN")
+            if begun == "VTIMEZONE" and len(tzids) > 1:
                 raise IcsError(
                     f"a VTIMEZONE gives its TZID {len(tzids)} times ({', '.join(tzids)}); "
                     "expected once"
                 )
+        elif name == "TZID" and open_components:
+            open_components[-1][1].append(value)
 
 
 def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
