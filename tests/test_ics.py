@@ -934,6 +934,9 @@ def test_the_small_listing_reads() -> None:
         ("X-WR-TIMEZONE:Europe/Brussels\r\n",
          "X-WR-TIMEZONE:Europe/Brussels\r\nX-WR-TIMEZONE:Europe/Paris\r\n",
          "the calendar: X-WR-TIMEZONE is given 2 times"),
+        # found by fuzzing (from-ics/c5f0fe27f19ef56c): a venue part given twice
+        ("END:VEVENT", "X-RAN-VENUE-NAME:Hall A\r\nX-RAN-VENUE-NAME:Hall B\r\nEND:VEVENT",
+         "ev+plenary@example.org: X-RAN-VENUE-NAME is given 2 times; expected once"),
         ("DTEND:20230920T130000Z", "DURATION:XYZ", "DURATION 'XYZ' is not a duration"),
         ("DTEND:20230920T130000Z", "DURATION:P99999999D", "out of the years"),
         ("DTSTART:20230920T120000Z", "DTSTART:00010101T000000Z",
