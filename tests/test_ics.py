@@ -968,6 +968,13 @@ def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None
     assert words in str(info.value)
 
 
+def test_a_blank_location_is_no_venue() -> None:
+    # found by fuzzing (from-ics/ae49bab76a57727d): LOCATION of a space raised InvalidValue
+    conference = "CONFERENCE;VALUE=URI;LABEL=WebEx:https://example.org/x\r\n"
+    assert ics.from_ics(_listing(conference, "LOCATION: \r\n")).venue is None
+    assert ics.from_ics(_listing(conference, "LOCATION:Hall\r\n")).venue == Venue(name="Hall")
+
+
 def test_several_conference_links_read_the_first() -> None:
     text = _listing(
         "END:VEVENT", "CONFERENCE;VALUE=URI;LABEL=Phone:tel:+32-2-555-0100\r\nEND:VEVENT"

@@ -1175,7 +1175,7 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
     location = _text_of(vevent, "LOCATION")
     hidden = _HIDDEN_JOIN.search(_text_of(vevent, "DESCRIPTION"))
     listed_online = hidden is not None and location == f"Online ({hidden['platform']})"
-    if online is None and location and not listed_online:
+    if online is None and location.strip() and not listed_online:
         return Venue(name=location)
     return None
 
