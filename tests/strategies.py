@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,12 +85,15 @@ def naive_datetimes(
 # ------------------------------------------------------------------------------------------
 # Events (tests of the models and of event files)
 
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
 USER_TEXT = st.text(
     st.characters(blacklist_categories=("Cs",)),  # anything but lone surrogates
     min_size=1,
     max_size=12,
-).filter(lambda t: bool(t.strip()))
-"""Text a person may type: quotes, backslashes, newlines, control characters, any script."""
+).filter(lambda t: bool(_CONTROLS.sub("", t).strip()))
+"""Text a person may type: quotes, backslashes, newlines, control characters, any script
+(never only blanks and control characters, which the models refuse)."""
 
 TRICKY_TEXT = (
     st.sampled_from(

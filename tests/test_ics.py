@@ -934,6 +934,9 @@ def test_the_small_listing_reads() -> None:
         ("X-WR-TIMEZONE:Europe/Brussels\r\n",
          "X-WR-TIMEZONE:Europe/Brussels\r\nX-WR-TIMEZONE:Europe/Paris\r\n",
          "the calendar: X-WR-TIMEZONE is given 2 times"),
+        # found by fuzzing (from-ics/c5f0fe27f19ef56c): a venue part given twice
+        ("END:VEVENT", "X-RAN-VENUE-NAME:Hall A\r\nX-RAN-VENUE-NAME:Hall B\r\nEND:VEVENT",
+         "ev+plenary@example.org: X-RAN-VENUE-NAME is given 2 times; expected once"),
         ("DTEND:20230920T130000Z", "DURATION:XYZ", "DURATION 'XYZ' is not a duration"),
         ("DTEND:20230920T130000Z", "DURATION:P99999999D", "out of the years"),
         ("DTSTART:20230920T120000Z", "DTSTART:00010101T000000Z",
@@ -944,12 +947,32 @@ def test_the_small_listing_reads() -> None:
         ("https://example.org/x", "http://[", "join link"),
         ("DTSTART:20230920T120000Z", "DTSTART;TZID=" + "A" * 300 + ":20230920T120000",
          "a TZID is not a zone name"),
+        # found by fuzzing (from-ics/c068adce2db65498): icalendar's parser fails on it
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\n"
+                           "tzid:Europe/Brussels\r\nEND:VTIMEZONE\r\nEND:VCALENDAR"),
+         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/Brussels); expected once"),
+        # (and from-ics/0f867ca1bb1fc607: the second one after an observance)
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\nBEGIN:STANDARD\r\n"
+                           "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nTZID:Europe/X\r\n"
+                           "END:VTIMEZONE\r\nEND:VCALENDAR"),
+         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/X)"),
+        # (and from-ics/34901103968722b8: END:VTIMEZONE closing a VEVENT begun inside it)
+        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nBEGIN:VEVENT\r\nTZID:Europe/Brussels\r\n"
+                           "END:VTIMEZONE\r\nEND:VEVENT\r\nEND:VCALENDAR"),
+         "END:VTIMEZONE closes BEGIN:VEVENT; each END closes its BEGIN"),
     ],
 )  # fmt: skip
 def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:
     with pytest.raises(IcsError) as info:
         ics.from_ics(_listing(old, new))
     assert words in str(info.value)
+
+
+def test_a_blank_location_is_no_venue() -> None:
+    # found by fuzzing (from-ics/ae49bab76a57727d): LOCATION of a space raised InvalidValue
+    conference = "CONFERENCE;VALUE=URI;LABEL=WebEx:https://example.org/x\r\n"
+    assert ics.from_ics(_listing(conference, "LOCATION: \r\n")).venue is None
+    assert ics.from_ics(_listing(conference, "LOCATION:Hall\r\n")).venue == Venue(name="Hall")
 
 
 def test_several_conference_links_read_the_first() -> None:
@@ -969,3 +992,30 @@ def test_a_stamp_outside_the_accepted_years_is_an_invalid_value(webinar: Event) 
     late = dt.datetime.fromisoformat("9999-12-31T23:00-12:00")  # overflowed on the way to UTC
     with pytest.raises(InvalidValue, match=r"now: .* expected an instant in the years"):
         ics.publish(webinar, now=late)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # the fuzzer's input (tests/fuzz_corpus/from-ics/87bf394b92008edb): a lone CR in NAME
+        ("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"),
+        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Ple\rnary"),
+        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Plenary\r\nDESCRIPTION:Bring\rnotes"),
+        ("NAME:Title", "NAME:Ti\x01tle"),
+        ("CN=Org", 'CN=" Or\\\\g"'),  # a name as display_name leaves it
+    ],
+)  # fmt: skip
+def test_control_characters_in_text_are_read_as_the_writer_writes_them(old: str, new: str) -> None:
+    # RFC 5545 TEXT has no raw CR or other control characters: the reader gives the text as
+    # clean_text leaves it (CR is a line break, the rest dropped), and the organiser's name
+    # as display_name leaves it, so what is read publishes and reads back the same.
+    event = ics.from_ics(_listing(old, new))
+    texts = [event.title, event.organiser.name]
+    texts += [text for s in event.sessions for text in (s.title, s.description)]
+    assert not any(ch in text for text in texts for ch in "\r\x01\\")
+    assert ics.from_ics(ics.publish(event, now=NOW, join_link=True)) == event
+
+
+def test_a_lone_cr_in_the_title_is_a_line_break_in_it() -> None:
+    event = ics.from_ics(_listing("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"))
+    assert event.title == "Title\nX-WR-CALNAME:Other"

@@ -365,6 +365,19 @@ ADDRESS_READERS = [
 ]
 
 
+#: The IDN mailboxes as a URI carries them (the domain in its ASCII form, RFC 6068).
+IDN_ORGANIZER = "mailto:ran@xn--bcher-kva.example"
+IDN_ATTENDEE = "mailto:anna.petrova@xn--e1afmkfd.xn--p1ai"
+
+
+def _idn_event_and_attendee() -> tuple[Event, ics.Attendee]:
+    """The webinar organised from an IDN domain, and a recipient at another IDN domain."""
+    organiser = Organiser(name="RAN Brüssel", email="ran@bücher.example")
+    event = attrs.evolve(examples.webinar(), organiser=organiser)
+    who = ics.Attendee(registration_id="r1", name="Анна", email="anna.petrova@пример.рф")
+    return event, who
+
+
 @pytest.mark.parametrize(
     ("reader", "read"), ADDRESS_READERS, ids=[r.name for r, _ in ADDRESS_READERS]
 )
@@ -376,16 +389,38 @@ def test_an_idn_address_is_read_back_as_the_same_mailbox(
     The domain is written in its ASCII form (a URI is ASCII, RFC 6068); a non-ASCII local
     part is refused before anything is written (it would need SMTPUTF8), so none appears.
     """
-    organiser = Organiser(name="RAN Brüssel", email="ran@bücher.example")
-    event = attrs.evolve(examples.webinar(), organiser=organiser)
-    who = ics.Attendee(registration_id="r1", name="Анна", email="anna.petrova@пример.рф")
+    event, who = _idn_event_and_attendee()
     with pytest.raises(InvalidEmail, match="SMTPUTF8"):
         ics.Attendee(registration_id="r2", name="Zoë", email="zoë@bücher.example")
     for data in (ics.invite(event, who, now=NOW)[0].data, ics.publish(event, now=NOW)):
         require(reader)
         for organizer, *attendees in read(data):
-            assert organizer == "mailto:ran@xn--bcher-kva.example"
+            assert organizer == IDN_ORGANIZER
             assert normalize_email(organizer.removeprefix("mailto:")) == "ran@bücher.example"
             for attendee in attendees:
-                assert attendee == "mailto:anna.petrova@xn--e1afmkfd.xn--p1ai"
+                assert attendee == IDN_ATTENDEE
                 assert normalize_email(attendee.removeprefix("mailto:")) == who.email
+
+
+def test_radicale_keeps_idn_addresses_as_written(radicale: RadicaleClient) -> None:
+    """An invite to an IDN mailbox stored in Radicale comes back with the same mailboxes.
+
+    Radicale parses and re-serialises what it stores (through vobject): GET and the
+    calendar-query REPORT must both give the ORGANIZER and ATTENDEE as written, with their
+    non-ASCII display names.
+    """
+    event, who = _idn_event_and_attendee()
+    request = ics.invite(event, who, now=NOW)[0]
+    resource = ics.as_resource(request)
+    stored = _store(radicale, "cal/idn.ics", resource, 201)
+    assert str(stored["ORGANIZER"]) == IDN_ORGANIZER
+    assert stored["ORGANIZER"].params["CN"] == "RAN Brüssel"
+    assert str(stored["ATTENDEE"]) == IDN_ATTENDEE
+    assert stored["ATTENDEE"].params["CN"] == "Анна"
+    back = radicale.get("cal/idn.ics")
+    assert back is not None
+    assert vobject_addresses(back) == [[IDN_ORGANIZER, IDN_ATTENDEE]]
+    session = event.session(request.session_id)
+    assert radicale.time_range_report(
+        "cal/", tz.to_utc(session.start), tz.to_utc(session.end)
+    ) == [request.uid]

@@ -117,7 +117,7 @@ def _check(
 @settings(max_examples=150, deadline=None)
 @given(
     name=names,
-    organiser_name=names.filter(str.strip),
+    organiser_name=names.filter(lambda n: ics.clean_text(n).strip()),
     local=ascii_locals,
     domain=domains,
     organiser_domain=domains,

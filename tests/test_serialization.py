@@ -307,6 +307,11 @@ def test_all_problems_of_a_file_are_reported_with_their_lines() -> None:
         ('kind = "breakout"\nstart = "2023-09-20T15:30"', 'start = "2023-09-20T15:00"',
          "sessions[1].start", "only breakouts"),
         ('kind = "breakout"', 'status = "maybe"', "sessions[1].status", "confirmed or cancelled"),
+        # found by fuzzing: a title of control characters is written as an empty one
+        ('title = "Basics of mental health in P/CVE"', 'title = "\\b \\u007f"',
+         "sessions[0].title", "a non-empty text"),
+        ('name = "RAN Practitioners"', 'name = "\\u0000"', "organiser.name",
+         "a non-empty text"),
         ('target_groups = ["prison", ', 'target_groups = [1, ', "target_groups",
          "a list of role names"),
         ('target_groups = ["prison", ', 'target_groups = ["police", ', "target_groups",

@@ -1060,6 +1060,7 @@ def from_ics(
         IcsError: the data is not a calendar of this library's events (the reason says what
             is missing or wrong).
     """
+    _check_components(data)
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -1077,7 +1078,7 @@ def from_ics(
     except UnknownTimeZone:
         raise IcsError(f"the calendar's time zone {named!r} is not in the tz database") from None
     title = _text_of(calendar, "NAME") or _text_of(calendar, "X-WR-CALNAME")
-    event_description = str(calendar.get("DESCRIPTION") or "")
+    event_description = _text_of(calendar, "DESCRIPTION")
     first = vevents[0]
     online = _read_online(first, event_description)
     event_ids: set[str] = set()
@@ -1112,7 +1113,8 @@ def from_ics(
             timezone=zone,
             language=language,
             organiser=Organiser(
-                name=str(organizer.params.get("CN", "")) or address[7:], email=address[7:]
+                name=display_name(str(organizer.params.get("CN", ""))) or address[7:],
+                email=address[7:],
             ),
             sessions=sessions,
             registration=window,
@@ -1125,6 +1127,43 @@ def from_ics(
         raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
 
 
+def _check_components(data: bytes | str) -> None:
+    """Refuse what icalendar's parser cannot read: an END that closes another component than
+    the one last begun, and a VTIMEZONE that gives its TZID more than once (RFC 5545: once).
+
+    That parser closes whatever component is open at an END and, at ``END:VTIMEZONE``, files
+    the closed component as a zone under its TZID, failing on a list of them; so the content
+    lines are read here first, split as that parser splits them.
+
+    Raises:
+        IcsError: naming the components, or the VTIMEZONE's TZIDs.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    open_components: list[tuple[str, list[str]]] = []  # each with the TZIDs it gives
+    contentlines = icalendar.parser.Contentlines
+    for line in contentlines.from_ical(text):  # type: ignore[no-untyped-call]
+        if not line:
+            continue
+        try:
+            name, _params, value = line.parts()
+        except ValueError:  # icalendar reports (or skips) the broken line itself
+            continue
+        name, value = name.upper(), value.strip()
+        if name == "BEGIN":
+            open_components.append((value.upper(), []))
+        elif name == "END" and open_components:  # (an END with none open: icalendar says so)
+            begun, tzids = open_components.pop()
+            if value.upper() != begun:
+                raise IcsError(f"END:{value} closes BEGIN:{begun}; each END closes its BEGIN")
+            if begun == "VTIMEZONE" and len(tzids) > 1:
+                raise IcsError(
+                    f"a VTIMEZONE gives its TZID {len(tzids)} times ({', '.join(tzids)}); "
+                    "expected once"
+                )
+        elif name == "TZID" and open_components:
+            open_components[-1][1].append(value)
+
+
 def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
     """The venue's parts as written (X-RAN-VENUE-*), else LOCATION as its name."""
     parts = {part: _text_of(vevent, f"{_VENUE_PROPERTY}-{part.upper()}") for part in _VENUE_PARTS}
@@ -1133,11 +1172,11 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
             return Venue(**parts)
         except RanEventsError as exc:
             raise IcsError(f"the calendar's venue is not valid: {exc}") from None
-    location = vevent.get("LOCATION")
-    hidden = _HIDDEN_JOIN.search(str(vevent.get("DESCRIPTION", "")))
-    listed_online = hidden is not None and str(location) == f"Online ({hidden['platform']})"
-    if online is None and location is not None and str(location) and not listed_online:
-        return Venue(name=str(location))
+    location = _text_of(vevent, "LOCATION")
+    hidden = _HIDDEN_JOIN.search(_text_of(vevent, "DESCRIPTION"))
+    listed_online = hidden is not None and location == f"Online ({hidden['platform']})"
+    if online is None and location.strip() and not listed_online:
+        return Venue(name=location)
     return None
 
 
@@ -1145,6 +1184,7 @@ _SINGLE_IN_CALENDAR: Final = ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "DESCRIPT
 _SINGLE_IN_VEVENT: Final = (
     "UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "URL", "ORGANIZER",
     "LOCATION", "STATUS", "SEQUENCE", _KIND_PROPERTY,
+    *(f"{_VENUE_PROPERTY}-{part.upper()}" for part in _VENUE_PARTS),
 )  # fmt: skip
 
 
@@ -1176,12 +1216,17 @@ def _sequence(vevent: Any) -> int:
 
 
 def _text_of(component: Any, name: str) -> str:
-    """A TEXT property's value, unescaped also when icalendar does not know the property."""
+    """A TEXT property's value, unescaped also when icalendar does not know the property.
+
+    The text is returned as :func:`clean_text` leaves it, the form the writer gives it: a
+    raw CR left in a value (RFC 5545 has no line break in TEXT but the escaped ``\\n``)
+    becomes LF, other control characters are dropped, so what is read publishes as read.
+    """
     value = component.get(name)
     if value is None:
         return ""
     raw = value.to_ical().decode("utf-8")
-    return _ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw)
+    return clean_text(_ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw))
 
 
 def _read_zone(calendar: Any, vevent: Any) -> str:
@@ -1205,7 +1250,7 @@ def _read_online(vevent: Any, event_description: str) -> OnlineMeeting | None:
         url, platform = str(vevent.get("URL")), "online"
     else:
         return None
-    description = str(vevent.get("DESCRIPTION", ""))
+    description = _text_of(vevent, "DESCRIPTION")
     try:
         join = _join_line(OnlineMeeting(platform=platform, url=url))
     except RanEventsError as exc:  # an ftp: link, a broken host...
@@ -1262,7 +1307,7 @@ def _read_session(
         end = _end_after(start, vevent["DURATION"], uid)
     else:
         raise IcsError(f"{uid}: neither DTEND nor DURATION")
-    summary = str(vevent.get("SUMMARY", ""))
+    summary = _text_of(vevent, "SUMMARY")
     prefix = f"{title}: "
     session_title = summary[len(prefix) :] if title and summary.startswith(prefix) else summary
     status = str(vevent.get("STATUS", "CONFIRMED")).upper()
@@ -1275,7 +1320,7 @@ def _read_session(
             end=end,
             kind=kind if kind in SessionKind.__members__.values() else SessionKind.OTHER,
             description=_session_description(
-                str(vevent.get("DESCRIPTION", "")), event_description, online
+                _text_of(vevent, "DESCRIPTION"), event_description, online
             ),
             status=SessionStatus.CANCELLED if status == "CANCELLED" else SessionStatus.CONFIRMED,
         )

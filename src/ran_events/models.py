@@ -118,10 +118,15 @@ def _end(value: Any) -> Any:
     return _canonical(value, "end")
 
 
+_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, str):
         raise InvalidValue(attribute.name, value, "a string")
-    if not value.strip():
+    # Control characters do not count: no file or calendar can carry them (ics.clean_text
+    # drops them), so a title of only a backspace would be written as an empty one.
+    if not _CONTROLS.sub("", value).strip():
         raise InvalidValue(attribute.name, value, "a non-empty text")
 
 
