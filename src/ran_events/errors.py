@@ -294,10 +294,12 @@ class ScheduleParseError(RanEventsError, ValueError):
         expected: the phrasings that are understood.
     """
 
+    _reading: str = "a schedule"
+
     def __init__(self, text: str, expected: str) -> None:
         self.text = text
         self.expected = expected
-        super().__init__(f"cannot read {text!r} as a schedule; expected {expected}")
+        super().__init__(f"cannot read {text!r} as {self._reading}; expected {expected}")
 
 
 class DeadlineParseError(ScheduleParseError):
@@ -308,11 +310,7 @@ class DeadlineParseError(ScheduleParseError):
         expected: the phrasings that are understood.
     """
 
-    def __init__(self, text: str, expected: str) -> None:
-        self.text = text
-        self.expected = expected
-        message = f"cannot read {text!r} as a deadline; expected {expected}"
-        super(ScheduleParseError, self).__init__(message)
+    _reading = "a deadline"
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -69,11 +69,11 @@ __all__ = [
     "event_from_json",
     "event_from_toml",
     "event_from_toml_text",
-    "event_rule_problems",
     "event_to_document",
     "event_to_json",
     "event_to_toml",
     "from_json",
+    "locate_problems",
     "record_from_json",
     "record_to_json",
     "structure",
@@ -1159,20 +1159,20 @@ def event_from_json(text: str | bytes, *, source: str | None = None) -> Event:
     return event_from_document(doc, source=source)
 
 
-def event_rule_problems(event: Event, *, text: str | None = None) -> list[FileProblem]:
-    """The problems of ``event``'s selection rules that would make one do nothing.
+def locate_problems(
+    errors: Iterable[BaseException], *, text: str | None = None
+) -> list[FileProblem]:
+    """Errors found in an event once loaded, as file problems with their lines.
 
-    What :func:`ran_events.selection.rule_problems` finds (an attribute no applicant can
-    have, a quota value none can give, an unknown policy or parameter), as file problems;
-    with ``text``, the event file's TOML text, each with its line.
+    For checks of a higher layer, such as :func:`ran_events.selection.rule_problems`, whose
+    errors name the event file's dotted field (``selection.caps.organsation``); with
+    ``text``, the event file's TOML text, each problem gets the line that defines its field.
     """
-    from .selection import rule_problems  # noqa: PLC0415 - the selection layer on demand
-
     problems = _Problems()
-    for problem in rule_problems(event):
-        problems.error("", problem)
+    for error in errors:
+        problems.error("", error)
     found = [FileProblem(line=None, field=f, value=v, message=m) for f, v, m in problems.items]
-    if text is None or not found:  # (no second reading of a valid file for line numbers)
+    if text is None or not found:
         return found
     located = _with_lines(tuple(found), _toml_lines(text))
     return sorted(located, key=lambda p: (p.line is None, p.line or 0))

@@ -48,11 +48,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _check_rules(path: Path, event: Event) -> None:
     """Refuse selection rules that would silently do nothing (one line per problem)."""
-    from ..serialization import event_rule_problems  # noqa: PLC0415
+    from ..selection import rule_problems  # noqa: PLC0415 - like every command's own layers
+    from ..serialization import locate_problems  # noqa: PLC0415
 
-    text = None
-    if path.suffix.lower() != ".json":
-        text = path.read_bytes().decode("utf-8-sig")
-    found = event_rule_problems(event, text=text)
-    if found:
-        raise CommandError("\n".join(p.format(str(path)) for p in found))
+    found = rule_problems(event)
+    if not found:
+        return  # (a valid file is not read again)
+    text = None if path.suffix.lower() == ".json" else path.read_text(encoding="utf-8-sig")
+    located = locate_problems(found, text=text)
+    raise CommandError("\n".join(p.format(str(path)) for p in located))
