@@ -1,0 +1,37 @@
+"""The one mechanism for old names: a warning naming the new one, the same behaviour."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from ran_events import _deprecation
+
+
+def double(x: int) -> int:
+    """Twice x."""
+    return 2 * x
+
+
+def test_a_renamed_function_warns_naming_the_new_one_and_behaves_the_same() -> None:
+    old = _deprecation.renamed(double, "ran_events.old_double", "ran_events.double")
+    with pytest.warns(
+        DeprecationWarning, match=r"ran_events\.old_double is deprecated.*use ran_events\.double"
+    ) as seen:
+        assert old(21) == 42
+    assert seen[0].filename == __file__  # the warning points at the caller, not the alias
+    assert old.__name__ == "old_double"
+    assert "ran_events.double" in (old.__doc__ or "")
+
+
+def test_a_moved_name_warns_and_is_the_same_object() -> None:
+    module = types.ModuleType("ran_events.old")
+    moves = {"double": ("ran_events.new.double", double)}
+    module.__dict__["__getattr__"] = _deprecation.moved("ran_events.old", moves)
+    with pytest.warns(
+        DeprecationWarning, match=r"ran_events\.old\.double is deprecated.*ran_events\.new\.double"
+    ):
+        assert getattr(module, "double") is double  # noqa: B009
+    with pytest.raises(AttributeError, match="has no attribute 'triple'"):
+        getattr(module, "triple")  # noqa: B009
