@@ -1,4 +1,4 @@
-"""Micro-benchmark of the exact ordered fill (``selection._feasibility.allocate``).
+"""Micro-benchmark of the exact ordered fill (``selection.constraints._feasibility.allocate``).
 
 Pools are generated deterministically (seeded) and realistically: EU countries skewed by
 size, organisations of Zipf-like sizes (so the cap of two per organisation binds), roles
@@ -16,8 +16,8 @@ import math
 import random
 import time
 
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._feasibility import allocate, is_valid_selection
+from ran_events.selection.constraints._feasibility import allocate, is_valid_selection
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 # Rough population weights (millions) of the 27 EU member states.
 COUNTRIES = {

@@ -13,8 +13,9 @@ Two seeded pools:
 For each: the LEXIMIN time, the number of panels, min/max probability, and the
 per-applicant probabilities of the *plain quota lottery* (a random order, then an exact
 ordered fill that admits an applicant only when the quotas can still be met), estimated by
-simulation over ``--draws`` orders. The baseline uses ``ran_events.selection._feasibility
-.allocate`` when it exists, else a small greedy fill with a MILP feasibility check defined
+simulation over ``--draws`` orders. The baseline uses
+``ran_events.selection.constraints._feasibility.allocate`` when it exists, else a small
+greedy fill with a MILP feasibility check defined
 here (the script says which).
 """
 
@@ -25,8 +26,12 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._leximin import FairDistribution, fair_distribution, round_to_uniform
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.fair._leximin import (
+    FairDistribution,
+    fair_distribution,
+    round_to_uniform,
+)
 
 EU27 = [
     "AT",
@@ -153,14 +158,14 @@ def _baseline_fill() -> tuple[
     str, Callable[[Sequence[Profile], Constraints, list[int]], list[int]]
 ]:
     try:
-        from ran_events.selection._feasibility import allocate
+        from ran_events.selection.constraints._feasibility import allocate
     except ImportError:
         return "greedy fill with a MILP feasibility check (benchmark-local)", _greedy_fill
 
     def fill(profiles: Sequence[Profile], constraints: Constraints, order: list[int]) -> list[int]:
         return list(allocate(profiles, constraints, order).selected)
 
-    return "ran_events.selection._feasibility.allocate (exact ordered fill)", fill
+    return "ran_events.selection.constraints._feasibility.allocate (exact ordered fill)", fill
 
 
 def _greedy_fill(

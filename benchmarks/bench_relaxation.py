@@ -22,9 +22,9 @@ import statistics
 import time
 
 from ran_events.errors import InfeasibleSelection
-from ran_events.selection import _leximin
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._leximin import fair_distribution
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.fair import _leximin
+from ran_events.selection.fair._leximin import fair_distribution
 
 VALUES = {"a": ("o", "y"), "e": ("hi", "lo"), "g": ("f", "m"), "r": ("e", "n", "s", "w")}
 

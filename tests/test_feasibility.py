@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 from tests.strategies import SelectionProblem, meets_constraints, selection_problems
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
-from ran_events.selection import _feasibility as feasibility
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._feasibility import (
+from ran_events.selection.constraints import _feasibility as feasibility
+from ran_events.selection.constraints._feasibility import (
     Allocation,
     FeasibilityOracle,
     SkipReason,
@@ -24,6 +23,7 @@ from ran_events.selection._feasibility import (
     can_admit,
     is_valid_selection,
 )
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 # --------------------------------------------------------------------------------------------
 # A brute-force reference for small pools
@@ -603,7 +603,7 @@ def test_allocation_is_frozen_and_compares_without_solver_calls() -> None:
 
 def test_importing_the_package_does_not_import_scipy() -> None:
     code = (
-        "import sys, ran_events, ran_events.selection._feasibility; "
+        "import sys, ran_events, ran_events.selection.constraints._feasibility; "
         "print('scipy' in sys.modules, 'numpy' in sys.modules)"
     )
     output = subprocess.run(

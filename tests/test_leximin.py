@@ -13,9 +13,13 @@ from hypothesis import strategies as st
 from tests.strategies import meets_constraints
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
-from ran_events.selection import _leximin
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._leximin import FairDistribution, fair_distribution, round_to_uniform
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.fair import _leximin
+from ran_events.selection.fair._leximin import (
+    FairDistribution,
+    fair_distribution,
+    round_to_uniform,
+)
 
 
 def _q(attribute: str, value: str, lo: int, hi: int | None) -> Quota:

@@ -385,7 +385,7 @@ def check_decisions_csv(data: bytes) -> None:
 
 
 def decisions_csv_inputs() -> st.SearchStrategy[bytes]:
-    from ran_events.selection._io import decisions_csv_text
+    from ran_events.selection._decisions_csv import decisions_csv_text
 
     def seed(n: int, policy: str) -> list[str]:
         return _LINE_END.split(decisions_csv_text(_selection(n, policy)).rstrip("\r\n"))

@@ -1,16 +1,6 @@
 """Participant selection: quotas, caps, policies and the fair lottery."""
 
-from ran_events.selection._engine import canonical_sha256, replay, select
-from ran_events.selection._fair import (
-    FairDraw,
-    FairLotteryPolicy,
-    FairLotteryRecord,
-    PanelDraw,
-    PanelPolicy,
-    draw_index,
-)
-from ran_events.selection._feasibility import Relaxation
-from ran_events.selection._io import (
+from ran_events.selection._decisions_csv import (
     DECISION_COLUMNS,
     DecisionRow,
     DecisionsFile,
@@ -18,6 +8,7 @@ from ran_events.selection._io import (
     read_decisions_csv,
     write_decisions_csv,
 )
+from ran_events.selection._engine import canonical_sha256, replay, select
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -51,6 +42,15 @@ from ran_events.selection._simulate import (
     simulate,
 )
 from ran_events.selection._waitlist import expire_offers, promote, respond
+from ran_events.selection.constraints._feasibility import Relaxation
+from ran_events.selection.fair._policy import (
+    FairDraw,
+    FairLotteryPolicy,
+    FairLotteryRecord,
+    PanelDraw,
+    PanelPolicy,
+    draw_index,
+)
 
 __all__ = [
     "DECISION_COLUMNS",

@@ -2,9 +2,9 @@
 
 :func:`select` decides every registration of an event: ineligible ones are rejected with
 their reason; the eligible ones are put in the policy's order and the exact ordered fill
-(:func:`~ran_events.selection._feasibility.allocate`) admits each one whose admission keeps
-every constraint reachable, until the places the ``fill`` parameter asks for are filled;
-the rest form the waiting list in policy order. The
+(:func:`~ran_events.selection.constraints._feasibility.allocate`) admits each one whose
+admission keeps every constraint reachable, until the places the ``fill`` parameter asks
+for are filled; the rest form the waiting list in policy order. The
 :class:`~ran_events.selection.SelectionRecord` it returns lets :func:`replay` reproduce the
 result from the same registrations, and detect changed ones.
 """
@@ -35,8 +35,6 @@ from ran_events.models import (
     SelectionRules,
     seed_commitment,
 )
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._feasibility import SkipReason, allocate
 from ran_events.selection._policy import (
     FILL_PARAMETER,
     EligibilityRule,
@@ -54,6 +52,8 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
+from ran_events.selection.constraints._feasibility import SkipReason, allocate
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 __all__ = [
     "FILL_CHOICES",
@@ -410,7 +410,7 @@ def _decide(
     by_id = {r.id: r for r in registrations}
     eligible, decisions = split_eligible(registrations, rules)
     constraints = build_constraints(record.capacity, record.rules)
-    from ran_events.selection._fair import PanelPolicy, decide_panel  # noqa: PLC0415 - imports us
+    from ran_events.selection.fair._policy import PanelPolicy, decide_panel  # noqa: PLC0415 - imports us
 
     if isinstance(policy, PanelPolicy):  # chooses the whole selection (the fair lottery)
         return decide_panel(record, policy, eligible, decisions, by_id, constraints)

@@ -36,7 +36,7 @@ ENTRY_POINT_GROUP: Final = "ran_events.policies"
 
 def _fair_lottery(*, seed: int | None, parameters: Mapping[str, Any]) -> Policy:
     """The ``fair-lottery`` factory (its module builds on the engine, which imports this one)."""
-    from ran_events.selection._fair import FairLotteryPolicy  # noqa: PLC0415
+    from ran_events.selection.fair._policy import FairLotteryPolicy  # noqa: PLC0415
 
     return FairLotteryPolicy.from_parameters(seed=seed, parameters=parameters)
 

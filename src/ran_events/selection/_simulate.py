@@ -30,7 +30,6 @@ import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
 from ran_events.models import Event, Registration
-from ran_events.selection._constraints import Constraints, Profile
 from ran_events.selection._engine import (
     build_constraints,
     check_registrations,
@@ -38,8 +37,6 @@ from ran_events.selection._engine import (
     profiles_of,
     split_eligible,
 )
-from ran_events.selection._fair import FairDraw, FairLotteryPolicy, draw_index
-from ran_events.selection._feasibility import allocate
 from ran_events.selection._policy import (
     LotteryPolicy,
     PolicyFactory,
@@ -50,6 +47,9 @@ from ran_events.selection._policy import (
 )
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import bounds_text
+from ran_events.selection.constraints._feasibility import allocate
+from ran_events.selection.constraints._model import Constraints, Profile
+from ran_events.selection.fair._policy import FairDraw, FairLotteryPolicy, draw_index
 
 __all__ = [
     "CHUNK_RUNS",

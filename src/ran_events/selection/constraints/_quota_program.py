@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ran_events.errors import InvalidValue
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

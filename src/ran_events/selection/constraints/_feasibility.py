@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Literal
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection._quota_program import QuotaModel, QuotaProgram
 from ran_events.selection._result import FrozenMapping
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints._quota_program import QuotaModel, QuotaProgram
 
 if TYPE_CHECKING:
     from ran_events.models import Event

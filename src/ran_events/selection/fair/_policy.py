@@ -2,11 +2,11 @@
 
 Unlike the order-and-fill policies, the fair lottery chooses a whole selection (a *panel*):
 
-1. :func:`~ran_events.selection._leximin.fair_distribution` computes the selection
+1. :func:`~ran_events.selection.fair._leximin.fair_distribution` computes the selection
    probabilities that maximise the smallest one, then the next smallest, and so on
    (``objective = "maximin"``: only the smallest), over every selection of
    ``min(capacity, eligible)`` applicants that meets the quotas and caps;
-2. :func:`~ran_events.selection._leximin.round_to_uniform` rounds it to ``m`` equally likely
+2. :func:`~ran_events.selection.fair._leximin.round_to_uniform` rounds it to ``m`` equally likely
    panels (``panels = 1000`` by default);
 3. the panel at index ``SHA-256([seed, event id, "fair-lottery", m]) mod m`` is selected. The
    index can as well be drawn in public (dice) from the published list of ``m`` panels.
@@ -32,7 +32,6 @@ import attrs
 
 from ran_events.errors import InvalidPolicyConfig, ReplayMismatch
 from ran_events.models import Registration
-from ran_events.selection._constraints import Constraints, Profile
 from ran_events.selection._engine import (
     Fill,
     constraint_report,
@@ -41,7 +40,6 @@ from ran_events.selection._engine import (
     profiles_of,
     waitlist_reason,
 )
-from ran_events.selection._feasibility import FeasibilityOracle, is_valid_selection
 from ran_events.selection._policy import (
     LotteryPolicy,
     Placing,
@@ -57,6 +55,8 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
+from ran_events.selection.constraints._feasibility import FeasibilityOracle, is_valid_selection
+from ran_events.selection.constraints._model import Constraints, Profile
 
 __all__ = [
     "DEFAULT_PANELS",
@@ -290,7 +290,7 @@ class FairLotteryPolicy:
             InfeasibleSelection: no selection of that many applicants meets the quotas and
                 caps (its relaxations say what would make one exist).
         """
-        from ran_events.selection._leximin import (  # noqa: PLC0415 - numpy/scipy on demand
+        from ran_events.selection.fair._leximin import (  # noqa: PLC0415 - numpy/scipy on demand
             fair_distribution,
             round_to_uniform,
         )

@@ -58,7 +58,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
-from ran_events.selection._constraints import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
