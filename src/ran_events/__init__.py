@@ -14,7 +14,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from . import tz
+# eventfile always loads: it sets the hooks of the models and the converter to its functions.
+from . import eventfile, tz
 from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
@@ -289,6 +290,7 @@ __all__ = [
     "decision_email",
     "default_registry",
     "event_problems",
+    "eventfile",
     "examples",
     "expire_offers",
     "export_csv",

@@ -2,7 +2,7 @@
 
 Every model is ``@attrs.frozen(kw_only=True)``: it cannot hold an invalid value, and a change
 returns a new object (:func:`attrs.evolve` or a named method). Models know nothing of JSON,
-CSV or iCalendar; :mod:`ran_events.serialization`, :mod:`ran_events.registration` and
+CSV or iCalendar; :mod:`ran_events.eventfile`, :mod:`ran_events.registration` and
 :mod:`ran_events.ics` translate.
 """
 
@@ -16,12 +16,12 @@ import os
 import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, TypeAlias
 
 import attrs
 
-from . import tz
+from . import _deprecation, tz
 from ._email import normalize as _normalize_offline
 from .errors import (
     IllegalTransition,
@@ -687,6 +687,38 @@ def event_problems(
     return problems
 
 
+# Event files live in ran_events.eventfile, a layer above the models, which this module never
+# imports. Event's deprecated file methods reach it through this hook instead (dependency
+# inversion): eventfile registers its functions here when it is imported, and the package's
+# __init__ always imports eventfile, so the hook is set whenever ``ran_events`` is.
+@attrs.frozen(kw_only=True)
+class _EventFiles:
+    load: Callable[..., Event]
+    loads: Callable[..., Event]
+    dumps: Callable[..., str]
+
+
+_EVENT_FILES: dict[str, _EventFiles] = {}
+
+
+def register_event_files(
+    *, load: Callable[..., Event], loads: Callable[..., Event], dumps: Callable[..., str]
+) -> None:
+    """Called by :mod:`ran_events.eventfile` at import: the functions behind Event's aliases."""
+    _EVENT_FILES["eventfile"] = _EventFiles(load=load, loads=loads, dumps=dumps)
+
+
+def _event_files() -> _EventFiles:
+    """The functions eventfile registered (a clear error if it did not)."""
+    try:
+        return _EVENT_FILES["eventfile"]
+    except KeyError:
+        raise RuntimeError(
+            "ran_events.eventfile has not registered its functions: import ran_events "
+            "(or ran_events.eventfile) before using Event's file methods"
+        ) from None
+
+
 @attrs.frozen(kw_only=True)
 class Event:
     """A training event: its schedule, where it happens, who may register and how many.
@@ -730,53 +762,39 @@ class Event:
         if any(a is not b for a, b in zip(local, self.sessions, strict=True)):
             object.__setattr__(self, "sessions", local)
 
-    # -- files (the formats live in ran_events.serialization) ----------------------------
+    # -- files: deprecated aliases of ran_events.eventfile (see register_event_files) -----
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Event:
-        """Read an event file (TOML).
-
-        Raises:
-            EventFileError: every problem with file, line, field, value and accepted form.
-            OSError: the file cannot be read.
-        """
-        from .serialization import event_from_toml  # noqa: PLC0415 - formats load on demand
-
-        return event_from_toml(path)
+        """Deprecated: use :func:`ran_events.eventfile.load` (removed in 0.3)."""
+        _deprecation.warn("ran_events.Event.from_toml", "ran_events.eventfile.load")
+        return _event_files().load(path)
 
     @classmethod
     def from_toml_text(cls, text: str, *, source: str | None = None) -> Event:
-        """Read the text of an event file (TOML).
-
-        Raises:
-            EventFileError: every problem, with its line where one can be found.
-        """
-        from .serialization import event_from_toml_text  # noqa: PLC0415
-
-        return event_from_toml_text(text, source=source)
+        """Deprecated: use :func:`ran_events.eventfile.loads` (removed in 0.3)."""
+        _deprecation.warn("ran_events.Event.from_toml_text", "ran_events.eventfile.loads")
+        return _event_files().loads(text, source=source)
 
     @classmethod
     def from_json(cls, text: str | bytes, *, source: str | None = None) -> Event:
-        """Read a JSON event file (the TOML layout plus ``schema_version``).
-
-        Raises:
-            EventFileError: invalid JSON, or every problem of its content.
-        """
-        from .serialization import event_from_json  # noqa: PLC0415
-
-        return event_from_json(text, source=source)
+        """Deprecated: ``ran_events.eventfile.loads(text, format="json")`` (removed in 0.3)."""
+        _deprecation.warn(
+            "ran_events.Event.from_json", 'ran_events.eventfile.loads(text, format="json")'
+        )
+        return _event_files().loads(text, format="json", source=source)
 
     def to_toml(self) -> str:
-        """Return the event as an event file (TOML) that reads back equal."""
-        from .serialization import event_to_toml  # noqa: PLC0415
-
-        return event_to_toml(self)
+        """Deprecated: use :func:`ran_events.eventfile.dumps` (removed in 0.3)."""
+        _deprecation.warn("ran_events.Event.to_toml", "ran_events.eventfile.dumps")
+        return _event_files().dumps(self)
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Return the event as a JSON event file that reads back equal."""
-        from .serialization import event_to_json  # noqa: PLC0415
-
-        return event_to_json(self, indent=indent)
+        """Deprecated: ``ran_events.eventfile.dumps(event, format="json")`` (removed in 0.3)."""
+        _deprecation.warn(
+            "ran_events.Event.to_json", 'ran_events.eventfile.dumps(event, format="json")'
+        )
+        return _event_files().dumps(self, format="json", indent=indent)
 
     # -- derived --------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from typing import IO, Any, Final, Literal, TypeAlias
 
 import attrs
 
-from . import tz
+from . import _converter, tz
 from ._spreadsheet import neutralise
 from .errors import (
     AmbiguousTimeError,
@@ -1332,9 +1332,7 @@ def export_json(registrations: Iterable[Registration], *, indent: int | None = 2
     Returns:
         The JSON text.
     """
-    from .serialization import to_json  # noqa: PLC0415 - serialization sits above intake
-
-    return to_json(list(registrations), indent=indent)
+    return _converter.to_json(list(registrations), indent=indent)
 
 
 def import_json(text: str | bytes) -> list[Registration]:
@@ -1344,9 +1342,7 @@ def import_json(text: str | bytes) -> list[Registration]:
         ValueError: not JSON of this layout (or a later schema version).
         RanEventsError: a registration breaks a model invariant.
     """
-    from .serialization import from_json  # noqa: PLC0415
-
-    return from_json(text, list[Registration])
+    return _converter.from_json(text, list[Registration])
 
 
 # ------------------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ import datetime as _dt
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
+
+from .. import eventfile
+from .._atomic import write_atomic
 
 if TYPE_CHECKING:
     from ..models import Event, Registration
@@ -124,38 +126,6 @@ class DemoState:
     def pool(self) -> list[Registration]:
         """The registrations taken in by an earlier step, else the synthetic pool."""
         return self.registrations or self.synthetic_pool()
-
-
-def write_atomic(path: Path, data: str | bytes, *, private: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
-
-    Args:
-        path: the file (its folder is created if missing).
-        data: text (written as UTF-8) or octets.
-        private: the file holds personal data: it is readable by its owner only (mode
-            0600). Otherwise its mode follows the umask, as any new file's.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        if not private:
-            os.chmod(tmp, 0o666 & ~_umask())
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
 
 
 def add_force_option(parser: argparse.ArgumentParser) -> None:
@@ -276,13 +246,10 @@ def load_event(path: str | Path) -> Event:
         CommandError: one line per problem, ``path:line: field: message``.
     """
     from ..errors import EventFileError  # noqa: PLC0415
-    from ..serialization import event_from_json, event_from_toml  # noqa: PLC0415
 
     path = Path(path)
     try:
-        if path.suffix.lower() == ".json":
-            return event_from_json(path.read_bytes(), source=str(path))
-        return event_from_toml(path)
+        return eventfile.load(path)
     except EventFileError as exc:
         raise CommandError("\n".join(p.format(str(path)) for p in exc.problems)) from None
     except OSError as exc:

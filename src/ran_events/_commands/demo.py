@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Final
 
-from .. import examples
-from ..serialization import event_to_toml
+from .. import eventfile, examples
 from ._base import (
     Console,
     DemoState,
@@ -15,7 +14,6 @@ from ._base import (
     add_force_option,
     check_folder,
     clear_stale_temporaries,
-    write_atomic,
 )
 from ._schedule import print_schedule
 
@@ -98,5 +96,5 @@ def demo(state: DemoState, console: Console) -> None:
     console.out("== The event ==")
     print_schedule(state.event, DEMO_ZONES, console)
     path = state.out_dir / "event.toml"
-    write_atomic(path, event_to_toml(state.event), private=False)
+    eventfile.dump(state.event, path)
     console.out(f"  wrote {path}")

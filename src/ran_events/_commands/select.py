@@ -116,9 +116,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         write_atomic(args.out, decisions_csv_text(result))
         console.out(f"wrote {len(result.decisions)} decisions to {args.out}")
     if args.record is not None:
-        from ..serialization import record_to_json  # noqa: PLC0415
+        from ..selection import write_record  # noqa: PLC0415
 
-        write_atomic(args.record, record_to_json(result.record))  # ids of a fair lottery
+        write_record(result.record, args.record)  # private: ids of a fair lottery
         console.out(f"wrote the selection record to {args.record}")
     if rejected_rows:
         console.err(

@@ -21,6 +21,9 @@ from ran_events.selection._policy import (
     TargetGroupRule,
     lottery_ticket,
 )
+
+# The selection record file (selection/_records.py).
+from ran_events.selection._records import read_record, record_from_text, record_text, write_record
 from ran_events.selection._registry import ENTRY_POINT_GROUP, PolicyRegistry, default_registry
 from ran_events.selection._result import (
     ConstraintReport,
@@ -102,3 +105,4 @@ __all__ = [
     "simulate",
     "write_decisions_csv",
 ]
+__all__ += ["read_record", "record_from_text", "record_text", "write_record"]  # the record file
