@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ran_events import __version__, cli
+from ran_events import __version__, cli, eventfile
 from ran_events._commands._base import InputError, write_atomic
 from ran_events.examples import webinar
-from ran_events.models import Event
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -64,7 +63,7 @@ def demo_dir(demo_run: tuple[Path, str]) -> Path:
 
 def test_demo_writes_an_event_file_that_check_accepts(demo_dir: Path) -> None:
     path = demo_dir / "event.toml"
-    assert Event.from_toml(path) == webinar()
+    assert eventfile.load(path) == webinar()
     status, stdout, stderr = run("check", str(path))
     assert (status, stderr) == (0, "")
     assert stdout.splitlines()[-1] == f"{path}: valid"
@@ -103,7 +102,7 @@ def test_check_shows_cancelled_sessions_and_reads_json(tmp_path: Path) -> None:
     event = webinar().cancel_session("cases")
     event = event.revise(online=None)
     path = tmp_path / "event.json"
-    path.write_text(event.to_json(), encoding="utf-8")
+    path.write_text(eventfile.dumps(event, format="json"), encoding="utf-8")
     status, stdout, _ = run("check", str(path))
     assert status == 0
     assert "breakout 'cases': Case discussion in small groups (cancelled)" in stdout
@@ -111,7 +110,7 @@ def test_check_shows_cancelled_sessions_and_reads_json(tmp_path: Path) -> None:
 
 
 def test_check_reports_every_problem_on_its_own_line(tmp_path: Path) -> None:
-    text = webinar().to_toml()
+    text = eventfile.dumps(webinar())
     text = text.replace("capacity = 30", "capacity = 0")
     text = text.replace('language = "en"', 'languge = "en"')
     text = text.replace('deadline = "2023-09-06"', 'deadline = "2023-09-31"')
@@ -149,7 +148,7 @@ def _check_text(tmp_path: Path, text: str) -> tuple[int, list[str], list[str]]:
 
 def test_check_refuses_selection_rules_that_would_do_nothing(tmp_path: Path) -> None:
     # Each of these passed as valid: the rule silently did nothing when selecting.
-    text = webinar().to_toml()
+    text = eventfile.dumps(webinar())
     text = text.replace("organisation = 2", "organsation = 2")
     text = text.replace("police = { max = 8 }", "polce = { max = 8 }")
     text = text.replace('policy = "lottery"', 'policy = "lotery"')
@@ -178,7 +177,7 @@ def test_check_refuses_selection_rules_that_would_do_nothing(tmp_path: Path) -> 
 
 
 def test_check_refuses_a_value_named_twice_and_a_policy_parameter(tmp_path: Path) -> None:
-    text = webinar().to_toml().replace('policy = "lottery"', 'policy = "fair-lottery"')
+    text = eventfile.dumps(webinar()).replace('policy = "lottery"', 'policy = "fair-lottery"')
     text = text.replace("prison = { min = 4 }", "prison = { min = 4 }\nPrison = 1")
     text += '\n[selection.parameters]\npanel = 100\nfill = "all"\n'
     status, _, err = _check_text(tmp_path, text)
@@ -191,7 +190,9 @@ def test_check_refuses_a_value_named_twice_and_a_policy_parameter(tmp_path: Path
 
 
 def test_check_accepts_declared_free_attributes(tmp_path: Path) -> None:
-    text = webinar().to_toml().replace("seed = 2023", 'seed = 2023\nattributes = ["seniority"]')
+    text = eventfile.dumps(webinar()).replace(
+        "seed = 2023", 'seed = 2023\nattributes = ["seniority"]'
+    )
     text += "\n[selection.quotas.seniority]\nsenior = { max = 10 }\n"
     text += "\n[selection.quotas.gender]\nFemale = { min = 4 }\n"  # case does not count
     status, out, err = _check_text(tmp_path, text)
@@ -202,9 +203,9 @@ def test_check_accepts_declared_free_attributes(tmp_path: Path) -> None:
     assert status == 1
     assert "selection.quotas.seniority: 'seniority'" in err[0]
     assert "selection.attributes" in err[0]
-    event = Event.from_toml_text(text)
+    event = eventfile.loads(text)
     assert event.selection.attributes == ("seniority",)
-    assert Event.from_toml_text(event.to_toml()) == event
+    assert eventfile.loads(eventfile.dumps(event)) == event
 
 
 def test_check_of_a_missing_file_exits_1(tmp_path: Path) -> None:
@@ -300,10 +301,9 @@ def test_a_library_error_is_one_line_and_exit_1(tmp_path: Path) -> None:
 
 def test_check_warns_of_a_seed_in_clear_while_registration_is_open(tmp_path: Path) -> None:
     from ran_events.models import seed_commitment
-    from ran_events.serialization import event_to_toml
 
     path = tmp_path / "event.toml"
-    text = event_to_toml(webinar())
+    text = eventfile.dumps(webinar())
     path.write_text(text, encoding="utf-8")
     status, out, err = run("check", str(path), "--now", "2023-08-20T12:00+02:00")
     assert status == 0

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from ran_events import eventfile
 from ran_events._commands._base import Console, DemoState
 from ran_events._commands.applications import demo
 from ran_events.cli import COMMANDS, DEMO_STEPS, main
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.registration import export_csv, import_csv
-from ran_events.serialization import event_to_toml
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -24,7 +24,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def event_file(tmp_path: Path) -> Path:
     path = tmp_path / "event.toml"
-    path.write_text(event_to_toml(webinar()), encoding="utf-8")
+    path.write_text(eventfile.dumps(webinar()), encoding="utf-8")
     return path
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ran_events import cli, serialization
+from ran_events import cli, eventfile
 
 HEAD = """\
 id = "many-sessions"
@@ -73,7 +73,7 @@ def test_check_of_a_valid_file_does_not_scan_it_again_for_line_numbers(
         raise AssertionError("the text was scanned for line numbers")
 
     path = event_file(tmp_path, 3)
-    monkeypatch.setattr(serialization, "_toml_lines", refuse)
+    monkeypatch.setattr(eventfile, "_toml_lines", refuse)
     status, lines = check(path)
     assert status == 0
     assert lines[-1].endswith("many.toml: valid")

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import icalendar
 
-from ran_events import examples
+from ran_events import eventfile, examples
 from ran_events.cli import main
-from ran_events.serialization import event_to_toml
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
@@ -22,7 +21,7 @@ def _run(*argv: str) -> tuple[int, str, str]:
 
 def _event_file(tmp_path: Path) -> Path:
     path = tmp_path / "event.toml"
-    path.write_text(event_to_toml(examples.webinar()), encoding="utf-8")
+    path.write_text(eventfile.dumps(examples.webinar()), encoding="utf-8")
     return path
 
 

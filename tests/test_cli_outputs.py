@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ran_events import examples
+from ran_events import eventfile, examples
 from ran_events.cli import BROKEN_PIPE, main
 from ran_events.ics import filename_part
-from ran_events.serialization import event_to_toml
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -26,7 +25,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def event_file(tmp_path: Path) -> Path:
     path = tmp_path / "event.toml"
-    path.write_text(event_to_toml(examples.webinar()), encoding="utf-8")
+    path.write_text(eventfile.dumps(examples.webinar()), encoding="utf-8")
     return path
 
 

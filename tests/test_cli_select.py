@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from ran_events import eventfile
 from ran_events.cli import main
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.registration import export_csv
 from ran_events.selection import read_decisions_csv
-from ran_events.serialization import event_to_toml
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     event = tmp_path / "event.toml"
-    event.write_text(event_to_toml(webinar()), encoding="utf-8")
+    event.write_text(eventfile.dumps(webinar()), encoding="utf-8")
     applications = tmp_path / "applications.csv"
     text = export_csv(synthetic_applicants(150, seed=4))
     header, last = next(csv.reader([text.splitlines()[0]])), text.splitlines()[-1]
@@ -172,8 +172,7 @@ def test_the_demo_selects_with_quotas(tmp_path: Path) -> None:
 
 def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_path: Path) -> None:
     from ran_events.registration import import_csv
-    from ran_events.selection import decisions_csv_text, replay
-    from ran_events.serialization import event_from_toml, record_from_json
+    from ran_events.selection import decisions_csv_text, read_record, replay
 
     event, applications = files
     decisions, record_path = tmp_path / "decisions.csv", tmp_path / "record.json"
@@ -184,8 +183,8 @@ def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_pat
     )  # fmt: skip
     assert status == 0
     assert f"wrote the selection record to {record_path}" in out
-    record = record_from_json(record_path.read_bytes())
-    taken_in = import_csv(applications, event_from_toml(event)).accepted
+    record = read_record(record_path)
+    taken_in = import_csv(applications, eventfile.load(event)).accepted
     # Years later: the record and the same applications give the same decisions file.
     assert decisions_csv_text(replay(record, taken_in)) == decisions.read_bytes().decode()
 
@@ -254,8 +253,7 @@ def test_the_record_keeps_seed_and_commitment_and_replays(
     from ran_events.examples import webinar as make_webinar
     from ran_events.models import seed_commitment
     from ran_events.registration import import_csv
-    from ran_events.selection import replay
-    from ran_events.serialization import record_from_json
+    from ran_events.selection import read_record, replay
 
     event, applications = committed
     record_path = tmp_path / "record.json"
@@ -264,7 +262,7 @@ def test_the_record_keeps_seed_and_commitment_and_replays(
         "--seed", str(SECRET), "--record", str(record_path),
     )  # fmt: skip
     assert status == 0, err
-    record = record_from_json(record_path.read_text(encoding="utf-8"))
+    record = read_record(record_path)
     assert record.seed == SECRET
     assert record.rules.seed_sha256 == seed_commitment(SECRET)
     accepted = import_csv(applications, make_webinar()).accepted

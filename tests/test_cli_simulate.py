@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
+from ran_events import eventfile
 from ran_events.cli import COMMANDS, DEMO_STEPS, main
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.registration import export_csv
-from ran_events.serialization import event_to_toml
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> tuple[Path, Path]:
     event = tmp_path / "event.toml"
-    event.write_text(event_to_toml(webinar()), encoding="utf-8")
+    event.write_text(eventfile.dumps(webinar()), encoding="utf-8")
     applications = tmp_path / "applications.csv"
     applications.write_text(export_csv(synthetic_applicants(120, seed=4)), encoding="utf-8")
     return event, applications
@@ -116,7 +116,7 @@ def test_simulate_has_no_hidden_default_seed(files: tuple[Path, Path], tmp_path:
     _event, applications = files
     unseeded = tmp_path / "unseeded.toml"
     rules = SelectionRules(policy="lottery")
-    unseeded.write_text(event_to_toml(attrs.evolve(webinar(), selection=rules)), "utf-8")
+    unseeded.write_text(eventfile.dumps(attrs.evolve(webinar(), selection=rules)), "utf-8")
     status, _out, err = run("simulate", str(unseeded), str(applications), "--runs", "5")
     assert status == 1
     assert "the event has no seed; give one with --seed N" in err

@@ -40,7 +40,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ran_events import cli
+from ran_events import cli, eventfile
 from ran_events.examples import webinar
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -415,7 +415,7 @@ def test_an_exception_names_the_page_and_its_line(tmp_path: Path) -> None:
 
 
 def test_commands_run_on_files_of_the_page_and_show_their_exit_status(tmp_path: Path) -> None:
-    event = webinar().to_toml().replace("capacity = 30", "capacity = 0")
+    event = eventfile.dumps(webinar()).replace("capacity = 30", "capacity = 0")
     text = (
         f"<!-- file: event.toml -->\n'''toml\n{event}'''\n\n'''console\n"
         "$ ran-events check \\\n    event.toml\n"

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import assert_type
 
-from ran_events import tz
+from ran_events import eventfile, tz
 from ran_events.errors import AmbiguousTimeError, EventFileError, FileProblem
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
@@ -36,12 +36,12 @@ def resolve_the_fold(wall: dt.datetime) -> dt.datetime:
 
 def load_an_event(path: str) -> Event | list[FileProblem]:
     try:
-        event = Event.from_toml(path)
+        event = eventfile.load(path)
     except EventFileError as exc:
         return list(exc.problems)
     assert_type(event.sessions, tuple[Session, ...])
-    assert_type(event.to_toml(), str)
-    assert_type(Event.from_json(event.to_json()), Event)
+    assert_type(eventfile.dumps(event), str)
+    assert_type(eventfile.loads(eventfile.dumps(event, format="json"), format="json"), Event)
     return event.reschedule("plenary", start=event.start, end=event.end)
 
 

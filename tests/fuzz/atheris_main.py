@@ -24,7 +24,15 @@ def main() -> None:
     target = TARGETS[sys.argv.pop(1)]
     known = known_failures()
     with atheris.instrument_imports(include=["ran_events"]):
-        for module in ("registration", "serialization", "ics", "selection", "models", "tz"):
+        for module in (
+            "registration",
+            "_converter",
+            "eventfile",
+            "ics",
+            "selection",
+            "models",
+            "tz",
+        ):
             importlib.import_module(f"ran_events.{module}")
 
     def test_one_input(data: bytes) -> None:
