@@ -11,7 +11,7 @@ wall-clock and CPU time; the machine may be shared: the target is judged on CPU 
 the load average is printed):
 
 - ``ran-events check FILE`` run in-process (its schedule output thrown away);
-- loading alone (:func:`ran_events.serialization.event_from_toml`);
+- loading alone (:func:`ran_events.eventfile.load`);
 - the same file with every session id given twice, loaded: 50 % of the sessions are
   reported as duplicates, each with its line (the error path);
 - the floor: ``tomllib.loads`` of the same text (parsing without checking anything).
@@ -102,7 +102,7 @@ def main() -> int:
 
     from ran_events.cli import main as ran_events
     from ran_events.errors import EventFileError
-    from ran_events.serialization import event_from_toml
+    from ran_events.eventfile import load
 
     with tempfile.TemporaryDirectory() as folder:
         valid = Path(folder, "many.toml")
@@ -119,7 +119,7 @@ def main() -> int:
 
         def load_repeated() -> None:
             try:
-                event_from_toml(repeated)
+                load(repeated)
             except EventFileError as exc:
                 if len(exc.problems) != args.sessions // 2:
                     raise SystemExit(f"expected {args.sessions // 2} problems") from None
@@ -133,7 +133,7 @@ def main() -> int:
         floor = "tomllib.loads (floor)"
         rows = [
             ("ran-events check", check),
-            ("event_from_toml (load)", lambda: event_from_toml(valid)),
+            ("eventfile.load", lambda: load(valid)),
             ("load, every id twice (error path)", load_repeated),
             (floor, lambda: tomllib.loads(text)),
         ]
