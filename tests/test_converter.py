@@ -96,3 +96,11 @@ def test_a_json_document_with_a_number_too_long_for_int_is_a_document_error() ->
         _converter.parse_json('{"schema_version": ' + "1" * 5000 + "}", "selection record")
     with pytest.raises(DocumentError, match="invalid JSON"):
         read_registrations("[" + "1" * 5000 + "]")
+
+
+def test_an_answer_of_another_type_is_refused_with_what_would_do() -> None:
+    registration = synthetic_applicants(1, seed=1, event=webinar())[0]
+    data = _converter.unstructure(registration)
+    expected = r"expected str \| int \| bool \| tuple\[str, \.\.\.\] @ \$\.answers\['gender'\]"
+    with pytest.raises(DocumentError, match=expected):
+        _converter.structure_document({**data, "answers": {"gender": 1.5}}, Registration, "x")

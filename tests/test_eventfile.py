@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.strategies import events
 
 from ran_events import _converter, eventfile, tz
-from ran_events.errors import EventFileError, FileProblem
+from ran_events.errors import EventFileError, FileProblem, InvalidValue
 from ran_events.examples import webinar
 from ran_events.models import Event, QuotaBounds, SelectionRules, Session, SessionKind
 
@@ -109,7 +109,7 @@ def test_the_design_example_is_the_embedded_webinar() -> None:
     assert eventfile.loads(eventfile.dumps(embedded)) == embedded
 
 
-def test_from_toml_reads_a_path(tmp_path: Path) -> None:
+def test_load_reads_a_path(tmp_path: Path) -> None:
     path = tmp_path / "event.toml"
     path.write_bytes(b"\xef\xbb\xbf" + DESIGN_TOML.encode())  # a BOM is fine
     assert eventfile.load(path) == eventfile.loads(DESIGN_TOML)
@@ -123,7 +123,7 @@ def test_from_toml_reads_a_path(tmp_path: Path) -> None:
     assert f"{path}:5: capacity: 'thirty' is not valid" in str(info.value)
 
 
-def test_to_toml_writes_the_design_layout() -> None:
+def test_dumps_writes_the_design_layout() -> None:
     text = eventfile.dumps(webinar())
     for line in [
         'timezone = "Europe/Brussels"',
@@ -776,3 +776,20 @@ def test_a_model_field_the_reader_does_not_read_is_refused_loudly() -> None:
 
     with pytest.raises(NotImplementedError, match=r"do not read Grown\.added yet"):
         eventfile._build(eventfile._Problems(), "grown", Grown, name="x")
+
+
+def test_locate_problems_without_the_text_or_without_errors() -> None:
+    error = InvalidValue("selection.caps.organsation", 2, "no applicant has this attribute")
+    (problem,) = eventfile.locate_problems([error])
+    assert (problem.line, problem.field) == (None, "selection.caps.organsation")
+    assert eventfile.locate_problems([], text=DESIGN_TOML) == []
+    (located,) = eventfile.locate_problems([error], text=DESIGN_TOML)
+    assert located.line == DESIGN_TOML.splitlines().index("[selection.caps]") + 1
+
+
+def test_attributes_that_are_not_names_and_a_day_deadline_without_a_zone() -> None:
+    found = problems_of(edit("seed = 2023", "seed = 2023\nattributes = [1]"))
+    assert [p.field for p in found] == ["selection.attributes"]
+    text = edit('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"')
+    text = edit('deadline = "2023-09-06"', 'deadline = "Wednesday 6 September 2023"', text)
+    assert [p.field for p in problems_of(text)] == ["timezone"]  # the deadline waits for it
