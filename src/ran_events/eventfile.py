@@ -784,6 +784,13 @@ def _local_text(instant: _dt.datetime, zone: str) -> str:
     return text
 
 
+def _text_table(model: Organiser | OnlineMeeting | Venue) -> dict[str, str]:
+    """The table of a model of text fields: each of its fields in order, but the defaults."""
+    fields: tuple[attrs.Attribute[str], ...] = attrs.fields(type(model))
+    values = ((f.name, getattr(model, f.name), f.default) for f in fields)
+    return {name: value for name, value, default in values if value != default}
+
+
 def event_to_document(event: Event) -> dict[str, Any]:
     """Return the event-file layout of ``event`` (what TOML and JSON files hold)."""
     zone = event.timezone
@@ -796,18 +803,11 @@ def event_to_document(event: Event) -> dict[str, Any]:
     if event.revision:
         doc["revision"] = event.revision
     doc["target_groups"] = list(event.target_groups)
-    doc["organiser"] = {"name": event.organiser.name, "email": event.organiser.email}
+    doc["organiser"] = _text_table(event.organiser)
     if event.online is not None:
-        doc["online"] = {"platform": event.online.platform, "url": event.online.url}
-        if event.online.access_notes:
-            doc["online"]["access_notes"] = event.online.access_notes
+        doc["online"] = _text_table(event.online)
     if event.venue is not None:
-        venue = event.venue
-        doc["venue"] = {
-            k: getattr(venue, k)
-            for k in ("name", "address", "city", "country")
-            if getattr(venue, k)
-        }
+        doc["venue"] = _text_table(event.venue)
     closes = event.registration.closes
     local_close = tz.to_zone(closes, zone)
     day_before = local_close.date() - _dt.timedelta(days=1)
