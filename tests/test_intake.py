@@ -719,29 +719,29 @@ def test_pseudonymise_needs_a_key() -> None:
         pseudonymise([], key="")
 
 
-def test_the_garbage_collector_is_back_on_after_an_import(event: Event) -> None:
+def test_an_import_leaves_the_garbage_collector_alone(event: Event) -> None:
+    # The collector was paused during an import (a process-wide switch, unsafe beside other
+    # threads); benchmarks/bench_intake.py prints what it costs (about 6 % of an import).
     import gc
 
-    assert gc.isenabled()
-    read_csv(io.StringIO(rows_text(good(1))), event)
-    assert gc.isenabled()
+    seen: list[bool] = []
 
-    class FailingDisk(io.StringIO):
+    class Watched(io.StringIO):
         def __next__(self) -> str:
-            line = super().__next__()
-            if line.startswith("r-fail"):
-                raise OSError("disk went away")
-            return line
+            seen.append(gc.isenabled())
+            return super().__next__()
 
-    with pytest.raises(OSError, match="disk went away"):
-        read_csv(FailingDisk(rows_text(good(1), good(2, id="r-fail"))), event)
     assert gc.isenabled()
-    gc.disable()
-    try:
-        read_csv(io.StringIO(rows_text(good(1))), event)
-        assert not gc.isenabled()  # left as the caller had it
-    finally:
-        gc.enable()
+    for reader, text in (
+        (read_csv, rows_text(good(1), good(2))),
+        (read_jsonl, json.dumps(GOOD) + "\n"),
+    ):
+        seen.clear()
+        report = reader(Watched(text), event)
+        assert report.accepted
+        assert seen
+        assert all(seen)
+    assert gc.isenabled()
 
 
 @pytest.mark.parametrize(

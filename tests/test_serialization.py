@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -569,13 +570,13 @@ def test_a_file_nested_too_deeply_is_a_file_error(read: Any) -> None:
 
 def test_json_documents_nested_too_deeply_are_document_errors() -> None:
     from ran_events.errors import DocumentError
-    from ran_events.registration import import_json
+    from ran_events.intake import read_json
     from ran_events.serialization import record_from_json
 
     with pytest.raises(DocumentError, match="selection record: nested too deeply"):
         record_from_json("[" * DEEP + "]" * DEEP)
     with pytest.raises(DocumentError, match="nested too deeply"):
-        import_json('{"schema_version": 1, "data": ' + "[" * DEEP + "]" * DEEP + "}")
+        read_json(io.StringIO('{"schema_version": 1, "data": ' + "[" * DEEP + "]" * DEEP + "}"))
 
 
 @pytest.mark.parametrize(
@@ -665,17 +666,17 @@ def test_record_data_that_is_not_an_object_is_a_document_error(data: str) -> Non
         record_from_json(text)
 
 
-def test_import_json_names_every_field_that_does_not_fit() -> None:
+def test_read_json_names_every_field_that_does_not_fit() -> None:
     from ran_events.errors import DocumentError
-    from ran_events.registration import import_json
+    from ran_events.intake import read_json
 
     with pytest.raises(DocumentError) as info:
-        import_json('{"schema_version":1,"data":[{}]}')
+        read_json(io.StringIO('{"schema_version":1,"data":[{}]}'))
     assert "required field missing @ $[0].id" in info.value.problems
     assert info.value.what == "list of Registration"
     assert isinstance(info.value, ValueError)
     with pytest.raises(DocumentError, match="schema_version 1 and data"):
-        import_json("[]")
+        read_json(io.StringIO("[]"))
 
 
 def test_a_number_too_long_for_int_is_a_file_error() -> None:
@@ -689,25 +690,25 @@ def test_a_number_too_long_for_int_is_a_file_error() -> None:
 
 def test_a_json_document_with_a_number_too_long_for_int_is_a_document_error() -> None:
     from ran_events.errors import DocumentError
-    from ran_events.registration import import_json
+    from ran_events.intake import read_json
     from ran_events.serialization import record_from_json
 
     with pytest.raises(DocumentError, match=r"selection record: invalid JSON \(Exceeds"):
         record_from_json('{"schema_version": ' + "1" * 5000 + "}")
     with pytest.raises(DocumentError, match="invalid JSON"):
-        import_json("[" + "1" * 5000 + "]")
+        read_json(io.StringIO("[" + "1" * 5000 + "]"))
 
 
-def test_import_json_of_null_or_a_broken_model_names_the_problem() -> None:
+def test_read_json_of_null_or_a_broken_model_names_the_problem() -> None:
     from ran_events.errors import DocumentError
-    from ran_events.registration import export_json, import_json
+    from ran_events.intake import json_text, read_json
 
     with pytest.raises(DocumentError, match="the data does not fit its type"):
-        import_json('{"schema_version": 1, "data": null}')
-    document = json.loads(export_json(synthetic_applicants(1, seed=1, event=webinar())))
+        read_json(io.StringIO('{"schema_version": 1, "data": null}'))
+    document = json.loads(json_text(synthetic_applicants(1, seed=1, event=webinar())))
     document["data"][0]["submitted_at"] = "0001-01-01T00:00:00+05:00"
     with pytest.raises(DocumentError) as info:
-        import_json(json.dumps(document))
+        read_json(io.StringIO(json.dumps(document)))
     expected = (
         "submitted_at: '0001-01-01T00:00:00+05:00' is not valid; expected an instant in the "
         "years 1970 to 2100 @ $[0]"
@@ -726,9 +727,9 @@ def test_a_document_nested_too_deeply_to_show_is_a_file_error() -> None:
 
 def test_a_json_document_that_is_not_the_layout_says_what_it_got() -> None:
     from ran_events.errors import DocumentError
-    from ran_events.registration import import_json
+    from ran_events.intake import read_json
 
     with pytest.raises(DocumentError, match=r"schema_version 1 and data; got 'x'"):
-        import_json('"x"')
+        read_json(io.StringIO('"x"'))
     with pytest.raises(DocumentError, match=r"schema_version 1 and data; got a JSON list"):
-        import_json("[[1]]")
+        read_json(io.StringIO("[[1]]"))

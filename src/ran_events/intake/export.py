@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from pathlib import Path
 from typing import IO
 
 from .. import _deprecation
@@ -16,7 +17,7 @@ from ..models import Registration
 
 # The converter of the models; issue 12 moves it to ran_events._converter (layer L3).
 from ..serialization import from_json, to_json
-from .csv import Source, open_text, write_text
+from .csv import write_text
 from .report import ImportReport
 
 __all__ = ["json_text", "read_json", "write_json"]
@@ -47,7 +48,7 @@ def write_json(
     write_text(json_text(registrations, indent=indent), target)
 
 
-def read_json(source: Source) -> ImportReport:
+def read_json(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> ImportReport:
     """Read registrations written by :func:`write_json` / :func:`json_text`.
 
     The copy is read whole, as written: the report's ``accepted`` holds every registration
@@ -55,15 +56,15 @@ def read_json(source: Source) -> ImportReport:
     file that is not this layout is refused as a whole, since it holds no rows to report.
 
     Args:
-        source: a path (UTF-8), or a text stream.
+        source: a path (UTF-8), or a text or binary stream.
 
     Raises:
         DocumentError: (a :class:`ValueError`) not JSON of this layout (or a later schema
             version); every field that does not fit, with its path.
         RanEventsError: a registration breaks a model invariant.
     """
-    with open_text(source) as handle:
-        registrations = _from_json_text(handle.read())
+    data = Path(source).read_bytes() if isinstance(source, str | os.PathLike) else source.read()
+    registrations = _from_json_text(data)
     return ImportReport(accepted=tuple(registrations), rejected=(), rows=len(registrations))
 
 
