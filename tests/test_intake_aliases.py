@@ -14,7 +14,7 @@ from ran_events.errors import FileProblem
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.intake import ImportReport, RegistrationBook
 from ran_events.models import Registration
-from ran_events.selection import read_decisions_csv
+from ran_events.selection import DecisionsFile, read_decisions_csv
 
 EVENT = webinar()
 POOL = synthetic_applicants(5, seed=3, event=EVENT)
@@ -130,3 +130,18 @@ def test_read_json_reports_what_the_old_reader_returned() -> None:
     assert (report.rows, report.rejected) == (len(POOL), ())
     assert all(isinstance(r, Registration) for r in report.accepted)
     assert json.loads(intake.json_text(POOL))["schema_version"] == 1
+
+
+def test_a_decisions_file_made_with_problems_holds_them_as_rejected_rows() -> None:
+    problem = FileProblem(line=3, field="rank", value="x", message="expected a whole number")
+    with pytest.warns(DeprecationWarning, match=r"use DecisionsFile\(rejected=\.\.\.\)"):
+        made = DecisionsFile(rows=(), problems=[problem])
+    (row,) = made.rejected
+    assert (row.line, row.field, row.value, row.reason) == (
+        3,
+        "rank",
+        "x",
+        "rank: expected a whole number",
+    )
+    assert not made.ok
+    assert DecisionsFile(rows=()).ok

@@ -76,7 +76,7 @@ def _rejected(value: Iterable[RejectedRow]) -> tuple[RejectedRow, ...]:
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class DecisionsFile:
     """What :func:`read_decisions_csv` found: the valid rows and every other row, rejected.
 
@@ -89,6 +89,18 @@ class DecisionsFile:
 
     rows: tuple[DecisionRow, ...] = attrs.field(converter=_rows)
     rejected: tuple[RejectedRow, ...] = attrs.field(converter=_rejected)
+
+    def __init__(
+        self,
+        *,
+        rows: Iterable[DecisionRow],
+        rejected: Iterable[RejectedRow] = (),
+        problems: Iterable[FileProblem] | None = None,
+    ) -> None:
+        if problems is not None:  # the keyword of earlier releases
+            _deprecation.warn("DecisionsFile(problems=...)", "DecisionsFile(rejected=...)")
+            rejected = [*rejected, *map(_as_rejected, problems)]
+        self.__attrs_init__(rows=rows, rejected=rejected)
 
     def __iter__(self) -> Iterator[DecisionRow]:
         return iter(self.rows)
@@ -108,6 +120,16 @@ class DecisionsFile:
             for row in self.rejected
             for p in row.problems
         )
+
+
+def _as_rejected(problem: FileProblem) -> RejectedRow:
+    return RejectedRow.single(
+        problem.line or 0,
+        field=problem.field,
+        value=problem.value,
+        reason=problem.message,
+        code="invalid-value",
+    )
 
 
 def decisions_csv_text(result: SelectionResult) -> str:
