@@ -48,11 +48,11 @@ messages about duplicates and the order of the report), freed when the import en
 def generate(path: Path, size_mb: float, columns: int) -> dict[str, int]:
     """Write about ``size_mb`` MB of applications; return the rows and the largest row."""
     from ran_events.examples import synthetic_applicants, webinar
-    from ran_events.registration import export_csv
+    from ran_events.intake import csv_text
 
     event = webinar()
     pool = synthetic_applicants(TEMPLATE_ROWS, seed=2023, event=event)
-    text = export_csv(pool, questions=[q.id for q in event.form.questions])
+    text = csv_text(pool, questions=[q.id for q in event.form.questions])
     template = list(csv.reader(io.StringIO(text)))
     header, rows = template[0], template[1:]
     extra = max(0, columns - len(header))
@@ -108,12 +108,12 @@ def _rss_mb(field: str) -> float:
 def child_intake(path: Path) -> dict[str, float]:
     """Take in ``path`` (in a process of its own); return the figures."""
     from ran_events.examples import webinar
-    from ran_events.registration import RegistrationBook
+    from ran_events.intake import RegistrationBook
 
     book = RegistrationBook(event=webinar())
     figures = {"before_mb": _rss_mb("VmRSS")}
     started = time.perf_counter(), time.process_time()
-    report = book.import_csv(path)  # the book and the report: held until the figures are taken
+    report = book.read_csv(path)  # the book and the report: held until the figures are taken
     figures["seconds"] = time.perf_counter() - started[0]
     figures["cpu_seconds"] = time.process_time() - started[1]
     figures["held_mb"] = _rss_mb("VmRSS")

@@ -12,7 +12,7 @@ from ran_events._commands._base import Console, DemoState
 from ran_events._commands.applications import demo
 from ran_events.cli import COMMANDS, DEMO_STEPS, main
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.registration import export_csv, import_csv
+from ran_events.intake import csv_text, read_csv
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -31,7 +31,7 @@ def event_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def pool_file(tmp_path: Path) -> Path:
     path = tmp_path / "applications.csv"
-    path.write_text(export_csv(synthetic_applicants(60, seed=4)), encoding="utf-8")
+    path.write_text(csv_text(synthetic_applicants(60, seed=4)), encoding="utf-8")
     return path
 
 
@@ -167,6 +167,6 @@ def test_demo_step_writes_the_pool_and_hands_it_on(tmp_path: Path) -> None:
     assert path.exists()
     assert not list(tmp_path.glob(".*.tmp"))
     assert state.registrations == synthetic_applicants(50, seed=7)
-    assert list(import_csv(path, state.event).accepted) == state.registrations
+    assert list(read_csv(path, state.event).accepted) == state.registrations
     assert "50 row(s), 50 accepted, 0 rejected" in out.getvalue()
     assert err.getvalue() == ""

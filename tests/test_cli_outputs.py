@@ -208,9 +208,9 @@ def test_a_role_with_control_characters_is_escaped_by_applications(
 ) -> None:
     import csv
 
-    from ran_events.registration import export_csv
+    from ran_events.intake import csv_text
 
-    rows = list(csv.DictReader(io.StringIO(export_csv(examples.synthetic_applicants(3, seed=1)))))
+    rows = list(csv.DictReader(io.StringIO(csv_text(examples.synthetic_applicants(3, seed=1)))))
     rows[0]["role"] = "\x1b]0;x\x07\x1b[2J"
     rows[1]["role"] = "\u202eevil"
     path = tmp_path / "apps.csv"

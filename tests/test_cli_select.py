@@ -13,7 +13,7 @@ import pytest
 from ran_events import eventfile
 from ran_events.cli import main
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.registration import export_csv
+from ran_events.intake import csv_text
 from ran_events.selection import read_decisions_csv
 
 
@@ -22,7 +22,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     event = tmp_path / "event.toml"
     event.write_text(eventfile.dumps(webinar()), encoding="utf-8")
     applications = tmp_path / "applications.csv"
-    text = export_csv(synthetic_applicants(150, seed=4))
+    text = csv_text(synthetic_applicants(150, seed=4))
     header, last = next(csv.reader([text.splitlines()[0]])), text.splitlines()[-1]
     row = dict(zip(header, next(csv.reader([last])), strict=True))
     row.update(id="bad", email="bad@example.org", submitted_at="not a date")
@@ -171,7 +171,7 @@ def test_the_demo_selects_with_quotas(tmp_path: Path) -> None:
 
 
 def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_path: Path) -> None:
-    from ran_events.registration import import_csv
+    from ran_events.intake import read_csv
     from ran_events.selection import decisions_csv_text, read_record, replay
 
     event, applications = files
@@ -184,7 +184,7 @@ def test_the_record_file_replays_the_decisions(files: tuple[Path, Path], tmp_pat
     assert status == 0
     assert f"wrote the selection record to {record_path}" in out
     record = read_record(record_path)
-    taken_in = import_csv(applications, eventfile.load(event)).accepted
+    taken_in = read_csv(applications, eventfile.load(event)).accepted
     # Years later: the record and the same applications give the same decisions file.
     assert decisions_csv_text(replay(record, taken_in)) == decisions.read_bytes().decode()
 
@@ -251,8 +251,8 @@ def test_the_record_keeps_seed_and_commitment_and_replays(
     committed: tuple[Path, Path], tmp_path: Path
 ) -> None:
     from ran_events.examples import webinar as make_webinar
+    from ran_events.intake import read_csv
     from ran_events.models import seed_commitment
-    from ran_events.registration import import_csv
     from ran_events.selection import read_record, replay
 
     event, applications = committed
@@ -265,5 +265,5 @@ def test_the_record_keeps_seed_and_commitment_and_replays(
     record = read_record(record_path)
     assert record.seed == SECRET
     assert record.rules.seed_sha256 == seed_commitment(SECRET)
-    accepted = import_csv(applications, make_webinar()).accepted
+    accepted = read_csv(applications, make_webinar()).accepted
     assert len(replay(record, accepted).decisions) == len(accepted)

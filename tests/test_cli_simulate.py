@@ -12,7 +12,7 @@ import pytest
 from ran_events import eventfile
 from ran_events.cli import COMMANDS, DEMO_STEPS, main
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.registration import export_csv
+from ran_events.intake import csv_text
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
     event = tmp_path / "event.toml"
     event.write_text(eventfile.dumps(webinar()), encoding="utf-8")
     applications = tmp_path / "applications.csv"
-    applications.write_text(export_csv(synthetic_applicants(120, seed=4)), encoding="utf-8")
+    applications.write_text(csv_text(synthetic_applicants(120, seed=4)), encoding="utf-8")
     return event, applications
 
 

@@ -703,7 +703,7 @@ def test_reading_decisions_reports_every_bad_row() -> None:
         "r9,i@example.org,I,rejected,,ok\n"
     )
     read = read_decisions_csv(io.StringIO(text))
-    assert [(p.line, p.field) for p in read.problems] == [
+    assert [(p.line, p.field) for p in read.rejected] == [
         (3, "outcome"),
         (4, "registration_id"),
         (5, "rank"),
@@ -711,11 +711,20 @@ def test_reading_decisions_reports_every_bad_row() -> None:
         (7, ""),
         (8, "registration_id"),
     ]
-    assert read.problems[1].message == "repeats line 2; expected each id once"
+    assert read.rejected[1].reason == "registration_id: repeats line 2; expected each id once"
+    assert [p.code for p in read.rejected] == [
+        "invalid-value",
+        "duplicate-id",
+        "invalid-value",
+        "invalid-email",
+        "cell-count",
+        "missing",
+    ]
     assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (10, "r8"), (12, "r9")]
     bad_header = read_decisions_csv(io.StringIO("id,outcome\n"))
     assert bad_header.rows == ()
-    assert bad_header.problems[0].format("d.csv").startswith("d.csv:1: header: expected")
+    assert bad_header.rejected[0].format("d.csv").startswith("d.csv:1: header: expected")
+    assert bad_header.rejected[0].code == "header"
 
 
 def test_a_record_or_an_offer_with_a_naive_time_is_refused(
@@ -742,10 +751,11 @@ def test_reading_decisions_never_stops_at_an_unreadable_row(tmp_path: Path) -> N
         b"r4,d@example.org,D,rejected,,ok\n"
     )
     read = read_decisions_csv(path)
-    assert [(p.line, p.field) for p in read.problems] == [(3, "name"), (4, "")]
-    assert "not UTF-8" in read.problems[0].message
-    assert read.problems[0].value == b"Jos\xe9"
-    assert read.problems[1].message.startswith("unreadable CSV: ")
+    assert [(p.line, p.field) for p in read.rejected] == [(3, "name"), (4, "")]
+    assert "not UTF-8" in read.rejected[0].reason
+    assert read.rejected[0].value == b"Jos\xe9"
+    assert read.rejected[1].reason.startswith("unreadable CSV: ")
+    assert [p.code for p in read.rejected] == ["encoding", "unreadable"]
     assert [(r.line, r.registration_id) for r in read.rows] == [(2, "r1"), (5, "r4")]
 
 
@@ -755,7 +765,7 @@ def test_a_rank_of_digits_int_cannot_read_is_a_problem(rank: str) -> None:
     header = "registration_id,email,name,outcome,rank,reason\n"
     text = f"{header}r1,a@example.org,A,selected,{rank},ok\n"
     read = read_decisions_csv(io.StringIO(text))
-    assert [(p.line, p.field, p.value) for p in read.problems] == [(2, "rank", rank)]
+    assert [(p.line, p.field, p.value) for p in read.rejected] == [(2, "rank", rank)]
     assert read.rows == ()
 
 
@@ -814,6 +824,7 @@ def test_a_stray_quote_in_decisions_never_swallows_the_rows_after_it() -> None:
     assert [(r.line, r.registration_id) for r in read.rows] == [
         (3, "r2"), (4, "r3"), (5, "r4"), (6, "r5")
     ]  # fmt: skip
-    (problem,) = read.problems
+    (problem,) = read.rejected
     assert problem.line == 2
-    assert "unbalanced quote: a quoted field begins on line 2" in problem.message
+    assert problem.code == "unbalanced-quote"
+    assert "unbalanced quote: a quoted field begins on line 2" in problem.reason

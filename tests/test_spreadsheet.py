@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ran_events._spreadsheet import FORMULA_STARTS, neutralise, restore
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.registration import export_csv, import_csv
+from ran_events.intake import csv_text, read_csv
 from ran_events.selection import (
     SelectionResult,
     decisions_csv_text,
@@ -78,10 +78,10 @@ def test_export_csv_keeps_exact_values_unless_asked_to_neutralise() -> None:
     event = webinar()
     pool = synthetic_applicants(3, seed=3, event=event)
     pool[1] = attrs.evolve(pool[1], registrant=attrs.evolve(pool[1].registrant, name=POISONED[0]))
-    exchanged = export_csv(pool)
+    exchanged = csv_text(pool)
     assert f'"{POISONED[0].replace(chr(34), chr(34) * 2)}"' in exchanged
-    assert list(import_csv(io.StringIO(exchanged), event).accepted) == pool
-    for_people = export_csv(pool, neutralise_formulas=True)
+    assert list(read_csv(io.StringIO(exchanged), event).accepted) == pool
+    for_people = csv_text(pool, neutralise_formulas=True)
     cells = [cell for row in csv.reader(io.StringIO(for_people)) for cell in row]
     assert "'" + POISONED[0] in cells
     assert not [cell for cell in cells if cell[:1] in FORMULA_STARTS]

@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 from typing import assert_type
 
-from ran_events import eventfile, tz
+from ran_events import eventfile, intake, tz
 from ran_events.errors import AmbiguousTimeError, EventFileError, FileProblem
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
@@ -50,3 +50,17 @@ def a_pool() -> list[Registration]:
     pool = synthetic_applicants(10, seed=2023, event=event)
     assert_type(pool, list[Registration])
     return pool
+
+
+def take_in_applications(path: str) -> tuple[Registration, ...]:
+    """Every reader of applications gives the same report; every row has the same shape."""
+    event = webinar()
+    report = intake.read_csv(path, event, zone="Europe/Brussels")
+    assert_type(report, intake.ImportReport)
+    assert_type(intake.read_jsonl(path, event), intake.ImportReport)
+    assert_type(intake.read_json(path), intake.ImportReport)
+    for row in report.rejected:
+        assert_type(row, intake.RejectedRow)
+        assert_type((row.line, row.field, row.reason, row.code), tuple[int, str, str, str])
+    intake.write_jsonl(report.accepted, path + ".jsonl")
+    return report.accepted

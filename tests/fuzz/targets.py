@@ -252,11 +252,11 @@ def _is_application(header: Sequence[str]) -> Callable[[list[str]], bool]:
 
 
 def check_applications_csv(data: bytes) -> None:
-    from ran_events import export_csv, import_csv
+    from ran_events import csv_text, read_csv
     from ran_events.errors import InvalidValue
 
     event = _webinar()
-    report = _call((InvalidValue,), lambda: import_csv(_as_file(data, ".csv"), event))
+    report = _call((InvalidValue,), lambda: read_csv(_as_file(data, ".csv"), event))
     if report is None:
         return
     _row_count("rows", len(report.accepted), len(report.rejected), report.rows)
@@ -274,10 +274,10 @@ def check_applications_csv(data: bytes) -> None:
                 raise ContractViolation(
                     "lost line", f"line {number} ({','.join(cells)[:80]!r}) is in no row"
                 )
-    # What was accepted, export_csv writes and import_csv reads back the same.
-    again = _call((), lambda: import_csv(io.StringIO(export_csv(report.accepted)), event))
+    # What was accepted, csv_text writes and read_csv reads back the same.
+    again = _call((), lambda: read_csv(io.StringIO(csv_text(report.accepted)), event))
     _same(
-        "round trip (export_csv)",
+        "round trip (csv_text)",
         [_essentials(r) for r in report.accepted],
         [_essentials(r) for r in again.accepted],
     )
@@ -306,10 +306,10 @@ _CELLS: st.SearchStrategy[str] = st.one_of(
 
 
 def applications_csv_inputs() -> st.SearchStrategy[bytes]:
-    from ran_events import export_csv
+    from ran_events import csv_text
 
     def seed(n: int, which: int) -> list[str]:
-        return _LINE_END.split(export_csv(_applicants(n, which)).rstrip("\n"))
+        return _LINE_END.split(csv_text(_applicants(n, which)).rstrip("\n"))
 
     return st.builds(seed, st.integers(1, 25), st.integers(0, 2)).flatmap(
         lambda lines: mutated_lines(lines, _CELLS).flatmap(
@@ -319,17 +319,21 @@ def applications_csv_inputs() -> st.SearchStrategy[bytes]:
 
 
 def check_applications_jsonl(data: bytes) -> None:
-    from ran_events import export_json, import_json, import_jsonl
+    from ran_events import json_text, jsonl_text, read_json, read_jsonl
 
-    report = _call((), lambda: import_jsonl(_as_file(data, ".jsonl"), _webinar()))
+    report = _call((), lambda: read_jsonl(_as_file(data, ".jsonl"), _webinar()))
     _row_count("rows", len(report.accepted), len(report.rejected), report.rows)
     # Every line that is not blank is one row.
     text = data.decode("utf-8", "surrogateescape")
     lines = [t for t in io.StringIO(text, newline="") if t.strip()]
     if report.rows != len(lines):
         raise ContractViolation("lost line", f"{report.rows} rows from {len(lines)} lines")
-    again = _call((), lambda: import_json(export_json(report.accepted)))
-    _same("round trip (export_json)", list(report.accepted), again)
+    again = _call((), lambda: read_json(io.StringIO(json_text(report.accepted))).accepted)
+    _same("round trip (json_text)", report.accepted, again)
+    lines_again = _call(
+        (), lambda: read_jsonl(io.StringIO(jsonl_text(report.accepted)), _webinar()).accepted
+    )
+    _same("round trip (jsonl_text)", report.accepted, lines_again)
 
 
 def _application_objects(n: int, which: int) -> list[dict[str, Any]]:
@@ -369,12 +373,12 @@ def check_decisions_csv(data: bytes) -> None:
     from ran_events import read_decisions_csv
 
     found = _call((), lambda: read_decisions_csv(_as_file(data, ".csv")))
-    if any(p.field == "header" for p in found.problems):
+    if any(p.field == "header" for p in found.rejected):
         return
     for row in found.rows:
         if row.rank is not None and row.rank < 1:
             raise ContractViolation("invalid row", f"line {row.line}: rank {row.rank}")
-    lines = [r.line for r in found.rows] + [p.line for p in found.problems]
+    lines = [r.line for r in found.rows] + [p.line for p in found.rejected]
     if len(lines) != len(set(lines)):
         raise ContractViolation("rows", f"two rows or problems on one line: {sorted(lines)}")
     text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
@@ -509,20 +513,21 @@ def records_inputs() -> st.SearchStrategy[bytes]:
 
 
 def check_import_json(data: bytes) -> None:
-    from ran_events import export_json, import_json
+    from ran_events import json_text, read_json
     from ran_events.errors import RanEventsError
 
-    found = _call((ValueError, RanEventsError), lambda: import_json(data))
+    found = _call((ValueError, RanEventsError), lambda: read_json(io.BytesIO(data)).accepted)
     if found is not None:
-        _same("round trip", found, _call((), lambda: import_json(export_json(found))))
+        again = _call((), lambda: read_json(io.StringIO(json_text(found))).accepted)
+        _same("round trip", found, again)
 
 
 def import_json_inputs() -> st.SearchStrategy[bytes]:
-    from ran_events import export_json
+    from ran_events import json_text as registrations_json
 
     def seed(n: int, selected: bool) -> Any:
         registrations = _selection(6, "lottery").registrations if selected else _applicants(n, 1)
-        return json.loads(export_json(registrations))
+        return json.loads(registrations_json(registrations))
 
     return (
         st.builds(seed, st.integers(0, 4), st.booleans())
@@ -554,18 +559,18 @@ TARGETS: dict[str, Target] = {
         ),
         Target(
             name="applications-csv",
-            reader="ran_events.import_csv",
+            reader="ran_events.read_csv",
             contract="InvalidValue (header) only; accepted + rejected == rows; every line that "
-            "is a complete row on its own is accepted or rejected at its line; export_csv of "
+            "is a complete row on its own is accepted or rejected at its line; csv_text of "
             "the accepted reads back the same",
             check=check_applications_csv,
             inputs=applications_csv_inputs,
         ),
         Target(
             name="applications-jsonl",
-            reader="ran_events.import_jsonl",
+            reader="ran_events.read_jsonl",
             contract="no exception; accepted + rejected == rows == lines that are not blank; "
-            "export_json of the accepted reads back equal",
+            "json_text and jsonl_text of the accepted read back equal",
             check=check_applications_jsonl,
             inputs=applications_jsonl_inputs,
         ),
@@ -593,7 +598,7 @@ TARGETS: dict[str, Target] = {
         ),
         Target(
             name="import-json",
-            reader="ran_events.import_json",
+            reader="ran_events.read_json",
             contract="ValueError or RanEventsError only; what is read writes JSON that reads "
             "back equal",
             check=check_import_json,

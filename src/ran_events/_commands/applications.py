@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from ..intake import ImportReport, OnDuplicate, csv_text, read_csv, read_jsonl
 from ._base import Console, DemoState, InputError, load_event, write_atomic
 
 if TYPE_CHECKING:
     from ..models import Event
-    from ..registration import ImportReport, OnDuplicate
 
 SUMMARY_ATTRIBUTES: Final = ("role", "country", "status")
 """What the summary counts the accepted registrations by."""
@@ -101,12 +101,11 @@ def take_in(
         InputError: the file cannot be read, its header is invalid or ``zone`` is unknown.
     """
     from ..errors import InvalidValue, UnknownTimeZone  # noqa: PLC0415
-    from ..registration import import_csv, import_jsonl  # noqa: PLC0415
 
     try:
         if path.suffix.lower() == ".jsonl":
-            return import_jsonl(path, event, zone=zone, on_duplicate=on_duplicate)
-        return import_csv(path, event, zone=zone, on_duplicate=on_duplicate)
+            return read_jsonl(path, event, zone=zone, on_duplicate=on_duplicate)
+        return read_csv(path, event, zone=zone, on_duplicate=on_duplicate)
     except UnknownTimeZone as exc:
         raise InputError("--zone", str(exc)) from None
     except InvalidValue as exc:
@@ -133,13 +132,11 @@ def print_summary(report: ImportReport, event: Event, console: Console) -> None:
 
 def demo(state: DemoState, console: Console) -> None:
     """Generate the seeded applicant pool, write it as ``applications.csv``, take it in."""
-    from ..registration import export_csv  # noqa: PLC0415
-
     console.out("\n== Applications ==")
     size, seed = state.applicants, state.seed
     pool = state.synthetic_pool()
     path = state.out_dir / "applications.csv"
-    write_atomic(path, export_csv(pool, questions=[q.id for q in state.event.form.questions]))
+    write_atomic(path, csv_text(pool, questions=[q.id for q in state.event.form.questions]))
     console.out(f"  wrote {path} ({size} synthetic applicants, seed {seed})")
     report = take_in(path, state.event)
     print_summary(report, state.event, console)

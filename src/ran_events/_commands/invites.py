@@ -105,11 +105,12 @@ def read_decisions(path: Path) -> DecisionsRead:
     problems = [
         InputError(
             str(path),
-            p.message if p.value is None else f"{p.value!r}: {p.message}",
-            line=p.line,
+            p.reason if p.value is None else f"{p.value!r}: {p.reason}",
+            line=row.line,
             field=p.field,
         )
-        for p in found.problems
+        for row in found.rejected
+        for p in row.problems
     ]
     read = DecisionsRead(selected=[], not_selected=[], problems=problems)
     for row in found.rows:

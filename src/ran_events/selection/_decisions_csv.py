@@ -18,15 +18,16 @@ import io
 import os
 import re
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import IO, Final
 
 import attrs
 
+from ran_events import _deprecation
 from ran_events._spreadsheet import neutralise, restore
 from ran_events.errors import FileProblem
+from ran_events.intake import RejectedRow
+from ran_events.intake.csv import Records, open_text, write_text
 from ran_events.models import mask_email
-from ran_events.registration import _Records
 from ran_events.selection._result import Outcome, SelectionResult
 
 __all__ = [
@@ -71,16 +72,35 @@ def _rows(value: Iterable[DecisionRow]) -> tuple[DecisionRow, ...]:
     return tuple(value)
 
 
-def _problems(value: Iterable[FileProblem]) -> tuple[FileProblem, ...]:
+def _rejected(value: Iterable[RejectedRow]) -> tuple[RejectedRow, ...]:
     return tuple(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, init=False)
 class DecisionsFile:
-    """What :func:`read_decisions_csv` found: the valid rows and a problem for each other one."""
+    """What :func:`read_decisions_csv` found: the valid rows and every other row, rejected.
+
+    Attributes:
+        rows: the valid rows, in the file's order.
+        rejected: each row that was not valid (a wrong header included, at line 1), with its
+            line, field, value, reason and code: the same
+            :class:`~ran_events.intake.RejectedRow` as the applications readers report.
+    """
 
     rows: tuple[DecisionRow, ...] = attrs.field(converter=_rows)
-    problems: tuple[FileProblem, ...] = attrs.field(converter=_problems)
+    rejected: tuple[RejectedRow, ...] = attrs.field(converter=_rejected)
+
+    def __init__(
+        self,
+        *,
+        rows: Iterable[DecisionRow],
+        rejected: Iterable[RejectedRow] = (),
+        problems: Iterable[FileProblem] | None = None,
+    ) -> None:
+        if problems is not None:  # the keyword of earlier releases
+            _deprecation.warn("DecisionsFile(problems=...)", "DecisionsFile(rejected=...)")
+            rejected = [*rejected, *map(_as_rejected, problems)]
+        self.__attrs_init__(rows=rows, rejected=rejected)
 
     def __iter__(self) -> Iterator[DecisionRow]:
         return iter(self.rows)
@@ -88,7 +108,28 @@ class DecisionsFile:
     @property
     def ok(self) -> bool:
         """Whether every row was valid."""
-        return not self.problems
+        return not self.rejected
+
+    @property
+    def problems(self) -> tuple[FileProblem, ...]:
+        """Deprecated: the rejected rows as :class:`~ran_events.errors.FileProblem` (line,
+        field, value, message); use :attr:`rejected` (removed in ran_events 0.3)."""
+        _deprecation.warn("DecisionsFile.problems", "DecisionsFile.rejected")
+        return tuple(
+            FileProblem(line=row.line, field=p.field, value=p.value, message=p.reason)
+            for row in self.rejected
+            for p in row.problems
+        )
+
+
+def _as_rejected(problem: FileProblem) -> RejectedRow:
+    return RejectedRow.single(
+        problem.line or 0,
+        field=problem.field,
+        value=problem.value,
+        reason=problem.message,
+        code="invalid-value",
+    )
 
 
 def decisions_csv_text(result: SelectionResult) -> str:
@@ -123,12 +164,7 @@ def write_decisions_csv(result: SelectionResult, target: str | os.PathLike[str] 
         result: the selection.
         target: a file path (UTF-8) or a text stream opened with ``newline=""``.
     """
-    text = decisions_csv_text(result)
-    if isinstance(target, str | os.PathLike):
-        with Path(target).open("w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-    else:
-        target.write(text)
+    write_text(decisions_csv_text(result), target)
 
 
 def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFile:
@@ -141,54 +177,45 @@ def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFil
         source: a path or an open text stream.
 
     Returns:
-        The valid rows, and one problem (line, field, value, message) per invalid row (a
-        row that is not UTF-8 or not readable as CSV included), or a single problem for a
-        wrong header.
+        The valid rows, and each invalid row as a :class:`~ran_events.intake.RejectedRow`
+        (a row that is not UTF-8 or not readable as CSV included), or a single one (line 1,
+        code ``header``) for a wrong header.
     """
-    if isinstance(source, str | os.PathLike):
-        # bytes that are not UTF-8 are kept as surrogates, so that only their row is refused
-        with Path(source).open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
-            return _read(f)
-    return _read(source)
+    # bytes that are not UTF-8 are kept as surrogates, so that only their row is refused
+    with open_text(source) as handle:
+        return _read(handle)
 
 
 def _read(handle: IO[str]) -> DecisionsFile:
     # The intake's record reader: a stray quote is reported on its own line and never
     # swallows the rows after it.
-    records = _Records(handle)
+    records = Records(handle)
     lines = iter(records)
     first = next(lines, None)
     header = first[1] if first is not None and first[2] is None else None
     if header is None or tuple(h.strip() for h in header) != DECISION_COLUMNS:
-        return DecisionsFile(
-            rows=(),
-            problems=(
-                FileProblem(
-                    line=1,
-                    field="header",
-                    value=header,
-                    message=f"expected the columns {', '.join(DECISION_COLUMNS)}",
-                ),
-            ),
+        wrong = RejectedRow.single(
+            1,
+            field="header",
+            value=header,
+            reason=f"expected the columns {', '.join(DECISION_COLUMNS)}",
+            code="header",
         )
+        return DecisionsFile(rows=(), rejected=(wrong,))
     records.width = len(DECISION_COLUMNS)
     rows: list[DecisionRow] = []
-    problems: list[FileProblem] = []
+    rejected: list[RejectedRow] = []
     seen: dict[str, int] = {}
     for start, raw, unreadable in lines:
         if unreadable is not None:
-            problems.append(
-                FileProblem(
-                    line=start, field="", value=unreadable.value, message=unreadable.reason
-                )
-            )
+            rejected.append(RejectedRow(line=start, problems=(unreadable,)))
             continue
         if not any(c.strip() for c in raw):
             continue
         cells = [restore(c) for c in raw]
         problem = _row_problem(cells, start, seen)
         if problem is not None:
-            problems.append(problem)
+            rejected.append(problem)
             continue
         registration_id, email, name, outcome, rank, reason = (c.strip() for c in cells)
         seen[registration_id] = start
@@ -203,48 +230,66 @@ def _read(handle: IO[str]) -> DecisionsFile:
                 reason=reason,
             )
         )
-    return DecisionsFile(rows=rows, problems=problems)
+    return DecisionsFile(rows=rows, rejected=rejected)
 
 
-def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> FileProblem | None:
+def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> RejectedRow | None:
     if len(cells) != len(DECISION_COLUMNS):
-        return FileProblem(
-            line=line,
+        return RejectedRow.single(
+            line,
             field="",
             value=len(cells),
-            message=f"{len(cells)} cells; expected {len(DECISION_COLUMNS)}",
+            reason=f"{len(cells)} cells; expected {len(DECISION_COLUMNS)}",
+            code="cell-count",
         )
     for column, cell in zip(DECISION_COLUMNS, cells, strict=True):
         if not cell.isascii() and _SURROGATE.search(cell):
-            return FileProblem(
-                line=line,
+            return RejectedRow.single(
+                line,
                 field=column,
                 value=cell.encode("utf-8", "surrogateescape")[:60],
-                message="not UTF-8; expected the file saved as UTF-8",
+                reason="not UTF-8; expected the file saved as UTF-8",
+                code="encoding",
             )
     registration_id, email, _name, outcome, rank, _reason = (c.strip() for c in cells)
     if not registration_id:
-        return FileProblem(line=line, field="registration_id", message="empty; expected an id")
+        return RejectedRow.single(
+            line,
+            field="registration_id",
+            value=None,
+            reason="empty; expected an id",
+            code="missing",
+        )
     if registration_id in seen:
-        return FileProblem(
-            line=line,
+        return RejectedRow.single(
+            line,
             field="registration_id",
             value=registration_id,
-            message=f"repeats line {seen[registration_id]}; expected each id once",
+            reason=f"repeats line {seen[registration_id]}; expected each id once",
+            code="duplicate-id",
         )
     if "@" not in email:
-        return FileProblem(
-            line=line, field="email", value=email, message="expected an e-mail address"
+        return RejectedRow.single(
+            line,
+            field="email",
+            value=email,
+            reason="expected an e-mail address",
+            code="invalid-email",
         )
     if outcome not in {o.value for o in Outcome}:
-        return FileProblem(
-            line=line,
+        return RejectedRow.single(
+            line,
             field="outcome",
             value=outcome,
-            message="expected " + ", ".join(o.value for o in Outcome),
+            reason="expected " + ", ".join(o.value for o in Outcome),
+            code="invalid-value",
         )
     if rank and (not _RANK.fullmatch(rank) or int(rank) < 1):
-        return FileProblem(
-            line=line, field="rank", value=rank, message="expected a whole number >= 1 or empty"
+        return RejectedRow.single(
+            line,
+            field="rank",
+            value=rank,
+            reason="expected a whole number >= 1 or empty",
+            code="invalid-value",
         )
     return None

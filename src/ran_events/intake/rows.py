@@ -1,0 +1,527 @@
+"""Row checks: one application (a CSV row, a JSON line) read into a registration or rejected.
+
+:class:`_Intake` checks every field of a row against the event (address, submission time
+and window, country, the form's answers, free attributes), collects every problem of the
+row, and hands a valid registration to the book that holds them. The file readers
+(:mod:`ran_events.intake.csv`, :mod:`ran_events.intake.jsonl`) feed it rows; it knows no
+file format.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import itertools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Final
+
+import attrs
+
+from .. import tz
+from ..errors import (
+    AmbiguousTimeError,
+    DuplicateRegistration,
+    InvalidEmail,
+    InvalidValue,
+    NonexistentTimeError,
+    RegistrationClosed,
+    RegistrationNotOpen,
+)
+from ..models import (
+    Answer,
+    Event,
+    Question,
+    QuestionKind,
+    Registrant,
+    Registration,
+    normalize_email,
+)
+from .report import ImportReport, RejectedRow, RowProblem
+
+__all__ = ["CSV_COLUMNS", "registration_id"]
+
+CSV_COLUMNS: Final = ("id", "email", "name", "submitted_at", "organisation", "country", "role")
+"""The columns of an applications file that are not answers or attributes (``email``,
+``name`` and ``submitted_at`` are required)."""
+
+_REQUIRED: Final = ("email", "name", "submitted_at")
+
+
+def registration_id(event_id: str, email: str) -> str:
+    """Return the stable id of the registration of ``email`` to ``event_id``.
+
+    The id is ``r`` and 16 hexadecimal digits of SHA-256 over the event id and the
+    normalised address: the same on every machine, and it does not show the address.
+
+    Raises:
+        InvalidEmail: ``email`` is not a valid address.
+    """
+    return _derive_id(event_id, normalize_email(email))
+
+
+def _derive_id(event_id: str, normalized_email: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\x00{normalized_email}".encode()).hexdigest()
+    return f"r{digest[:16]}"
+
+
+def check_window(event: Event, at: _dt.datetime) -> None:
+    """Raise if ``at`` is outside ``event``'s registration window.
+
+    Raises:
+        RegistrationNotOpen: before the window opens.
+        RegistrationClosed: at or after the deadline.
+    """
+    window = event.registration
+    if at < window.opens:
+        raise RegistrationNotOpen(_local(event, at), event.local(window.opens))
+    if at >= window.closes:
+        deadline = tz.format_deadline(window.closes, event.timezone, with_zone=True)
+        raise RegistrationClosed(_local(event, at), event.local(window.closes), deadline)
+
+
+def _local(event: Event, at: _dt.datetime) -> _dt.datetime:
+    """``at`` in the event's zone; as given if that is before year 1 or after 9999
+    (``0001-01-01T00:00+05:00`` is in year 0 in UTC)."""
+    try:
+        return event.local(at)
+    except OverflowError:
+        return at
+
+
+_SURROGATE: Final = re.compile("[\udc80-\udcff]")
+_EXAMPLE_TIME: Final = "2023-08-20T10:15:00+02:00"
+
+
+class _Intake:
+    """Turns rows into registrations held by a book, collecting every problem.
+
+    Args:
+        event: the event applied to.
+        held: the book's registrations by normalised address (read, never written here).
+        hold: the book's way of taking in a registration; raises
+            :class:`~ran_events.errors.DuplicateRegistration` or
+            :class:`~ran_events.errors.InvalidValue` (an id taken) as the book does.
+        zone: the zone of times written without an offset (``None``: such times are refused).
+
+    The book passes its own state in, so that this module does not import the book's.
+    """
+
+    def __init__(
+        self,
+        event: Event,
+        held: Mapping[str, Registration],
+        hold: Callable[[Registration], object],
+        zone: str | None,
+    ) -> None:
+        self.held = held
+        self.hold = hold
+        self.event = event
+        self.event_id = event.id
+        self.zone = tz.zone_name(zone) if zone is not None else None
+        self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
+        self.countries = frozenset(tz.countries())
+        self.plan = [
+            (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
+        ]
+        self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
+        self.texts: dict[str, str] = {}  # see _shared()
+        # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
+        self.opens_ts = self.event.registration.opens.timestamp()
+        self.closes_ts = self.event.registration.closes.timestamp()
+        # address: the line of the row kept (the registration kept is the book's)
+        self.accepted: dict[str, int] = {}
+        self.rejected: list[RejectedRow] = []
+        self.rows = 0
+
+    # -- one row --------------------------------------------------------------------------
+
+    def row(
+        self,
+        line: int,
+        fields: Mapping[str, object],
+        answers: Mapping[str, object],
+        attributes: Mapping[str, object],
+    ) -> None:
+        """Take in one row (``fields``: the standard columns) or reject it."""
+        self.rows += 1
+        problems: list[RowProblem] = []
+        email = self._email(fields.get("email"), problems)
+        name = _text_field(fields, "name", problems, required=True)
+        submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
+        texts = self.texts
+        organisation = _text_field(fields, "organisation", problems)
+        organisation = texts.get(organisation) or self._shared(organisation)
+        role = _text_field(fields, "role", problems)
+        role = texts.get(role) or self._shared(role)
+        country = self._country(fields.get("country"), problems)
+        country = texts.get(country) or self._shared(country)
+        given_id = _text_field(fields, "id", problems)
+        parsed = self._answers(answers, problems)
+        extra = self._attributes(attributes, problems)
+        if problems or email is None or submitted_at is None:
+            self._reject(line, problems)
+            return
+        try:
+            registration = Registration(
+                id=given_id or _derive_id(self.event_id, email),
+                event_id=self.event_id,
+                registrant=Registrant(
+                    name=name,
+                    email=str(fields["email"]).strip(),
+                    organisation=organisation,
+                    country=country,
+                    role=role,
+                    attributes=extra,
+                ),
+                submitted_at=submitted_at,
+                answers=parsed,
+            )
+        except (InvalidValue, TypeError) as exc:  # not expected: every field was checked
+            field = getattr(exc, "field", "")
+            self._reject(
+                line, [RowProblem(field=field, value=None, reason=str(exc), code="invalid-value")]
+            )
+            return
+        self._hold(line, registration)
+
+    def unread(self, line: int, problems: Sequence[RowProblem]) -> None:
+        """Count a row that could not be read as a row (a file reader's refusal) as rejected."""
+        self.rows += 1
+        self._reject(line, problems)
+
+    def _reject(self, line: int, problems: Sequence[RowProblem]) -> None:
+        self.rejected.append(RejectedRow(line=line, problems=tuple(problems)))
+
+    def _hold(self, line: int, registration: Registration) -> None:
+        email = registration.email
+        previous = self.held.get(email)
+        first_line = self.accepted.get(email)  # an earlier row of this import with the address
+        try:
+            self.hold(registration)
+        except DuplicateRegistration as exc:
+            where = (
+                f"line {first_line}"
+                if first_line is not None
+                else f"registration {exc.existing_id}"
+            )
+            self._reject(
+                line,
+                [
+                    RowProblem(
+                        field="email",
+                        value=email,
+                        reason=f"a duplicate of {where} (same address)",
+                        code="duplicate",
+                    )
+                ],
+            )
+            return
+        except InvalidValue as exc:
+            self._reject(
+                line,
+                [
+                    RowProblem(
+                        field="id", value=registration.id, reason=exc.expected, code="duplicate-id"
+                    )
+                ],
+            )
+            return
+        if previous is None or registration.submitted_at >= previous.submitted_at:
+            # new, or (keep-latest) the later application: this row is taken in.
+            if first_line is not None:
+                self._superseded(first_line, f"line {line}")
+            self.accepted[email] = line
+        else:  # keep-latest, and the application held was submitted later
+            where = (
+                f"line {first_line}" if first_line is not None else f"registration {previous.id}"
+            )
+            self._superseded(line, where)
+
+    def _superseded(self, line: int, by: str) -> None:
+        self._reject(
+            line,
+            [
+                RowProblem(
+                    field="email",
+                    value=None,
+                    reason=f"superseded by the later application of the same address ({by})",
+                    code="superseded",
+                )
+            ],
+        )
+
+    # -- fields ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _email(value: object, problems: list[RowProblem]) -> str | None:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problems.append(
+                RowProblem(
+                    field="email",
+                    value=value,
+                    reason="an e-mail address is required",
+                    code="missing",
+                )
+            )
+            return None
+        if not isinstance(value, str):
+            problems.append(
+                RowProblem(field="email", value=value, reason="not text", code="invalid-email")
+            )
+            return None
+        try:
+            return normalize_email(value.strip())
+        except InvalidEmail as exc:
+            problems.append(
+                RowProblem(field="email", value=value, reason=exc.reason, code="invalid-email")
+            )
+            return None
+
+    def _submitted_at(self, value: object, problems: list[RowProblem]) -> _dt.datetime | None:
+        field = "submitted_at"
+        text = value.strip() if isinstance(value, str) else value
+        if text is None or text == "":
+            problems.append(
+                RowProblem(
+                    field=field, value=value, reason="a date and time is required", code="missing"
+                )
+            )
+            return None
+        try:
+            if not isinstance(text, str):
+                raise TypeError
+            at = _dt.datetime.fromisoformat(text)
+        except (TypeError, ValueError):
+            problems.append(
+                RowProblem(
+                    field=field,
+                    value=value,
+                    reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
+                    code="invalid-datetime",
+                )
+            )
+            return None
+        if at.tzinfo is None or at.utcoffset() is None:
+            if self.zone is None:
+                problems.append(
+                    RowProblem(
+                        field=field,
+                        value=value,
+                        reason="no UTC offset: write one (e.g. +02:00) or name the zone the times "
+                        "were recorded in (zone=... / --zone)",
+                        code="no-offset",
+                    )
+                )
+                return None
+            try:
+                at = tz.localize(at, self.zone)
+            except (NonexistentTimeError, AmbiguousTimeError) as exc:
+                code = (
+                    "nonexistent-time"
+                    if isinstance(exc, NonexistentTimeError)
+                    else "ambiguous-time"
+                )
+                problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+                return None
+            except OverflowError:  # the first or last day of the calendar, in UTC
+                problems.append(
+                    RowProblem(
+                        field=field,
+                        value=value,
+                        reason=f"cannot be placed in {self.zone}: too close to the year 1 or 9999",
+                        code="invalid-datetime",
+                    )
+                )
+                return None
+        if self.opens_ts < at.timestamp() < self.closes_ts:  # clearly inside: the fast check
+            return at
+        try:  # at or near a bound, or outside: the exact check, with the message
+            check_window(self.event, at)
+        except (RegistrationNotOpen, RegistrationClosed) as exc:
+            code = "not-open" if isinstance(exc, RegistrationNotOpen) else "closed"
+            problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+            return None
+        return at
+
+    def _country(self, value: object, problems: list[RowProblem]) -> str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            problems.append(
+                RowProblem(field="country", value=value, reason="not text", code="invalid-country")
+            )
+            return ""
+        code = value.strip().upper()
+        if not code or code in self.countries:
+            return code
+        try:
+            _check_country(code)
+        except InvalidValue as exc:
+            reason = exc.expected + (f" ({exc.detail})" if exc.detail else "")
+            problems.append(
+                RowProblem(
+                    field="country",
+                    value=value,
+                    reason="expected " + reason,
+                    code="invalid-country",
+                )
+            )
+            return ""
+        return code
+
+    def _answers(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, Answer]:
+        """The answers of one row, checked against the form; every problem is collected.
+
+        A text cell of a choice, yes/no or scale question is read and checked once per
+        distinct text (these repeat across rows); free text is read every time.
+        """
+        parsed: dict[str, Answer] = {}
+        cache = self.answer_cache
+        answer: Answer | None
+        message: str | None
+        for qid, question, free_text in self.plan:
+            value = raw.get(qid)
+            if free_text and isinstance(value, str):
+                answer, message = value.strip() or None, None
+            elif isinstance(value, str):
+                hit = cache.get((qid, value))
+                if hit is None:
+                    hit = _read_answer(question, value)
+                    if len(cache) < _CACHE_SIZE:
+                        cache[qid, value] = hit
+                answer, message = hit
+            elif value is None:
+                answer, message = None, None
+            else:
+                answer = tuple(value) if isinstance(value, list) else value  # type: ignore[assignment]
+                message = question.problem(answer)
+            if answer is None or answer in ((), ""):
+                if question.required:
+                    problems.append(
+                        RowProblem(
+                            field=qid,
+                            value=value,
+                            reason="a required answer is missing",
+                            code="missing-answer",
+                        )
+                    )
+                elif answer == ():
+                    parsed[qid] = ()
+            elif message is not None:
+                problems.append(
+                    RowProblem(field=qid, value=value, reason=message, code="invalid-answer")
+                )
+            else:
+                parsed[qid] = answer
+        problems.extend(
+            RowProblem(
+                field=key,
+                value=raw[key],
+                reason=f"not a question of this form (known: {sorted(self.questions)})",
+                code="unknown-question",
+            )
+            for key in raw
+            if key not in self.questions
+        )
+        return parsed
+
+    def _shared(self, text: str) -> str:
+        """One string object for equal texts (see :data:`_SHARED_TEXTS`)."""
+        kept = self.texts.get(text)
+        if kept is None:
+            kept = text
+            if len(self.texts) < _SHARED_TEXTS and len(text) <= _SHARED_LENGTH:
+                self.texts[text] = text
+        return kept
+
+    def _attributes(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, str]:
+        result: dict[str, str] = {}
+        texts = self.texts
+        for key, value in raw.items():
+            if value is None or value == "":
+                continue
+            if type(value) is str:
+                result[key] = texts.get(value) or self._shared(value)
+                continue
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                problems.append(
+                    RowProblem(
+                        field=key,
+                        value=value,
+                        reason="an attribute must be text or a number",
+                        code="invalid-value",
+                    )
+                )
+                continue
+            result[key] = str(value)
+        return result
+
+    def report(self) -> ImportReport:
+        """The report of everything taken in so far."""
+        held, lines = self.held, self.accepted
+        # By line. The addresses are in that order unless a later row replaced an earlier
+        # one: then only they are sorted (no pair per row: a large file has millions).
+        in_order = all(a < b for a, b in itertools.pairwise(lines.values()))
+        order = lines if in_order else sorted(lines, key=lines.__getitem__)
+        accepted = tuple(held[address] for address in order)
+        rejected = tuple(sorted(self.rejected, key=lambda r: r.line))
+        return ImportReport(accepted=accepted, rejected=rejected, rows=self.rows)
+
+
+_CACHE_SIZE: Final = 10_000
+_SHARED_TEXTS: Final = 100_000
+"""How many distinct short texts an import shares (one string object for equal cells of
+organisation, role, country and attributes). A column such as seniority repeats a few values
+over many rows, and a Python string costs about 50 bytes beside its characters: a wide file
+of short cells would otherwise take some 20 times its size in memory."""
+_SHARED_LENGTH: Final = 100
+"""The longest text shared (longer ones seldom repeat)."""
+
+
+def _read_answer(question: Question, text: str) -> tuple[Answer | None, str | None]:
+    """A cell read as ``question``'s answer, and what is wrong with it (or ``None``)."""
+    if question.kind is QuestionKind.MULTIPLE_CHOICE and not text.strip():
+        return (), None
+    answer = question.parse(text)
+    if answer is None:
+        return None, None
+    return answer, question.problem(answer)
+
+
+def _check_country(code: str) -> None:
+    """Run the Registrant's own country check (raises InvalidValue with a hint)."""
+    field = attrs.fields(Registrant).country
+    if field.validator is not None:
+        field.validator(None, field, code)
+
+
+def _text_field(
+    fields: Mapping[str, object], name: str, problems: list[RowProblem], *, required: bool = False
+) -> str:
+    value = fields.get(name)
+    if type(value) is str and not required:
+        return value.strip()
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        problems.append(
+            RowProblem(field=name, value=value, reason="not text", code="invalid-value")
+        )
+        return ""
+    text = value.strip()
+    if required and not text:
+        problems.append(
+            RowProblem(field=name, value=value, reason=f"a {name} is required", code="missing")
+        )
+    return text
+
+
+def _encoding_problem(field: str, value: str) -> RowProblem:
+    shown = value.encode("utf-8", "surrogateescape")[:60]
+    return RowProblem(
+        field=field,
+        value=shown,
+        reason="not UTF-8 (was the file saved as Windows-1252 or Latin-1? save it as UTF-8)",
+        code="encoding",
+    )
