@@ -21,9 +21,9 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from . import tz
-from ._email import normalize as _normalize_offline
-from .errors import (
+from .. import tz
+from .._email import normalize as _normalize_offline
+from ..errors import (
     IllegalTransition,
     InvalidAnswers,
     InvalidEmail,
@@ -740,7 +740,7 @@ class Event:
             EventFileError: every problem with file, line, field, value and accepted form.
             OSError: the file cannot be read.
         """
-        from .serialization import event_from_toml  # noqa: PLC0415 - formats load on demand
+        from ..serialization import event_from_toml  # noqa: PLC0415 - formats load on demand
 
         return event_from_toml(path)
 
@@ -751,7 +751,7 @@ class Event:
         Raises:
             EventFileError: every problem, with its line where one can be found.
         """
-        from .serialization import event_from_toml_text  # noqa: PLC0415
+        from ..serialization import event_from_toml_text  # noqa: PLC0415
 
         return event_from_toml_text(text, source=source)
 
@@ -762,19 +762,19 @@ class Event:
         Raises:
             EventFileError: invalid JSON, or every problem of its content.
         """
-        from .serialization import event_from_json  # noqa: PLC0415
+        from ..serialization import event_from_json  # noqa: PLC0415
 
         return event_from_json(text, source=source)
 
     def to_toml(self) -> str:
         """Return the event as an event file (TOML) that reads back equal."""
-        from .serialization import event_to_toml  # noqa: PLC0415
+        from ..serialization import event_to_toml  # noqa: PLC0415
 
         return event_to_toml(self)
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return the event as a JSON event file that reads back equal."""
-        from .serialization import event_to_json  # noqa: PLC0415
+        from ..serialization import event_to_json  # noqa: PLC0415
 
         return event_to_json(self, indent=indent)
 
