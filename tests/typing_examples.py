@@ -50,3 +50,9 @@ def a_pool() -> list[Registration]:
     pool = synthetic_applicants(10, seed=2023, event=event)
     assert_type(pool, list[Registration])
     return pool
+
+
+def the_event_zone() -> dt.tzinfo:
+    event = webinar()
+    assert_type(event.zone, dt.tzinfo)
+    return event.zone

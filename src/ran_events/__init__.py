@@ -69,6 +69,7 @@ from .models import (
     Venue,
     event_problems,
     mask_email,
+    normalise_email,
     normalize_email,
     seed_commitment,
 )
@@ -302,6 +303,7 @@ __all__ = [
     "invites_for",
     "lottery_ticket",
     "mask_email",
+    "normalise_email",
     "normalize_email",
     "promote",
     "pseudonymise",

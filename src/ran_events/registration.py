@@ -50,7 +50,7 @@ from .models import (
     RegistrationStatus,
     StatusChange,
     mask_email,
-    normalize_email,
+    normalise_email,
 )
 
 __all__ = [
@@ -95,7 +95,7 @@ def registration_id(event_id: str, email: str) -> str:
     Raises:
         InvalidEmail: ``email`` is not a valid address.
     """
-    return _derive_id(event_id, normalize_email(email))
+    return _derive_id(event_id, normalise_email(email))
 
 
 def _derive_id(event_id: str, normalized_email: str) -> str:
@@ -162,7 +162,7 @@ class RegistrationBook:
         Raises:
             InvalidEmail: ``email`` is not a valid address.
         """
-        return self._by_email.get(normalize_email(email))
+        return self._by_email.get(normalise_email(email))
 
     def register(
         self,
@@ -585,7 +585,7 @@ class _Intake:
             )
             return None
         try:
-            return normalize_email(value.strip())
+            return normalise_email(value.strip())
         except InvalidEmail as exc:
             problems.append(
                 RowProblem(field="email", value=value, reason=exc.reason, code="invalid-email")

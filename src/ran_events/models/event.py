@@ -1,106 +1,49 @@
-"""The domain: events, sessions, the registration form, registrants and registrations.
+"""The event: its sessions, where it happens, who runs it and when registration is open.
 
-Every model is ``@attrs.frozen(kw_only=True)``: it cannot hold an invalid value, and a change
-returns a new object (:func:`attrs.evolve` or a named method). Models know nothing of JSON,
-CSV or iCalendar; :mod:`ran_events.serialization`, :mod:`ran_events.registration` and
-:mod:`ran_events.ics` translate.
+:class:`Event` holds the parts of the other model modules (the form, the selection rules);
+:func:`event_problems` lists every invariant its parts break.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import enum
-import hashlib
 import itertools
 import os
-import re
 import unicodedata
 import urllib.parse
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from collections.abc import Iterable, Sequence
+from typing import Any, Final
 
 import attrs
 
 from .. import tz
-from .._email import normalize as _normalize_offline
-from ..errors import (
-    IllegalTransition,
-    InvalidAnswers,
-    InvalidEmail,
-    InvalidUrl,
-    InvalidValue,
-    SeedMismatch,
-    TimeRangeError,
+from ..errors import InvalidUrl, InvalidValue, TimeRangeError
+from ._checks import (
+    _aware,
+    _identifier,
+    _non_empty,
+    _non_negative_int,
+    _positive_int,
+    _string_tuple,
+    _text,
+    check_instant,
 )
+from .form import Form
+from .registrant import _valid_email, normalise_email
+from .rules import SelectionRules
 
 __all__ = [
-    "FIRST_YEAR",
-    "LAST_YEAR",
-    "TRANSITIONS",
-    "Answer",
     "Event",
-    "Form",
     "OnlineMeeting",
     "Organiser",
-    "Question",
-    "QuestionKind",
-    "QuotaBounds",
-    "Registrant",
-    "Registration",
-    "RegistrationStatus",
     "RegistrationWindow",
-    "SelectionRules",
     "Session",
     "SessionKind",
     "SessionStatus",
-    "StatusChange",
     "Venue",
-    "check_instant",
     "event_problems",
-    "mask_email",
-    "normalize_email",
-    "seed_commitment",
 ]
-
-Answer: TypeAlias = str | int | bool | tuple[str, ...]
-"""An answer to a form question: text or a choice (``str``), a scale value (``int``), yes/no
-(``bool``) or several choices (``tuple[str, ...]``)."""
-
-
-# ------------------------------------------------------------------------------------------
-# Small validators and converters
-
-
-FIRST_YEAR: Final = 1970
-"""The first year of the instants the library accepts (event times, submissions, stamps)."""
-LAST_YEAR: Final = 2100
-"""The last year of the instants the library accepts: the tz database is right until then,
-and a day's margin either side keeps every conversion from overflowing."""
-
-
-def check_instant(value: object, field: str) -> _dt.datetime:
-    """Return ``value`` if it is an aware datetime in the years the library accepts.
-
-    The year is the one of the value as given (in its own offset); any offset then keeps the
-    instant far from the ends of :class:`datetime.datetime`, so no conversion overflows.
-
-    Raises:
-        NaiveDatetimeError: ``value`` has no zone.
-        InvalidValue: the year is before :data:`FIRST_YEAR` or after :data:`LAST_YEAR`.
-    """
-    if isinstance(value, _dt.datetime) and not FIRST_YEAR <= value.year <= LAST_YEAR:
-        # Before tz.check_aware, whose consistency check converts (and would overflow).
-        raise InvalidValue(
-            field, value.isoformat(), f"an instant in the years {FIRST_YEAR} to {LAST_YEAR}"
-        )
-    return tz.check_aware(value, field)
-
-
-def _aware(field_name: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        check_instant(value, field_name)
-
-    return check
 
 
 def _canonical(value: Any, field_name: str) -> Any:
@@ -116,89 +59,6 @@ def _start(value: Any) -> Any:
 
 def _end(value: Any) -> Any:
     return _canonical(value, "end")
-
-
-_CONTROLS: Final = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def _non_empty(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidValue(attribute.name, value, "a string")
-    # Control characters do not count: no file or calendar can carry them (ics.clean_text
-    # drops them), so a title of only a backspace would be written as an empty one.
-    if not _CONTROLS.sub("", value).strip():
-        raise InvalidValue(attribute.name, value, "a non-empty text")
-
-
-def _text(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidValue(attribute.name, value, "a string")
-
-
-_IDENTIFIER: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._\-]*")
-
-
-def _identifier(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    # fullmatch: "$" would also accept a final newline ("cases\n"), breaking UIDs and names.
-    if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
-        raise InvalidValue(
-            attribute.name,
-            value,
-            "an identifier of letters, digits, '.', '_' or '-' starting with a letter or digit",
-        )
-
-
-def _positive_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "a whole number of at least 1")
-
-
-def _non_negative_int(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "a whole number of at least 0")
-
-
-def _string_tuple(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
-
-
-def normalize_email(address: str, *, field: str = "email") -> str:
-    """Return the normalised form of an e-mail address, checked offline.
-
-    The address is checked by email-validator without any network access (no deliverability
-    check); the result is the validator's normalised form, lower-cased, which is what identity
-    and de-duplication use (mail providers treat the local part case-insensitively).
-    A non-ASCII domain is accepted (kept in Unicode form); a non-ASCII local part is refused,
-    because e-mail to it needs the SMTPUTF8 extension that many mail servers lack.
-
-    Raises:
-        InvalidEmail: the address is not valid, or its local part is not ASCII; ``reason``
-            says why.
-    """
-    if not isinstance(address, str):
-        raise InvalidEmail(repr(address), "not a string", field=field)
-    return _normalize_offline(address)  # each domain checked once (see ran_events._email)
-
-
-def _valid_email(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidEmail(repr(value), "not a string", field=attribute.name)
-    try:
-        normalize_email(value, field=attribute.name)
-    except InvalidEmail as exc:
-        raise InvalidEmail(value, exc.reason, field=attribute.name) from None
-
-
-def mask_email(address: str) -> str:
-    """Return ``address`` with the local part hidden (``j***@example.org``), for reprs and logs.
-
-    >>> mask_email("jane.doe@example.org")
-    'j***@example.org'
-    """
-    local, _, domain = address.partition("@")
-    return f"{local[:1]}***@{domain}" if domain else "***"
 
 
 # ------------------------------------------------------------------------------------------
@@ -219,7 +79,7 @@ class Organiser:
     @property
     def domain(self) -> str:
         """The domain of the organiser's address (used in calendar UIDs)."""
-        return normalize_email(self.email).rpartition("@")[2]
+        return normalise_email(self.email).rpartition("@")[2]
 
 
 _URL_REFUSED: Final = frozenset(("Cc", "Cf", "Cs", "Zl", "Zp"))
@@ -337,279 +197,6 @@ class Session:
     def duration(self) -> _dt.timedelta:
         """The session's length in elapsed time (DST changes included)."""
         return tz.to_utc(self.end) - tz.to_utc(self.start)
-
-
-# ------------------------------------------------------------------------------------------
-# The registration form
-
-
-class QuestionKind(enum.StrEnum):
-    """The kinds of question a registration form can ask."""
-
-    SINGLE_CHOICE = "single-choice"
-    MULTIPLE_CHOICE = "multiple-choice"
-    YES_NO = "yes-no"
-    FREE_TEXT = "free-text"
-    SCALE = "scale"
-
-
-SCALE_RANGE: Final = range(1, 6)
-_TRUE_WORDS: Final = frozenset({"yes", "y", "true", "1", "ja", "oui"})
-_FALSE_WORDS: Final = frozenset({"no", "n", "false", "0", "nee", "non", "nein"})
-
-
-@attrs.frozen(kw_only=True)
-class Question:
-    """One question of the registration form.
-
-    Raises:
-        InvalidValue: a choice question without choices, choices on a question that takes
-            none, or repeated choices.
-    """
-
-    id: str = attrs.field(validator=_identifier)
-    text: str = attrs.field(validator=_non_empty)
-    kind: QuestionKind = attrs.field(converter=QuestionKind)
-    choices: tuple[str, ...] = attrs.field(default=(), converter=_string_tuple)
-    required: bool = True
-
-    def __attrs_post_init__(self) -> None:
-        has_choices = self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
-        if has_choices and not self.choices:
-            raise InvalidValue(f"{self.id}.choices", self.choices, "at least one choice")
-        if not has_choices and self.choices:
-            raise InvalidValue(
-                f"{self.id}.choices", self.choices, f"no choices for a {self.kind} question"
-            )
-        for choice in self.choices:  # parse() splits on ';' and '|' and strips each part
-            if not isinstance(choice, str):
-                raise InvalidValue(f"{self.id}.choices", choice, "a choice written as text")
-            if not choice.strip() or choice != choice.strip() or ";" in choice or "|" in choice:
-                raise InvalidValue(
-                    f"{self.id}.choices",
-                    choice,
-                    "a non-empty choice without surrounding spaces, ';' or '|'",
-                )
-        if len(set(self.choices)) != len(self.choices):
-            raise InvalidValue(f"{self.id}.choices", self.choices, "each choice once")
-
-    def parse(self, text: str) -> Answer | None:
-        """Turn a text (a CSV cell) into this question's answer; ``""`` means no answer.
-
-        Multiple choices are separated by ``;`` or ``|``. The result is checked by
-        :meth:`problem` afterwards; a text that cannot be read as the kind's type is returned
-        unchanged so the problem names it.
-        """
-        text = text.strip()
-        if not text:
-            return None
-        if self.kind is QuestionKind.MULTIPLE_CHOICE:
-            return tuple(p.strip() for p in re.split(r"[;|]", text) if p.strip())
-        if self.kind is QuestionKind.YES_NO:
-            word = text.lower()
-            if word in _TRUE_WORDS:
-                return True
-            if word in _FALSE_WORDS:
-                return False
-            return text
-        if self.kind is QuestionKind.SCALE:
-            try:
-                return int(text)
-            except ValueError:
-                return text
-        return text
-
-    def problem(self, value: object) -> str | None:
-        """Return what is wrong with ``value`` as an answer, or ``None`` if it is fine."""
-        kind = self.kind
-        if kind is QuestionKind.SINGLE_CHOICE:
-            if not isinstance(value, str) or value not in self.choices:
-                return f"{value!r} is not one of the choices {list(self.choices)}"
-        elif kind is QuestionKind.MULTIPLE_CHOICE:
-            if not isinstance(value, tuple | list) or not all(isinstance(v, str) for v in value):
-                return f"{value!r} is not a list of choices from {list(self.choices)}"
-            unknown = [v for v in value if v not in self.choices]
-            if unknown:
-                return f"{unknown!r} not among the choices {list(self.choices)}"
-            if len(set(value)) != len(value):
-                return f"{list(value)!r} names a choice twice"
-            if self.required and not value:
-                return "at least one choice is required"
-        elif kind is QuestionKind.YES_NO:
-            if not isinstance(value, bool):
-                return f"{value!r} is not yes or no"
-        elif kind is QuestionKind.SCALE:
-            if isinstance(value, bool) or not isinstance(value, int):
-                return f"{value!r} is not a whole number from 1 to 5"
-            if value not in SCALE_RANGE:
-                return f"{value} is outside the scale 1 to 5"
-        elif not isinstance(value, str):
-            return f"{value!r} is not text"
-        return None
-
-
-def _questions(value: Iterable[Question]) -> tuple[Question, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True)
-class Form:
-    """The registration form: the questions an applicant answers.
-
-    Raises:
-        InvalidValue: two questions share an id.
-    """
-
-    questions: tuple[Question, ...] = attrs.field(default=(), converter=_questions)
-
-    def __attrs_post_init__(self) -> None:
-        seen: set[str] = set()
-        for question in self.questions:
-            if question.id in seen:
-                raise InvalidValue("form.questions", question.id, "each question id once")
-            seen.add(question.id)
-
-    def question(self, question_id: str) -> Question:
-        """Return the question with this id.
-
-        Raises:
-            KeyError: no such question.
-        """
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        raise KeyError(question_id)
-
-    def problems(self, answers: Mapping[str, object]) -> list[tuple[str, object, str]]:
-        """Return every problem of ``answers``: ``(question_id, value, message)``."""
-        known = {q.id: q for q in self.questions}
-        found: list[tuple[str, object, str]] = []
-        for question in self.questions:
-            value = answers.get(question.id)
-            if value is None or value in ("", ()):
-                if question.required:
-                    found.append((question.id, value, "a required answer is missing"))
-                continue
-            message = question.problem(value)
-            if message is not None:
-                found.append((question.id, value, message))
-        found.extend(
-            (key, answers[key], f"not a question of this form (known: {sorted(known)})")
-            for key in sorted(answers)
-            if key not in known
-        )
-        return found
-
-    def check(self, answers: Mapping[str, object]) -> None:
-        """Check answers against the form.
-
-        Raises:
-            InvalidAnswers: listing every problem at once.
-        """
-        found = self.problems(answers)
-        if found:
-            raise InvalidAnswers(found)
-
-
-# ------------------------------------------------------------------------------------------
-# Selection rules (configuration carried by the event; the selection layer applies them)
-
-
-@attrs.frozen(kw_only=True)
-class QuotaBounds:
-    """At least ``min`` and at most ``max`` selected applicants with one attribute value.
-
-    Raises:
-        InvalidValue: negative bounds, or ``min`` above ``max``.
-    """
-
-    min: int = attrs.field(default=0, validator=_non_negative_int)
-    max: int | None = attrs.field(default=None)
-
-    def __attrs_post_init__(self) -> None:
-        if self.max is not None:
-            _non_negative_int(self, attrs.fields(QuotaBounds).max, self.max)
-            if self.max < self.min:
-                raise InvalidValue(
-                    "max", self.max, f"a maximum of at least the minimum {self.min}"
-                )
-
-
-def _int_mapping(value: Mapping[str, int]) -> dict[str, int]:
-    return dict(value)
-
-
-def _quota_table(
-    value: Mapping[str, Mapping[str, QuotaBounds]],
-) -> dict[str, dict[str, QuotaBounds]]:
-    return {str(a): dict(values) for a, values in value.items()}
-
-
-_SHA256: Final = re.compile(r"[0-9a-f]{64}")
-
-
-def _lower_or_none(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
-
-
-def seed_commitment(seed: int) -> str:
-    """The commitment to a selection seed: the SHA-256 (hex) of its decimal text.
-
-    Publish it as ``selection.seed_sha256`` while registration is open and reveal the seed
-    only when selecting; anyone can then check the seed against it.
-
-    >>> seed_commitment(2023)[:16]
-    'd398b29d3dbbb9bf'
-    """
-    return hashlib.sha256(str(int(seed)).encode("ascii")).hexdigest()
-
-
-@attrs.frozen(kw_only=True)
-class SelectionRules:
-    """How an event's participants are selected: the policy, its seed and the constraints.
-
-    ``quotas[attribute][value]`` bounds the number selected with that value (attributes are
-    ``role``, ``country``, ``organisation`` or a form question id); ``caps[attribute]`` is
-    the most selected that may share any one value. ``parameters`` holds policy-specific
-    settings (e.g. the weights of the ``score`` policy). ``seed_sha256`` is the published
-    commitment to a seed not yet revealed (see :func:`seed_commitment`); with both set, the
-    seed must match it. ``attributes`` declares the free
-    attributes of the applicants (columns of the applications file that are not form
-    questions) that the rules may name; an event file's rules may name no other attribute
-    than these, ``role``, ``country``, ``organisation``, ``name`` and the form's questions.
-
-    Raises:
-        InvalidValue: a seed that is not a whole number, a commitment that is not 64
-            hexadecimal digits, or a cap that is not a whole number >= 0.
-        SeedMismatch: the seed's SHA-256 is not the commitment.
-    """
-
-    policy: str = attrs.field(default="first-come", validator=_non_empty)
-    seed: int | None = None
-    seed_sha256: str | None = attrs.field(default=None, converter=_lower_or_none)
-    quotas: dict[str, dict[str, QuotaBounds]] = attrs.field(factory=dict, converter=_quota_table)
-    caps: dict[str, int] = attrs.field(factory=dict, converter=_int_mapping)
-    parameters: dict[str, Any] = attrs.field(factory=dict, converter=dict)
-    attributes: tuple[str, ...] = attrs.field(default=(), converter=_string_tuple)
-
-    def __attrs_post_init__(self) -> None:
-        if self.seed is not None and (
-            isinstance(self.seed, bool) or not isinstance(self.seed, int)
-        ):
-            raise InvalidValue("selection.seed", self.seed, "a whole number")
-        commitment = self.seed_sha256
-        if commitment is not None:
-            if not isinstance(commitment, str) or not _SHA256.fullmatch(commitment):
-                raise InvalidValue(
-                    "selection.seed_sha256",
-                    commitment,
-                    "64 hexadecimal digits: the SHA-256 of the seed's decimal text",
-                )
-            if self.seed is not None and seed_commitment(self.seed) != commitment:
-                raise SeedMismatch(self.seed, commitment, seed_commitment(self.seed))
-        for attribute, limit in self.caps.items():
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-                raise InvalidValue(f"selection.caps.{attribute}", limit, "a whole number >= 0")
 
 
 # ------------------------------------------------------------------------------------------
@@ -781,8 +368,9 @@ class Event:
     # -- derived --------------------------------------------------------------------------
 
     @property
-    def zone(self) -> Any:
-        """The event's zone as a tzinfo."""
+    def zone(self) -> _dt.tzinfo:
+        """The event's zone as a tzinfo: this library's zone for :attr:`timezone`
+        (:func:`ran_events.tz.zone`)."""
         return tz.zone(self.timezone)
 
     @property
@@ -838,192 +426,3 @@ class Event:
             for s in self.sessions
         )
         return self.revise(sessions=sessions)
-
-
-# ------------------------------------------------------------------------------------------
-# Registrants and registrations
-
-
-def _country(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value == "":
-        return
-    codes = tz.countries()
-    if not isinstance(value, str) or value not in codes:
-        hint = ""
-        if value == "EL":
-            hint = " (the EU writes EL for Greece; ISO 3166-1 is GR)"
-        elif value == "UK":
-            hint = " (ISO 3166-1 is GB for the United Kingdom)"
-        elif isinstance(value, str) and value.upper() in codes:
-            hint = f" (upper case: {value.upper()})"
-        raise InvalidValue(
-            attribute.name,
-            value,
-            "an ISO 3166-1 alpha-2 country code such as BE",
-            detail=hint.strip(" ()"),
-        )
-
-
-def _str_mapping(value: Mapping[str, str]) -> dict[str, str]:
-    return {str(k): str(v) for k, v in value.items()}
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class Registrant:
-    """A person who applies: who they are and what a selection rule may look at.
-
-    ``email`` is kept as typed; :attr:`normalized_email` (checked offline by email-validator)
-    is what identity and de-duplication use. The ``repr`` masks the address.
-
-    Raises:
-        InvalidEmail: the address is not valid.
-        InvalidValue: an empty name or a country that is not an ISO 3166-1 alpha-2 code.
-    """
-
-    name: str = attrs.field(validator=_non_empty)
-    email: str = attrs.field(validator=_text)
-    organisation: str = attrs.field(default="", validator=_text)
-    country: str = attrs.field(default="", validator=_country)
-    role: str = attrs.field(default="", validator=_text)
-    attributes: dict[str, str] = attrs.field(factory=dict, converter=_str_mapping)
-    normalized_email: str = attrs.field(init=False, eq=False)
-
-    @normalized_email.default
-    def _normalise(self) -> str:
-        return normalize_email(self.email)
-
-    def __repr__(self) -> str:
-        return (
-            f"Registrant(name={self.name!r}, email={mask_email(self.normalized_email)!r}, "
-            f"organisation={self.organisation!r}, country={self.country!r}, role={self.role!r})"
-        )
-
-
-class RegistrationStatus(enum.StrEnum):
-    """Where a registration stands; see :data:`TRANSITIONS` for the allowed moves."""
-
-    SUBMITTED = "submitted"
-    SELECTED = "selected"
-    WAITLISTED = "waitlisted"
-    REJECTED = "rejected"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
-    ATTENDED = "attended"
-    NO_SHOW = "no-show"
-
-    @property
-    def is_final(self) -> bool:
-        """Whether no further change is possible."""
-        return not TRANSITIONS[self]
-
-
-_S = RegistrationStatus
-TRANSITIONS: Final[Mapping[RegistrationStatus, tuple[RegistrationStatus, ...]]] = {
-    _S.SUBMITTED: (_S.SELECTED, _S.WAITLISTED, _S.REJECTED, _S.WITHDRAWN),
-    _S.WAITLISTED: (_S.SELECTED, _S.REJECTED, _S.WITHDRAWN),
-    _S.SELECTED: (_S.CONFIRMED, _S.DECLINED, _S.WITHDRAWN),
-    _S.CONFIRMED: (_S.ATTENDED, _S.NO_SHOW, _S.WITHDRAWN),
-    _S.REJECTED: (),
-    _S.DECLINED: (),
-    _S.WITHDRAWN: (),
-    _S.ATTENDED: (),
-    _S.NO_SHOW: (),
-}
-"""The status lifecycle: from each status, the statuses it may move to."""
-
-
-@attrs.frozen(kw_only=True)
-class StatusChange:
-    """One entry of a registration's history."""
-
-    from_status: RegistrationStatus = attrs.field(converter=RegistrationStatus)
-    to_status: RegistrationStatus = attrs.field(converter=RegistrationStatus)
-    at: _dt.datetime = attrs.field(validator=_aware("history.at"))
-    reason: str = ""
-    by: str = ""
-
-
-def _answers(value: Mapping[str, object]) -> dict[str, Answer]:
-    # JSON and hand-written dicts give lists for several choices; the model keeps tuples.
-    return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}  # type: ignore[misc]
-
-
-def _history(value: Sequence[StatusChange]) -> tuple[StatusChange, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True, repr=False)
-class Registration:
-    """One application to one event, with its status and the history of its changes.
-
-    Raises:
-        NaiveDatetimeError: ``submitted_at`` has no zone.
-    """
-
-    id: str = attrs.field(validator=_non_empty)
-    event_id: str = attrs.field(validator=_non_empty)
-    registrant: Registrant
-    submitted_at: _dt.datetime = attrs.field(validator=_aware("submitted_at"))
-    answers: dict[str, Answer] = attrs.field(factory=dict, converter=_answers)
-    status: RegistrationStatus = attrs.field(
-        default=RegistrationStatus.SUBMITTED, converter=RegistrationStatus
-    )
-    history: tuple[StatusChange, ...] = attrs.field(default=(), converter=_history)
-
-    def __repr__(self) -> str:
-        return (
-            f"Registration(id={self.id!r}, event_id={self.event_id!r}, "
-            f"registrant={self.registrant!r}, submitted_at={self.submitted_at.isoformat()!r}, "
-            f"status={self.status.value!r}, history={len(self.history)} change(s))"
-        )
-
-    @property
-    def email(self) -> str:
-        """The registrant's normalised address."""
-        return self.registrant.normalized_email
-
-    def value_of(self, attribute: str) -> str | None:
-        """The value a selection rule sees for ``attribute``.
-
-        ``role``, ``country``, ``organisation`` and ``name`` read the registrant; any other
-        name reads the free attributes, then the answers (a yes/no answer reads ``yes`` or
-        ``no``; several choices are joined with ``;``). ``None`` when there is no value.
-        """
-        registrant = self.registrant
-        if attribute in ("role", "country", "organisation", "name"):
-            value: object = getattr(registrant, attribute)
-        elif attribute in registrant.attributes:
-            value = registrant.attributes[attribute]
-        else:
-            value = self.answers.get(attribute)
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, tuple):
-            return ";".join(value)
-        return str(value)
-
-    def transition(
-        self,
-        to: RegistrationStatus | str,
-        *,
-        at: _dt.datetime,
-        reason: str = "",
-        by: str = "",
-    ) -> Registration:
-        """Return a copy in status ``to`` with the change appended to the history.
-
-        Raises:
-            IllegalTransition: ``to`` cannot be reached from the current status.
-            NaiveDatetimeError: ``at`` has no zone.
-        """
-        target = RegistrationStatus(to)
-        allowed = TRANSITIONS[self.status]
-        if target not in allowed:
-            raise IllegalTransition(self.status.value, target.value, [a.value for a in allowed])
-        change = StatusChange(
-            from_status=self.status, to_status=target, at=at, reason=reason, by=by
-        )
-        return attrs.evolve(self, status=target, history=(*self.history, change))
