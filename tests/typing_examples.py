@@ -55,4 +55,5 @@ def a_pool() -> list[Registration]:
 def the_event_zone() -> dt.tzinfo:
     event = webinar()
     assert_type(event.zone, dt.tzinfo)
+    assert_type(tz.localize(dt.datetime(2023, 9, 20, 14), zone=event.zone), dt.datetime)
     return event.zone
