@@ -3,6 +3,7 @@ of a set of answers at once)."""
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from ran_events.errors import InvalidAnswers, InvalidValue
@@ -102,3 +103,17 @@ def test_form_refuses_repeated_question_ids() -> None:
         Form(questions=(q, q))
     with pytest.raises(KeyError):
         Form(questions=(q,)).question("other")
+
+
+def test_question_problem_names_what_each_kind_refuses() -> None:
+    several = Question(id="topics", text="Topics?", kind="multiple-choice", choices=("a", "b"))
+    assert several.problem(()) == "at least one choice is required"
+    assert attrs.evolve(several, required=False).problem(()) is None
+    free = Question(id="why", text="Why?", kind="free-text")
+    assert free.problem(42) == "42 is not text"
+    assert free.problem("because") is None
+
+
+def test_form_finds_a_question_by_id() -> None:
+    why = Question(id="why", text="Why?", kind="free-text")
+    assert Form(questions=(why,)).question("why") is why
