@@ -35,3 +35,19 @@ def test_a_moved_name_warns_and_is_the_same_object() -> None:
         assert getattr(module, "double") is double  # noqa: B009
     with pytest.raises(AttributeError, match="has no attribute 'triple'"):
         getattr(module, "triple")  # noqa: B009
+
+
+def test_a_renamed_keyword_warns_naming_the_new_one_and_behaves_the_same() -> None:
+    def scale(x: int, *, factor: int = 2) -> int:
+        return x * factor
+
+    accepting = _deprecation.keyword_renamed("times", "factor", "ran_events.scale")(scale)
+    assert accepting(5, factor=3) == 15
+    with pytest.warns(
+        DeprecationWarning, match=r"ran_events\.scale\(times=\.\.\.\) is deprecated.*use factor="
+    ) as seen:
+        assert accepting(5, times=3) == 15  # type: ignore[call-arg]
+    assert seen[0].filename == __file__
+    with pytest.raises(TypeError, match="factor= and its old name times= together"):
+        accepting(5, factor=3, times=4)  # type: ignore[call-arg]
+    assert accepting.__name__ == "scale"

@@ -35,7 +35,7 @@ from tests.interop.readers import (
     vobject_parse,
 )
 
-from ran_events import examples, ics, normalize_email, tz
+from ran_events import examples, ics, normalise_email, tz
 from ran_events.errors import InvalidEmail
 from ran_events.models import Event, Organiser, Registration, RegistrationWindow, Session
 
@@ -396,10 +396,10 @@ def test_an_idn_address_is_read_back_as_the_same_mailbox(
         require(reader)
         for organizer, *attendees in read(data):
             assert organizer == IDN_ORGANIZER
-            assert normalize_email(organizer.removeprefix("mailto:")) == "ran@bücher.example"
+            assert normalise_email(organizer.removeprefix("mailto:")) == "ran@bücher.example"
             for attendee in attendees:
                 assert attendee == IDN_ATTENDEE
-                assert normalize_email(attendee.removeprefix("mailto:")) == who.email
+                assert normalise_email(attendee.removeprefix("mailto:")) == who.email
 
 
 def test_radicale_keeps_idn_addresses_as_written(radicale: RadicaleClient) -> None:

@@ -9,7 +9,7 @@ import email.policy
 import attrs
 import pytest
 
-from ran_events import examples, ics, imip, normalize_email
+from ran_events import examples, ics, imip, normalise_email
 from ran_events.errors import InvalidEmail, InvalidValue, NaiveDatetimeError
 from ran_events.models import Organiser, Registration
 
@@ -170,7 +170,7 @@ def test_the_ics_mailto_carries_the_ascii_domain() -> None:
 @pytest.mark.parametrize("address", ["zoë@example.org", "李@bücher.example", "ΑΒΓ@example.org"])
 def test_a_non_ascii_local_part_is_refused_at_intake_with_the_reason(address: str) -> None:
     with pytest.raises(InvalidEmail, match="needs the SMTPUTF8 extension") as refused:
-        normalize_email(address)
+        normalise_email(address)
     assert "ASCII part before the @" in refused.value.reason
     with pytest.raises(InvalidEmail):
         ics.Attendee(registration_id="r1", name="Zoë", email=address)

@@ -1,5 +1,4 @@
-"""The registration models: Question, Form, Registrant, Registration, the status lifecycle,
-and the offline e-mail normalisation (its fast path against email-validator itself)."""
+"""The registration model: Registration, its status lifecycle and history."""
 
 from __future__ import annotations
 
@@ -8,22 +7,13 @@ from typing import Any
 
 import attrs
 import pytest
-from email_validator import EmailNotValidError, validate_email
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from ran_events import _email
-from ran_events.errors import IllegalTransition, InvalidAnswers, InvalidEmail, InvalidValue
-from ran_events.examples import WEBINAR_FORM
+from ran_events.errors import IllegalTransition
 from ran_events.models import (
     TRANSITIONS,
-    Form,
-    Question,
-    QuestionKind,
     Registrant,
     Registration,
     RegistrationStatus,
-    normalize_email,
 )
 
 UTC = dt.UTC
@@ -42,126 +32,7 @@ def registration(**changes: Any) -> Registration:
 
 
 # ------------------------------------------------------------------------------------------
-# Questions and the form
-
-
-@pytest.mark.parametrize(
-    ("kind", "choices", "problem"),
-    [
-        ("single-choice", (), "at least one choice"),
-        ("multiple-choice", (), "at least one choice"),
-        ("yes-no", ("a",), "no choices"),
-        ("scale", ("1",), "no choices"),
-        ("single-choice", ("a", "a"), "each choice once"),
-        ("single-choice", ("a;b",), "';' or '|'"),
-        ("multiple-choice", ("a|b",), "';' or '|'"),
-        ("single-choice", (" a",), "surrounding spaces"),
-        ("single-choice", ("",), "non-empty"),
-    ],
-)
-def test_question_refuses_inconsistent_choices(
-    kind: str, choices: tuple[str, ...], problem: str
-) -> None:
-    with pytest.raises(InvalidValue, match=problem):
-        Question(id="q", text="Q?", kind=kind, choices=choices)
-
-
-@pytest.mark.parametrize(
-    ("kind", "text", "expected"),
-    [
-        ("multiple-choice", "a; b|c", ("a", "b", "c")),
-        ("yes-no", "Yes", True),
-        ("yes-no", "nee", False),
-        ("yes-no", "maybe", "maybe"),
-        ("scale", " 4 ", 4),
-        ("scale", "four", "four"),
-        ("free-text", "  hello ", "hello"),
-        ("single-choice", "   ", None),
-    ],
-)
-def test_question_parse(kind: str, text: str, expected: object) -> None:
-    choices = ("a", "b", "c") if kind.endswith("choice") else ()
-    assert Question(id="q", text="Q?", kind=kind, choices=choices).parse(text) == expected
-
-
-def test_form_lists_every_problem_at_once() -> None:
-    answers = {
-        "experience": 9,  # scale out of range
-        "casework": "maybe",  # not yes/no
-        "gender": "other",  # a choice not offered
-        "topics": ("trauma", "astrology"),  # one choice not offered
-        "shoe_size": "42",  # unknown question
-    }  # motivation (required) missing
-    with pytest.raises(InvalidAnswers) as caught:
-        WEBINAR_FORM.check(answers)
-    fields = [q for q, _v, _m in caught.value.problems]
-    assert fields == ["motivation", "experience", "casework", "gender", "topics", "shoe_size"]
-    messages = {q: m for q, _v, m in caught.value.problems}
-    assert messages["motivation"] == "a required answer is missing"
-    assert "outside the scale 1 to 5" in messages["experience"]
-    assert "not one of the choices" in messages["gender"]
-    assert "'astrology'" in messages["topics"]
-    assert "not a question of this form" in messages["shoe_size"]
-    assert "6 problem(s)" in str(caught.value)
-
-
-def test_form_accepts_complete_answers_and_optional_omissions() -> None:
-    WEBINAR_FORM.check({"motivation": "x", "experience": 1, "casework": False, "gender": "male"})
-    WEBINAR_FORM.check(
-        {"motivation": "x", "experience": 5, "casework": True, "gender": "male", "topics": ()}
-    )
-
-
-@pytest.mark.parametrize("value", [True, 3.0, "3", 0, 6])
-def test_scale_refuses_non_integers_and_out_of_range(value: object) -> None:
-    question = Question(id="q", text="Q?", kind=QuestionKind.SCALE)
-    assert question.problem(value) is not None
-
-
-def test_multiple_choice_refuses_repeats() -> None:
-    question = Question(id="q", text="Q?", kind="multiple-choice", choices=("a", "b"))
-    assert question.problem(("a", "a")) == "['a', 'a'] names a choice twice"
-    assert question.problem(("a", "b")) is None
-
-
-def test_form_refuses_repeated_question_ids() -> None:
-    q = Question(id="q", text="Q?", kind="free-text")
-    with pytest.raises(InvalidValue, match="each question id once"):
-        Form(questions=(q, q))
-    with pytest.raises(KeyError):
-        Form(questions=(q,)).question("other")
-
-
-# ------------------------------------------------------------------------------------------
-# Registrants
-
-
-def test_registrant_keeps_the_address_as_typed_and_normalises_for_identity() -> None:
-    person = Registrant(name="Anna", email="Anna.Peeters@Police.Example.ORG")
-    assert person.email == "Anna.Peeters@Police.Example.ORG"
-    assert person.normalized_email == "anna.peeters@police.example.org"
-
-
-def test_invalid_address_names_the_validators_reason() -> None:
-    with pytest.raises(InvalidEmail) as caught:
-        Registrant(name="Anna", email="anna.example.org")
-    assert "@-sign" in caught.value.reason
-    assert caught.value.field == "email"
-    assert isinstance(caught.value, ValueError)
-
-
-@pytest.mark.parametrize(
-    ("country", "hint"),
-    [("UK", "GB"), ("EL", "GR"), ("be", "upper case: BE"), ("XX", "ISO 3166-1")],
-)
-def test_registrant_country_is_iso_3166_alpha_2(country: str, hint: str) -> None:
-    with pytest.raises(InvalidValue, match=hint):
-        Registrant(name="Anna", email="a@example.org", country=country)
-
-
-def test_registrant_refuses_an_empty_name() -> None:
-    with pytest.raises(InvalidValue, match="non-empty"):
-        Registrant(name="  ", email="a@example.org")
+# Registrations
 
 
 def test_repr_masks_the_address() -> None:
@@ -278,85 +149,3 @@ def test_history_accumulates_in_order() -> None:
 def test_a_change_needs_an_aware_instant() -> None:
     with pytest.raises(TypeError, match="naive"):
         registration().transition("selected", at=dt.datetime(2023, 9, 7))
-
-
-# ------------------------------------------------------------------------------------------
-# E-mail normalisation: the fast path gives exactly email-validator's answer
-
-
-def _reference(address: str) -> str | None:
-    try:
-        return validate_email(
-            address, check_deliverability=False, allow_smtputf8=False
-        ).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
-def _ours(address: str) -> str | None:
-    try:
-        return normalize_email(address)
-    except InvalidEmail:
-        return None
-
-
-_ATEXT = "abcXYZ019_!#$%&'*+-/=?^`{|}~."
-_local = st.text(alphabet=_ATEXT + '"@ \\é', min_size=0, max_size=70)
-_label = st.text(alphabet="abcxyz019-_ÄßéXN", min_size=0, max_size=65)
-_domain = st.lists(_label, min_size=1, max_size=4).map(".".join) | st.sampled_from(
-    [
-        "example.org",
-        "EXAMPLE.ORG",
-        "localhost",
-        "test",
-        "x.invalid",
-        "example.com.",
-        "xn--bcher-kva.example",
-        "[127.0.0.1]",
-        "münchen.de",
-        "a" * 250 + ".org",
-    ]
-)
-
-
-@settings(max_examples=400, deadline=None)
-@given(local=_local, domain=_domain)
-def test_fast_path_agrees_with_email_validator(local: str, domain: str) -> None:
-    address = f"{local}@{domain}"
-    assert _ours(address) == _reference(address)
-
-
-@pytest.mark.parametrize(
-    "address",
-    [
-        "a" * 64 + "@" + "b" * 60 + ".example.org",
-        "x@" + ".".join(["a" * 60] * 4) + ".org",
-        "x" * 10 + "@" + ".".join(["a" * 60] * 4) + ".org",  # over 254 octets in all
-        "x" * 200 + "@" + "y" * 49 + ".org",
-        "info@Example.org",
-        '"quoted"@example.org',
-        "Anna <anna@example.org>",
-        "anna@bücher.example",
-        "anna@xn--bcher-kva.example",
-        "a..b@example.org",
-        ".a@example.org",
-        "a@example",
-        " a@example.org",
-    ],
-)
-def test_fast_path_agrees_on_edge_cases(address: str) -> None:
-    assert _ours(address) == _reference(address)
-
-
-def test_invalid_domain_error_is_the_validators_own() -> None:
-    _email.clear_cache()
-    with pytest.raises(InvalidEmail) as caught:
-        normalize_email("anna@localhost")
-    with pytest.raises(EmailNotValidError) as reference:
-        validate_email("anna@localhost", check_deliverability=False)
-    assert caught.value.reason == str(reference.value)
-
-
-def test_normalize_email_refuses_non_text() -> None:
-    with pytest.raises(InvalidEmail, match="not a string"):
-        normalize_email(42)  # type: ignore[arg-type]

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from ran_events import _converter, eventfile, models, serialization
+from ran_events import _converter, eventfile, serialization
 from ran_events.errors import EventFileError
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Session
+from ran_events.models import event as event_module
 from ran_events.selection import record_from_text, record_text, select
 
 
@@ -153,7 +154,7 @@ def test_without_eventfile_s_hook_the_methods_say_what_is_missing(
 ) -> None:
     # ran_events/__init__ always loads eventfile, which sets the hook; should it ever be
     # unset, the alias says so instead of failing somewhere deeper.
-    monkeypatch.setattr(models, "_EVENT_FILES", {})
+    monkeypatch.setattr(event_module, "_EVENT_FILES", {})
     with (
         pytest.warns(DeprecationWarning, match="Event.to_toml"),
         pytest.raises(RuntimeError, match=r"ran_events\.eventfile has not registered"),

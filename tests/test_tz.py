@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import zoneinfo
 
 import pytest
@@ -561,10 +562,10 @@ def test_parse_schedule_phrasings(text: str) -> None:
     assert start.utcoffset() in (2 * H, dt.timedelta(0))
 
 
-def test_parse_schedule_without_zone_uses_tz() -> None:
-    start, end = tz.parse_schedule("20 September 2023, 14:00-17:00", tz="Europe/Brussels")
+def test_parse_schedule_without_zone_uses_the_zone_given() -> None:
+    start, end = tz.parse_schedule("20 September 2023, 14:00-17:00", zone="Europe/Brussels")
     assert (start, end) == WEBINAR
-    with pytest.raises(ScheduleParseError, match="tz=") as info:
+    with pytest.raises(ScheduleParseError, match="zone=") as info:
         tz.parse_schedule("20 September 2023, 14:00-17:00")
     assert info.value.text == "20 September 2023, 14:00-17:00"
 
@@ -774,3 +775,52 @@ def test_check_aware_refuses_a_zone_time_at_the_ends_of_the_calendar(value: dt.d
 def test_check_aware_takes_a_fixed_offset_at_the_ends_of_the_calendar() -> None:
     value = dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5)))
     assert tz.check_aware(value, "submitted_at") is value
+
+
+# ------------------------------------------------------------------------------------------
+# One keyword for a zone: zone= (the old keywords still work, with a warning)
+
+_SUMMER = dt.datetime(2023, 9, 20, 14)
+_AT = dt.datetime(2023, 9, 20, 12, tzinfo=dt.UTC)
+# (function, arguments before the zone, old keyword, keyword arguments after the zone)
+_ZONE_CALLS = [
+    ("zone", (), "name", {}),
+    ("zone_name", (), "tz", {}),
+    ("to_zone", (_AT,), "tz", {}),
+    ("localize", (_SUMMER,), "tz", {}),
+    ("occurrences", (_SUMMER,), "tz", {}),
+    ("end_of_day", (dt.date(2023, 9, 6),), "tz", {}),
+    ("transitions", (), "tz", {"start": _AT, "end": _AT + dt.timedelta(days=400)}),
+    ("parse_schedule", ("20 September 2023, 14:00-17:00",), "tz", {}),
+    ("parse_deadline", ("Wednesday 6 September 2023",), "tz", {}),
+    ("format_range", (_AT, _AT + 3 * H), "tz", {}),
+    ("format_deadline", (_AT,), "tz", {}),
+    ("format_instant", (_AT,), "tz", {}),
+]
+
+
+def test_every_zone_parameter_of_the_public_functions_is_called_zone() -> None:
+    with_a_zone = set()
+    for name in tz.__all__:
+        function = getattr(tz, name)
+        if not inspect.isfunction(function):
+            continue
+        for parameter in inspect.signature(function).parameters.values():
+            if "ZoneLike" in str(parameter.annotation):
+                assert parameter.name == "zone", f"tz.{name}({parameter.name}=)"
+                with_a_zone.add(name)
+    assert with_a_zone == {name for name, *_ in _ZONE_CALLS}  # the table below is complete
+
+
+@pytest.mark.parametrize(("name", "args", "old", "after"), _ZONE_CALLS)
+def test_the_old_zone_keyword_warns_and_gives_the_same_result(
+    name: str, args: tuple[object, ...], old: str, after: dict[str, object]
+) -> None:
+    function = getattr(tz, name)
+    expected = function(*args, zone="Europe/Helsinki", **after)
+    message = rf"ran_events\.tz\.{name}\({old}=\.\.\.\) is deprecated.*use zone="
+    with pytest.warns(DeprecationWarning, match=message) as seen:
+        assert function(*args, **{old: "Europe/Helsinki"}, **after) == expected
+    assert seen[0].filename == __file__  # the warning points at the caller
+    with pytest.raises(TypeError, match=rf"zone= and its old name {old}="):
+        function(*args, zone="Europe/Helsinki", **{old: "UTC"}, **after)

@@ -70,6 +70,7 @@ from .models import (
     Venue,
     event_problems,
     mask_email,
+    normalise_email,
     normalize_email,
     seed_commitment,
 )
@@ -325,6 +326,7 @@ __all__ = [
     "jsonl_text",
     "lottery_ticket",
     "mask_email",
+    "normalise_email",
     "normalize_email",
     "promote",
     "pseudonymise",

@@ -1,8 +1,9 @@
 """Old names that keep working for one release, with a warning that names the new one.
 
 Every renamed public name goes through here, so that the warnings read the same everywhere
-and a test can find every alias: a function alias made by :func:`renamed`, and a module whose
-names moved made by :func:`moved` (used as that module's ``__getattr__``).
+and a test can find every alias: a function alias made by :func:`renamed`, a module whose
+names moved made by :func:`moved` (used as that module's ``__getattr__``), and a parameter
+whose keyword changed made by :func:`keyword_renamed`.
 """
 
 from __future__ import annotations
@@ -59,3 +60,27 @@ def moved(module: str, names: Mapping[str, tuple[str, object]]) -> Callable[[str
         return value
 
     return attribute
+
+
+def keyword_renamed(
+    old: str, new: str, function: str
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A decorator: the function's parameter ``new`` is also accepted as ``old=``, with a warning.
+
+    ``function`` is the function's public dotted name (``ran_events.tz.localize``), for the
+    warning. Giving both keywords is a :class:`TypeError`, as for any repeated argument.
+    """
+
+    def decorate(func: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(func)
+        def accept(*args: P.args, **kwargs: P.kwargs) -> R:
+            if old in kwargs:
+                if new in kwargs:
+                    raise TypeError(f"{function}() got {new}= and its old name {old}= together")
+                warn(f"{function}({old}=...)", f"{new}=")
+                kwargs[new] = kwargs.pop(old)
+            return func(*args, **kwargs)
+
+        return accept
+
+    return decorate

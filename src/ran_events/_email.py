@@ -7,7 +7,7 @@ email-validator and caches the outcome; the local part of a plain ASCII address 
 with the same RFC 5322 dot-atom rule email-validator applies to it. Anything outside that
 plain case (non-ASCII, quoting, display names, lengths near the limit, a domain the
 validator refuses) goes through email-validator in full, so the result and every error are
-exactly the validator's. ``tests/test_models_registration.py`` checks the equivalence with
+exactly the validator's. ``tests/test_models_registrant.py`` checks the equivalence with
 Hypothesis.
 
 A local part (before the ``@``) must be ASCII: e-mail to a non-ASCII mailbox needs the

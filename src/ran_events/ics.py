@@ -46,7 +46,7 @@ from .models import (
     SessionStatus,
     Venue,
     check_instant,
-    normalize_email,
+    normalise_email,
 )
 
 __all__ = [
@@ -383,7 +383,7 @@ class Attendee:
 
     registration_id: str = attrs.field()
     name: str = attrs.field()
-    email: str = attrs.field(converter=normalize_email)
+    email: str = attrs.field(converter=normalise_email)
 
     @registration_id.validator
     def _check_id(self, _attribute: object, value: object) -> None:

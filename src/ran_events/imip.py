@@ -18,7 +18,7 @@ Every message can be delivered by any mail server, as plain 7-bit SMTP (no SMTPU
 
 * addresses are written with the domain in its ASCII (IDNA) form
   (``ann@xn--bcher-kva.example``); a non-ASCII local part never gets here, because
-  :func:`ran_events.normalize_email` refuses it at intake;
+  :func:`ran_events.normalise_email` refuses it at intake;
 * display names and subjects lose control characters (NUL, ESC, DEL, backspace...) and
   line breaks, and non-ASCII text is written as RFC 2047 encoded words;
 * ``Date`` is the injected clock (``now=``; for an invite or cancellation the object's

@@ -35,6 +35,7 @@ from typing import Final, Literal, NamedTuple, cast
 
 import pytz
 
+from . import _deprecation
 from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
@@ -120,11 +121,12 @@ _UTC = _dt.UTC
 # Zones
 
 
-def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _dt.tzinfo:
+@_deprecation.keyword_renamed("name", "zone", "ran_events.tz.zone")
+def zone(zone: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _dt.tzinfo:
     """Return the tzinfo for an IANA name, a configured abbreviation or a tzinfo object.
 
     Args:
-        name: ``"Europe/Brussels"``, ``"CEST"``, a pytz zone or a ``zoneinfo.ZoneInfo``.
+        zone: ``"Europe/Brussels"``, ``"CEST"``, a pytz zone or a ``zoneinfo.ZoneInfo``.
         abbreviations: the abbreviation mapping to use instead of :data:`ABBREVIATIONS`.
 
     Returns:
@@ -139,13 +141,18 @@ def zone(name: ZoneLike, *, abbreviations: Mapping[str, str] | None = None) -> _
     >>> zone("CEST").zone
     'Europe/Brussels'
     """
-    if isinstance(name, _dt.tzinfo):
-        key = _iana_key(name)
-        return name if key is None else _pytz_zone(key)
-    if not isinstance(name, str):
-        raise TypeError(f"a zone is an IANA name or a tzinfo, not {type(name).__name__}")
+    return _tzinfo(zone, abbreviations)
+
+
+def _tzinfo(zone: ZoneLike, abbreviations: Mapping[str, str] | None = None) -> _dt.tzinfo:
+    """:func:`zone`, for this module's functions (whose own parameter is called ``zone``)."""
+    if isinstance(zone, _dt.tzinfo):
+        key = _iana_key(zone)
+        return zone if key is None else _pytz_zone(key)
+    if not isinstance(zone, str):
+        raise TypeError(f"a zone is an IANA name or a tzinfo, not {type(zone).__name__}")
     table = ABBREVIATIONS if abbreviations is None else abbreviations
-    key = table.get(name.strip(), name.strip())
+    key = table.get(zone.strip(), zone.strip())
     return _pytz_zone(key)
 
 
@@ -355,21 +362,22 @@ def _suggest(name: str) -> list[str]:
     return list(seen)[:3]
 
 
-def zone_name(tz: ZoneLike) -> str:
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.zone_name")
+def zone_name(zone: ZoneLike) -> str:
     """Return the IANA name of a zone (what the models store).
 
     Raises:
         UnknownTimeZone: the tzinfo has no IANA name (e.g. a fixed ``timezone(timedelta)``).
     """
-    if isinstance(tz, str):
-        found = zone(tz)
+    if isinstance(zone, str):
+        found = _tzinfo(zone)
         return zone_name(found)
-    name = getattr(tz, "zone", None) or getattr(tz, "key", None)
+    name = getattr(zone, "zone", None) or getattr(zone, "key", None)
     if isinstance(name, str):
         return name
-    if tz is _UTC:
+    if zone is _UTC:
         return "UTC"
-    raise UnknownTimeZone(repr(tz))
+    raise UnknownTimeZone(repr(zone))
 
 
 # ------------------------------------------------------------------------------------------
@@ -418,7 +426,7 @@ def check_aware(value: object, field: str) -> _dt.datetime:
         back = value.astimezone(_UTC).astimezone(tz)
         if back.replace(tzinfo=None, fold=0) != value.replace(tzinfo=None, fold=0):
             wall = value.replace(tzinfo=None, fold=0)
-            readings = {value.replace(fold=f).astimezone(zone(tz)) for f in (0, 1)}
+            readings = {value.replace(fold=f).astimezone(_tzinfo(tz)) for f in (0, 1)}
             raise NonexistentTimeError(wall, str(getattr(tz, "key", tz)), sorted(readings))
     elif tz.zone not in ("UTC", None):
         if isinstance(tz, _ExtendedZone):  # this library's zones: the same lookup, faster
@@ -467,12 +475,13 @@ def to_utc(aware: _dt.datetime) -> _dt.datetime:
     return check_aware(aware, "datetime").astimezone(_UTC)
 
 
-def to_zone(aware: _dt.datetime, tz: ZoneLike) -> _dt.datetime:
-    """Return the same instant as a wall time in ``tz`` (normalised, correct offset).
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.to_zone")
+def to_zone(aware: _dt.datetime, zone: ZoneLike) -> _dt.datetime:
+    """Return the same instant as a wall time in ``zone`` (normalised, correct offset).
 
     Raises:
         NaiveDatetimeError: ``aware`` has no zone (attach one with :func:`localize`).
-        UnknownTimeZone: ``tz`` is not a known zone.
+        UnknownTimeZone: ``zone`` is not a known zone.
     """
     own = aware.tzinfo if type(aware) is _dt.datetime else None
     if (
@@ -483,13 +492,13 @@ def to_zone(aware: _dt.datetime, tz: ZoneLike) -> _dt.datetime:
     ):
         # The period in force is the datetime's own: check_aware() would pass it, and in
         # its own zone it is already the wall time that astimezone() would give.
-        target = zone(tz)
+        target = _tzinfo(zone)
         if type(target) is type(own):
             return aware
         if target is pytz.utc:  # what astimezone(pytz.utc) gives, without its Python calls
             return _PYTZ_UTC_ANCHOR + (aware - _UTC_ANCHOR)
         return aware.astimezone(target)
-    return check_aware(aware, "datetime").astimezone(zone(tz))
+    return check_aware(aware, "datetime").astimezone(_tzinfo(zone))
 
 
 _UTC_ANCHOR: Final = _dt.datetime(2000, 1, 1, tzinfo=_UTC)
@@ -520,19 +529,61 @@ def _candidates(
     return found, offsets
 
 
+class _Unambiguous(NamedTuple):
+    """The wall time happens once, at ``instant`` (UTC, naive)."""
+
+    instant: _dt.datetime
+
+
+class _Gap(NamedTuple):
+    """The wall time never happens: the clocks skip it (spring forward).
+
+    ``earlier`` reads it with the offset after the change, ``later`` with the offset before
+    (both UTC, naive): ``later`` is the wall time moved forward by the gap's length.
+    """
+
+    earlier: _dt.datetime
+    later: _dt.datetime
+
+
+class _Fold(NamedTuple):
+    """The wall time happens more than once: the clocks go back over it (autumn).
+
+    ``instants`` holds each occurrence (UTC, naive), earliest first.
+    """
+
+    instants: tuple[_dt.datetime, ...]
+
+
+def _read_wall(wall: _dt.datetime, tzinfo: _dt.tzinfo) -> _Unambiguous | _Gap | _Fold:
+    """What the zone answers for a wall time (naive, fold 0): :func:`localize` applies the
+    caller's choice to it in one ``match``."""
+    found, offsets = _candidates(wall, tzinfo)
+    if len(found) == 1:
+        return _Unambiguous(found[0])
+    if found:
+        return _Fold(tuple(found))
+    # With the offset before the gap (the smaller one for a spring-forward) the instant is
+    # after the transition: that is the "moved forward" reading.
+    before, after = _gap_offsets(wall, tzinfo, offsets)
+    earlier, later = sorted([wall - before, wall - after])
+    return _Gap(earlier, later)
+
+
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.localize")
 def localize(
-    naive: _dt.datetime, tz: ZoneLike, *, disambiguate: Disambiguate = "raise"
+    naive: _dt.datetime, zone: ZoneLike, *, disambiguate: Disambiguate = "raise"
 ) -> _dt.datetime:
     """Attach a zone to a wall time, choosing explicitly what a gap or fold time means.
 
     Args:
         naive: the wall time (no tzinfo).
-        tz: the zone (name, abbreviation, pytz zone or ``ZoneInfo``).
+        zone: the zone (name, abbreviation, pytz zone or ``ZoneInfo``).
         disambiguate: ``"raise"`` (default), ``"earlier"``, ``"later"`` or ``"compatible"``;
             see :data:`Disambiguate`.
 
     Returns:
-        An aware datetime in ``tz`` with the offset in force at that instant. In a gap the
+        An aware datetime in ``zone`` with the offset in force at that instant. In a gap the
         result's wall time is shifted by the gap (02:30 in a spring gap becomes 03:30 with
         ``later``/``compatible``, 01:30 with ``earlier``).
 
@@ -551,32 +602,36 @@ def localize(
         raise AwareDatetimeError(naive)
     if disambiguate not in _DISAMBIGUATIONS:
         raise InvalidValue("disambiguate", disambiguate, " | ".join(_DISAMBIGUATIONS))
-    tzinfo = zone(tz)
+    tzinfo = _tzinfo(zone)
     wall = naive.replace(fold=0) if naive.fold else naive
     if isinstance(tzinfo, _ExtendedZone):
         plain = tzinfo._plain_wall(wall)  # the usual case: no offset change near
         if plain is not None:
             return plain
-    found, offsets = _candidates(wall, tzinfo)
-    if len(found) == 1:
-        instant = found[0]
-    elif len(found) > 1:  # fold: the wall time happens twice
-        if disambiguate == "raise":
-            raise AmbiguousTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in found])
-        instant = found[-1] if disambiguate == "later" else found[0]
-    else:  # gap: the wall time never happens
-        # With the offset before the gap (the smaller one for a spring-forward) the instant
-        # is after the transition: that is the "moved forward" reading.
-        before, after = _gap_offsets(wall, tzinfo, offsets)
-        pair = sorted([wall - before, wall - after])
-        if disambiguate == "raise":
-            raise NonexistentTimeError(naive, zone_name(tzinfo), [_aware(c, tzinfo) for c in pair])
-        instant = pair[0] if disambiguate == "earlier" else pair[-1]
+    match _read_wall(wall, tzinfo), disambiguate:
+        case _Unambiguous(instant), _:
+            pass
+        case _Fold(instants), "raise":
+            candidates = [_aware(c, tzinfo) for c in instants]
+            raise AmbiguousTimeError(naive, zone_name(tzinfo), candidates)
+        case _Gap(earlier, later), "raise":
+            candidates = [_aware(c, tzinfo) for c in (earlier, later)]
+            raise NonexistentTimeError(naive, zone_name(tzinfo), candidates)
+        case _Fold(instants), "later":
+            instant = instants[-1]
+        case _Fold(instants), _:  # "earlier", "compatible": the first occurrence
+            instant = instants[0]
+        case _Gap(earlier, _), "earlier":
+            instant = earlier
+        case _Gap(_, later), _:  # pragma: no branch - the cases cover every reading
+            # "later", "compatible": moved forward by the gap
+            instant = later
     return _aware(instant, tzinfo)
 
 
-def occurrences(naive: _dt.datetime, tz: ZoneLike) -> int:
-    """Return how many instants show the wall time ``naive`` in ``tz``.
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.occurrences")
+def occurrences(naive: _dt.datetime, zone: ZoneLike) -> int:
+    """Return how many instants show the wall time ``naive`` in ``zone``.
 
     1 for an ordinary time, 2 in an autumn fold (the hour that repeats), 0 in a spring gap
     (the hour the clocks skip). Calendar writers use it: a wall time that is not unique is
@@ -587,7 +642,7 @@ def occurrences(naive: _dt.datetime, tz: ZoneLike) -> int:
     """
     if not isinstance(naive, _dt.datetime) or naive.tzinfo is not None:
         raise TypeError(f"occurrences() takes a naive datetime, not {naive!r}")
-    return len(_candidates(naive.replace(fold=0), zone(tz))[0])
+    return len(_candidates(naive.replace(fold=0), _tzinfo(zone))[0])
 
 
 def _gap_offsets(
@@ -604,8 +659,9 @@ def _aware(utc_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:
     return utc_naive.replace(tzinfo=_UTC).astimezone(tz)
 
 
-def end_of_day(date: _dt.date, tz: ZoneLike) -> _dt.datetime:
-    """Return the first instant after the local day ``date`` in ``tz``.
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.end_of_day")
+def end_of_day(date: _dt.date, zone: ZoneLike) -> _dt.datetime:
+    """Return the first instant after the local day ``date`` in ``zone``.
 
     A deadline "Wednesday 6 September" is open until (not including) this instant. If the
     next midnight falls in a gap the day ends when the clocks jump.
@@ -616,7 +672,7 @@ def end_of_day(date: _dt.date, tz: ZoneLike) -> _dt.datetime:
     if isinstance(date, _dt.datetime) or not isinstance(date, _dt.date):
         raise TypeError(f"end_of_day() takes a date, not {type(date).__name__}")
     midnight = _dt.datetime.combine(date + _dt.timedelta(days=1), _dt.time())
-    return localize(midnight, tz, disambiguate="compatible")
+    return localize(midnight, zone, disambiguate="compatible")
 
 
 # ------------------------------------------------------------------------------------------
@@ -636,14 +692,15 @@ class Transition(NamedTuple):
     """The abbreviation in force after the change (``CEST``)."""
 
 
-def transitions(tz: ZoneLike, start: _dt.datetime, end: _dt.datetime) -> list[Transition]:
-    """Return the offset changes of ``tz`` with ``start <= at < end`` (both aware).
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.transitions")
+def transitions(zone: ZoneLike, start: _dt.datetime, end: _dt.datetime) -> list[Transition]:
+    """Return the offset changes of ``zone`` with ``start <= at < end`` (both aware).
 
     Also returns, as the first element when there is one, the last change before ``start``
     (so the offset in force at ``start`` is known); a zone that never changes gives ``[]``.
     """
     start_utc, end_utc = to_utc(start), to_utc(end)
-    pz = _pytz_zone(zone_name(tz))
+    pz = _pytz_zone(zone_name(zone))
     times: list[_dt.datetime] = list(getattr(pz, "_utc_transition_times", []))
     infos: list[tuple[_dt.timedelta, _dt.timedelta, str]] = list(
         getattr(pz, "_transition_info", [])
@@ -747,10 +804,11 @@ _EXPECTED: Final = (
 )
 
 
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.parse_schedule")
 def parse_schedule(
     text: str,
     *,
-    tz: ZoneLike | None = None,
+    zone: ZoneLike | None = None,
     abbreviations: Mapping[str, str] | None = None,
 ) -> tuple[_dt.datetime, _dt.datetime]:
     """Read the date and time range of an announcement.
@@ -768,7 +826,7 @@ def parse_schedule(
 
     Args:
         text: the announcement text.
-        tz: the zone to use when the text names none.
+        zone: the zone to use when the text names none.
         abbreviations: the abbreviation mapping instead of :data:`ABBREVIATIONS`.
 
     Returns:
@@ -776,7 +834,7 @@ def parse_schedule(
 
     Raises:
         ScheduleParseError: the text is not in a form listed above, or names no zone and
-            ``tz`` is not given.
+            ``zone`` is not given.
         WeekdayMismatch: the weekday contradicts the date.
         UnknownTimeZoneAbbreviation: the zone word is neither a configured abbreviation nor
             an IANA name.
@@ -799,14 +857,14 @@ def parse_schedule(
     word = groups["zone"]
     abbreviation: str | None = None
     if word is None:
-        if tz is None:
-            raise ScheduleParseError(text, "a zone after the times (e.g. 'CEST') or tz=")
-        tzinfo = zone(tz, abbreviations=table)
+        if zone is None:
+            raise ScheduleParseError(text, "a zone after the times (e.g. 'CEST') or zone=")
+        tzinfo = _tzinfo(zone, abbreviations=table)
     elif word in table:
         abbreviation = word
-        tzinfo = zone(table[word], abbreviations=table)
+        tzinfo = _tzinfo(table[word], abbreviations=table)
     elif "/" in word or word in pytz.all_timezones_set:
-        tzinfo = zone(word, abbreviations=table)
+        tzinfo = _tzinfo(word, abbreviations=table)
     else:
         raise UnknownTimeZoneAbbreviation(word, table)
 
@@ -831,8 +889,9 @@ def _deadline_re() -> re.Pattern[str]:
     return re.compile(_DEADLINE_PATTERN)
 
 
-def parse_deadline(text: str, tz: ZoneLike) -> _dt.datetime:
-    """Read a deadline as organisers write it: the end of that day in ``tz``.
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.parse_deadline")
+def parse_deadline(text: str, zone: ZoneLike) -> _dt.datetime:
+    """Read a deadline as organisers write it: the end of that day in ``zone``.
 
     "Deadline Wednesday 6 September 2023" means applications are accepted until the end of
     that day where the event is; the weekday, when given, is checked against the date.
@@ -840,15 +899,15 @@ def parse_deadline(text: str, tz: ZoneLike) -> _dt.datetime:
     Args:
         text: ``"Wednesday 6 September 2023"``, ``"6 September 2023"``, ``"Sept 6, 2023"``,
             ``"06/09/2023"`` (day first) or ``"2023-09-06"``, with or without the weekday.
-        tz: the event's zone.
+        zone: the event's zone.
 
     Returns:
-        The first instant after that day in ``tz`` (:func:`end_of_day`), aware, in ``tz``.
+        The first instant after that day in ``zone`` (:func:`end_of_day`), aware, in ``zone``.
 
     Raises:
         DeadlineParseError: the text is not a day in one of the forms above.
         WeekdayMismatch: the weekday contradicts the date.
-        UnknownTimeZone: ``tz`` is not a known zone.
+        UnknownTimeZone: ``zone`` is not a known zone.
 
     >>> parse_deadline("Wednesday 6 September 2023", "Europe/Brussels").isoformat()
     '2023-09-07T00:00:00+02:00'
@@ -863,7 +922,7 @@ def parse_deadline(text: str, tz: ZoneLike) -> _dt.datetime:
         day = _read_date(text, groups, "s")
     except ScheduleParseError as exc:
         raise DeadlineParseError(text, exc.expected) from None
-    return end_of_day(day, tz)
+    return end_of_day(day, zone)
 
 
 def _has_date(groups: Mapping[str, str | None], n: str) -> bool:
@@ -965,8 +1024,9 @@ def _day(value: _dt.datetime) -> str:
     )
 
 
-def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
-    """Format a time range for people, in ``tz``, English, independent of the locale.
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.format_range")
+def format_range(start: _dt.datetime, end: _dt.datetime, zone: ZoneLike) -> str:
+    """Format a time range for people, in ``zone``, English, independent of the locale.
 
     ``"Wed 20 Sep 2023, 14:00–17:00 CEST"``; a range that crosses midnight shows both days
     (``"Wed 20 Sep 2023, 22:00 – Thu 21 Sep 2023, 01:00 CEST"``) and a range across a DST
@@ -976,7 +1036,7 @@ def format_range(start: _dt.datetime, end: _dt.datetime, tz: ZoneLike) -> str:
         NaiveDatetimeError: ``start`` or ``end`` has no zone.
         TimeRangeError: ``end`` is not after ``start``.
     """
-    target = zone(tz)
+    target = _tzinfo(zone)
     local_start = to_zone(start, target)
     local_end = to_zone(end, target)
     if local_end <= local_start:
@@ -1001,15 +1061,16 @@ def countries() -> Mapping[str, str]:
     return pytz.country_names
 
 
-def format_deadline(closes: _dt.datetime, tz: ZoneLike, *, with_zone: bool = False) -> str:
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.format_deadline")
+def format_deadline(closes: _dt.datetime, zone: ZoneLike, *, with_zone: bool = False) -> str:
     """Format a deadline the way organisers give it: ``"end of Wed 6 Sep 2023"``.
 
-    A deadline that is the end of a day in ``tz`` (what :func:`parse_deadline` and a date in
+    A deadline that is the end of a day in ``zone`` (what :func:`parse_deadline` and a date in
     an event file give) is shown as that day; any other instant as :func:`format_instant`.
 
     Args:
         closes: the first instant no longer accepted (aware).
-        tz: the zone to show it in.
+        zone: the zone to show it in.
         with_zone: add the zone's name to a day (``"end of Wed 6 Sep 2023
             (Europe/Brussels)"``), for text read without the zone nearby.
 
@@ -1019,19 +1080,20 @@ def format_deadline(closes: _dt.datetime, tz: ZoneLike, *, with_zone: bool = Fal
     >>> format_deadline(end_of_day(datetime.date(2023, 9, 6), "CEST"), "Europe/Brussels")
     'end of Wed 6 Sep 2023'
     """
-    local = to_zone(closes, tz)
+    local = to_zone(closes, zone)
     day = local.date() - _dt.timedelta(days=1)
-    if end_of_day(day, tz) != closes:
-        return format_instant(closes, tz)
+    if end_of_day(day, zone) != closes:
+        return format_instant(closes, zone)
     text = f"end of {_day(_dt.datetime.combine(day, _dt.time()))}"
-    return f"{text} ({zone_name(tz)})" if with_zone else text
+    return f"{text} ({zone_name(zone)})" if with_zone else text
 
 
-def format_instant(instant: _dt.datetime, tz: ZoneLike) -> str:
-    """Format one instant for people in ``tz``: ``"Thu 7 Sep 2023, 00:00 CEST"``.
+@_deprecation.keyword_renamed("tz", "zone", "ran_events.tz.format_instant")
+def format_instant(instant: _dt.datetime, zone: ZoneLike) -> str:
+    """Format one instant for people in ``zone``: ``"Thu 7 Sep 2023, 00:00 CEST"``.
 
     Raises:
         NaiveDatetimeError: ``instant`` has no zone.
     """
-    local = to_zone(instant, tz)
+    local = to_zone(instant, zone)
     return f"{_day(local)}, {_clock(local)} {_abbreviation(local)}"

@@ -27,7 +27,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
     StatusChange,
-    normalize_email,
+    normalise_email,
 )
 from . import csv, jsonl
 from .csv import Source
@@ -105,7 +105,7 @@ class RegistrationBook:
         Raises:
             InvalidEmail: ``email`` is not a valid address.
         """
-        return self._by_email.get(normalize_email(email))
+        return self._by_email.get(normalise_email(email))
 
     def register(
         self,

@@ -35,7 +35,7 @@ from ..models import (
     QuestionKind,
     Registrant,
     Registration,
-    normalize_email,
+    normalise_email,
 )
 from .report import ImportReport, RejectedRow, RowProblem
 
@@ -57,7 +57,7 @@ def registration_id(event_id: str, email: str) -> str:
     Raises:
         InvalidEmail: ``email`` is not a valid address.
     """
-    return _derive_id(event_id, normalize_email(email))
+    return _derive_id(event_id, normalise_email(email))
 
 
 def _derive_id(event_id: str, normalized_email: str) -> str:
@@ -271,7 +271,7 @@ class _Intake:
             )
             return None
         try:
-            return normalize_email(value.strip())
+            return normalise_email(value.strip())
         except InvalidEmail as exc:
             problems.append(
                 RowProblem(field="email", value=value, reason=exc.reason, code="invalid-email")
