@@ -228,7 +228,10 @@ def test_maxima_that_leave_places_empty_fail_by_default() -> None:
         "the constraints allow at most 2 of the 3 places to be filled",
         "role=police max 1",
     )
-    assert caught.value.relaxations == ('fill only 2 places (parameter fill = "most")',)
+    assert caught.value.relaxations == (
+        'fill only 2 places (parameter fill = "most")',
+        "raise role=police max to 2",
+    )
     assert "at most 2 of the 3 places" in str(caught.value)
 
 
