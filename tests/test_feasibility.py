@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.strategies import SelectionProblem, meets_constraints, selection_problems
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection.constraints import _feasibility as feasibility
 from ran_events.selection.constraints._feasibility import (
     Allocation,
@@ -23,7 +24,6 @@ from ran_events.selection.constraints._feasibility import (
     can_admit,
     is_valid_selection,
 )
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 # --------------------------------------------------------------------------------------------
 # A brute-force reference for small pools

@@ -29,8 +29,7 @@ from ran_events.selection import (
     replay,
     select,
 )
-from ran_events.selection.constraints._feasibility import is_valid_selection
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, is_valid_selection
 
 NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

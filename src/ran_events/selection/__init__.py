@@ -9,6 +9,7 @@ from ran_events.selection._decisions_csv import (
     write_decisions_csv,
 )
 from ran_events.selection._engine import canonical_sha256, replay, select
+from ran_events.selection._panel import FairDraw, PanelDraw, PanelLotteryPolicy, PanelPolicy
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -21,7 +22,12 @@ from ran_events.selection._policy import (
     TargetGroupRule,
     lottery_ticket,
 )
-from ran_events.selection._registry import ENTRY_POINT_GROUP, PolicyRegistry, default_registry
+from ran_events.selection._registry import (
+    BUILTIN_POLICIES,
+    ENTRY_POINT_GROUP,
+    PolicyRegistry,
+    default_registry,
+)
 from ran_events.selection._result import (
     ConstraintReport,
     Decision,
@@ -42,20 +48,16 @@ from ran_events.selection._simulate import (
     simulate,
 )
 from ran_events.selection._waitlist import expire_offers, promote, respond
-from ran_events.selection.constraints._feasibility import Relaxation
-from ran_events.selection.fair._policy import (
-    FairDraw,
-    FairLotteryPolicy,
-    FairLotteryRecord,
-    PanelDraw,
-    PanelPolicy,
-    draw_index,
-)
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, Relaxation
+from ran_events.selection.fair import FairLotteryPolicy, FairLotteryRecord, draw_index
 
 __all__ = [
+    "BUILTIN_POLICIES",
     "DECISION_COLUMNS",
     "ENTRY_POINT_GROUP",
+    "Cap",
     "ConstraintReport",
+    "Constraints",
     "Decision",
     "DecisionRow",
     "DecisionsFile",
@@ -69,11 +71,14 @@ __all__ = [
     "Offer",
     "Outcome",
     "PanelDraw",
+    "PanelLotteryPolicy",
     "PanelPolicy",
     "Placing",
     "Policy",
     "PolicyFactory",
     "PolicyRegistry",
+    "Profile",
+    "Quota",
     "Reason",
     "Relaxation",
     "RequiredValueRule",

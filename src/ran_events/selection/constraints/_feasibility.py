@@ -22,17 +22,15 @@ the current selection, kept as counts per applicant type):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.models import Event, QuotaBounds
 from ran_events.selection._result import FrozenMapping
 from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 from ran_events.selection.constraints._quota_program import QuotaModel, QuotaProgram
-
-if TYPE_CHECKING:
-    from ran_events.models import Event
 
 __all__ = [
     "Allocation",
@@ -194,8 +192,6 @@ class Relaxation:
 
     def apply(self, event: Event) -> Event:
         """``event`` with the change made to its capacity and selection rules."""
-        from ran_events.models import QuotaBounds  # noqa: PLC0415 - only when applied
-
         rules = event.selection
         quotas = {a: dict(values) for a, values in rules.quotas.items()}
         for attribute, value, low in self.minimums:
