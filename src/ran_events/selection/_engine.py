@@ -413,9 +413,8 @@ def placings_of(policy: Policy, eligible: Sequence[Registration], event_id: str)
         InvalidPolicyConfig: the policy does not place every registration exactly once.
     """
     placings = list(policy.order(eligible, event_id=event_id))
-    given = sorted(r.id for r in eligible)
-    placed = sorted(p.registration_id for p in placings)
-    if given != placed:
+    placed = {p.registration_id for p in placings}
+    if len(placed) != len(placings) or placed != {r.id for r in eligible}:
         raise InvalidPolicyConfig(
             "policy",
             policy.name,

@@ -16,6 +16,8 @@ hidden default seed (a seed of 0 is a seed).
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,6 +42,7 @@ __all__ = [
     "RequiredValueRule",
     "ScorePolicy",
     "TargetGroupRule",
+    "TicketPolicy",
     "eligibility_rules",
     "lottery_ticket",
     "policy_parameters",
@@ -111,6 +114,20 @@ class Policy(Protocol):
         ...
 
 
+@runtime_checkable
+class TicketPolicy(Policy, Protocol):
+    """Protocol of a policy whose order depends on the registration ids alone (a lottery).
+
+    :meth:`ranked_ids` gives that order without building the placings; it must agree with
+    :meth:`~Policy.order`. :func:`~ran_events.selection.simulate` asks for it on every run,
+    which is much faster than placing every registration.
+    """
+
+    def ranked_ids(self, registration_ids: Sequence[str], *, event_id: str) -> list[str]:
+        """The ids in the order :meth:`~Policy.order` places their registrations."""
+        ...
+
+
 class PolicyFactory(Protocol):
     """Protocol of what a :class:`PolicyRegistry` maps a name to: builds a configured policy.
 
@@ -124,8 +141,6 @@ class PolicyFactory(Protocol):
 def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
     unknown = sorted(set(parameters) - set(allowed))
     if unknown:
-        import difflib  # noqa: PLC0415 - only for the message
-
         close = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75)
         raise InvalidPolicyConfig(
             f"selection.parameters.{unknown[0]}",
@@ -176,6 +191,7 @@ def _ticket_prefix(seed: int, event_id: str) -> bytes:
     return f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a simulation draws the same ids' tickets every run
 def _ticket_suffix(registration_id: str) -> bytes:
     """The end of a ticket's hashed text: the JSON array's registration id."""
     return _json_text(registration_id).encode("ascii") + b"]"
@@ -270,16 +286,27 @@ class LotteryPolicy:
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
-        ticket = _tickets(self.seed, event_id)
-        tickets = sorted((ticket(r.id), r.id) for r in registrations)
-        return [
-            Placing(
-                registration_id=rid,
-                summary=f"ticket {ticket[:12]}",
-                components={"ticket": ticket},
+        placings = []
+        for digest, rid in self._ranked([r.id for r in registrations], event_id):
+            ticket = digest.hex()  # hex keeps the order of the bytes
+            placings.append(
+                Placing(
+                    registration_id=rid,
+                    summary=f"ticket {ticket[:12]}",
+                    components={"ticket": ticket},
+                )
             )
-            for ticket, rid in tickets
-        ]
+        return placings
+
+    def ranked_ids(self, registration_ids: Sequence[str], *, event_id: str) -> list[str]:
+        """The ids in the order :meth:`order` places their registrations (by ticket, then id)."""
+        return [rid for _, rid in self._ranked(registration_ids, event_id)]
+
+    def _ranked(self, registration_ids: Sequence[str], event_id: str) -> list[tuple[bytes, str]]:
+        """(SHA-256 digest of the ticket, id) in lottery order; the hex digest is the ticket."""
+        prefix = _ticket_prefix(self.seed, event_id)
+        sha256, suffix = hashlib.sha256, _ticket_suffix
+        return sorted([(sha256(prefix + suffix(rid)).digest(), rid) for rid in registration_ids])
 
 
 Weight = float | Mapping[str, float]

@@ -33,7 +33,12 @@ from ran_events.errors import InfeasibleSelection, InvalidPolicyConfig, InvalidV
 from ran_events.models import Event, Registration
 from ran_events.selection._engine import check_registrations, placings_of, split_eligible
 from ran_events.selection._panel import FairDraw, PanelLotteryPolicy, PanelPolicy
-from ran_events.selection._policy import PolicyFactory, eligibility_rules, policy_parameters
+from ran_events.selection._policy import (
+    PolicyFactory,
+    TicketPolicy,
+    eligibility_rules,
+    policy_parameters,
+)
 from ran_events.selection._profiles import build_constraints, fill_of, profiles_of
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import bounds_text
@@ -326,8 +331,11 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
     for run in range(start, stop):
         # The run's policy, asked exactly as select() asks it (same order, same draw).
         policy = plan.factory(seed=run_seed(seed, run), parameters=plan.parameters)
-        placings = placings_of(policy, plan.registrations, plan.event_id)
-        order = [index_of[p.registration_id] for p in placings]
+        if isinstance(policy, TicketPolicy):  # the same order, without the placings
+            order = [index_of[rid] for rid in policy.ranked_ids(plan.ids, event_id=plan.event_id)]
+        else:
+            placings = placings_of(policy, plan.registrations, plan.event_id)
+            order = [index_of[p.registration_id] for p in placings]
         if plan.draw is not None:
             assert isinstance(policy, PanelLotteryPolicy)  # as the probe
             panel = policy.drawn(plan.draw, event_id=plan.event_id).selected
