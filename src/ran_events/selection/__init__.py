@@ -20,8 +20,10 @@ from ran_events.selection._policy import (
     RequiredValueRule,
     ScorePolicy,
     TargetGroupRule,
+    TicketPolicy,
     lottery_ticket,
 )
+from ran_events.selection._profiles import profiles_of
 from ran_events.selection._registry import (
     BUILTIN_POLICIES,
     ENTRY_POINT_GROUP,
@@ -87,6 +89,7 @@ __all__ = [
     "SelectionResult",
     "SimulationReport",
     "TargetGroupRule",
+    "TicketPolicy",
     "ValueCounts",
     "canonical_sha256",
     "compare",
@@ -97,6 +100,7 @@ __all__ = [
     "gini",
     "known_attributes",
     "lottery_ticket",
+    "profiles_of",
     "promote",
     "read_decisions_csv",
     "replay",
