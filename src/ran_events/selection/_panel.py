@@ -13,15 +13,15 @@ seed draw from it, exactly as ``select`` draws. Everything a panel policy needs 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from ran_events.errors import InvalidPolicyConfig
 from ran_events.models import Registration
-from ran_events.selection._policy import Policy, _frozen
+from ran_events.selection._policy import Policy
 from ran_events.selection._profiles import Fill
-from ran_events.selection._result import Reason, SelectionRecord
+from ran_events.selection._result import FrozenMapping, Reason, SelectionRecord
 from ran_events.selection.constraints import Constraints
 
 __all__ = ["FairDraw", "PanelDraw", "PanelLotteryPolicy", "PanelPolicy"]
@@ -37,6 +37,10 @@ def _ids(value: Iterable[str]) -> tuple[str, ...]:
 
 def _ints(value: Iterable[int]) -> tuple[int, ...]:
     return tuple(value)
+
+
+def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return FrozenMapping(value)
 
 
 @attrs.frozen(kw_only=True)

@@ -46,6 +46,8 @@ __all__ = [
     "eligibility_rules",
     "lottery_ticket",
     "policy_parameters",
+    "refuse_unknown_parameters",
+    "required_seed",
 ]
 
 REQUIRE_PARAMETER = "require"
@@ -138,7 +140,14 @@ class PolicyFactory(Protocol):
     def __call__(self, *, seed: int | None, parameters: Mapping[str, Any]) -> Policy: ...
 
 
-def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
+def refuse_unknown_parameters(
+    name: str, parameters: Mapping[str, Any], allowed: Sequence[str]
+) -> None:
+    """Raise unless every key of ``parameters`` is one the policy ``name`` allows.
+
+    Raises:
+        InvalidPolicyConfig: naming the first unknown key (and a close allowed one).
+    """
     unknown = sorted(set(parameters) - set(allowed))
     if unknown:
         close = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75)
@@ -153,7 +162,12 @@ def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[s
         )
 
 
-def _required_seed(name: str, seed: int | None) -> int:
+def required_seed(name: str, seed: int | None) -> int:
+    """``seed``, checked: the policy ``name`` draws lottery tickets and needs one.
+
+    Raises:
+        InvalidPolicyConfig: no seed, or one that is not a whole number.
+    """
     if seed is None:
         raise InvalidPolicyConfig(
             "selection.seed",
@@ -235,7 +249,7 @@ class FirstComePolicy:
         Raises:
             InvalidPolicyConfig: a parameter is given.
         """
-        _no_parameters("first-come", parameters, ())
+        refuse_unknown_parameters("first-come", parameters, ())
         return cls()
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
@@ -262,7 +276,7 @@ class LotteryPolicy:
     seed: int
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("lottery", self.seed)
+        required_seed("lottery", self.seed)
 
     @property
     def name(self) -> str:
@@ -281,8 +295,8 @@ class LotteryPolicy:
         Raises:
             InvalidPolicyConfig: no seed, or a parameter is given.
         """
-        _no_parameters("lottery", parameters, ())
-        return cls(seed=_required_seed("lottery", seed))
+        refuse_unknown_parameters("lottery", parameters, ())
+        return cls(seed=required_seed("lottery", seed))
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
@@ -360,7 +374,7 @@ class ScorePolicy:
     weights: Mapping[str, Weight] = attrs.field(converter=_check_weights)
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("score", self.seed)
+        required_seed("score", self.seed)
 
     @property
     def name(self) -> str:
@@ -384,8 +398,8 @@ class ScorePolicy:
         Raises:
             InvalidPolicyConfig: no seed, no weights, or an unknown parameter.
         """
-        _no_parameters("score", parameters, ("weights",))
-        return cls(seed=_required_seed("score", seed), weights=parameters.get("weights"))
+        refuse_unknown_parameters("score", parameters, ("weights",))
+        return cls(seed=required_seed("score", seed), weights=parameters.get("weights"))
 
     def components(self, registration: Registration) -> dict[str, float]:
         """The points each weighted attribute gives ``registration``.

@@ -36,8 +36,8 @@ from ran_events.selection._panel import FairDraw, PanelDraw
 from ran_events.selection._policy import (
     LotteryPolicy,
     Placing,
-    _no_parameters,
-    _required_seed,
+    refuse_unknown_parameters,
+    required_seed,
 )
 from ran_events.selection._profiles import Fill, fill_of, profiles_of
 from ran_events.selection._result import Reason, SelectionRecord
@@ -109,7 +109,7 @@ class FairLotteryPolicy:
     panels: int = DEFAULT_PANELS
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("fair-lottery", self.seed)
+        required_seed("fair-lottery", self.seed)
         if self.objective not in _OBJECTIVES:
             raise InvalidPolicyConfig(
                 "selection.parameters.objective", self.objective, "'leximin' or 'maximin'"
@@ -138,9 +138,9 @@ class FairLotteryPolicy:
         Raises:
             InvalidPolicyConfig: no seed, or an unknown or invalid parameter.
         """
-        _no_parameters("fair-lottery", parameters, ("objective", "panels"))
+        refuse_unknown_parameters("fair-lottery", parameters, ("objective", "panels"))
         return cls(
-            seed=_required_seed("fair-lottery", seed),
+            seed=required_seed("fair-lottery", seed),
             objective=parameters.get("objective", "leximin"),
             panels=parameters.get("panels", DEFAULT_PANELS),
         )
