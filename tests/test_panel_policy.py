@@ -19,7 +19,6 @@ from ran_events.errors import InvalidPolicyConfig
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Registration, SelectionRules
 from ran_events.selection import (
-    BUILTIN_POLICIES,
     Cap,
     Constraints,
     FairLotteryPolicy,
@@ -135,24 +134,3 @@ def test_ranked_ids_are_the_order_of_the_placings(policy: LotteryPolicy) -> None
     placed = [p.registration_id for p in policy.order(POOL[::-1], event_id="ev")]
     assert policy.ranked_ids(ids, event_id="ev") == placed
     assert placed != sorted(ids)
-
-
-def test_built_in_policies_are_entry_point_strings_loaded_on_first_use() -> None:
-    registry = PolicyRegistry(entry_points=False)
-    assert registry.names() == tuple(sorted(BUILTIN_POLICIES))
-    for name, value in BUILTIN_POLICIES.items():
-        assert isinstance(value, str)
-        assert ":" in value
-        parameters = {"weights": {"x": 1}} if name == "score" else {}
-        policy = registry.create(name, seed=1, parameters=parameters)
-        assert policy.name == name
-
-
-def test_a_policy_can_be_registered_by_its_module_and_attribute() -> None:
-    registry = PolicyRegistry(entry_points=False)
-    registry.register("last-ids", "tests.test_panel_policy:last_ids")
-    assert "last-ids" in registry
-    assert isinstance(registry.create("last-ids"), LastIdsPanel)
-    registry.register("missing", "tests.test_panel_policy:no_such_factory")
-    with pytest.raises(AttributeError, match="no_such_factory"):
-        registry.create("missing")
