@@ -134,3 +134,34 @@ def test_ranked_ids_are_the_order_of_the_placings(policy: LotteryPolicy) -> None
     placed = [p.registration_id for p in policy.order(POOL[::-1], event_id="ev")]
     assert policy.ranked_ids(ids, event_id="ev") == placed
     assert placed != sorted(ids)
+
+
+@attrs.frozen
+class TwiceFirst:
+    """Places the first id twice and drops the last: a broken order."""
+
+    @property
+    def name(self) -> str:
+        return "twice-first"
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        return {}
+
+    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+        ids = sorted(r.id for r in registrations)
+        return [Placing(registration_id=rid, summary="") for rid in [ids[0], *ids[:-1]]]
+
+
+def twice_first(*, seed: int | None, parameters: Mapping[str, Any]) -> TwiceFirst:
+    return TwiceFirst()
+
+
+def test_an_order_that_does_not_place_everyone_exactly_once_is_refused() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    registry.register("twice-first", twice_first)
+    event = attrs.evolve(last_ids_event(), selection=SelectionRules(policy="twice-first"))
+    with pytest.raises(InvalidPolicyConfig, match="exactly once"):
+        select(event, POOL, now=NOW, registry=registry)
+    with pytest.raises(InvalidPolicyConfig, match="exactly once"):
+        simulate(event, POOL, runs=1, seed=1, registry=registry)

@@ -2,11 +2,15 @@
 
 :func:`select` decides every registration of an event: ineligible ones are rejected with
 their reason; the eligible ones are put in the policy's order and the exact ordered fill
-(:func:`~ran_events.selection.constraints._feasibility.allocate`) admits each one whose
+(:func:`~ran_events.selection.constraints.allocate`) admits each one whose
 admission keeps every constraint reachable, until the places the ``fill`` parameter asks
 for are filled; the rest form the waiting list in policy order. The
 :class:`~ran_events.selection.SelectionRecord` it returns lets :func:`replay` reproduce the
 result from the same registrations, and detect changed ones.
+
+The engine knows policies only through their protocols: a
+:class:`~ran_events.selection.PanelPolicy` chooses the selected itself (its order is the
+waiting list's); any other :class:`~ran_events.selection.Policy` gives the order to fill.
 """
 
 from __future__ import annotations

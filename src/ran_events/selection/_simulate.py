@@ -4,7 +4,9 @@
 :func:`run_seed` ``(seed, r)`` and is exactly the selection :func:`~ran_events.selection.select`
 makes with that seed (the tests check it), but computed without the decisions, reasons and
 input hash: eligibility, the constraint profiles and the allocator's target are computed
-once; a run only draws its order (the lottery's SHA-256 tickets) and fills.
+once; a run builds the policy with its seed, asks it for its order exactly as ``select``
+does (a :class:`~ran_events.selection.TicketPolicy`, such as the lottery, for just its
+ranked ids) and fills.
 
 The fill of a run first tries the shortest prefix of the order that can fill the places: a
 prefix result is the full result when no applicant before its last admission was skipped
@@ -13,9 +15,10 @@ prefix grows. Runs are grouped in chunks of :data:`CHUNK_RUNS`; each chunk retur
 tallies and the tallies are summed, so a report is identical whatever the
 :class:`concurrent.futures.Executor` and its number of workers.
 
-The ``fair-lottery`` policy is simulated exactly: the probabilities are those of its
-distribution (computed once); the runs draw its panel index and waiting list with each run's
-seed, for the counts and the waiting-list positions.
+A :class:`~ran_events.selection.PanelLotteryPolicy` (the ``fair-lottery``) is simulated
+exactly: the probabilities are those of its distribution (computed once); each run's policy
+draws its panel from it (``drawn``) and orders its waiting list, for the counts and the
+waiting-list positions. Any other panel policy is refused.
 """
 
 from __future__ import annotations

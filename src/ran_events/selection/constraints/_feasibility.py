@@ -1133,7 +1133,6 @@ def _diagnose(
         if feasible(conflict, relaxed_hi):
             conflicts.append(source.describe())
             raises.append(source)
-    alone = 0
     for r in conflict:
         a, v = program.rows[r]
         lo = full_lo.copy()
@@ -1148,23 +1147,11 @@ def _diagnose(
             best = program.solve(
                 upper, lo, full_hi, total=(fewest, most), objective=-program.indicator(a, v)
             )
-        if best is not None:
-            reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
-            relaxations.append(
-                _lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r]))
-            )
-            alone += 1
-    if len(conflict) > 1 and not alone:
-        # No minimum of the conflict can go alone (a cap or maximum holds the others): the
-        # conflict is irreducible, so dropping all of its minimums together is enough.
-        relaxations.append(
-            Relaxation.joined(
-                [
-                    _lower(_quota_key(model, *program.rows[r]), 0, dropped=int(full_lo[r]))
-                    for r in conflict
-                ]
-            )
-        )
+        # The deletion filter keeps a minimum only if the others of the conflict can be met
+        # without it, so the conflict less one minimum always has a solution.
+        assert best is not None
+        reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
+        relaxations.append(_lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r])))
     relaxations += [_raise_bound(oracle, source) for source in raises]
     return conflicts, relaxations
 

@@ -2,11 +2,11 @@
 
 Unlike the order-and-fill policies, the fair lottery chooses a whole selection (a *panel*):
 
-1. :func:`~ran_events.selection.fair._leximin.fair_distribution` computes the selection
+1. :func:`~ran_events.selection.fair.fair_distribution` computes the selection
    probabilities that maximise the smallest one, then the next smallest, and so on
    (``objective = "maximin"``: only the smallest), over every selection of
    ``min(capacity, eligible)`` applicants that meets the quotas and caps;
-2. :func:`~ran_events.selection.fair._leximin.round_to_uniform` rounds it to ``m`` equally likely
+2. :func:`~ran_events.selection.fair.round_to_uniform` rounds it to ``m`` equally likely
    panels (``panels = 1000`` by default);
 3. the panel at index ``SHA-256([seed, event id, "fair-lottery", m]) mod m`` is selected. The
    index can as well be drawn in public (dice) from the published list of ``m`` panels.
