@@ -129,10 +129,10 @@ def test_the_policies_declare_what_they_need_through_the_protocols() -> None:
 
 
 @pytest.mark.parametrize("policy", [LotteryPolicy(seed=5), FairLotteryPolicy(seed=5)])
-def test_ranked_ids_are_the_order_of_the_placings(policy: LotteryPolicy) -> None:
+def test_the_ranking_is_the_order_of_the_placings(policy: LotteryPolicy) -> None:
     ids = [r.id for r in POOL]
     placed = [p.registration_id for p in policy.order(POOL[::-1], event_id="ev")]
-    assert policy.ranked_ids(ids, event_id="ev") == placed
+    assert [ids[i] for i in policy.ranking(ids, event_id="ev")] == placed
     assert placed != sorted(ids)
 
 

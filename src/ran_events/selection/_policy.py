@@ -120,13 +120,14 @@ class Policy(Protocol):
 class TicketPolicy(Policy, Protocol):
     """Protocol of a policy whose order depends on the registration ids alone (a lottery).
 
-    :meth:`ranked_ids` gives that order without building the placings; it must agree with
+    :meth:`ranking` gives that order without building the placings; it must agree with
     :meth:`~Policy.order`. :func:`~ran_events.selection.simulate` asks for it on every run,
     which is much faster than placing every registration.
     """
 
-    def ranked_ids(self, registration_ids: Sequence[str], *, event_id: str) -> list[str]:
-        """The ids in the order :meth:`~Policy.order` places their registrations."""
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in the order :meth:`~Policy.order` places
+        their registrations (``[2, 0, 1]``: the third id first)."""
         ...
 
 
@@ -301,7 +302,8 @@ class LotteryPolicy:
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
         placings = []
-        for digest, rid in self._ranked([r.id for r in registrations], event_id):
+        ids = [r.id for r in registrations]
+        for digest, rid, _ in self._ranked(ids, event_id):
             ticket = digest.hex()  # hex keeps the order of the bytes
             placings.append(
                 Placing(
@@ -312,15 +314,22 @@ class LotteryPolicy:
             )
         return placings
 
-    def ranked_ids(self, registration_ids: Sequence[str], *, event_id: str) -> list[str]:
-        """The ids in the order :meth:`order` places their registrations (by ticket, then id)."""
-        return [rid for _, rid in self._ranked(registration_ids, event_id)]
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in lottery order (that of :meth:`order`)."""
+        return [position for _, _, position in self._ranked(registration_ids, event_id)]
 
-    def _ranked(self, registration_ids: Sequence[str], event_id: str) -> list[tuple[bytes, str]]:
-        """(SHA-256 digest of the ticket, id) in lottery order; the hex digest is the ticket."""
+    def _ranked(
+        self, registration_ids: Sequence[str], event_id: str
+    ) -> list[tuple[bytes, str, int]]:
+        """(digest, id, position) by ticket, then id: the hex of the digest is the ticket."""
         prefix = _ticket_prefix(self.seed, event_id)
         sha256, suffix = hashlib.sha256, _ticket_suffix
-        return sorted([(sha256(prefix + suffix(rid)).digest(), rid) for rid in registration_ids])
+        return sorted(
+            [
+                (sha256(prefix + suffix(rid)).digest(), rid, i)
+                for i, rid in enumerate(registration_ids)
+            ]
+        )
 
 
 Weight = float | Mapping[str, float]

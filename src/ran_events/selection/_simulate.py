@@ -5,8 +5,8 @@
 makes with that seed (the tests check it), but computed without the decisions, reasons and
 input hash: eligibility, the constraint profiles and the allocator's target are computed
 once; a run builds the policy with its seed, asks it for its order exactly as ``select``
-does (a :class:`~ran_events.selection.TicketPolicy`, such as the lottery, for just its
-ranked ids) and fills.
+does (a :class:`~ran_events.selection.TicketPolicy`, such as the lottery, for just the
+``ranking`` of the ids) and fills.
 
 The fill of a run first tries the shortest prefix of the order that can fill the places: a
 prefix result is the full result when no applicant before its last admission was skipped
@@ -265,6 +265,7 @@ class _Plan:
     constraints: Constraints
     target: int
     factory: PolicyFactory
+    ranking: bool = False
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
     registrations: tuple[Registration, ...] = ()
     draw: FairDraw | None = None
@@ -334,8 +335,9 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
     for run in range(start, stop):
         # The run's policy, asked exactly as select() asks it (same order, same draw).
         policy = plan.factory(seed=run_seed(seed, run), parameters=plan.parameters)
-        if isinstance(policy, TicketPolicy):  # the same order, without the placings
-            order = [index_of[rid] for rid in policy.ranked_ids(plan.ids, event_id=plan.event_id)]
+        if plan.ranking:  # the same order, without the placings
+            assert isinstance(policy, TicketPolicy)  # as the probe is
+            order = policy.ranking(plan.ids, event_id=plan.event_id)
         else:
             placings = placings_of(policy, plan.registrations, plan.event_id)
             order = [index_of[p.registration_id] for p in placings]
@@ -493,6 +495,7 @@ def simulate(
         constraints=constraints,
         target=size,
         factory=factory,
+        ranking=isinstance(probe, TicketPolicy),
         parameters=dict(parameters),
         registrations=tuple(eligible),
         draw=draw,

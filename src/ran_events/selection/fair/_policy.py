@@ -149,9 +149,9 @@ class FairLotteryPolicy:
         """The ``lottery`` policy's order with the same seed (the waiting-list order)."""
         return LotteryPolicy(seed=self.seed).order(registrations, event_id=event_id)
 
-    def ranked_ids(self, registration_ids: Sequence[str], *, event_id: str) -> list[str]:
-        """The ids in the order of :meth:`order`."""
-        return LotteryPolicy(seed=self.seed).ranked_ids(registration_ids, event_id=event_id)
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in the order of :meth:`order`."""
+        return LotteryPolicy(seed=self.seed).ranking(registration_ids, event_id=event_id)
 
     def distribution(
         self,
