@@ -28,7 +28,7 @@ __all__ = ["FairDraw", "PanelDraw", "PanelLotteryPolicy", "PanelPolicy"]
 
 
 def _panels(value: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(panel) for panel in value)
+    return tuple(map(tuple, value))  # a tuple of tuples is kept as is
 
 
 def _ids(value: Iterable[str]) -> tuple[str, ...]:
@@ -40,7 +40,8 @@ def _ints(value: Iterable[int]) -> tuple[int, ...]:
 
 
 def _frozen(value: Mapping[str, Any]) -> Mapping[str, Any]:
-    return FrozenMapping(value)
+    # A frozen table is kept as is: drawn() evolves a FairDraw on every simulated run.
+    return value if isinstance(value, FrozenMapping) else FrozenMapping(value)
 
 
 @attrs.frozen(kw_only=True)
