@@ -16,8 +16,8 @@ import math
 import random
 import time
 
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection.constraints._feasibility import allocate, is_valid_selection
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 # Rough population weights (millions) of the 27 EU member states.
 COUNTRIES = {

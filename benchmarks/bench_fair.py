@@ -26,7 +26,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection.fair._leximin import (
     FairDistribution,
     fair_distribution,

@@ -22,7 +22,7 @@ import statistics
 import time
 
 from ran_events.errors import InfeasibleSelection
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection.fair import _leximin
 from ran_events.selection.fair._leximin import fair_distribution
 

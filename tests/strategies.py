@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 
 SelectionProblem = tuple[list[Profile], Constraints, list[int]]
 """Profiles, constraints and an order of applicants (indices into the profiles)."""

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests.strategies import SelectionProblem, meets_constraints, selection_problems
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
 from ran_events.selection.constraints import _feasibility as feasibility
 from ran_events.selection.constraints._feasibility import (
     Allocation,
@@ -23,7 +24,6 @@ from ran_events.selection.constraints._feasibility import (
     can_admit,
     is_valid_selection,
 )
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 # --------------------------------------------------------------------------------------------
 # A brute-force reference for small pools
@@ -163,14 +163,12 @@ def test_can_admit_and_can_complete_match_brute_force(
     problem: SelectionProblem, data: st.DataObject
 ) -> None:
     profiles, constraints, _order = problem
-    if not profiles:
-        return
+    assume(profiles)  # no applicant, nobody to admit
     everyone = range(len(profiles))
     selected = data.draw(st.lists(st.sampled_from(everyone), unique=True, max_size=3))
     candidate = data.draw(st.sampled_from([i for i in everyone if i not in selected] or [0]))
     pool = data.draw(st.lists(st.sampled_from(everyone), unique=True))
-    if candidate in selected:
-        return
+    assume(candidate not in selected)  # every applicant already selected
     expected = _completable(profiles, constraints, [*selected, candidate], pool)
     assert can_admit(profiles, constraints, selected, candidate, pool) == expected
     size = data.draw(st.integers(0, 6))
@@ -288,6 +286,9 @@ def test_three_exactly_one_quotas_with_an_all_yes_applicant_cannot_fill_two_plac
         "drop the minimum a=yes min 1",
         "drop the minimum b=yes min 1",
         "drop the minimum c=yes min 1",
+        "raise a=yes max to 2",  # (yes, yes, yes) and (yes, no, no) then fit
+        "raise b=yes max to 2",
+        "raise c=yes max to 2",
     )
     assert allocate(pool, THREE_YES, [1, 2, 3, 0], size=1).selected == (0,)
     with pytest.raises(InfeasibleSelection, match="at most 1 of the 2 places"):
@@ -413,7 +414,10 @@ def test_a_cap_that_starves_a_minimum_is_found_by_the_deletion_filter() -> None:
     with pytest.raises(InfeasibleSelection) as caught:
         allocate(pool, constraints, [0, 1, 2])
     assert caught.value.conflicts == ("role=prison min 2", "organisation <= 1 each")
-    assert caught.value.relaxations == ("lower role=prison min to 1",)
+    assert caught.value.relaxations == (
+        "lower role=prison min to 1",
+        "raise the organisation cap to 2",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -668,3 +672,12 @@ def test_shortcuts_agree_with_the_solver_on_every_applicant(
     result = allocate(profiles, constraints, order)
     assert result.selected == _solver_only_walk(profiles, constraints, order)
     assert is_valid_selection(profiles, constraints, result.selected) == []
+
+
+def test_when_no_suggested_relaxation_is_enough_dropping_the_minimums_is_offered() -> None:
+    # The last resort behind "an infeasible selection always has a remedy": with no
+    # candidate left, every minimum dropped (plus fill = "most" if still needed) is advised.
+    oracle = FeasibilityOracle(ALL_YES_FIRST, THREE_YES, size=2)
+    (remedy,) = oracle._verified([])
+    assert remedy.minimums == (("a", "yes", 0), ("b", "yes", 0), ("c", "yes", 0))
+    assert FeasibilityOracle(ALL_YES_FIRST, remedy.relax(THREE_YES), size=2).max_fill() == 2

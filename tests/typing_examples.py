@@ -64,6 +64,8 @@ def take_in_applications(path: str) -> tuple[Registration, ...]:
         assert_type((row.line, row.field, row.reason, row.code), tuple[int, str, str, str])
     intake.write_jsonl(report.accepted, path + ".jsonl")
     return report.accepted
+
+
 def the_event_zone() -> dt.tzinfo:
     event = webinar()
     assert_type(event.zone, dt.tzinfo)

@@ -9,6 +9,7 @@ from ran_events.selection._decisions_csv import (
     write_decisions_csv,
 )
 from ran_events.selection._engine import canonical_sha256, replay, select
+from ran_events.selection._panel import FairDraw, PanelDraw, PanelLotteryPolicy, PanelPolicy
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -19,12 +20,17 @@ from ran_events.selection._policy import (
     RequiredValueRule,
     ScorePolicy,
     TargetGroupRule,
+    TicketPolicy,
     lottery_ticket,
 )
-
-# The selection record file (selection/_records.py).
+from ran_events.selection._profiles import profiles_of
 from ran_events.selection._records import read_record, record_from_text, record_text, write_record
-from ran_events.selection._registry import ENTRY_POINT_GROUP, PolicyRegistry, default_registry
+from ran_events.selection._registry import (
+    BUILTIN_POLICIES,
+    ENTRY_POINT_GROUP,
+    PolicyRegistry,
+    default_registry,
+)
 from ran_events.selection._result import (
     ConstraintReport,
     Decision,
@@ -45,20 +51,16 @@ from ran_events.selection._simulate import (
     simulate,
 )
 from ran_events.selection._waitlist import expire_offers, promote, respond
-from ran_events.selection.constraints._feasibility import Relaxation
-from ran_events.selection.fair._policy import (
-    FairDraw,
-    FairLotteryPolicy,
-    FairLotteryRecord,
-    PanelDraw,
-    PanelPolicy,
-    draw_index,
-)
+from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, Relaxation
+from ran_events.selection.fair import FairLotteryPolicy, FairLotteryRecord, draw_index
 
 __all__ = [
+    "BUILTIN_POLICIES",
     "DECISION_COLUMNS",
     "ENTRY_POINT_GROUP",
+    "Cap",
     "ConstraintReport",
+    "Constraints",
     "Decision",
     "DecisionRow",
     "DecisionsFile",
@@ -72,11 +74,14 @@ __all__ = [
     "Offer",
     "Outcome",
     "PanelDraw",
+    "PanelLotteryPolicy",
     "PanelPolicy",
     "Placing",
     "Policy",
     "PolicyFactory",
     "PolicyRegistry",
+    "Profile",
+    "Quota",
     "Reason",
     "Relaxation",
     "RequiredValueRule",
@@ -85,6 +90,7 @@ __all__ = [
     "SelectionResult",
     "SimulationReport",
     "TargetGroupRule",
+    "TicketPolicy",
     "ValueCounts",
     "canonical_sha256",
     "compare",
@@ -95,6 +101,7 @@ __all__ = [
     "gini",
     "known_attributes",
     "lottery_ticket",
+    "profiles_of",
     "promote",
     "read_decisions_csv",
     "replay",

@@ -2,11 +2,15 @@
 
 :func:`select` decides every registration of an event: ineligible ones are rejected with
 their reason; the eligible ones are put in the policy's order and the exact ordered fill
-(:func:`~ran_events.selection.constraints._feasibility.allocate`) admits each one whose
+(:func:`~ran_events.selection.constraints.allocate`) admits each one whose
 admission keeps every constraint reachable, until the places the ``fill`` parameter asks
 for are filled; the rest form the waiting list in policy order. The
 :class:`~ran_events.selection.SelectionRecord` it returns lets :func:`replay` reproduce the
 result from the same registrations, and detect changed ones.
+
+The engine knows policies only through their protocols: a
+:class:`~ran_events.selection.PanelPolicy` chooses the selected itself (its order is the
+waiting list's); any other :class:`~ran_events.selection.Policy` gives the order to fill.
 """
 
 from __future__ import annotations
@@ -14,9 +18,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any
 
 import attrs
 
@@ -32,19 +35,23 @@ from ran_events.models import (
     Event,
     Registration,
     RegistrationStatus,
-    SelectionRules,
     seed_commitment,
 )
+from ran_events.selection._panel import PanelPolicy
 from ran_events.selection._policy import (
-    FILL_PARAMETER,
     EligibilityRule,
     Placing,
     Policy,
     eligibility_rules,
 )
+from ran_events.selection._profiles import (
+    build_constraints,
+    constraint_report,
+    fill_of,
+    profiles_of,
+)
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import (
-    ConstraintReport,
     Decision,
     Outcome,
     ParamValue,
@@ -52,150 +59,19 @@ from ran_events.selection._result import (
     SelectionRecord,
     SelectionResult,
 )
-from ran_events.selection.constraints._feasibility import SkipReason, allocate
-from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.constraints import Cap, Constraints, Quota, SkipReason, allocate
 
 __all__ = [
-    "FILL_CHOICES",
-    "Fill",
-    "build_constraints",
     "canonical_sha256",
     "check_registrations",
-    "constraint_report",
-    "fill_of",
     "order_decisions",
-    "profiles_of",
+    "placings_of",
     "replay",
     "select",
     "skip_reason",
     "split_eligible",
-    "value_key",
     "waitlist_reason",
 ]
-
-_MISSING: Final = "\x1fnone:"
-"""Prefix of the stand-in value of a capped attribute an applicant has no value for: unique
-per applicant, so applicants without an organisation are not capped together."""
-
-Fill = Literal["capacity", "most"]
-"""How many places a selection fills (``SelectionRules.parameters["fill"]``).
-
-``capacity`` (the default): exactly ``min(capacity, eligible applicants)``, or
-:class:`~ran_events.errors.InfeasibleSelection` when the quotas and caps do not allow it.
-``most``: the most places a selection meeting every quota and cap can fill.
-"""
-
-FILL_CHOICES: Final[tuple[Fill, ...]] = ("capacity", "most")
-"""The values of the ``fill`` parameter; the first is the default."""
-
-
-def fill_of(parameters: Mapping[str, Any]) -> Fill:
-    """The ``fill`` entry of ``SelectionRules.parameters`` (``"capacity"`` when absent).
-
-    Raises:
-        InvalidPolicyConfig: the entry is not one of :data:`FILL_CHOICES`.
-    """
-    value = parameters.get(FILL_PARAMETER, FILL_CHOICES[0])
-    for choice in FILL_CHOICES:
-        if value == choice:
-            return choice
-    raise InvalidPolicyConfig(
-        f"selection.parameters.{FILL_PARAMETER}",
-        value,
-        '"capacity" (fill exactly min(capacity, eligible) places, or fail) or "most" '
-        "(fill as many places as the quotas and caps allow)",
-    )
-
-
-def build_constraints(capacity: int, rules: SelectionRules) -> Constraints:
-    """The solver-facing constraints of an event's capacity and selection rules.
-
-    Quotas are taken attribute by attribute, value by value, in sorted order.
-    """
-    quotas = tuple(
-        Quota(attribute=attribute, value=value, min=bounds.min, max=bounds.max)
-        for attribute, values in sorted(rules.quotas.items())
-        for value, bounds in sorted(values.items())
-    )
-    caps = tuple(
-        Cap(attribute=attribute, limit=limit) for attribute, limit in sorted(rules.caps.items())
-    )
-    return Constraints(capacity=capacity, quotas=quotas, caps=caps)
-
-
-def value_key(value: str) -> str:
-    """The form in which quotas and caps compare a value: Unicode NFKC, case folded, runs of
-    white space as one space, none at the ends.
-
-    So ``"Federal Police BE"``, ``"federal police BE"`` and ``"Federal  Police BE"`` are one
-    organisation to a cap, and a quota on ``Prison`` counts applicants whose role is
-    ``prison``.
-
-    >>> value_key("  Federal\u00a0 POLICE  BE ")
-    'federal police be'
-    """
-    return " ".join(
-        unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold()).split()
-    )
-
-
-def profiles_of(registrations: Sequence[Registration], constraints: Constraints) -> list[Profile]:
-    """Each registration's values of the constrained attributes (see ``Constraints``).
-
-    Values that are equal once normalised (:func:`value_key`) are one value, shown as first
-    written: as a quota names it, else as the earliest application (by ``submitted_at``,
-    then id) among ``registrations`` writes it, so the profiles do not depend on the order
-    of ``registrations``. A missing value (or one that is only white space) is ``""``,
-    except for a capped attribute, where it is a stand-in unique to the registration
-    (having no organisation is not an organisation).
-    """
-    attributes = constraints.attributes
-    capped = {c.attribute for c in constraints.caps}
-    columns = [[r.value_of(attribute) for r in registrations] for attribute in attributes]
-    profiles_by_column = []
-    for a, column in enumerate(columns):
-        named = {  # key -> the form a quota writes
-            value_key(q.value): q.value for q in constraints.quotas if q.attribute == attributes[a]
-        }
-        shown: dict[str | None, str | None] = {None: None}  # raw value -> the form shown
-        spellings: dict[str, list[str]] = {}
-        for raw in set(column):
-            if raw is None:
-                continue
-            key = value_key(raw)
-            if not key:
-                shown[raw] = None
-            elif key in named:
-                shown[raw] = named[key]
-            else:
-                spellings.setdefault(key, []).append(raw)
-        earliest = None
-        for forms in spellings.values():
-            if len(forms) == 1:
-                shown[forms[0]] = forms[0]
-                continue
-            if earliest is None:  # several spellings: the earliest application's is shown
-                earliest = sorted(
-                    range(len(registrations)),
-                    key=lambda i: (
-                        registrations[i].submitted_at.astimezone(_dt.UTC),
-                        registrations[i].id,
-                    ),
-                )
-            first = next(column[i] for i in earliest if column[i] in forms)
-            for form in forms:
-                shown[form] = first
-        values = [shown[raw] for raw in column]
-        if None in shown.values():  # missing values: "", or a stand-in when capped
-            missing = attributes[a] in capped
-            values = [
-                (_MISSING + r.id if missing else "") if value is None else value
-                for r, value in zip(registrations, values, strict=True)
-            ]
-        profiles_by_column.append(values)
-    return (
-        list(zip(*profiles_by_column, strict=True)) if attributes else [() for _ in registrations]
-    )
 
 
 def canonical_sha256(registrations: Sequence[Registration]) -> str:
@@ -410,11 +286,9 @@ def _decide(
     by_id = {r.id: r for r in registrations}
     eligible, decisions = split_eligible(registrations, rules)
     constraints = build_constraints(record.capacity, record.rules)
-    from ran_events.selection.fair._policy import PanelPolicy, decide_panel  # noqa: PLC0415 - imports us
-
-    if isinstance(policy, PanelPolicy):  # chooses the whole selection (the fair lottery)
-        return decide_panel(record, policy, eligible, decisions, by_id, constraints)
-    placings = _placings(policy, eligible, record.event_id)
+    if isinstance(policy, PanelPolicy):  # the protocol: it chooses the selection itself
+        return _decide_panel(record, policy, eligible, decisions, by_id, constraints)
+    placings = placings_of(policy, eligible, record.event_id)
     ordered = [by_id[p.registration_id] for p in placings]
     profiles = profiles_of(ordered, constraints)
     size = None
@@ -470,6 +344,65 @@ def _decide(
     )
 
 
+def _decide_panel(  # noqa: PLR0917 - the state of _decide, passed on as is
+    record: SelectionRecord,
+    policy: PanelPolicy,
+    eligible: Sequence[Registration],
+    decisions: dict[str, Decision],
+    by_id: Mapping[str, Registration],
+    constraints: Constraints,
+) -> SelectionResult:
+    """The decision of a :class:`~ran_events.selection.PanelPolicy`.
+
+    The panel is ranked by the policy's order; the eligible rest, minus the excluded, is the
+    waiting list in that order. ``decisions`` holds the ineligible ones (completed here).
+    """
+    draw = policy.draw_panel(eligible, constraints, record=record)
+    placings = placings_of(policy, eligible, record.event_id)
+    chosen = set(draw.selected)
+    ranked = [p for p in placings if p.registration_id in chosen]
+    ranked += [p for p in placings if p.registration_id not in chosen]
+    waitlist_position = 0
+    for rank, placing in enumerate(ranked, 1):
+        rid = placing.registration_id
+        if rid in draw.excluded:
+            decisions[rid] = Decision(
+                registration_id=rid, outcome=Outcome.REJECTED, reasons=(draw.excluded[rid],)
+            )
+        elif rid in chosen:
+            decisions[rid] = Decision(
+                registration_id=rid,
+                outcome=Outcome.SELECTED,
+                rank=rank,
+                reasons=_notes(draw.notes, rid),
+            )
+        else:
+            waitlist_position += 1
+            decisions[rid] = Decision(
+                registration_id=rid,
+                outcome=Outcome.WAITLISTED,
+                rank=rank,
+                waitlist_position=waitlist_position,
+                reasons=(waitlist_reason(waitlist_position), *_notes(draw.notes, rid)),
+            )
+    ordered = [by_id[p.registration_id] for p in ranked]
+    profiles = profiles_of(ordered, constraints)
+    ordered_decisions = order_decisions(decisions.values())
+    return SelectionResult(
+        decisions=ordered_decisions,
+        inputs=[by_id[d.registration_id] for d in ordered_decisions],
+        transition_by=f"selection:{policy.name}",
+        constraints=constraint_report(constraints, profiles, list(range(len(chosen)))),
+        record=draw.record,
+    )
+
+
+def _notes(notes: Mapping[str, Reason], registration_id: str) -> tuple[Reason, ...]:
+    """The panel policy's reason for one registration (a policy may give none)."""
+    note = notes.get(registration_id)
+    return () if note is None else (note,)
+
+
 def _explain(skip: SkipReason, explained: dict[SkipReason, Reason]) -> Reason:
     found = explained.get(skip)
     if found is None:
@@ -477,11 +410,15 @@ def _explain(skip: SkipReason, explained: dict[SkipReason, Reason]) -> Reason:
     return found
 
 
-def _placings(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:
+def placings_of(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:
+    """The policy's order of ``eligible`` (what a selection, and each run of a simulation, uses).
+
+    Raises:
+        InvalidPolicyConfig: the policy does not place every registration exactly once.
+    """
     placings = list(policy.order(eligible, event_id=event_id))
-    given = sorted(r.id for r in eligible)
-    placed = sorted(p.registration_id for p in placings)
-    if given != placed:
+    placed = {p.registration_id for p in placings}
+    if len(placed) != len(placings) or placed != {r.id for r in eligible}:
         raise InvalidPolicyConfig(
             "policy",
             policy.name,
@@ -542,64 +479,3 @@ def order_decisions(decisions: Iterable[Decision]) -> tuple[Decision, ...]:
         return (order[d.outcome], number, d.registration_id)
 
     return tuple(sorted(decisions, key=key))
-
-
-def constraint_report(
-    constraints: Constraints, profiles: Sequence[Profile], selected: Sequence[int]
-) -> tuple[ConstraintReport, ...]:
-    """The capacity, every quota value and every cap, with what ``selected`` achieves.
-
-    Args:
-        constraints: the constraints.
-        profiles: the eligible applicants' profiles.
-        selected: the selected (indices into ``profiles``).
-    """
-    attributes = constraints.attributes
-    chosen: dict[tuple[str, str], int] = {}
-    pool: dict[tuple[str, str], int] = {}
-    for profile in profiles:
-        for attribute, value in zip(attributes, profile, strict=True):
-            pool[attribute, value] = pool.get((attribute, value), 0) + 1
-    for i in selected:
-        for attribute, value in zip(attributes, profiles[i], strict=True):
-            chosen[attribute, value] = chosen.get((attribute, value), 0) + 1
-    reports = [
-        ConstraintReport(
-            kind="capacity",
-            max=constraints.capacity,
-            achieved=len(selected),
-            available=len(profiles),
-        )
-    ]
-    for quota in constraints.quotas:
-        key = (quota.attribute, quota.value)
-        reports.append(
-            ConstraintReport(
-                kind="quota",
-                attribute=quota.attribute,
-                value=quota.value,
-                min=quota.min,
-                max=quota.max,
-                achieved=chosen.get(key, 0),
-                available=pool.get(key, 0),
-            )
-        )
-    for cap in constraints.caps:
-        shared = sorted(  # the stand-ins of a missing value are no value to report
-            (-n, value)
-            for (a, value), n in chosen.items()
-            if a == cap.attribute and not value.startswith(_MISSING)
-        )
-        top_value = shared[0][1] if shared else None
-        top = -shared[0][0] if shared else min(1, len(selected))
-        reports.append(
-            ConstraintReport(
-                kind="cap",
-                attribute=cap.attribute,
-                value=top_value,
-                max=cap.limit,
-                achieved=top,
-                available=len(profiles),
-            )
-        )
-    return tuple(reports)

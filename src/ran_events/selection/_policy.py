@@ -16,6 +16,8 @@ hidden default seed (a seed of 0 is a seed).
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
+import functools
 import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -40,9 +42,12 @@ __all__ = [
     "RequiredValueRule",
     "ScorePolicy",
     "TargetGroupRule",
+    "TicketPolicy",
     "eligibility_rules",
     "lottery_ticket",
     "policy_parameters",
+    "refuse_unknown_parameters",
+    "required_seed",
 ]
 
 REQUIRE_PARAMETER = "require"
@@ -111,6 +116,21 @@ class Policy(Protocol):
         ...
 
 
+@runtime_checkable
+class TicketPolicy(Policy, Protocol):
+    """Protocol of a policy whose order depends on the registration ids alone (a lottery).
+
+    :meth:`ranking` gives that order without building the placings; it must agree with
+    :meth:`~Policy.order`. :func:`~ran_events.selection.simulate` asks for it on every run,
+    which is much faster than placing every registration.
+    """
+
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in the order :meth:`~Policy.order` places
+        their registrations (``[2, 0, 1]``: the third id first)."""
+        ...
+
+
 class PolicyFactory(Protocol):
     """Protocol of what a :class:`PolicyRegistry` maps a name to: builds a configured policy.
 
@@ -121,11 +141,16 @@ class PolicyFactory(Protocol):
     def __call__(self, *, seed: int | None, parameters: Mapping[str, Any]) -> Policy: ...
 
 
-def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[str]) -> None:
+def refuse_unknown_parameters(
+    name: str, parameters: Mapping[str, Any], allowed: Sequence[str]
+) -> None:
+    """Raise unless every key of ``parameters`` is one the policy ``name`` allows.
+
+    Raises:
+        InvalidPolicyConfig: naming the first unknown key (and a close allowed one).
+    """
     unknown = sorted(set(parameters) - set(allowed))
     if unknown:
-        import difflib  # noqa: PLC0415 - only for the message
-
         close = difflib.get_close_matches(unknown[0], allowed, n=1, cutoff=0.75)
         raise InvalidPolicyConfig(
             f"selection.parameters.{unknown[0]}",
@@ -138,7 +163,12 @@ def _no_parameters(name: str, parameters: Mapping[str, Any], allowed: Sequence[s
         )
 
 
-def _required_seed(name: str, seed: int | None) -> int:
+def required_seed(name: str, seed: int | None) -> int:
+    """``seed``, checked: the policy ``name`` draws lottery tickets and needs one.
+
+    Raises:
+        InvalidPolicyConfig: no seed, or one that is not a whole number.
+    """
     if seed is None:
         raise InvalidPolicyConfig(
             "selection.seed",
@@ -176,6 +206,7 @@ def _ticket_prefix(seed: int, event_id: str) -> bytes:
     return f"[{int(seed)}, {_json_text(event_id)}, ".encode("ascii")
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a simulation draws the same ids' tickets every run
 def _ticket_suffix(registration_id: str) -> bytes:
     """The end of a ticket's hashed text: the JSON array's registration id."""
     return _json_text(registration_id).encode("ascii") + b"]"
@@ -219,7 +250,7 @@ class FirstComePolicy:
         Raises:
             InvalidPolicyConfig: a parameter is given.
         """
-        _no_parameters("first-come", parameters, ())
+        refuse_unknown_parameters("first-come", parameters, ())
         return cls()
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
@@ -246,7 +277,7 @@ class LotteryPolicy:
     seed: int
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("lottery", self.seed)
+        required_seed("lottery", self.seed)
 
     @property
     def name(self) -> str:
@@ -265,21 +296,40 @@ class LotteryPolicy:
         Raises:
             InvalidPolicyConfig: no seed, or a parameter is given.
         """
-        _no_parameters("lottery", parameters, ())
-        return cls(seed=_required_seed("lottery", seed))
+        refuse_unknown_parameters("lottery", parameters, ())
+        return cls(seed=required_seed("lottery", seed))
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
-        ticket = _tickets(self.seed, event_id)
-        tickets = sorted((ticket(r.id), r.id) for r in registrations)
-        return [
-            Placing(
-                registration_id=rid,
-                summary=f"ticket {ticket[:12]}",
-                components={"ticket": ticket},
+        placings = []
+        ids = [r.id for r in registrations]
+        for digest, rid, _ in self._ranked(ids, event_id):
+            ticket = digest.hex()  # hex keeps the order of the bytes
+            placings.append(
+                Placing(
+                    registration_id=rid,
+                    summary=f"ticket {ticket[:12]}",
+                    components={"ticket": ticket},
+                )
             )
-            for ticket, rid in tickets
-        ]
+        return placings
+
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in lottery order (that of :meth:`order`)."""
+        return [position for _, _, position in self._ranked(registration_ids, event_id)]
+
+    def _ranked(
+        self, registration_ids: Sequence[str], event_id: str
+    ) -> list[tuple[bytes, str, int]]:
+        """(digest, id, position) by ticket, then id: the hex of the digest is the ticket."""
+        prefix = _ticket_prefix(self.seed, event_id)
+        sha256, suffix = hashlib.sha256, _ticket_suffix
+        return sorted(
+            [
+                (sha256(prefix + suffix(rid)).digest(), rid, i)
+                for i, rid in enumerate(registration_ids)
+            ]
+        )
 
 
 Weight = float | Mapping[str, float]
@@ -333,7 +383,7 @@ class ScorePolicy:
     weights: Mapping[str, Weight] = attrs.field(converter=_check_weights)
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("score", self.seed)
+        required_seed("score", self.seed)
 
     @property
     def name(self) -> str:
@@ -357,8 +407,8 @@ class ScorePolicy:
         Raises:
             InvalidPolicyConfig: no seed, no weights, or an unknown parameter.
         """
-        _no_parameters("score", parameters, ("weights",))
-        return cls(seed=_required_seed("score", seed), weights=parameters.get("weights"))
+        refuse_unknown_parameters("score", parameters, ("weights",))
+        return cls(seed=required_seed("score", seed), weights=parameters.get("weights"))
 
     def components(self, registration: Registration) -> dict[str, float]:
         """The points each weighted attribute gives ``registration``.

@@ -6,11 +6,15 @@ each entry point's name is the policy name and it loads a
 
     [project.entry-points."ran_events.policies"]
     seniority = "my_package.policies:SeniorityPolicy.from_parameters"
+
+The built-in policies are registered the same way, by ``"module:attribute"`` strings that
+are loaded when the policy is first used: the registry imports no policy module itself.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import warnings
 from collections.abc import Mapping
 from typing import Any, Final
@@ -19,34 +23,20 @@ import attrs
 
 from ran_events.errors import InvalidPolicyConfig, RanEventsWarning, UnknownPolicy
 from ran_events.models import SelectionRules
-from ran_events.selection._policy import (
-    FirstComePolicy,
-    LotteryPolicy,
-    Policy,
-    PolicyFactory,
-    ScorePolicy,
-    policy_parameters,
-)
+from ran_events.selection._policy import Policy, PolicyFactory, policy_parameters
 
-__all__ = ["ENTRY_POINT_GROUP", "PolicyRegistry", "default_registry"]
+__all__ = ["BUILTIN_POLICIES", "ENTRY_POINT_GROUP", "PolicyRegistry", "default_registry"]
 
 ENTRY_POINT_GROUP: Final = "ran_events.policies"
 """The entry-point group third-party policies are registered in."""
 
-
-def _fair_lottery(*, seed: int | None, parameters: Mapping[str, Any]) -> Policy:
-    """The ``fair-lottery`` factory (its module builds on the engine, which imports this one)."""
-    from ran_events.selection.fair._policy import FairLotteryPolicy  # noqa: PLC0415
-
-    return FairLotteryPolicy.from_parameters(seed=seed, parameters=parameters)
-
-
-_BUILTINS: Final[Mapping[str, PolicyFactory]] = {
-    "fair-lottery": _fair_lottery,
-    "first-come": FirstComePolicy.from_parameters,
-    "lottery": LotteryPolicy.from_parameters,
-    "score": ScorePolicy.from_parameters,
+BUILTIN_POLICIES: Final[Mapping[str, str]] = {
+    "fair-lottery": "ran_events.selection.fair:FairLotteryPolicy.from_parameters",
+    "first-come": "ran_events.selection:FirstComePolicy.from_parameters",
+    "lottery": "ran_events.selection:LotteryPolicy.from_parameters",
+    "score": "ran_events.selection:ScorePolicy.from_parameters",
 }
+"""The built-in policies, as entry-point values (``"module:attribute"``) of their factories."""
 
 _CONFIG_KEYS: Final = ("policy", "seed", "parameters", "quotas", "caps")
 
@@ -61,8 +51,8 @@ class PolicyRegistry:
     is skipped with a :class:`~ran_events.errors.RanEventsWarning`).
     """
 
-    _factories: dict[str, PolicyFactory] = attrs.field(
-        factory=lambda: dict(_BUILTINS), alias="factories"
+    _factories: dict[str, PolicyFactory | str] = attrs.field(
+        factory=lambda: dict(BUILTIN_POLICIES), alias="factories"
     )
     _entry_points: bool = attrs.field(default=True, alias="entry_points")
     _loaded: bool = attrs.field(default=False, init=False)
@@ -70,8 +60,11 @@ class PolicyRegistry:
     def __repr__(self) -> str:
         return f"PolicyRegistry({len(self._factories)} policies)"
 
-    def register(self, name: str, factory: PolicyFactory, *, replace: bool = False) -> None:
+    def register(self, name: str, factory: PolicyFactory | str, *, replace: bool = False) -> None:
         """Register ``factory`` under ``name``.
+
+        ``factory`` is the factory itself or, like an entry point's value, the
+        ``"module:attribute"`` string of one, imported when the policy is first used.
 
         Raises:
             InvalidPolicyConfig: the name is empty, or taken and ``replace`` is false.
@@ -105,6 +98,8 @@ class PolicyRegistry:
             found = self._factories.get(name)
         if found is None:
             raise UnknownPolicy(name, self._factories)
+        if isinstance(found, str):  # loaded on first use, as an entry point is
+            found = self._factories[name] = _entry_point(name, found).load()
         return found
 
     def create(
@@ -167,9 +162,7 @@ class PolicyRegistry:
         if self._loaded or not self._entry_points:
             return
         self._loaded = True
-        from importlib.metadata import entry_points  # noqa: PLC0415 - only when needed
-
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
+        for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             if entry.name in self._factories:
                 continue
             try:
@@ -182,6 +175,11 @@ class PolicyRegistry:
                 )
                 continue
             self._factories[entry.name] = factory
+
+
+def _entry_point(name: str, value: str) -> importlib.metadata.EntryPoint:
+    """The entry point of the group :data:`ENTRY_POINT_GROUP` that ``value`` names."""
+    return importlib.metadata.EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
 
 
 @functools.cache

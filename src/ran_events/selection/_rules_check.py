@@ -14,8 +14,8 @@ from typing import Any, Final
 
 from ran_events.errors import InvalidPolicyConfig, InvalidValue, UnknownPolicy
 from ran_events.models import SCALE_RANGE, Event, QuestionKind
-from ran_events.selection._engine import fill_of, value_key
 from ran_events.selection._policy import REQUIRE_PARAMETER, eligibility_rules, policy_parameters
+from ran_events.selection._profiles import fill_of, value_key
 from ran_events.selection._registry import PolicyRegistry, default_registry
 
 __all__ = ["REGISTRANT_ATTRIBUTES", "known_attributes", "rule_problems"]

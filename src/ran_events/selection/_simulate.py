@@ -4,7 +4,9 @@
 :func:`run_seed` ``(seed, r)`` and is exactly the selection :func:`~ran_events.selection.select`
 makes with that seed (the tests check it), but computed without the decisions, reasons and
 input hash: eligibility, the constraint profiles and the allocator's target are computed
-once; a run only draws its order (the lottery's SHA-256 tickets) and fills.
+once; a run builds the policy with its seed, asks it for its order exactly as ``select``
+does (a :class:`~ran_events.selection.TicketPolicy`, such as the lottery, for just the
+``ranking`` of the ids) and fills.
 
 The fill of a run first tries the shortest prefix of the order that can fill the places: a
 prefix result is the full result when no applicant before its last admission was skipped
@@ -13,9 +15,10 @@ prefix grows. Runs are grouped in chunks of :data:`CHUNK_RUNS`; each chunk retur
 tallies and the tallies are summed, so a report is identical whatever the
 :class:`concurrent.futures.Executor` and its number of workers.
 
-The ``fair-lottery`` policy is simulated exactly: the probabilities are those of its
-distribution (computed once); the runs draw its panel index and waiting list with each run's
-seed, for the counts and the waiting-list positions.
+A :class:`~ran_events.selection.PanelLotteryPolicy` (the ``fair-lottery``) is simulated
+exactly: the probabilities are those of its distribution (computed once); each run's policy
+draws its panel from it (``drawn``) and orders its waiting list, for the counts and the
+waiting-list positions. Any other panel policy is refused.
 """
 
 from __future__ import annotations
@@ -24,32 +27,25 @@ import hashlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
+from statistics import NormalDist
 from typing import Any, Final, Literal
 
 import attrs
 
-from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.errors import InfeasibleSelection, InvalidPolicyConfig, InvalidValue
 from ran_events.models import Event, Registration
-from ran_events.selection._engine import (
-    build_constraints,
-    check_registrations,
-    fill_of,
-    profiles_of,
-    split_eligible,
-)
+from ran_events.selection._engine import check_registrations, placings_of, split_eligible
+from ran_events.selection._panel import FairDraw, PanelLotteryPolicy, PanelPolicy
 from ran_events.selection._policy import (
-    LotteryPolicy,
     PolicyFactory,
-    _ticket_prefix,
-    _ticket_suffix,
+    TicketPolicy,
     eligibility_rules,
     policy_parameters,
 )
+from ran_events.selection._profiles import build_constraints, fill_of, profiles_of
 from ran_events.selection._registry import PolicyRegistry, default_registry
 from ran_events.selection._result import bounds_text
-from ran_events.selection.constraints._feasibility import allocate
-from ran_events.selection.constraints._model import Constraints, Profile
-from ran_events.selection.fair._policy import FairDraw, FairLotteryPolicy, draw_index
+from ran_events.selection.constraints import Constraints, Profile, allocate
 
 __all__ = [
     "CHUNK_RUNS",
@@ -268,8 +264,8 @@ class _Plan:
     profiles: tuple[Profile, ...]
     constraints: Constraints
     target: int
-    kind: Literal["lottery", "fair", "policy"]
-    factory: PolicyFactory | None = None
+    factory: PolicyFactory
+    ranking: bool = False
     parameters: Mapping[str, Any] = attrs.field(factory=dict)
     registrations: tuple[Registration, ...] = ()
     draw: FairDraw | None = None
@@ -303,19 +299,6 @@ class _Tally:
             self.values[key] = self.values.get(key, 0) + x
 
 
-def _lottery_order(event_id: str, suffixes: Sequence[bytes], seed: int) -> list[int]:
-    """Indices in lottery-ticket order (the ``lottery`` policy's order for ``seed``).
-
-    ``suffixes`` are the ids' ends of the ticket text (:func:`_ticket_suffix`); the digests
-    compare as the hex tickets do. The ids are sorted, so ties of tickets (never seen) break
-    by id as in the policy.
-    """
-    prefix = _ticket_prefix(seed, event_id)
-    sha256 = hashlib.sha256
-    keys = sorted([(sha256(prefix + suffix).digest(), i) for i, suffix in enumerate(suffixes)])
-    return [i for _, i in keys]
-
-
 def _fill(plan: _Plan, order: list[int]) -> Sequence[int]:
     """The applicants :func:`allocate` admits from ``order``, trying prefixes first."""
     n = len(order)
@@ -345,29 +328,28 @@ def _run_chunk(plan: _Plan, start: int, stop: int, seed: int) -> _Tally:
     quotas = [(plan.constraints.index(q.attribute), q.value) for q in plan.constraints.quotas]
     caps = [plan.constraints.index(c.attribute) for c in plan.constraints.caps]
     cache: tuple[tuple[int, ...], Sequence[int]] | None = None
-    suffixes = [_ticket_suffix(rid) for rid in plan.ids]
     index_of = {rid: i for i, rid in enumerate(plan.ids)}
     excluded: set[int] = set()
     if plan.draw is not None:
         excluded = {index_of[rid] for rid in plan.draw.excluded}
     for run in range(start, stop):
-        s = run_seed(seed, run)
-        if plan.kind == "policy":
-            assert plan.factory is not None
-            policy = plan.factory(seed=s, parameters=plan.parameters)
-            placings = policy.order(plan.registrations, event_id=plan.event_id)
-            order = [index_of[p.registration_id] for p in placings]
+        # The run's policy, asked exactly as select() asks it (same order, same draw).
+        policy = plan.factory(seed=run_seed(seed, run), parameters=plan.parameters)
+        if plan.ranking:  # the same order, without the placings
+            assert isinstance(policy, TicketPolicy)  # as the probe is
+            order = policy.ranking(plan.ids, event_id=plan.event_id)
         else:
-            order = _lottery_order(plan.event_id, suffixes, s)
+            placings = placings_of(policy, plan.registrations, plan.event_id)
+            order = [index_of[p.registration_id] for p in placings]
         if plan.draw is not None:
-            panel = plan.draw.panel_at(draw_index(s, plan.event_id, plan.draw.m))
+            assert isinstance(policy, PanelLotteryPolicy)  # as the probe
+            panel = policy.drawn(plan.draw, event_id=plan.event_id).selected
             selected: Sequence[int] = [index_of[rid] for rid in panel]
         elif cache is not None and cache[0] == tuple(order):
             selected = cache[1]
         else:
             selected = _fill(plan, order)
-            if plan.kind == "policy":
-                cache = (tuple(order), selected)
+            cache = (tuple(order), selected)
         chosen = set(selected)
         position = 0
         for i in order:
@@ -402,8 +384,6 @@ def _intervals(
 ) -> list[tuple[float, float]]:
     alpha = 1.0 - confidence
     if kind == "wilson":
-        from statistics import NormalDist  # noqa: PLC0415
-
         z = NormalDist().inv_cdf(1 - alpha / 2)
         out = []
         for x in hits:
@@ -414,7 +394,7 @@ def _intervals(
             )
             out.append((max(0.0, centre - half), min(1.0, centre + half)))
         return out
-    import numpy as np  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415 - numpy only when simulating
     from scipy.stats import beta  # noqa: PLC0415 - scipy only when simulating
 
     k = np.asarray(hits, dtype=float)
@@ -494,15 +474,19 @@ def simulate(
     ids = tuple(r.id for r in eligible)
     size = min(constraints.capacity, len(eligible))
     fill = fill_of(rules.parameters)
-    if fill == "most" and not isinstance(probe, FairLotteryPolicy):
-        size = allocate(profiles, constraints, range(len(ids))).target
     draw = None
-    kind: Literal["lottery", "fair", "policy"] = "policy"
-    if isinstance(probe, FairLotteryPolicy):
-        draw, kind = probe.distribution(eligible, constraints, fill=fill), "fair"
-    elif type(probe) is LotteryPolicy:
-        kind = "lottery"
+    if isinstance(probe, PanelLotteryPolicy):  # one distribution, each run's seed draws
+        draw = probe.distribution(eligible, constraints, fill=fill)
+    elif isinstance(probe, PanelPolicy):
+        raise InvalidPolicyConfig(
+            "policy",
+            name,
+            "for simulate, an order policy or a panel policy with distribution() and "
+            "drawn() (PanelLotteryPolicy)",
+        )
     else:
+        if fill == "most":
+            size = allocate(profiles, constraints, range(len(ids))).target
         allocate(profiles, constraints, range(len(ids)), size=size)  # infeasible: raise now
     plan = _Plan(
         event_id=event.id,
@@ -510,10 +494,10 @@ def simulate(
         profiles=profiles,
         constraints=constraints,
         target=size,
-        kind=kind,
-        factory=factory if kind == "policy" else None,
+        factory=factory,
+        ranking=isinstance(probe, TicketPolicy),
         parameters=dict(parameters),
-        registrations=tuple(eligible) if kind == "policy" else (),
+        registrations=tuple(eligible),
         draw=draw,
         depth=waitlist_depth,
     )

@@ -18,17 +18,10 @@ import attrs
 from ran_events import tz
 from ran_events.errors import InvalidValue, TimeRangeError
 from ran_events.models import Registration, RegistrationStatus
-from ran_events.selection._engine import (
-    build_constraints,
-    constraint_report,
-    order_decisions,
-    profiles_of,
-    waitlist_reason,
-)
+from ran_events.selection._engine import order_decisions, waitlist_reason
+from ran_events.selection._profiles import build_constraints, constraint_report, profiles_of
 from ran_events.selection._result import Decision, Offer, Outcome, Reason, SelectionResult
-from ran_events.selection.constraints._feasibility import FeasibilityOracle
-from ran_events.selection.constraints._model import Cap, Constraints
-from ran_events.selection.constraints._quota_program import QuotaModel
+from ran_events.selection.constraints import Cap, Constraints, FeasibilityOracle, QuotaModel
 
 __all__ = ["expire_offers", "promote", "respond"]
 

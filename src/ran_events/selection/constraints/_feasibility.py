@@ -22,17 +22,15 @@ the current selection, kept as counts per applicant type):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.models import Event, QuotaBounds
 from ran_events.selection._result import FrozenMapping
 from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 from ran_events.selection.constraints._quota_program import QuotaModel, QuotaProgram
-
-if TYPE_CHECKING:
-    from ran_events.models import Event
 
 __all__ = [
     "Allocation",
@@ -194,8 +192,6 @@ class Relaxation:
 
     def apply(self, event: Event) -> Event:
         """``event`` with the change made to its capacity and selection rules."""
-        from ran_events.models import QuotaBounds  # noqa: PLC0415 - only when applied
-
         rules = event.selection
         quotas = {a: dict(values) for a, values in rules.quotas.items()}
         for attribute, value, low in self.minimums:
@@ -374,13 +370,18 @@ class FeasibilityOracle:
         Each candidate is tried alone. When it is not enough (several conflicts, or places
         that still cannot all be filled), the diagnosis of the relaxed selection adds its
         first relaxation, until the selection is feasible; as a last step ``fill = "most"``
-        is added. A candidate that nothing makes enough is left out.
+        is added. A candidate that nothing makes enough is left out. When none is left,
+        dropping every minimum (and, if still needed, ``fill = "most"``) is the advice: that
+        always lets a selection exist, so an infeasible selection always has a remedy.
         """
         kept: list[Relaxation] = []
         for candidate in candidates:
             found = self._completed(candidate)
             if found is not None and all(k.changes != found.changes for k in kept):
                 kept.append(found)
+        last_resort = None if kept else _drop_minimums(self._model)
+        if last_resort is not None and (found := self._completed(last_resort)) is not None:
+            kept.append(found)
         return kept
 
     def _completed(self, candidate: Relaxation) -> Relaxation | None:
@@ -1123,6 +1124,7 @@ def _diagnose(
         if smallest is not None:
             needed = int(sum(smallest))
             relaxations.append(Relaxation(sentence=f"raise capacity to {needed}", capacity=needed))
+    raises: list[Quota | Cap] = []
     for source in _upper_sources(model):
         relaxed_hi = full_hi.copy()
         for r, (a, v) in enumerate(program.rows):
@@ -1130,7 +1132,7 @@ def _diagnose(
                 relaxed_hi[r] = np.inf
         if feasible(conflict, relaxed_hi):
             conflicts.append(source.describe())
-    alone = 0
+            raises.append(source)
     for r in conflict:
         a, v = program.rows[r]
         lo = full_lo.copy()
@@ -1138,24 +1140,64 @@ def _diagnose(
         best = program.solve(
             upper, lo, full_hi, total=(fewest, most), objective=-program.indicator(a, v)
         )
-        if best is not None:
-            reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
-            relaxations.append(
-                _lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r]))
+        if best is None:  # minimums outside the conflict bind too: reach without them
+            others = [kept for kept in conflict if kept != r]
+            lo = np.zeros(len(program.rows))
+            lo[others] = full_lo[others]
+            best = program.solve(
+                upper, lo, full_hi, total=(fewest, most), objective=-program.indicator(a, v)
             )
-            alone += 1
-    if len(conflict) > 1 and not alone:
-        # No minimum of the conflict can go alone (a cap or maximum holds the others): the
-        # conflict is irreducible, so dropping all of its minimums together is enough.
-        relaxations.append(
-            Relaxation.joined(
-                [
-                    _lower(_quota_key(model, *program.rows[r]), 0, dropped=int(full_lo[r]))
-                    for r in conflict
-                ]
-            )
-        )
+        # The deletion filter keeps a minimum only if the others of the conflict can be met
+        # without it, so the conflict less one minimum always has a solution.
+        assert best is not None
+        reach = sum(c for t, c in enumerate(best) if model.type_values[t][a] == v)
+        relaxations.append(_lower(_quota_key(model, a, v), int(reach), dropped=int(full_lo[r])))
+    relaxations += [_raise_bound(oracle, source) for source in raises]
     return conflicts, relaxations
+
+
+def _raise_bound(oracle: FeasibilityOracle, source: Quota | Cap) -> Relaxation:
+    """Raise the maximum or cap ``source`` as little as makes the selection feasible.
+
+    Raising a bound only relaxes, so the smallest sufficient bound is found by bisection up
+    to the capacity (where the bound no longer limits anything). When even that is not
+    enough, the bound raised to the capacity is the candidate (other relaxations are joined
+    to it when it is verified).
+    """
+
+    def raised(limit: int) -> Relaxation:
+        if isinstance(source, Cap):
+            return Relaxation(
+                sentence=f"raise the {source.attribute} cap to {limit}",
+                caps=[(source.attribute, limit)],
+            )
+        return Relaxation(
+            sentence=f"raise {source.attribute}={source.value} max to {limit}",
+            maximums=[(source.attribute, source.value, limit)],
+        )
+
+    def enough(limit: int) -> bool:
+        relaxed = oracle._relaxed(raised(limit))
+        return relaxed is not None and relaxed._solution() is not None
+
+    low = source.limit if isinstance(source, Cap) else (source.max or 0)
+    high = max(low + 1, oracle.constraints.capacity)
+    if not enough(high):
+        return raised(high)
+    while high - low > 1:  # enough(high), not enough(low)
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle, high)
+    return raised(high)
+
+
+def _drop_minimums(model: QuotaModel) -> Relaxation | None:
+    """Every quota minimum dropped at once (``None`` when there is none)."""
+    parts = [
+        _lower((quota.attribute, quota.value), 0, dropped=quota.min)
+        for quota in model.constraints.quotas
+        if quota.min
+    ]
+    return Relaxation.joined(parts) if parts else None
 
 
 def _upper_sources(model: QuotaModel) -> list[Quota | Cap]:

@@ -167,8 +167,8 @@ class QuotaProgram:
     __slots__ = ("_matrix", "calls", "model", "row_of", "rows")
 
     def __init__(self, model: QuotaModel) -> None:
-        import numpy as np  # noqa: PLC0415 - lazy
-        from scipy.sparse import csc_array  # noqa: PLC0415 - lazy
+        import numpy as np  # noqa: PLC0415 - heavy, only when solving
+        from scipy.sparse import csc_array  # noqa: PLC0415 - heavy, only when solving
 
         self.model = model
         self.rows: list[tuple[int, int]] = [
@@ -199,7 +199,7 @@ class QuotaProgram:
         self, selected: Sequence[Sequence[int]], *, with_mins: bool = True
     ) -> tuple[NDArray[Any], NDArray[Any]]:
         """Lower and upper bounds of the value rows, offset by the ``selected`` counts."""
-        import numpy as np  # noqa: PLC0415 - lazy
+        import numpy as np  # noqa: PLC0415 - heavy, only when solving
 
         lb, ub = self.model.lb, self.model.ub
         lo = np.array([lb[a][v] for a, v in self.rows], dtype=float)
@@ -217,7 +217,7 @@ class QuotaProgram:
 
     def indicator(self, a: int, v: int) -> NDArray[Any]:
         """Per type, 1.0 when it has value ``v`` on attribute ``a``, else 0.0."""
-        import numpy as np  # noqa: PLC0415 - lazy
+        import numpy as np  # noqa: PLC0415 - heavy, only when solving
 
         return np.array([1.0 if values[a] == v else 0.0 for values in self.model.type_values])
 
@@ -245,8 +245,8 @@ class QuotaProgram:
         Returns:
             An optimal solution as a list of counts, checked in integer arithmetic.
         """
-        import numpy as np  # noqa: PLC0415 - lazy
-        from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415 - lazy
+        import numpy as np  # noqa: PLC0415 - heavy, only when solving
+        from scipy.optimize import Bounds, LinearConstraint, milp  # noqa: PLC0415 - heavy, only when solving
 
         if np.any(lo > hi) or total[0] > total[1]:
             return None
@@ -296,7 +296,7 @@ class QuotaProgram:
         hi: NDArray[Any],
         total: tuple[float, float],
     ) -> None:
-        import numpy as np  # noqa: PLC0415 - lazy
+        import numpy as np  # noqa: PLC0415 - heavy, only when solving
 
         x = np.asarray(counts, dtype=float)
         sums = matrix @ x

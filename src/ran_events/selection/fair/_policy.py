@@ -2,11 +2,11 @@
 
 Unlike the order-and-fill policies, the fair lottery chooses a whole selection (a *panel*):
 
-1. :func:`~ran_events.selection.fair._leximin.fair_distribution` computes the selection
+1. :func:`~ran_events.selection.fair.fair_distribution` computes the selection
    probabilities that maximise the smallest one, then the next smallest, and so on
    (``objective = "maximin"``: only the smallest), over every selection of
    ``min(capacity, eligible)`` applicants that meets the quotas and caps;
-2. :func:`~ran_events.selection.fair._leximin.round_to_uniform` rounds it to ``m`` equally likely
+2. :func:`~ran_events.selection.fair.round_to_uniform` rounds it to ``m`` equally likely
    panels (``panels = 1000`` by default);
 3. the panel at index ``SHA-256([seed, event id, "fair-lottery", m]) mod m`` is selected. The
    index can as well be drawn in public (dice) from the published list of ``m`` panels.
@@ -25,47 +25,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Protocol, runtime_checkable
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
 
 import attrs
 
 from ran_events.errors import InvalidPolicyConfig, ReplayMismatch
 from ran_events.models import Registration
-from ran_events.selection._engine import (
-    Fill,
-    constraint_report,
-    fill_of,
-    order_decisions,
-    profiles_of,
-    waitlist_reason,
-)
+from ran_events.selection._panel import FairDraw, PanelDraw
 from ran_events.selection._policy import (
     LotteryPolicy,
     Placing,
-    Policy,
-    _frozen,
-    _no_parameters,
-    _required_seed,
+    refuse_unknown_parameters,
+    required_seed,
 )
-from ran_events.selection._result import (
-    Decision,
-    Outcome,
-    Reason,
-    SelectionRecord,
-    SelectionResult,
+from ran_events.selection._profiles import Fill, fill_of, profiles_of
+from ran_events.selection._result import Reason, SelectionRecord
+from ran_events.selection.constraints import (
+    Constraints,
+    FeasibilityOracle,
+    Profile,
+    is_valid_selection,
 )
-from ran_events.selection.constraints._feasibility import FeasibilityOracle, is_valid_selection
-from ran_events.selection.constraints._model import Constraints, Profile
+from ran_events.selection.fair._leximin import fair_distribution, round_to_uniform
 
 __all__ = [
     "DEFAULT_PANELS",
-    "FairDraw",
     "FairLotteryPolicy",
     "FairLotteryRecord",
-    "PanelDraw",
-    "PanelPolicy",
-    "decide_panel",
     "draw_index",
     "panel_size",
 ]
@@ -74,68 +61,6 @@ DEFAULT_PANELS: Final = 1000
 """How many equally likely panels the distribution is rounded to, unless ``panels`` is set."""
 
 _OBJECTIVES: Final = ("leximin", "maximin")
-
-
-def _panels(value: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(panel) for panel in value)
-
-
-def _ids(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-def _ints(value: Iterable[int]) -> tuple[int, ...]:
-    return tuple(value)
-
-
-@attrs.frozen(kw_only=True)
-class FairDraw:
-    """The rounded distribution a fair lottery drew from, and the draw.
-
-    Attributes:
-        objective: ``"leximin"`` or ``"maximin"``.
-        m: the number of equally likely panels.
-        panels: the distinct panels in the order of the rounded list (each the sorted
-            registration ids); consecutive copies are stored once.
-        counts: how many of the ``m`` consecutive positions each panel takes (sum ``m``).
-        index: the position drawn, ``0 <= index < m``.
-        probabilities: each eligible registration's exact selection probability.
-        excluded: registrations in no valid selection, with the constraint that excludes them.
-    """
-
-    objective: str
-    m: int
-    panels: tuple[tuple[str, ...], ...] = attrs.field(converter=_panels)
-    counts: tuple[int, ...] = attrs.field(converter=_ints)
-    index: int
-    probabilities: Mapping[str, float] = attrs.field(converter=_frozen)
-    excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_frozen)
-
-    def panel_at(self, index: int) -> tuple[str, ...]:
-        """The panel at ``index`` of the rounded list of ``m`` panels.
-
-        Raises:
-            InvalidPolicyConfig: ``index`` is not in ``range(m)``.
-        """
-        if not 0 <= index < self.m:
-            raise InvalidPolicyConfig("index", index, f"an integer in range({self.m})")
-        for panel, count in zip(self.panels, self.counts, strict=True):
-            if index < count:
-                return panel
-            index -= count
-        raise InvalidPolicyConfig("counts", self.counts, f"counts summing to {self.m}")
-
-    @property
-    def selected(self) -> tuple[str, ...]:
-        """The panel drawn."""
-        return self.panel_at(self.index)
-
-    def share(self, registration_id: str) -> float:
-        """The fraction of the ``m`` panels that contain ``registration_id``."""
-        hits = sum(
-            c for p, c in zip(self.panels, self.counts, strict=True) if registration_id in p
-        )
-        return hits / self.m
 
 
 @attrs.frozen(kw_only=True)
@@ -148,52 +73,6 @@ class FairLotteryRecord(SelectionRecord):
     """
 
     draw: FairDraw
-
-
-@attrs.frozen(kw_only=True)
-class PanelDraw:
-    """What a :class:`PanelPolicy` returns: the selected panel and a reason per applicant.
-
-    Attributes:
-        selected: the registration ids selected.
-        notes: per eligible registration, the reason the policy gives (its probability).
-        excluded: registrations in no valid selection, with the reason (rejected).
-        record: the record of the selection, possibly extended with the draw.
-    """
-
-    selected: tuple[str, ...] = attrs.field(converter=_ids)
-    notes: Mapping[str, Reason] = attrs.field(converter=_frozen)
-    excluded: Mapping[str, Reason] = attrs.field(factory=dict, converter=_frozen)
-    record: SelectionRecord
-
-
-@runtime_checkable
-class PanelPolicy(Policy, Protocol):
-    """Protocol of a policy that chooses the whole selection instead of an order to fill.
-
-    :func:`~ran_events.selection.select` calls :meth:`draw_panel` with the eligible
-    registrations; the rest of :meth:`order` (minus the selected and excluded) is the
-    waiting list.
-    """
-
-    def draw_panel(
-        self,
-        eligible: Sequence[Registration],
-        constraints: Constraints,
-        *,
-        record: SelectionRecord,
-    ) -> PanelDraw:
-        """Choose the selected among ``eligible``.
-
-        Args:
-            eligible: the eligible registrations, in no particular order.
-            constraints: the event's capacity, quotas and caps.
-            record: the record of this selection (a replay passes the recorded one).
-
-        Returns:
-            The panel, a reason per eligible registration and the record to keep.
-        """
-        ...
 
 
 def draw_index(seed: int, event_id: str, m: int) -> int:
@@ -230,7 +109,7 @@ class FairLotteryPolicy:
     panels: int = DEFAULT_PANELS
 
     def __attrs_post_init__(self) -> None:
-        _required_seed("fair-lottery", self.seed)
+        required_seed("fair-lottery", self.seed)
         if self.objective not in _OBJECTIVES:
             raise InvalidPolicyConfig(
                 "selection.parameters.objective", self.objective, "'leximin' or 'maximin'"
@@ -259,9 +138,9 @@ class FairLotteryPolicy:
         Raises:
             InvalidPolicyConfig: no seed, or an unknown or invalid parameter.
         """
-        _no_parameters("fair-lottery", parameters, ("objective", "panels"))
+        refuse_unknown_parameters("fair-lottery", parameters, ("objective", "panels"))
         return cls(
-            seed=_required_seed("fair-lottery", seed),
+            seed=required_seed("fair-lottery", seed),
             objective=parameters.get("objective", "leximin"),
             panels=parameters.get("panels", DEFAULT_PANELS),
         )
@@ -269,6 +148,10 @@ class FairLotteryPolicy:
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """The ``lottery`` policy's order with the same seed (the waiting-list order)."""
         return LotteryPolicy(seed=self.seed).order(registrations, event_id=event_id)
+
+    def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+        """The positions in ``registration_ids`` in the order of :meth:`order`."""
+        return LotteryPolicy(seed=self.seed).ranking(registration_ids, event_id=event_id)
 
     def distribution(
         self,
@@ -290,11 +173,6 @@ class FairLotteryPolicy:
             InfeasibleSelection: no selection of that many applicants meets the quotas and
                 caps (its relaxations say what would make one exist).
         """
-        from ran_events.selection.fair._leximin import (  # noqa: PLC0415 - numpy/scipy on demand
-            fair_distribution,
-            round_to_uniform,
-        )
-
         ranked = sorted(eligible, key=lambda r: r.id)
         ids = [r.id for r in ranked]
         places = panel_size(profiles_of(ranked, constraints), constraints, fill)
@@ -329,6 +207,10 @@ class FairLotteryPolicy:
             excluded={ids[i]: text for i, text in dist.excluded.items()},
         )
 
+    def drawn(self, distribution: FairDraw, *, event_id: str) -> FairDraw:
+        """``distribution`` with the index :func:`draw_index` gives this policy's seed."""
+        return attrs.evolve(distribution, index=draw_index(self.seed, event_id, self.panels))
+
     def draw_panel(
         self,
         eligible: Sequence[Registration],
@@ -343,13 +225,14 @@ class FairLotteryPolicy:
             ReplayMismatch: a recorded draw does not fit the eligible registrations, a
                 recorded panel breaks a constraint, or the recorded index is not the seed's.
         """
-        index = draw_index(self.seed, record.event_id, self.panels)
         if isinstance(record, FairLotteryRecord):
             draw = record.draw
+            index = draw_index(self.seed, record.event_id, self.panels)
             _recheck(draw, eligible, constraints, record, index)
         else:
             fill = fill_of(record.rules.parameters)
-            draw = attrs.evolve(self.distribution(eligible, constraints, fill=fill), index=index)
+            distribution = self.distribution(eligible, constraints, fill=fill)
+            draw = self.drawn(distribution, event_id=record.event_id)
             record = FairLotteryRecord(**attrs.asdict(record, recurse=False), draw=draw)
         position = f"panel {draw.index + 1} of {draw.m}"
         notes: dict[str, Reason] = {}
@@ -425,67 +308,3 @@ def _recheck(
                 f"recorded panel {number} is not a valid selection: "
                 + ("; ".join(broken) or f"{len(panel)} members for {places.capacity} places")
             )
-
-
-def decide_panel(  # noqa: PLR0917 - the engine's state, passed on as is
-    record: SelectionRecord,
-    policy: PanelPolicy,
-    eligible: Sequence[Registration],
-    decisions: dict[str, Decision],
-    by_id: Mapping[str, Registration],
-    constraints: Constraints,
-) -> SelectionResult:
-    """The engine's decision for a :class:`PanelPolicy` (see :func:`~ran_events.selection.select`).
-
-    The panel is ranked by the policy's order; the eligible rest, minus the excluded, is the
-    waiting list in that order.
-
-    Args:
-        record: the record so far (or the recorded one, in a replay).
-        policy: the policy.
-        eligible: the eligible registrations.
-        decisions: the decisions already made (the ineligible, rejected); completed here.
-        by_id: every registration by id.
-        constraints: the capacity, quotas and caps.
-
-    Returns:
-        The selection result.
-    """
-    draw = policy.draw_panel(eligible, constraints, record=record)
-    placings = policy.order(eligible, event_id=record.event_id)
-    chosen = set(draw.selected)
-    ranked = [p for p in placings if p.registration_id in chosen]
-    ranked += [p for p in placings if p.registration_id not in chosen]
-    waitlist_position = 0
-    for rank, placing in enumerate(ranked, 1):
-        rid = placing.registration_id
-        if rid in draw.excluded:
-            decisions[rid] = Decision(
-                registration_id=rid, outcome=Outcome.REJECTED, reasons=(draw.excluded[rid],)
-            )
-        elif rid in chosen:
-            decisions[rid] = Decision(
-                registration_id=rid,
-                outcome=Outcome.SELECTED,
-                rank=rank,
-                reasons=(draw.notes[rid],),
-            )
-        else:
-            waitlist_position += 1
-            decisions[rid] = Decision(
-                registration_id=rid,
-                outcome=Outcome.WAITLISTED,
-                rank=rank,
-                waitlist_position=waitlist_position,
-                reasons=(waitlist_reason(waitlist_position), draw.notes[rid]),
-            )
-    ordered = [by_id[p.registration_id] for p in ranked]
-    profiles = profiles_of(ordered, constraints)
-    ordered_decisions = order_decisions(decisions.values())
-    return SelectionResult(
-        decisions=ordered_decisions,
-        inputs=[by_id[d.registration_id] for d in ordered_decisions],
-        transition_by=f"selection:{policy.name}",
-        constraints=constraint_report(constraints, profiles, list(range(len(chosen)))),
-        record=draw.record,
-    )
