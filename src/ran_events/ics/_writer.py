@@ -31,10 +31,10 @@ from typing import Any, Final, Literal
 import attrs
 import icalendar
 
-from . import tz
-from ._email import ascii_address
-from .errors import IcsError, InvalidValue, RanEventsError, UnknownTimeZone
-from .models import (
+from .. import tz
+from .._email import ascii_address
+from ..errors import IcsError, InvalidValue, RanEventsError, UnknownTimeZone
+from ..models import (
     Event,
     OnlineMeeting,
     Organiser,
