@@ -1,14 +1,5 @@
-"""Calendar objects for events: PUBLISH listings, REQUEST invites, updates and CANCEL.
+"""Writing calendar objects: PUBLISH listings, REQUEST invites and updates, CANCEL.
 
-This is the only module of :mod:`ran_events` that imports :mod:`icalendar`, and only to read
-calendars back (:func:`from_ics`). Objects are *written* by a small, exact writer of this
-module so that every rule of ICALENDAR.md holds for every octet and the output is byte-stable:
-
-* CRLF line ends, lines of at most 75 octets, folds that never split a UTF-8 sequence or a
-  backslash escape; TEXT escaping of ``\\ ; , newline`` and nothing else; user text is data,
-  never structure (line breaks are escaped, parameter values are sanitised and quoted).
-* The compact VTIMEZONE: one observance per rule period with ``RRULE:FREQ=YEARLY``, derived
-  from the tz database for the years the calendar spans (:func:`vtimezone`).
 * UIDs ``<event id>+<session id>@<organiser's domain>``, identical in PUBLISH, REQUEST,
   updates and CANCEL; ``SEQUENCE`` is the event's revision (CANCEL: revision + 1).
 * One REQUEST per session and attendee, listing only that attendee; no VALARM in CANCEL;
@@ -23,31 +14,33 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from calendar import monthrange
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
-import icalendar
 
-from .. import tz
-from .._email import ascii_address
-from ..errors import IcsError, InvalidValue, RanEventsError, UnknownTimeZone
+from ..errors import InvalidValue
 from ..models import (
     Event,
     OnlineMeeting,
-    Organiser,
     Registration,
     RegistrationStatus,
-    RegistrationWindow,
     Session,
-    SessionKind,
     SessionStatus,
-    Venue,
-    check_instant,
     normalize_email,
 )
+from ._lines import (
+    _escape,
+    _line,
+    _mailto,
+    _now,
+    _param,
+    _text_line,
+    _utc_value,
+    clean_text,
+    display_name,
+)
+from ._vtimezone import _time_line, _zone_block
 
 __all__ = [
     "DEFAULT_REMINDERS",
@@ -57,16 +50,14 @@ __all__ = [
     "InviteFailure",
     "InviteTemplate",
     "Method",
-    "as_resource",
-    "as_resources",
+    "attendee_line",
     "cancel",
+    "cancel_attendee",
     "filename_part",
-    "from_ics",
     "invite",
     "invites_for",
     "publish",
     "session_uid",
-    "vtimezone",
 ]
 
 Method = Literal["PUBLISH", "REQUEST", "CANCEL"]
@@ -78,112 +69,11 @@ PRODID: Final = "-//RAN Practitioners//ran_events//EN"
 DEFAULT_REMINDERS: Final = (_dt.timedelta(minutes=15),)
 """Reminders of invites and listings: one, 15 minutes before the start."""
 
-_CRLF: Final = b"\r\n"
-_MAX_OCTETS: Final = 75
-_UTC_NAMES: Final = frozenset(
-    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu"}
-)
 _KIND_PROPERTY: Final = "X-RAN-SESSION-KIND"
-_PYTZ_TABLES_END: Final = _dt.datetime(2038, 1, 1, tzinfo=_dt.UTC)
 _VENUE_PROPERTY: Final = "X-RAN-VENUE"
 _VENUE_PARTS: Final = ("name", "address", "city", "country")
 _SELECTED: Final = frozenset({RegistrationStatus.SELECTED, RegistrationStatus.CONFIRMED})
-_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_WEEKDAYS: Final = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-_ESCAPED: Final = re.compile(r"\\(.)", re.DOTALL)
 _slot_marker: Final = b"\x00ATTENDEE\x00"  # where a template takes its ATTENDEE line
-
-
-# ------------------------------------------------------------------------------------------
-# Values and lines
-
-
-def clean_text(value: str) -> str:
-    """Return user text as iCalendar can carry it: line breaks as LF, no control characters.
-
-    CRLF and CR become LF (TEXT has one line break, ``\\n``); the other control characters,
-    which RFC 5545 excludes from TEXT, are dropped. Everything else (emoji, right-to-left
-    text, ``;``, ``,``, ``"``, ``\\``) is kept and escaped where it is written.
-    """
-    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-def display_name(value: str) -> str:
-    """Return a name as a ``CN`` parameter can carry it (ICALENDAR.md rule 3).
-
-    Line breaks become spaces; double quotes, backslashes (which some readers take for
-    escapes in parameters) and control characters are dropped; runs of spaces are collapsed.
-    What is left is written quoted, with ``^`` as ``^^`` (RFC 6868).
-    """
-    text = clean_text(value).replace("\n", " ").replace("\t", " ")
-    text = text.replace('"', "").replace("\\", "")
-    return " ".join(text.split(" ")).strip()
-
-
-def _escape(value: str) -> str:
-    return (
-        clean_text(value)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\n", "\\n")
-    )
-
-
-def _param(value: str) -> str:
-    text = display_name(value).replace("^", "^^")
-    if text and re.fullmatch(r"[A-Za-z0-9._\-/+]+", text):
-        return text
-    return f'"{text}"'
-
-
-def _fold(line: str) -> bytes:
-    """Encode one content line and fold it at 75 octets.
-
-    A fold never splits a UTF-8 sequence (it never lands before a continuation octet) nor a
-    backslash escape (it never lands after an odd run of backslashes).
-    """
-    raw = line.encode("utf-8")
-    if len(raw) <= _MAX_OCTETS:
-        return raw + _CRLF
-    chunks: list[bytes] = []
-    position = 0
-    limit = _MAX_OCTETS
-    while len(raw) - position > limit:
-        cut = position + limit
-        while raw[cut] & 0xC0 == 0x80:
-            cut -= 1
-        run = 0
-        while raw[cut - 1 - run] == 0x5C:  # backslash
-            run += 1
-        if run % 2:
-            cut -= 1
-        chunks.append(raw[position:cut])
-        position = cut
-        limit = _MAX_OCTETS - 1
-    chunks.append(raw[position:])
-    return b"\r\n ".join(chunks) + _CRLF
-
-
-def _line(name: str, value: str, *params: tuple[str, str]) -> bytes:
-    head = name + "".join(f";{k}={v}" for k, v in params)
-    return _fold(f"{head}:{value}")
-
-
-def _text_line(name: str, value: str, *params: tuple[str, str]) -> bytes:
-    return _line(name, _escape(value), *params)
-
-
-def _utc_value(instant: _dt.datetime) -> str:
-    return tz.to_utc(instant).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _offset(delta: _dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else "+"
-    hours, rest = divmod(abs(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
 
 
 def _trigger(before: _dt.timedelta) -> str:
@@ -199,17 +89,6 @@ def _trigger(before: _dt.timedelta) -> str:
     return text + (f"T{clock}" if clock else "")
 
 
-def _mailto(address: str) -> str:
-    """A ``mailto:`` URI; an IDN domain in its ASCII form, as a URI must be (RFC 6068)."""
-    return f"mailto:{address if address.isascii() else ascii_address(address)}"
-
-
-def _now(now: _dt.datetime | None) -> _dt.datetime:
-    if now is None:
-        now = _dt.datetime.now(_dt.UTC)
-    return tz.to_utc(check_instant(now, "now")).replace(microsecond=0)
-
-
 def session_uid(event: Event, session: Session | str) -> str:
     """Return the UID of a session's calendar objects: ``event+session@organiser-domain``.
 
@@ -218,150 +97,6 @@ def session_uid(event: Event, session: Session | str) -> str:
     """
     session_id = session if isinstance(session, str) else session.id
     return f"{event.id}+{session_id}@{event.organiser.domain}"
-
-
-# ------------------------------------------------------------------------------------------
-# VTIMEZONE
-
-
-@attrs.frozen
-class _Onset:
-    key: tuple[Any, ...]
-    local: _dt.datetime
-    at: _dt.datetime
-
-
-def _yearly_rule(dates: Sequence[_dt.datetime]) -> str | None:
-    """The BY* part of a yearly rule that yields exactly these onsets, or ``None``."""
-    weekdays = {d.weekday() for d in dates}
-    days = [d.day for d in dates]
-    month = f"BYMONTH={dates[0].month}"
-    if len(weekdays) == 1:
-        weekday = _WEEKDAYS[dates[0].weekday()]
-        if all(d.day + 7 > monthrange(d.year, d.month)[1] for d in dates):
-            return f"{month};BYDAY=-1{weekday}"
-        nths = {(day - 1) // 7 + 1 for day in days}
-        if len(nths) == 1:
-            return f"{month};BYDAY={nths.pop()}{weekday}"
-        first = min(days)
-        if max(days) - first <= 6:
-            window = ",".join(str(first + k) for k in range(7))
-            return f"{month};BYMONTHDAY={window};BYDAY={weekday}"
-    if len(set(days)) == 1:
-        return f"{month};BYMONTHDAY={days[0]}"
-    return None
-
-
-@lru_cache(maxsize=256)
-def vtimezone(zone: str, first_year: int, last_year: int) -> bytes:
-    """Return the compact VTIMEZONE of ``zone`` for the years ``first_year..last_year``.
-
-    Each run of yearly changes that follow one rule becomes one observance with
-    ``RRULE:FREQ=YEARLY;BYMONTH=..;BYDAY=..`` (``UNTIL`` when the rule ends inside the
-    span); a change that follows no yearly rule is an observance of its own. The onset is
-    the local time before the change (RFC 5545). The change in force when the span begins is
-    included, so every instant of the span is covered; a zone that does not change in the
-    span gets one STANDARD observance.
-
-    Args:
-        zone: an IANA zone name (not a UTC alias: UTC times are written with ``Z``).
-        first_year: the first calendar year the object covers.
-        last_year: the last calendar year it covers.
-
-    Returns:
-        The octets of the block, ``BEGIN:VTIMEZONE`` to ``END:VTIMEZONE``, CRLF-terminated.
-
-    Raises:
-        UnknownTimeZone: ``zone`` is not in the tz database.
-    """
-    name = tz.zone_name(zone)
-    start = tz.localize(_dt.datetime(first_year, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
-    end = tz.localize(_dt.datetime(last_year + 1, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
-    # One year past the span too: a rule still in force after the span gets its RRULE even
-    # when it has a single onset inside the span (a calendar of one summer).
-    after = tz.localize(_dt.datetime(last_year + 2, 1, 1), name, disambiguate="compatible")  # noqa: DTZ001 - wall time, localised here
-    changes = tz.transitions(name, start, after)
-    inside = [c for c in changes if tz.to_utc(start) <= c.at < tz.to_utc(end)]
-    lines = [_line("BEGIN", "VTIMEZONE"), _text_line("TZID", name)]
-    if not inside:
-        wall = tz.to_zone(start, name)
-        offset = wall.utcoffset()
-        assert offset is not None
-        lines += [
-            _line("BEGIN", "STANDARD"),
-            _line("DTSTART", "19700101T000000"),
-            _line("TZOFFSETFROM", _offset(offset)),
-            _line("TZOFFSETTO", _offset(offset)),
-            _text_line("TZNAME", wall.tzname() or name),
-            _line("END", "STANDARD"),
-        ]
-    else:
-        lines += _observances(changes, last_year, tz.to_utc(end))
-    lines.append(_line("END", "VTIMEZONE"))
-    return b"".join(lines)
-
-
-def _observances(
-    changes: Sequence[tz.Transition], last_year: int, span_end: _dt.datetime
-) -> list[bytes]:
-    groups: list[list[_Onset]] = []
-    for change in changes:
-        local = (change.at + change.offset_before).replace(tzinfo=None)
-        key = (change.is_dst, change.offset_before, change.offset_after, change.abbreviation)
-        onset = _Onset(key=(*key, local.month, local.time()), local=local, at=change.at)
-        for group in groups:
-            tail = group[-1]
-            if (
-                tail.key == onset.key
-                and tail.local.year == local.year - 1
-                and _yearly_rule([o.local for o in (*group, onset)]) is not None
-            ):
-                group.append(onset)
-                break
-        else:
-            groups.append([onset])
-    lines: list[bytes] = []
-    for group in sorted(groups, key=lambda g: g[0].local):
-        if group[0].at >= span_end:
-            continue  # a rule that only begins after the span
-        first = group[0]
-        is_dst, before, after, abbreviation = first.key[:4]
-        kind = "DAYLIGHT" if is_dst else "STANDARD"
-        lines += [
-            _line("BEGIN", kind),
-            _line("DTSTART", first.local.strftime("%Y%m%dT%H%M%S")),
-            _line("TZOFFSETFROM", _offset(before)),
-            _line("TZOFFSETTO", _offset(after)),
-        ]
-        if len(group) > 1:
-            rule = f"FREQ=YEARLY;{_yearly_rule([o.local for o in group])}"
-            if group[-1].local.year <= last_year:  # not observed after the span: it ended
-                rule += f";UNTIL={_utc_value(group[-1].at)}"
-            lines.append(_line("RRULE", rule))
-        lines += [_text_line("TZNAME", abbreviation), _line("END", kind)]
-    return lines
-
-
-def _zone_block(event: Event) -> bytes:
-    if event.timezone in _UTC_NAMES:
-        return b""
-    years = [tz.to_zone(t, event.timezone).year for s in event.sessions for t in (s.start, s.end)]
-    return vtimezone(event.timezone, min(years), max(years))
-
-
-def _time_line(name: str, instant: _dt.datetime, zone: str) -> bytes:
-    if zone in _UTC_NAMES:
-        return _line(name, _utc_value(instant))
-    wall = tz.wall_time(tz.to_zone(instant, zone))
-    # A wall time in an autumn fold means its first occurrence by RFC 5545, but libical,
-    # ical.js, vobject and Radicale take the second: both occurrences are written in UTC.
-    # So are instants from 2038 on: vobject (and so Radicale) reads a TZID it has not
-    # registered from the embedded block (it skips blocks that match UTC in 2000-2020, such
-    # as Lisbon's, and keeps the first block per TZID per process) with pytz, whose tables
-    # stop in 2037.
-    if tz.occurrences(wall, zone) != 1 or instant >= _PYTZ_TABLES_END:
-        return _line(name, _utc_value(instant))
-    return _line(name, wall.strftime("%Y%m%dT%H%M%S"), ("TZID", _param(zone)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -925,464 +660,3 @@ def _check_event(event: Event, registration: Registration) -> None:
         raise InvalidValue(
             "event_id", registration.event_id, f"a registration for event {event.id!r}"
         )
-
-
-# ------------------------------------------------------------------------------------------
-# CalDAV resources
-
-
-def _content_lines(data: bytes) -> list[bytes]:
-    """Split an object into content lines, each with its folded continuations and CRLFs."""
-    if not data.startswith(b"BEGIN:VCALENDAR\r\n") or not data.endswith(b"END:VCALENDAR\r\n"):
-        raise IcsError("not one iCalendar object (BEGIN:VCALENDAR .. END:VCALENDAR, CRLF)")
-    lines: list[bytes] = []
-    for physical in data[:-2].split(_CRLF):
-        if physical[:1] in (b" ", b"\t") and lines:
-            lines[-1] += physical + _CRLF
-        else:
-            lines.append(physical + _CRLF)
-    return lines
-
-
-def as_resources(data: bytes | CalendarObject) -> dict[str, bytes]:
-    """Return the CalDAV resources of an iTIP object: one per UID, without ``METHOD``.
-
-    A calendar server stores each UID as its own resource, and RFC 4791 (4.1) forbids the
-    ``METHOD`` property in stored objects. This is what a client does with an object it
-    files into a CalDAV calendar: each resource keeps the calendar's other properties and
-    its VTIMEZONEs, in order, and the VEVENTs of its UID; nothing else is changed (octets
-    included). Put each at its own path (e.g. ``<uid>.ics``), and an update or cancellation
-    over the resource of the same UID.
-
-    Args:
-        data: an object of :func:`publish`, :func:`invite` or :func:`cancel` (octets or a
-            :class:`CalendarObject`).
-
-    Returns:
-        The resources by UID, in the order of the object's VEVENTs.
-
-    Raises:
-        IcsError: the data is not one iCalendar object, has no VEVENT, a VEVENT has no UID,
-            or a UID is not UTF-8.
-    """
-    raw = data.data if isinstance(data, CalendarObject) else data
-    lines = _content_lines(raw)
-    common: list[bytes] = []
-    events: dict[str, list[bytes]] = {}
-    block: list[bytes] = []
-    uids: list[str] = []
-    depth = 0
-    for line in lines[1:-1]:
-        name, _, value = line[:-2].replace(b"\r\n ", b"").partition(b":")
-        name = name.split(b";", 1)[0].upper()
-        if depth == 0 and name == b"METHOD":
-            continue
-        if name == b"BEGIN":
-            depth += 1
-        elif depth == 1 and name == b"UID":
-            try:
-                uids.append(_ESCAPED.sub(r"\1", value.decode("utf-8")))
-            except UnicodeDecodeError:
-                raise IcsError(f"the UID {value!r} is not UTF-8") from None
-        (block if depth else common).append(line)
-        if name == b"END":
-            depth -= 1
-            if depth == 0:
-                _file_component(block, uids, common, events)
-                block, uids = [], []
-    if not events:
-        raise IcsError("the object has no VEVENT")
-    head, tail = lines[0] + b"".join(common), lines[-1]
-    return {uid: head + b"".join(parts) + tail for uid, parts in events.items()}
-
-
-def _file_component(
-    block: list[bytes], uids: list[str], common: list[bytes], events: dict[str, list[bytes]]
-) -> None:
-    """Add a top-level component to the shared part, or a VEVENT to its UID's resource."""
-    if block[0].upper() != b"BEGIN:VEVENT\r\n":
-        common += block
-        return
-    if len(uids) != 1:
-        raise IcsError(f"a VEVENT has {len(uids)} UID properties (want one)")
-    events.setdefault(uids[0], []).extend(block)
-
-
-def as_resource(data: bytes | CalendarObject) -> bytes:
-    """Return an object of one UID as a CalDAV resource: the object without ``METHOD``.
-
-    Use it to store a REQUEST, an update or a CANCEL in a calendar (over the resource of the
-    same UID); a listing with several sessions needs :func:`as_resources`.
-
-    Raises:
-        IcsError: the data is not one iCalendar object, or it holds no UID or several.
-    """
-    resources = as_resources(data)
-    if len(resources) != 1:
-        raise IcsError(f"the object holds {len(resources)} UIDs (use as_resources)")
-    return next(iter(resources.values()))
-
-
-# ------------------------------------------------------------------------------------------
-# Reading
-
-
-_UID: Final = re.compile(
-    r"^(?P<event>[A-Za-z0-9][A-Za-z0-9._\-]*)\+(?P<session>[A-Za-z0-9][A-Za-z0-9._\-]*)@"
-)
-
-
-def from_ics(
-    data: bytes | str,
-    *,
-    registration: RegistrationWindow | None = None,
-    capacity: int = 1,
-) -> Event:
-    """Read a listing written by :func:`publish` back into an :class:`~ran_events.models.Event`.
-
-    Read back: the event id (from the UIDs), title, description, language, zone, organiser,
-    online meeting (CONFERENCE, or URL; ``None`` from a listing written without the join
-    link), venue (its name, address, city and country from the ``X-RAN-VENUE-*`` properties
-    this library writes; else LOCATION as its name when there is no join link and no platform
-    line), revision (SEQUENCE) and each session's id, title, start, end, kind, description
-    and status. ``from_ics(publish(e))`` equals ``e`` in all of these, for text as
-    :func:`clean_text` leaves it and names as :func:`display_name` leaves them.
-
-    iCalendar carries no registration window, capacity, form or selection rules.
-
-    Args:
-        data: the calendar (octets or text).
-        registration: the window to give the event; default: one second, closing at the
-            first session's start.
-        capacity: the capacity to give the event (default 1).
-
-    Raises:
-        IcsError: the data is not a calendar of this library's events (the reason says what
-            is missing or wrong).
-    """
-    _check_components(data)
-    try:
-        calendar = icalendar.Calendar.from_ical(data)
-    except ValueError as exc:
-        raise IcsError(f"not an iCalendar object: {exc}") from None
-    except OSError as exc:  # icalendar looked a TZID up as a file name (e.g. far too long)
-        reason = exc.strerror or "cannot be looked up"
-        raise IcsError(f"not an iCalendar object: a TZID is not a zone name ({reason})") from None
-    vevents = list(calendar.walk("VEVENT"))
-    if not vevents:
-        raise IcsError("the calendar has no VEVENT")
-    _check_single(calendar, vevents)
-    named = _read_zone(calendar, vevents[0])
-    try:
-        zone = tz.zone_name(named)
-    except UnknownTimeZone:
-        raise IcsError(f"the calendar's time zone {named!r} is not in the tz database") from None
-    title = _text_of(calendar, "NAME") or _text_of(calendar, "X-WR-CALNAME")
-    event_description = _text_of(calendar, "DESCRIPTION")
-    first = vevents[0]
-    online = _read_online(first, event_description)
-    event_ids: set[str] = set()
-    sessions: list[Session] = []
-    for vevent in vevents:
-        event_id, session = _read_session(vevent, zone, title, event_description, online)
-        event_ids.add(event_id)
-        sessions.append(session)
-    if len(event_ids) != 1:
-        raise IcsError(f"the VEVENTs belong to {len(event_ids)} events: {sorted(event_ids)}")
-    if not title:
-        raise IcsError("the calendar has no NAME or X-WR-CALNAME (the event title)")
-    organizer = first.get("ORGANIZER")
-    if organizer is None:
-        raise IcsError("the first VEVENT has no ORGANIZER")
-    address = str(organizer)
-    if not address.lower().startswith("mailto:"):
-        raise IcsError(f"ORGANIZER {address!r} is not a mailto: address")
-    summary = first.get("SUMMARY")
-    language = str(summary.params.get("LANGUAGE", "en")) if summary is not None else "en"
-    start = min(s.start for s in sessions)
-    revision = max(_sequence(v) for v in vevents)
-    window = registration or RegistrationWindow(
-        opens=start - _dt.timedelta(seconds=1), closes=start
-    )
-    venue = _read_venue(first, online)
-    try:
-        return Event(
-            id=event_ids.pop(),
-            title=title,
-            description=event_description,
-            timezone=zone,
-            language=language,
-            organiser=Organiser(
-                name=display_name(str(organizer.params.get("CN", ""))) or address[7:],
-                email=address[7:],
-            ),
-            sessions=sessions,
-            registration=window,
-            capacity=capacity,
-            online=online,
-            venue=venue,
-            revision=revision,
-        )
-    except (RanEventsError, TypeError) as exc:
-        raise IcsError(f"the calendar does not describe a valid event: {exc}") from None
-
-
-def _check_components(data: bytes | str) -> None:
-    """Refuse what icalendar's parser cannot read: an END that closes another component than
-    the one last begun, and a VTIMEZONE that gives its TZID more than once (RFC 5545: once).
-
-    That parser closes whatever component is open at an END and, at ``END:VTIMEZONE``, files
-    the closed component as a zone under its TZID, failing on a list of them; so the content
-    lines are read here first, split as that parser splits them.
-
-    Raises:
-        IcsError: naming the components, or the VTIMEZONE's TZIDs.
-    """
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    open_components: list[tuple[str, list[str]]] = []  # each with the TZIDs it gives
-    contentlines = icalendar.parser.Contentlines
-    for line in contentlines.from_ical(text):  # type: ignore[no-untyped-call]
-        if not line:
-            continue
-        try:
-            name, _params, value = line.parts()
-        except ValueError:  # icalendar reports (or skips) the broken line itself
-            continue
-        name, value = name.upper(), value.strip()
-        if name == "BEGIN":
-            open_components.append((value.upper(), []))
-        elif name == "END" and open_components:  # (an END with none open: icalendar says so)
-            begun, tzids = open_components.pop()
-            if value.upper() != begun:
-                raise IcsError(f"END:{value} closes BEGIN:{begun}; each END closes its BEGIN")
-            if begun == "VTIMEZONE" and len(tzids) > 1:
-                raise IcsError(
-                    f"a VTIMEZONE gives its TZID {len(tzids)} times ({', '.join(tzids)}); "
-                    "expected once"
-                )
-        elif name == "TZID" and open_components:
-            open_components[-1][1].append(value)
-
-
-def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
-    """The venue's parts as written (X-RAN-VENUE-*), else LOCATION as its name."""
-    parts = {part: _text_of(vevent, f"{_VENUE_PROPERTY}-{part.upper()}") for part in _VENUE_PARTS}
-    if parts["name"]:
-        try:
-            return Venue(**parts)
-        except RanEventsError as exc:
-            raise IcsError(f"the calendar's venue is not valid: {exc}") from None
-    location = _text_of(vevent, "LOCATION")
-    hidden = _HIDDEN_JOIN.search(_text_of(vevent, "DESCRIPTION"))
-    listed_online = hidden is not None and location == f"Online ({hidden['platform']})"
-    if online is None and location.strip() and not listed_online:
-        return Venue(name=location)
-    return None
-
-
-_SINGLE_IN_CALENDAR: Final = ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "DESCRIPTION")
-_SINGLE_IN_VEVENT: Final = (
-    "UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "URL", "ORGANIZER",
-    "LOCATION", "STATUS", "SEQUENCE", _KIND_PROPERTY,
-    *(f"{_VENUE_PROPERTY}-{part.upper()}" for part in _VENUE_PARTS),
-)  # fmt: skip
-
-
-def _check_single(calendar: Any, vevents: Sequence[Any]) -> None:
-    """Refuse a property the reader takes one of but that is given more than once.
-
-    (icalendar gives a list then; CONFERENCE may repeat, RFC 7986, and the first is read.)
-
-    Raises:
-        IcsError: naming the property and where it repeats.
-    """
-    places: list[tuple[str, Any, tuple[str, ...]]] = [
-        ("the calendar", calendar, _SINGLE_IN_CALENDAR)
-    ]
-    places += [(str(v.get("UID", "a VEVENT")), v, _SINGLE_IN_VEVENT) for v in vevents]
-    for where, component, names in places:
-        for name in names:
-            value = component.get(name)
-            if isinstance(value, list):
-                raise IcsError(f"{where}: {name} is given {len(value)} times; expected once")
-
-
-def _sequence(vevent: Any) -> int:
-    value = vevent.get("SEQUENCE", 0)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise IcsError(f"{vevent.get('UID')}: SEQUENCE {value!s} is not a number") from None
-
-
-def _text_of(component: Any, name: str) -> str:
-    """A TEXT property's value, unescaped also when icalendar does not know the property.
-
-    The text is returned as :func:`clean_text` leaves it, the form the writer gives it: a
-    raw CR left in a value (RFC 5545 has no line break in TEXT but the escaped ``\\n``)
-    becomes LF, other control characters are dropped, so what is read publishes as read.
-    """
-    value = component.get(name)
-    if value is None:
-        return ""
-    raw = value.to_ical().decode("utf-8")
-    return clean_text(_ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw))
-
-
-def _read_zone(calendar: Any, vevent: Any) -> str:
-    named = _text_of(calendar, "X-WR-TIMEZONE")
-    if named:
-        return named
-    start = vevent.get("DTSTART")
-    if start is not None and "TZID" in start.params:
-        return str(start.params["TZID"])
-    return "UTC"
-
-
-def _read_online(vevent: Any, event_description: str) -> OnlineMeeting | None:
-    conference = vevent.get("CONFERENCE")
-    if isinstance(conference, list):  # several ways to join (RFC 7986): the first is read
-        conference = conference[0]
-    if conference is not None:
-        url = str(conference)
-        platform = str(conference.params.get("LABEL", "")) or "online"
-    elif vevent.get("URL") is not None:
-        url, platform = str(vevent.get("URL")), "online"
-    else:
-        return None
-    description = _text_of(vevent, "DESCRIPTION")
-    try:
-        join = _join_line(OnlineMeeting(platform=platform, url=url))
-    except RanEventsError as exc:  # an ftp: link, a broken host...
-        raise IcsError(f"the join link of the listing: {exc}") from None
-    notes = ""
-    position = _join_position(description, join)
-    if position is not None:
-        notes = description[position + len(join) + 1 :]
-    return OnlineMeeting(platform=platform, url=url, access_notes=notes)
-
-
-def _join_position(description: str, join: str) -> int | None:
-    start = 0
-    while (position := description.find(join, start)) >= 0:
-        before_ok = position == 0 or description[:position].endswith("\n\n")
-        after = description[position + len(join) : position + len(join) + 1]
-        if before_ok and after in ("", "\n"):
-            return position
-        start = position + 1
-    return None
-
-
-def _session_description(
-    description: str, event_description: str, online: OnlineMeeting | None
-) -> str:
-    head = description
-    if online is not None:
-        position = _join_position(description, _join_line(online))
-        if position is not None:
-            head = description[: max(position - 2, 0)]
-    else:  # a listing without the join link names the platform in a last paragraph
-        hidden = _HIDDEN_JOIN.search(description)
-        if hidden is not None and hidden.end() == len(description):
-            head = description[: max(hidden.start() - 2, 0)]
-    if event_description:
-        if head == event_description:
-            return ""
-        if head.endswith("\n\n" + event_description):
-            return head[: -len(event_description) - 2]
-    return head
-
-
-def _read_session(
-    vevent: Any, zone: str, title: str, event_description: str, online: OnlineMeeting | None
-) -> tuple[str, Session]:
-    uid = str(vevent.get("UID", ""))
-    match = _UID.match(uid)
-    if match is None:
-        raise IcsError(f"UID {uid!r} is not of the form <event>+<session>@<domain>")
-    start = _read_instant(vevent, "DTSTART", zone, uid)
-    if vevent.get("DTEND") is not None:
-        end = _read_instant(vevent, "DTEND", zone, uid)
-    elif vevent.get("DURATION") is not None:
-        end = _end_after(start, vevent["DURATION"], uid)
-    else:
-        raise IcsError(f"{uid}: neither DTEND nor DURATION")
-    summary = _text_of(vevent, "SUMMARY")
-    prefix = f"{title}: "
-    session_title = summary[len(prefix) :] if title and summary.startswith(prefix) else summary
-    status = str(vevent.get("STATUS", "CONFIRMED")).upper()
-    kind = str(vevent.get(_KIND_PROPERTY, SessionKind.PLENARY.value))
-    try:
-        session = Session(
-            id=match["session"],
-            title=session_title,
-            start=start,
-            end=end,
-            kind=kind if kind in SessionKind.__members__.values() else SessionKind.OTHER,
-            description=_session_description(
-                _text_of(vevent, "DESCRIPTION"), event_description, online
-            ),
-            status=SessionStatus.CANCELLED if status == "CANCELLED" else SessionStatus.CONFIRMED,
-        )
-    except (RanEventsError, TypeError) as exc:
-        raise IcsError(f"{uid}: {exc}") from None
-    return match["event"], session
-
-
-def _end_after(start: _dt.datetime, prop: Any, uid: str) -> _dt.datetime:
-    """The end of a session given by its DURATION."""
-    try:
-        duration = prop.dt
-    except ValueError:  # icalendar's broken property
-        duration = None
-    if not isinstance(duration, _dt.timedelta):
-        raise IcsError(f"{uid}: DURATION {prop.to_ical().decode()!r} is not a duration")
-    try:
-        return check_instant(start + duration, "DURATION")
-    except (OverflowError, InvalidValue):
-        raise IcsError(
-            f"{uid}: DURATION {prop.to_ical().decode()!r} ends the session out of the years "
-            "the library accepts"
-        ) from None
-
-
-def _check_year(value: _dt.datetime, name: str, uid: str) -> None:
-    """Refuse an instant outside the library's years before any conversion can overflow."""
-    try:
-        check_instant(value, name)
-    except InvalidValue as exc:
-        raise IcsError(f"{uid}: {exc}") from None
-
-
-def _read_instant(vevent: Any, name: str, zone: str, uid: str) -> _dt.datetime:
-    prop = vevent.get(name)
-    if prop is None:
-        raise IcsError(f"{uid}: no {name}")
-    try:
-        value = prop.dt
-    except ValueError:  # icalendar's broken property: the value is not a date or time
-        raise IcsError(f"{uid}: {name} {prop.to_ical().decode()!r} is not a date-time") from None
-    tzid = prop.params.get("TZID")
-    if isinstance(value, _dt.datetime) and tzid is not None and _is_iana(str(tzid)):
-        # The wall time in this library's tz database (the one it writes with), not in the
-        # machine's zoneinfo that icalendar would use; a fold time means its first occurrence
-        # (RFC 5545), a gap time the instant after the gap.
-        wall = value.replace(tzinfo=None, fold=0)
-        _check_year(wall.replace(tzinfo=_dt.UTC), name, uid)  # only its year counts here
-        return tz.to_zone(tz.localize(wall, str(tzid), disambiguate="compatible"), zone)
-    if isinstance(value, _dt.datetime) and value.tzinfo is not None:
-        _check_year(value, name, uid)
-        return tz.to_zone(value, zone)
-    if tzid is not None:
-        raise IcsError(
-            f"{uid}: {name} has TZID={tzid}, neither an IANA zone nor a VTIMEZONE of the calendar"
-        )
-    raise IcsError(f"{uid}: {name} {value!s} is a floating time or a date (want UTC or a TZID)")
-
-
-def _is_iana(name: str) -> bool:
-    try:
-        tz.zone(name, abbreviations={})
-    except UnknownTimeZone:
-        return False
-    return True

@@ -1,0 +1,136 @@
+"""Content lines: TEXT, parameters and folding as RFC 5545 (3.1, 3.3.11) and ICALENDAR.md ask.
+
+CRLF line ends, lines of at most 75 octets, folds that never split a UTF-8 sequence or a
+backslash escape; TEXT escaping of ``\\ ; , newline`` and nothing else; user text is data,
+never structure (line breaks are escaped, parameter values are sanitised and quoted).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from typing import Final
+
+from .. import tz
+from .._email import ascii_address
+from ..errors import IcsError
+from ..models import check_instant
+
+__all__ = ["clean_text", "display_name"]
+
+_CRLF: Final = b"\r\n"
+_MAX_OCTETS: Final = 75
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ESCAPED: Final = re.compile(r"\\(.)", re.DOTALL)
+
+
+def clean_text(value: str) -> str:
+    """Return user text as iCalendar can carry it: line breaks as LF, no control characters.
+
+    CRLF and CR become LF (TEXT has one line break, ``\\n``); the other control characters,
+    which RFC 5545 excludes from TEXT, are dropped. Everything else (emoji, right-to-left
+    text, ``;``, ``,``, ``"``, ``\\``) is kept and escaped where it is written.
+    """
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def display_name(value: str) -> str:
+    """Return a name as a ``CN`` parameter can carry it (ICALENDAR.md rule 3).
+
+    Line breaks become spaces; double quotes, backslashes (which some readers take for
+    escapes in parameters) and control characters are dropped; runs of spaces are collapsed.
+    What is left is written quoted, with ``^`` as ``^^`` (RFC 6868).
+    """
+    text = clean_text(value).replace("\n", " ").replace("\t", " ")
+    text = text.replace('"', "").replace("\\", "")
+    return " ".join(text.split(" ")).strip()
+
+
+def _escape(value: str) -> str:
+    return (
+        clean_text(value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\n", "\\n")
+    )
+
+
+def _param(value: str) -> str:
+    text = display_name(value).replace("^", "^^")
+    if text and re.fullmatch(r"[A-Za-z0-9._\-/+]+", text):
+        return text
+    return f'"{text}"'
+
+
+def _fold(line: str) -> bytes:
+    """Encode one content line and fold it at 75 octets.
+
+    A fold never splits a UTF-8 sequence (it never lands before a continuation octet) nor a
+    backslash escape (it never lands after an odd run of backslashes).
+    """
+    raw = line.encode("utf-8")
+    if len(raw) <= _MAX_OCTETS:
+        return raw + _CRLF
+    chunks: list[bytes] = []
+    position = 0
+    limit = _MAX_OCTETS
+    while len(raw) - position > limit:
+        cut = position + limit
+        while raw[cut] & 0xC0 == 0x80:
+            cut -= 1
+        run = 0
+        while raw[cut - 1 - run] == 0x5C:  # backslash
+            run += 1
+        if run % 2:
+            cut -= 1
+        chunks.append(raw[position:cut])
+        position = cut
+        limit = _MAX_OCTETS - 1
+    chunks.append(raw[position:])
+    return b"\r\n ".join(chunks) + _CRLF
+
+
+def _line(name: str, value: str, *params: tuple[str, str]) -> bytes:
+    head = name + "".join(f";{k}={v}" for k, v in params)
+    return _fold(f"{head}:{value}")
+
+
+def _text_line(name: str, value: str, *params: tuple[str, str]) -> bytes:
+    return _line(name, _escape(value), *params)
+
+
+def _utc_value(instant: _dt.datetime) -> str:
+    return tz.to_utc(instant).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _offset(delta: _dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
+
+
+def _mailto(address: str) -> str:
+    """A ``mailto:`` URI; an IDN domain in its ASCII form, as a URI must be (RFC 6068)."""
+    return f"mailto:{address if address.isascii() else ascii_address(address)}"
+
+
+def _now(now: _dt.datetime | None) -> _dt.datetime:
+    if now is None:
+        now = _dt.datetime.now(_dt.UTC)
+    return tz.to_utc(check_instant(now, "now")).replace(microsecond=0)
+
+
+def _content_lines(data: bytes) -> list[bytes]:
+    """Split an object into content lines, each with its folded continuations and CRLFs."""
+    if not data.startswith(b"BEGIN:VCALENDAR\r\n") or not data.endswith(b"END:VCALENDAR\r\n"):
+        raise IcsError("not one iCalendar object (BEGIN:VCALENDAR .. END:VCALENDAR, CRLF)")
+    lines: list[bytes] = []
+    for physical in data[:-2].split(_CRLF):
+        if physical[:1] in (b" ", b"\t") and lines:
+            lines[-1] += physical + _CRLF
+        else:
+            lines.append(physical + _CRLF)
+    return lines
