@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import importlib.util
 import os
@@ -19,6 +20,7 @@ from tests.interop.octets import check_octets
 
 from ran_events import examples, ics, tz
 from ran_events.errors import IcsError, InvalidValue
+from ran_events.ics import _writer
 from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session, Venue
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -419,6 +421,90 @@ def test_a_batch_of_cancellations_names_each_withdrawn_attendee(webinar: Event) 
         (pool[1].id, "plenary"),
         (pool[1].id, "cases"),
     ]
+
+
+# -- single invites reuse the event's template ---------------------------------------------
+
+
+def _uncached(event: Event, who: Registration, method: str = "REQUEST") -> list[bytes]:
+    template = ics.InviteTemplate.build(event, method=method)  # type: ignore[arg-type]
+    attendee = (
+        ics.Attendee.of(who, event) if method == "REQUEST" else ics.cancel_attendee(event, who)
+    )
+    return [o.data for o in template.render(attendee, now=NOW)]
+
+
+def test_single_invites_render_the_event_template_once(
+    webinar: Event, selected: Registration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[Event] = []
+    build = ics.InviteTemplate.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[ics.InviteTemplate], event: Event, **kwargs: object) -> object:
+        built.append(event)
+        return build(cls, event, **kwargs)
+
+    monkeypatch.setattr(ics.InviteTemplate, "build", classmethod(counting))
+    pool = [attrs.evolve(r, status="selected") for r in examples.synthetic_applicants(5, seed=4)]
+    singles = [[o.data for o in ics.invite(webinar, r, now=NOW)] for r in pool]
+    assert len(built) == 1
+    ics.invite(webinar, selected, sessions=["cases"], now=LATER)  # other arguments: a render
+    ics.invite(webinar, selected, sessions=("cases",), now=NOW)  # the same ones: none
+    assert len(built) == 2
+    assert singles == [_uncached(webinar, r) for r in pool]
+
+
+def test_a_changed_event_never_gets_a_stale_template(
+    webinar: Event, selected: Registration
+) -> None:
+    start = tz.localize(dt.datetime(2023, 9, 20, 15, 0), webinar.timezone)
+    changed = [
+        webinar.revise(title="Another title"),  # SEQUENCE + 1
+        webinar.reschedule("plenary", start=start, end=start + dt.timedelta(minutes=30)),
+        webinar.cancel_session("cases"),
+        attrs.evolve(webinar, title="A new title at the same revision"),
+        attrs.evolve(webinar, revision=webinar.revision + 5),
+        attrs.evolve(webinar),  # equal, another object
+    ]
+    for event in changed:
+        ics.invite(webinar, selected, now=NOW)  # the old revision's template is cached
+        ics.cancel(webinar, selected, now=NOW)
+        assert [o.data for o in ics.invite(event, selected, now=NOW)] == _uncached(event, selected)
+        assert [o.data for o in ics.cancel(event, selected, now=NOW)] == _uncached(
+            event, selected, "CANCEL"
+        )
+    assert b"SUMMARY;LANGUAGE=en:Another title: " in ics.invite(changed[0], selected)[0].data
+
+
+def test_the_template_cache_is_bounded_and_shared_by_threads(selected: Registration) -> None:
+    events = [examples.webinar().revise(title=f"Webinar {n}") for n in range(80)]
+    expected = {id(e): _uncached(e, selected) for e in events}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(
+                lambda e: (id(e), [o.data for o in ics.invite(e, selected, now=NOW)]), events * 3
+            )
+        )
+    assert all(expected[key] == data for key, data in results)
+    kept = _writer._cached_template.cache_info()
+    assert kept.currsize <= _writer._TEMPLATES_KEPT < len(events)
+
+
+def test_the_dtstamp_of_each_fold_occurrence_is_its_own(
+    webinar: Event, selected: Registration
+) -> None:
+    zone = zoneinfo.ZoneInfo("Europe/Brussels")
+    first = dt.datetime(2023, 10, 29, 2, 30, tzinfo=zone)
+    second = first.replace(fold=1)
+    assert first == second  # one zone: the fold does not count in comparisons
+    stamps = [
+        _events(ics.invite(webinar, selected, sessions=["cases"], now=when)[0].data)[0].decoded(
+            "DTSTAMP"
+        )
+        for when in (first, second)
+    ]
+    assert stamps == [first.astimezone(dt.UTC), second.astimezone(dt.UTC)]
+    assert stamps[1] - stamps[0] == dt.timedelta(hours=1)
 
 
 # -- reading back ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 from typing import Final
 
 from .. import tz
@@ -22,6 +23,7 @@ _CRLF: Final = b"\r\n"
 _MAX_OCTETS: Final = 75
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ESCAPED: Final = re.compile(r"\\(.)", re.DOTALL)
+_TOKEN: Final = re.compile(r"[A-Za-z0-9._\-/+]+")
 
 
 def clean_text(value: str) -> str:
@@ -57,8 +59,13 @@ def _escape(value: str) -> str:
 
 
 def _param(value: str) -> str:
-    text = display_name(value).replace("^", "^^")
-    if text and re.fullmatch(r"[A-Za-z0-9._\-/+]+", text):
+    return _quoted(display_name(value))
+
+
+def _quoted(name: str) -> str:
+    """A parameter value as :func:`display_name` leaves it, quoted unless a plain token."""
+    text = name.replace("^", "^^")
+    if text and _TOKEN.fullmatch(text):
         return text
     return f'"{text}"'
 
@@ -121,6 +128,24 @@ def _now(now: _dt.datetime | None) -> _dt.datetime:
     if now is None:
         now = _dt.datetime.now(_dt.UTC)
     return tz.to_utc(check_instant(now, "now")).replace(microsecond=0)
+
+
+def _stamp_line(now: _dt.datetime | None) -> bytes:
+    """The DTSTAMP line of ``now`` (``None``: the current second), as :func:`_now` checks it.
+
+    The lines of the last few instants are kept, so that one invite at a time does not
+    format the same stamp again.
+    """
+    if now is None:
+        now = _dt.datetime.now(_dt.UTC).replace(microsecond=0)
+    # The fold is part of the key: two wall times that differ only by it compare (and hash)
+    # equal in one zone, yet are an hour apart.
+    return _stamp_of(now, getattr(now, "fold", 0))
+
+
+@lru_cache(maxsize=16)
+def _stamp_of(now: _dt.datetime, _fold: int) -> bytes:
+    return _line("DTSTAMP", _utc_value(_now(now)))
 
 
 def _content_lines(data: bytes) -> list[bytes]:

@@ -15,6 +15,7 @@ import datetime as _dt
 import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import Final, Literal
 
 import attrs
@@ -35,6 +36,8 @@ from ._lines import (
     _mailto,
     _now,
     _param,
+    _quoted,
+    _stamp_line,
     _text_line,
     _utc_value,
     clean_text,
@@ -339,7 +342,7 @@ def attendee_line(attendee: Attendee, *, method: Method = "REQUEST") -> bytes:
         params += [("PARTSTAT", "NEEDS-ACTION"), ("RSVP", "TRUE")]
     name = display_name(attendee.name)
     if name:
-        params.append(("CN", _param(name)))
+        params.append(("CN", _quoted(name)))
     return _line("ATTENDEE", _mailto(attendee.email), *params)
 
 
@@ -468,7 +471,7 @@ class InviteTemplate:
         self, attendee: Attendee | None, *, now: _dt.datetime | None = None
     ) -> list[CalendarObject]:
         """Return one object per session for ``attendee`` (``None``: a CANCEL without one)."""
-        return self._render(attendee, _line("DTSTAMP", _utc_value(_now(now))))
+        return self._render(attendee, _stamp_line(now))
 
     def _render(self, attendee: Attendee | None, stamp: bytes) -> list[CalendarObject]:
         if attendee is None and self.method == "REQUEST":
@@ -485,6 +488,59 @@ class InviteTemplate:
             )
             for part in self.sessions
         ]
+
+
+class _Revision:
+    """An event as a cache key, by identity: one object is one revision of the event.
+
+    Events are frozen (and so is everything they hold), so any change -- ``Event.revise``,
+    ``reschedule``, ``cancel_session``, ``attrs.evolve`` -- makes a new object, which is a
+    new key; two equal events are two keys, which costs a render, never a stale template.
+    """
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+
+    def __hash__(self) -> int:
+        return id(self.event)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Revision) and other.event is self.event
+
+
+_TEMPLATES_KEPT: Final = 32
+"""How many templates the cache keeps (each keeps its event alive until it is dropped)."""
+
+
+@lru_cache(maxsize=_TEMPLATES_KEPT)
+def _cached_template(
+    revision: _Revision,
+    method: Method,
+    sessions: tuple[str, ...] | None,
+    reminders: tuple[_dt.timedelta, ...],
+) -> InviteTemplate:
+    return InviteTemplate.build(
+        revision.event, method=method, sessions=sessions, reminders=reminders
+    )
+
+
+def _template(
+    event: Event,
+    method: Method,
+    sessions: Iterable[str] | None,
+    reminders: Sequence[_dt.timedelta],
+) -> InviteTemplate:
+    """The event's template for these arguments, rendered once per event revision.
+
+    A service sending invites one at a time then pays about the bulk price per invite. The
+    last :data:`_TEMPLATES_KEPT` templates are kept (least recently used first out);
+    ``functools.lru_cache`` is safe to call from several threads (two threads asking for a
+    new template at once may both render it, and get equal ones).
+    """
+    chosen = None if sessions is None else tuple(sessions)
+    return _cached_template(_Revision(event), method, chosen, tuple(reminders))
 
 
 def _choose_sessions(
@@ -535,8 +591,7 @@ def invite(
         KeyError: an unknown session id.
     """
     attendee = Attendee.of(registration, event)
-    template = InviteTemplate.build(event, sessions=sessions, reminders=reminders)
-    return template.render(attendee, now=now)
+    return _template(event, "REQUEST", sessions, reminders).render(attendee, now=now)
 
 
 def cancel(
@@ -573,8 +628,7 @@ def cancel(
         sessions = [s.id for s in event.sessions if s.status is SessionStatus.CANCELLED]
         if not sessions:
             raise InvalidValue("sessions", (), "a cancelled session (none is cancelled)")
-    template = InviteTemplate.build(event, method="CANCEL", sessions=sessions)
-    return template.render(attendee, now=now)
+    return _template(event, "CANCEL", sessions, DEFAULT_REMINDERS).render(attendee, now=now)
 
 
 def invites_for(
@@ -608,7 +662,7 @@ def invites_for(
         KeyError, InvalidValue: the event-wide arguments are wrong, ``now`` included (nothing
             is yielded).
     """
-    template = InviteTemplate.build(event, method=method, sessions=sessions, reminders=reminders)
+    template = _template(event, method, sessions, reminders)
     stamp = _now(now)
     return _stream(event, template, registrations, stamp)
 
