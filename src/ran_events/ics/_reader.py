@@ -229,6 +229,8 @@ def _text_of(component: Any, name: str) -> str:
     value = component.get(name)
     if value is None:
         return ""
+    if isinstance(value, icalendar.vText):  # read and unescaped by icalendar's parser (its
+        return clean_text(str(value))  # to_ical would write a "\\N" back as a line break)
     raw = value.to_ical().decode("utf-8")
     return clean_text(_ESCAPED.sub(lambda m: "\n" if m[1] in "nN" else m[1], raw))
 
