@@ -12,7 +12,7 @@ import attrs
 
 from .. import tz
 from ..models import Event
-from ._lines import _line, _offset, _param, _text_line, _utc_value
+from ._lines import _event_line, _line, _offset, _text_line, _utc_value
 
 __all__ = ["vtimezone"]
 
@@ -161,4 +161,4 @@ def _time_line(name: str, instant: _dt.datetime, zone: str) -> bytes:
     # stop in 2037.
     if tz.occurrences(wall, zone) != 1 or instant >= _PYTZ_TABLES_END:
         return _line(name, _utc_value(instant))
-    return _line(name, wall.strftime("%Y%m%dT%H%M%S"), ("TZID", _param(zone)))
+    return _event_line(name, wall.strftime("%Y%m%dT%H%M%S"), {"TZID": zone})

@@ -32,10 +32,10 @@ from ..models import (
 )
 from ._lines import (
     _escape,
+    _event_line,
     _line,
     _mailto,
     _now,
-    _param,
     _quoted,
     _stamp_line,
     _text_line,
@@ -270,15 +270,15 @@ def _vevent_head(event: Event, session: Session, sequence: int) -> bytes:
 
 
 def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool = True) -> bytes:
-    language = ("LANGUAGE", _param(event.language))
+    language = {"LANGUAGE": event.language}
     lines = [
         _time_line("DTSTART", session.start, event.timezone),
         _time_line("DTEND", session.end, event.timezone),
-        _text_line("SUMMARY", _summary(event, session), language),
+        _event_line("SUMMARY", _escape(_summary(event, session)), language),
     ]
     description = _description(event, session, join_link=join_link)
     if description:
-        lines.append(_text_line("DESCRIPTION", description, language))
+        lines.append(_event_line("DESCRIPTION", _escape(description), language))
     location = _location(event, join_link=join_link)
     if location:
         lines.append(_text_line("LOCATION", location))
@@ -291,18 +291,15 @@ def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool
         ]
     if event.online is not None and join_link:
         url = event.online.url
-        lines.append(_line("URL", url, ("VALUE", "URI")))
-        lines.append(
-            _line(
-                "CONFERENCE",
-                url,
-                ("VALUE", "URI"),
-                ("FEATURE", "AUDIO,VIDEO"),
-                ("LABEL", _param(event.online.platform)),
-            )
-        )
+        lines.append(_event_line("URL", url, {"VALUE": "URI"}))
+        conference: dict[str, str | list[str]] = {
+            "VALUE": "URI",
+            "FEATURE": ["AUDIO", "VIDEO"],
+            "LABEL": event.online.platform,
+        }
+        lines.append(_event_line("CONFERENCE", url, conference))
     organiser = event.organiser
-    lines.append(_line("ORGANIZER", _mailto(organiser.email), ("CN", _param(organiser.name))))
+    lines.append(_event_line("ORGANIZER", _mailto(organiser.email), {"CN": organiser.name}))
     lines.append(_slot_marker)
     lines += [
         _line("STATUS", status),
