@@ -44,7 +44,7 @@ def display_name(value: str) -> str:
 
     Line breaks become spaces; double quotes, backslashes (which some readers take for
     escapes in parameters) and control characters are dropped; runs of spaces are collapsed.
-    What is left is written quoted, with ``^`` as ``^^`` (RFC 6868).
+    What is left is written with ``^`` as ``^^`` (RFC 6868), quoted where it needs to be.
     """
     text = clean_text(value).replace("\n", " ").replace("\t", " ")
     text = text.replace('"', "").replace("\\", "")

@@ -659,7 +659,9 @@ def invites_for(
         KeyError, InvalidValue: the event-wide arguments are wrong, ``now`` included (nothing
             is yielded).
     """
-    template = _template(event, method, sessions, reminders)
+    # Rendered for this batch, not kept: a batch shares it already, and a big event's
+    # template should not outlive the batch.
+    template = InviteTemplate.build(event, method=method, sessions=sessions, reminders=reminders)
     stamp = _now(now)
     return _stream(event, template, registrations, stamp)
 
