@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, require
+
+from ran_events import examples
+from ran_events.models import Event, Registration
 
 # Speed is measured in benchmarks/, never in tests: no per-example deadline, so a loaded
 # machine cannot turn a property into a flaky failure. The same for the slow-data check.
@@ -34,3 +38,15 @@ def radicale() -> Iterator[RadicaleClient]:
     require(RADICALE)
     with radicale_server() as client:
         yield client
+
+
+@pytest.fixture
+def webinar() -> Event:
+    """The example event: the 20 September 2023 webinar (two sessions, online)."""
+    return examples.webinar()
+
+
+@pytest.fixture
+def selected() -> Registration:
+    """A selected registration for the webinar."""
+    return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")

@@ -1,46 +1,54 @@
-"""Tests of ran_events.ics: the writer's rules, the VTIMEZONE, templates, reading back."""
+"""Tests of ran_events.ics._writer: the writer's rules, templates, invites and cancellations."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import importlib.util
 import os
-import re
 import zoneinfo
 from pathlib import Path
 
 import attrs
 import icalendar
-import icalendar.timezone.zoneinfo
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests.interop.octets import check_octets
 
 from ran_events import examples, ics, tz
 from ran_events.errors import IcsError, InvalidValue
-from ran_events.models import Event, OnlineMeeting, Organiser, Registration, Session, Venue
+from ran_events.ics import _writer
+from ran_events.models import Event, Organiser, Registration, Session, Venue
 
 GOLDEN = Path(__file__).parent / "golden"
+
+
 _BENCH = Path(__file__).parents[1] / "benchmarks" / "bench_invites.py"
+
+
 _spec = importlib.util.spec_from_file_location("bench_invites", _BENCH)
+
+
 assert _spec is not None
+
+
 assert _spec.loader is not None
+
+
 bench_invites = importlib.util.module_from_spec(_spec)
+
+
 _spec.loader.exec_module(bench_invites)
+
+
 reference_invite = bench_invites.reference_invite
+
+
 NOW = dt.datetime(2023, 9, 7, 9, 0, tzinfo=dt.UTC)
+
+
 LATER = dt.datetime(2023, 9, 12, 8, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def webinar() -> Event:
-    return examples.webinar()
-
-
-@pytest.fixture
-def selected() -> Registration:
-    return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")
 
 
 def _moved(event: Event) -> Event:
@@ -54,9 +62,6 @@ def _parse(data: bytes) -> icalendar.Calendar:
 
 def _events(data: bytes) -> list[icalendar.cal.Component]:
     return list(_parse(data).walk("VEVENT"))
-
-
-# -- golden files: byte-stable output -------------------------------------------------------
 
 
 def _golden_objects(webinar: Event, selected: Registration) -> dict[str, bytes]:
@@ -83,9 +88,6 @@ def test_output_matches_the_golden_files(webinar: Event, selected: Registration)
 def test_every_object_passes_the_octet_check(webinar: Event, selected: Registration) -> None:
     for name, data in _golden_objects(webinar, selected).items():
         assert check_octets(data) == [], name
-
-
-# -- iTIP content ---------------------------------------------------------------------------
 
 
 def test_publish_has_one_vevent_per_session_an_organizer_and_no_attendee(webinar: Event) -> None:
@@ -266,107 +268,6 @@ def test_sessions_after_2037_are_written_and_read_back_at_the_tz_database_time(
     assert tz.to_utc(back.sessions[0].start) == dt.datetime(2040, 7, 11, 12, tzinfo=dt.UTC)
 
 
-def test_from_ics_reads_tzid_times_with_the_library_database_not_the_machine(
-    webinar: Event, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A machine whose zoneinfo is older (or newer) than the library's must not move sessions."""
-    data = ics.publish(webinar, now=NOW)
-
-    class OtherSystemData:  # what icalendar finds on the machine: +01:00 all year
-        ZoneInfoNotFoundError = zoneinfo.ZoneInfoNotFoundError
-        available_timezones = staticmethod(zoneinfo.available_timezones)
-
-        @staticmethod
-        def ZoneInfo(name: str) -> zoneinfo.ZoneInfo:
-            return zoneinfo.ZoneInfo("Etc/GMT-1")
-
-    monkeypatch.setattr(icalendar.timezone.zoneinfo, "zoneinfo", OtherSystemData)
-    back = ics.from_ics(data, registration=webinar.registration, capacity=webinar.capacity)
-    assert back.sessions == webinar.sessions
-
-
-def test_a_utc_event_has_no_vtimezone(webinar: Event) -> None:
-    event = attrs.evolve(webinar, timezone="UTC")
-    data = ics.publish(event, now=NOW)
-    assert b"VTIMEZONE" not in data
-    assert b"DTSTART:20230920T120000Z\r\n" in data
-    assert check_octets(data) == []
-
-
-# -- VTIMEZONE ------------------------------------------------------------------------------
-
-
-def _observances(block: bytes) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-    text = block.decode().replace("\r\n ", "")
-    for kind, body in re.findall(r"BEGIN:(STANDARD|DAYLIGHT)\r\n(.*?)END:\1", text, re.DOTALL):
-        entry = {"KIND": kind}
-        entry.update(line.split(":", 1) for line in body.strip().split("\r\n"))
-        found.append(entry)
-    return found
-
-
-def test_brussels_gets_one_daylight_and_one_standard_with_rrules() -> None:
-    (standard, daylight) = _observances(ics.vtimezone("Europe/Brussels", 2023, 2023))
-    assert daylight == {
-        "KIND": "DAYLIGHT",
-        "DTSTART": "20230326T020000",  # the local time *before* the change
-        "TZOFFSETFROM": "+0100",
-        "TZOFFSETTO": "+0200",
-        # A rule still in force gets its RRULE even with one onset in the span (ICALENDAR.md
-        # section 1: each observance with RRULE, as Google and Outlook write them).
-        "RRULE": "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-        "TZNAME": "CEST",
-    }
-    assert standard["RRULE"] == "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"
-    assert standard["DTSTART"] == "20221030T030000"
-    several = _observances(ics.vtimezone("Europe/Brussels", 2023, 2025))
-    assert [o["RRULE"] for o in several] == [
-        "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-        "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    ]
-
-
-def test_a_zone_without_dst_gets_a_single_standard() -> None:
-    (only,) = _observances(ics.vtimezone("Asia/Tokyo", 2023, 2024))
-    assert only == {
-        "KIND": "STANDARD",
-        "DTSTART": "19700101T000000",
-        "TZOFFSETFROM": "+0900",
-        "TZOFFSETTO": "+0900",
-        "TZNAME": "JST",
-    }
-
-
-def test_sydney_has_daylight_in_october_and_standard_in_april() -> None:
-    kinds = {o["KIND"]: o for o in _observances(ics.vtimezone("Australia/Sydney", 2023, 2024))}
-    assert kinds["DAYLIGHT"]["RRULE"] == "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"
-    assert kinds["DAYLIGHT"]["TZOFFSETTO"] == "+1100"
-    assert kinds["STANDARD"]["RRULE"] == "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU"
-    assert kinds["STANDARD"]["DTSTART"].endswith("T030000")
-
-
-def test_a_zone_that_dropped_dst_ends_its_rules_with_until() -> None:
-    # Mexico City observed DST until October 2022 and not since.
-    observances = _observances(ics.vtimezone("America/Mexico_City", 2021, 2023))
-    rules = {o["KIND"]: o["RRULE"] for o in observances}
-    assert rules == {
-        "STANDARD": "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20221030T070000Z",
-        "DAYLIGHT": "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20220403T080000Z",
-    }
-    (after,) = _observances(ics.vtimezone("America/Mexico_City", 2023, 2024))
-    assert (after["KIND"], after["TZOFFSETTO"]) == ("STANDARD", "-0600")
-
-
-def test_a_rule_that_is_not_nth_or_last_uses_a_day_window() -> None:
-    # Israel: Friday before the last Sunday of March (days 23-29).
-    rules = [o.get("RRULE", "") for o in _observances(ics.vtimezone("Asia/Jerusalem", 2015, 2024))]
-    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=23,24,25,26,27,28,29;BYDAY=FR" in rules
-
-
-# -- the template is the full object --------------------------------------------------------
-
-
 def _properties(component: icalendar.cal.Component) -> list[tuple[str, object, dict[str, str]]]:
     found = []
     for name, value in component.property_items(recursive=True, sorted=True):
@@ -421,43 +322,96 @@ def test_a_batch_of_cancellations_names_each_withdrawn_attendee(webinar: Event) 
     ]
 
 
-# -- reading back ---------------------------------------------------------------------------
+def _uncached(event: Event, who: Registration, method: str = "REQUEST") -> list[bytes]:
+    template = ics.InviteTemplate.build(event, method=method)  # type: ignore[arg-type]
+    attendee = (
+        ics.Attendee.of(who, event) if method == "REQUEST" else ics.cancel_attendee(event, who)
+    )
+    return [o.data for o in template.render(attendee, now=NOW)]
 
 
-def test_from_ics_reads_the_listing_back(webinar: Event) -> None:
-    revised = _moved(webinar).revise(
-        online=OnlineMeeting(platform="WebEx", url="https://x.example/j", access_notes="PIN 1")
-    )
-    back = ics.from_ics(
-        ics.publish(revised, now=NOW, join_link=True),
-        registration=revised.registration,
-        capacity=30,
-    )
-    assert (
-        attrs.evolve(
-            back,
-            form=revised.form,
-            selection=revised.selection,
-            target_groups=revised.target_groups,
+def test_single_invites_render_the_event_template_once(
+    webinar: Event, selected: Registration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built: list[Event] = []
+    build = ics.InviteTemplate.build.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[ics.InviteTemplate], event: Event, **kwargs: object) -> object:
+        built.append(event)
+        return build(cls, event, **kwargs)
+
+    monkeypatch.setattr(ics.InviteTemplate, "build", classmethod(counting))
+    pool = [attrs.evolve(r, status="selected") for r in examples.synthetic_applicants(5, seed=4)]
+    singles = [[o.data for o in ics.invite(webinar, r, now=NOW)] for r in pool]
+    assert len(built) == 1
+    ics.invite(webinar, selected, sessions=["cases"], now=LATER)  # other arguments: a render
+    ics.invite(webinar, selected, sessions=("cases",), now=NOW)  # the same ones: none
+    assert len(built) == 2
+    assert singles == [_uncached(webinar, r) for r in pool]
+
+
+def test_a_changed_event_never_gets_a_stale_template(
+    webinar: Event, selected: Registration
+) -> None:
+    start = tz.localize(dt.datetime(2023, 9, 20, 15, 0), webinar.timezone)
+    changed = [
+        webinar.revise(title="Another title"),  # SEQUENCE + 1
+        webinar.reschedule("plenary", start=start, end=start + dt.timedelta(minutes=30)),
+        webinar.cancel_session("cases"),
+        attrs.evolve(webinar, title="A new title at the same revision"),
+        attrs.evolve(webinar, revision=webinar.revision + 5),
+        attrs.evolve(webinar),  # equal, another object
+    ]
+    for event in changed:
+        ics.invite(webinar, selected, now=NOW)  # the old revision's template is cached
+        ics.cancel(webinar, selected, now=NOW)
+        assert [o.data for o in ics.invite(event, selected, now=NOW)] == _uncached(event, selected)
+        assert [o.data for o in ics.cancel(event, selected, now=NOW)] == _uncached(
+            event, selected, "CANCEL"
         )
-        == revised
-    )
+    assert b"SUMMARY;LANGUAGE=en:Another title: " in ics.invite(changed[0], selected)[0].data
 
 
-def test_from_ics_refuses_what_it_cannot_read() -> None:
-    with pytest.raises(IcsError, match="not an iCalendar"):
-        ics.from_ics(b"hello")
-    with pytest.raises(IcsError, match="no VEVENT"):
-        ics.from_ics(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n")
+def test_the_template_cache_is_bounded_and_shared_by_threads(selected: Registration) -> None:
+    events = [examples.webinar().revise(title=f"Webinar {n}") for n in range(80)]
+    expected = {id(e): _uncached(e, selected) for e in events}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(
+                lambda e: (id(e), [o.data for o in ics.invite(e, selected, now=NOW)]), events * 3
+            )
+        )
+    assert all(expected[key] == data for key, data in results)
+    kept = _writer._cached_template.cache_info()
+    assert kept.currsize <= _writer._TEMPLATES_KEPT < len(events)
 
 
-# -- user text is data, never structure ----------------------------------------------------
+def test_the_dtstamp_of_each_fold_occurrence_is_its_own(
+    webinar: Event, selected: Registration
+) -> None:
+    zone = zoneinfo.ZoneInfo("Europe/Brussels")
+    first = dt.datetime(2023, 10, 29, 2, 30, tzinfo=zone)
+    second = first.replace(fold=1)
+    assert first == second  # one zone: the fold does not count in comparisons
+    stamps = [
+        _events(ics.invite(webinar, selected, sessions=["cases"], now=when)[0].data)[0].decoded(
+            "DTSTAMP"
+        )
+        for when in (first, second)
+    ]
+    assert stamps == [first.astimezone(dt.UTC), second.astimezone(dt.UTC)]
+    assert stamps[1] - stamps[0] == dt.timedelta(hours=1)
+
 
 _NASTY = st.sampled_from(
     ["\r\n", "\n", "\r", ";", ",", '"', "\\", ":", "^", "^n", "\U0001f600", "שלום", "مرحبا",
      "ATTENDEE:mailto:evil@example.org", "\r\nATTENDEE:mailto:evil@example.org", "\t", "é"]
 )  # fmt: skip
+
+
 _TEXT = st.lists(st.text(min_size=0, max_size=8) | _NASTY, min_size=1, max_size=6).map("".join)
+
+
 _NAME = _TEXT.filter(lambda t: ics.display_name(t) != "")
 
 
@@ -467,8 +421,7 @@ def test_user_text_round_trips_and_adds_no_property(
     title: str, session_title: str, description: str, organiser: str, attendee: str
 ) -> None:
     base = examples.webinar()
-    if not ics.clean_text(title).strip() or not ics.clean_text(session_title).strip():
-        return
+    assume(ics.clean_text(title).strip() and ics.clean_text(session_title).strip())
     event = attrs.evolve(
         base,
         title=ics.clean_text(title),
@@ -537,9 +490,6 @@ def test_a_crlf_in_a_name_cannot_add_an_attendee(webinar: Event) -> None:
     (vevent,) = _events(obj.data)
     assert str(vevent["ATTENDEE"]) == "mailto:eve@example.org"
     assert b"\r\nATTENDEE:mailto:evil" not in obj.data
-
-
-# -- events without an online meeting, attendees without a name -----------------------------
 
 
 def test_an_in_person_event_has_its_venue_as_location_and_no_join_link(
@@ -639,9 +589,6 @@ def test_object_file_names_name_the_attendee_or_the_cancellation(
     assert obj.data.decode() not in repr(obj)
 
 
-# -- misuse of invite / cancel / invites_for -----------------------------------------------
-
-
 def test_a_request_template_needs_an_attendee(webinar: Event) -> None:
     template = ics.InviteTemplate.build(webinar, sessions=["plenary"])
     with pytest.raises(InvalidValue, match="REQUEST names its recipient"):
@@ -679,343 +626,7 @@ def test_a_batch_invites_one_address_once(webinar: Event) -> None:
     assert "one invite per address (already r1)" in results[1].reason
 
 
-# -- CalDAV resources ----------------------------------------------------------------------
-
-
-def test_as_resources_splits_a_listing_per_uid_without_method(webinar: Event) -> None:
-    listing = ics.publish(webinar, now=NOW)
-    resources = ics.as_resources(listing)
-    assert list(resources) == [ics.session_uid(webinar, s) for s in webinar.sessions]
-    zone = ics.vtimezone("Europe/Brussels", 2023, 2023)
-    for uid, resource in resources.items():
-        assert check_octets(resource) == []
-        calendar = _parse(resource)
-        assert "METHOD" not in calendar
-        assert calendar["X-WR-TIMEZONE"] == "Europe/Brussels"
-        assert zone in resource
-        (vevent,) = calendar.walk("VEVENT")
-        assert str(vevent["UID"]) == uid
-        assert len(vevent.walk("VALARM")) == 1
-    # Put together again (with METHOD), the resources are the listing.
-    head = listing.split(b"BEGIN:VEVENT")[0]
-    bodies = [b"BEGIN:VEVENT" + r.split(b"BEGIN:VEVENT", 1)[1] for r in resources.values()]
-    rebuilt = head + b"".join(b[: -len(b"END:VCALENDAR\r\n")] for b in bodies)
-    assert rebuilt + b"END:VCALENDAR\r\n" == listing
-
-
-def test_as_resource_drops_only_the_method(webinar: Event, selected: Registration) -> None:
-    (request,) = ics.invite(webinar, selected, sessions=["plenary"], now=NOW)
-    resource = ics.as_resource(request)
-    assert resource == request.data.replace(b"METHOD:REQUEST\r\n", b"")
-    assert ics.as_resource(request.data) == resource
-    (cancel,) = ics.cancel(webinar, selected, sessions=["plenary"], now=NOW)
-    assert b"STATUS:CANCELLED\r\n" in ics.as_resource(cancel)
-
-
-def test_as_resource_refuses_what_is_not_one_object_of_one_uid(webinar: Event) -> None:
-    listing = ics.publish(webinar, now=NOW)
-    with pytest.raises(IcsError, match="2 UIDs"):
-        ics.as_resource(listing)
-    with pytest.raises(IcsError, match="not one iCalendar object"):
-        ics.as_resources(listing.replace(b"\r\n", b"\n"))
-    with pytest.raises(IcsError, match="not one iCalendar object"):
-        ics.as_resources(b"hello")
-    with pytest.raises(IcsError, match="no VEVENT"):
-        ics.as_resources(
-            ics.vtimezone("Asia/Tokyo", 2023, 2023).join(
-                [b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", b"END:VCALENDAR\r\n"]
-            )
-        )
-    no_uid = re.sub(rb"UID:[^\r]*\r\n", b"", listing, count=1)
-    with pytest.raises(IcsError, match="0 UID"):
-        ics.as_resources(no_uid)
-
-
-def test_as_resources_reads_folded_and_escaped_uids() -> None:
-    uid = "a,b;" + "x" * 80 + "@example.org"
-    escaped = uid.replace(",", "\\,").replace(";", "\\;").encode()
-    data = b"".join(
-        [
-            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:PUBLISH\r\nBEGIN:VEVENT\r\n",
-            b"UID:" + escaped[:60] + b"\r\n " + escaped[60:] + b"\r\n",
-            b"BEGIN:VALARM\r\nUID:alarm\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        ]
-    )
-    (found,) = ics.as_resources(data)
-    assert found == uid
-
-
-# -- reading back: what from_ics refuses, and why -------------------------------------------
-
-
-def _broken(webinar: Event, old: bytes, new: bytes, count: int = 0) -> bytes:
-    listing = ics.publish(webinar, now=NOW)
-    assert re.search(old, listing), old
-    return re.sub(old, new, listing, count=count)
-
-
-_VTIMEZONE = rb"BEGIN:VTIMEZONE.*?END:VTIMEZONE\r\n"
-_LISTING_FAULTS = [
-    (rb"DTSTART[^\r]*\r\n", b"", "plenary@example.org: no DTSTART"),
-    (rb"DTEND[^\r]*\r\n", b"", "neither DTEND nor DURATION"),
-    (rb"DTSTART;TZID=Europe/Brussels:", b"DTSTART:", "floating time"),
-    (rb"DTSTART;TZID=Europe/Brussels:(\d{8})T\d{6}", rb"DTSTART;VALUE=DATE:\1", "or a date"),
-    (rb"DTSTART;TZID=Europe/Brussels:\d{8}T\d{6}", b"DTSTART:2023-09-20", "not a date-time"),
-    (rb"TZID=Europe/Brussels:", b"TZID=Mars/Base:", "TZID=Mars/Base, neither an IANA"),
-    (rb"X-WR-TIMEZONE:Europe/Brussels", b"X-WR-TIMEZONE:Mars/Base", "'Mars/Base' is not in"),
-    (rb"UID:ran-mh-pcve-2023\+plenary@", b"UID:plenary@", "not of the form"),
-    (rb"UID:ran-mh-pcve-2023\+plenary@", b"UID:other+plenary@", "belong to 2 events"),
-    (rb"\r\n(NAME|X-WR-CALNAME):[^\r]*(\r\n [^\r]*)*", b"", "no NAME or X-WR-CALNAME"),
-    (rb"ORGANIZER[^\r]*\r\n", b"", "no ORGANIZER"),
-    (rb":mailto:ran-practitioners@", b":https://ran-practitioners@", "not a mailto"),
-    (rb":mailto:ran-practitioners@example.org", b":mailto:nobody", "not describe a valid event"),
-    (rb"SEQUENCE:0", b"SEQUENCE:abc", "SEQUENCE abc is not a number"),
-    (rb"SEQUENCE:0", b"SEQUENCE:-1", "revision"),
-    (
-        rb"DTEND;TZID=Europe/Brussels:20230920T153000",
-        b"DTEND;TZID=Europe/Brussels:20230920T100000",
-        "plenary@example.org: session 'plenary': end",
-    ),
-]
-
-
-@pytest.mark.parametrize(("old", "new", "reason"), _LISTING_FAULTS)
-def test_from_ics_says_what_is_wrong_with_a_listing(
-    webinar: Event, old: bytes, new: bytes, reason: str
-) -> None:
-    data = _broken(webinar, old, new)
-    if b"Mars/Base" in new and b"TZID" in new:
-        data = re.sub(_VTIMEZONE, b"", data, flags=re.DOTALL)
-    with pytest.raises(IcsError) as caught:
-        ics.from_ics(data)
-    assert reason in str(caught.value)
-
-
-def test_from_ics_takes_the_zone_from_the_tz_database_when_the_vtimezone_is_missing(
-    webinar: Event,
-) -> None:
-    data = re.sub(_VTIMEZONE, b"", ics.publish(webinar, now=NOW), flags=re.DOTALL)
-    assert ics.from_ics(data, registration=webinar.registration).sessions == webinar.sessions
-    # Without X-WR-TIMEZONE the zone is the first DTSTART's TZID, and UTC without one.
-    no_name = data.replace(b"X-WR-TIMEZONE:Europe/Brussels\r\n", b"")
-    assert ics.from_ics(no_name).timezone == "Europe/Brussels"
-    utc = ics.publish(attrs.evolve(webinar, timezone="UTC"), now=NOW)
-    assert ics.from_ics(utc.replace(b"X-WR-TIMEZONE:UTC\r\n", b"")).timezone == "UTC"
-
-
-def test_from_ics_reads_duration_text_and_defaults(webinar: Event) -> None:
-    data = _broken(webinar, rb"DTEND[^\r]*\r\n", b"DURATION:PT45M\r\n", count=1)
-    data = data.replace(b"X-RAN-SESSION-KIND:plenary", b"X-RAN-SESSION-KIND:party")
-    back = ics.from_ics(data.decode("utf-8"))  # text works as well as octets
-    plenary = back.session("plenary")
-    assert plenary.end - plenary.start == dt.timedelta(minutes=45)
-    assert plenary.kind.value == "other"
-    assert back.capacity == 1
-    assert back.registration.closes == min(s.start for s in back.sessions)
-    # X-WR-CALNAME alone, with escapes icalendar does not undo for unknown properties
-    titled = _broken(webinar, rb"\r\nNAME:[^\r]*", b"")
-    titled = re.sub(
-        rb"X-WR-CALNAME:[^\r]*(\r\n [^\r]*)*", rb"X-WR-CALNAME:A\\, B\\; C\\nD", titled
-    )
-    assert ics.from_ics(titled).title == "A, B; C\nD"
-
-
-# -- VTIMEZONE: rules on fixed dates, rules that changed -------------------------------------
-
-
-def test_a_rule_on_a_fixed_date_uses_bymonthday() -> None:
-    # Iran (until 2022): 22 March and 22 September, whatever the weekday, from 2017 to 2019;
-    # 2020 (a leap year) changed on the 21st, so the rule ends with the span: UNTIL.
-    observances = _observances(ics.vtimezone("Asia/Tehran", 2017, 2019))
-    rules = [o.get("RRULE") for o in observances]
-    assert "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=22;UNTIL=20190321T203000Z" in rules
-    assert "FREQ=YEARLY;BYMONTH=9;BYMONTHDAY=22;UNTIL=20190921T193000Z" in rules
-
-
-def test_a_weekday_rule_that_changed_starts_a_new_observance() -> None:
-    # Paraguay: DST from the 3rd Sunday of October until 2009, the 1st Sunday from 2010.
-    observances = _observances(ics.vtimezone("America/Asuncion", 2008, 2012))
-    daylight = [o for o in observances if o["KIND"] == "DAYLIGHT"]
-    assert [(o["DTSTART"], o["RRULE"]) for o in daylight] == [
-        ("20071021T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z"),
-        ("20101003T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"),
-    ]
-
-
-def test_from_ics_reads_a_listing_edited_by_another_client(webinar: Event) -> None:
-    # No CONFERENCE (only URL), and a session description without the join block or the
-    # event description: the link is still read, and the description kept as it is.
-    listing = ics.publish(webinar, now=NOW, join_link=True)
-    data = re.sub(rb"CONFERENCE[^\r]*\r\n( [^\r]*\r\n)*", b"", listing)
-    data = re.sub(
-        rb"(UID:ran-mh-pcve-2023\+plenary.*?)DESCRIPTION;LANGUAGE=en:.*?\r\n(?! )",
-        rb"\1DESCRIPTION:Bring notes\r\n",
-        data,
-        flags=re.DOTALL,
-    )
-    back = ics.from_ics(data, registration=webinar.registration)
-    assert webinar.online is not None
-    assert back.online == OnlineMeeting(platform="online", url=webinar.online.url)
-    assert back.session("plenary").description == "Bring notes"
-
-
-def test_a_join_line_quoted_inside_a_description_stays_in_it(webinar: Event) -> None:
-    assert webinar.online is not None
-    quoted = f"Test the link first: Join online (WebEx): {webinar.online.url} works."
-    plenary = attrs.evolve(webinar.sessions[0], description=quoted)
-    event = attrs.evolve(webinar, sessions=(plenary, *webinar.sessions[1:]))
-    listing = ics.publish(event, now=NOW, join_link=True)
-    back = ics.from_ics(listing, registration=event.registration)
-    assert back.session("plenary").description == quoted
-    assert back.online == event.online
-
-
-def test_a_rule_that_begins_after_the_span_is_left_out() -> None:
-    # Paraguay 2009: the 3rd-Sunday rule ends with the span (UNTIL); the 1st-Sunday rule of
-    # 2010 is not part of a 2009 calendar.
-    observances = _observances(ics.vtimezone("America/Asuncion", 2009, 2009))
-    daylight = [o for o in observances if o["KIND"] == "DAYLIGHT"]
-    assert [(o["DTSTART"], o.get("RRULE")) for o in daylight] == [
-        ("20081019T000000", "FREQ=YEARLY;BYMONTH=10;BYDAY=3SU;UNTIL=20091018T040000Z")
-    ]
-
-
-def test_a_listing_without_the_join_link_reads_back_without_online_or_venue(
-    webinar: Event,
-) -> None:
-    assert webinar.online is not None
-    plenary = attrs.evolve(webinar.sessions[0], description="Bring notes")
-    event = attrs.evolve(
-        webinar,
-        sessions=(plenary, *webinar.sessions[1:]),
-        online=attrs.evolve(webinar.online, access_notes="PIN 4711"),
-    )
-    listing = ics.publish(event, now=NOW)
-    assert webinar.online.url.encode() not in listing
-    assert b"4711" not in listing
-    back = ics.from_ics(listing, registration=event.registration)
-    assert (back.online, back.venue) == (None, None)
-    assert back.session("plenary").description == "Bring notes"
-    assert back.description == event.description
-
-
-# -- bad input: only IcsError from the reader (issue 11, found by fuzzing) ------------------
-
-_LISTING = (
-    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nNAME:Title\r\n"
-    "X-WR-TIMEZONE:Europe/Brussels\r\nBEGIN:VEVENT\r\nUID:ev+plenary@example.org\r\n"
-    "DTSTAMP:20230901T000000Z\r\nDTSTART:20230920T120000Z\r\nDTEND:20230920T130000Z\r\n"
-    "SUMMARY:Title: Plenary\r\nORGANIZER;CN=Org:mailto:org@example.org\r\n"
-    "CONFERENCE;VALUE=URI;LABEL=WebEx:https://example.org/x\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-)
-
-
-def _listing(old: str, new: str) -> str:
-    assert old in _LISTING
-    return _LISTING.replace(old, new, 1)
-
-
-def test_the_small_listing_reads() -> None:
-    event = ics.from_ics(_LISTING)
-    assert (event.id, event.sessions[0].title, event.online) == (
-        "ev",
-        "Plenary",
-        OnlineMeeting(platform="WebEx", url="https://example.org/x"),
-    )
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "words"),
-    [
-        ("SUMMARY:Title: Plenary\r\n", "SUMMARY:Title: Plenary\r\nSUMMARY:Again\r\n",
-         "ev+plenary@example.org: SUMMARY is given 2 times; expected once"),
-        ("DTEND:20230920T130000Z\r\n", "DTEND:20230920T130000Z\r\nDTEND:20230920T140000Z\r\n",
-         "DTEND is given 2 times"),
-        ("X-WR-TIMEZONE:Europe/Brussels\r\n",
-         "X-WR-TIMEZONE:Europe/Brussels\r\nX-WR-TIMEZONE:Europe/Paris\r\n",
-         "the calendar: X-WR-TIMEZONE is given 2 times"),
-        # found by fuzzing (from-ics/c5f0fe27f19ef56c): a venue part given twice
-        ("END:VEVENT", "X-RAN-VENUE-NAME:Hall A\r\nX-RAN-VENUE-NAME:Hall B\r\nEND:VEVENT",
-         "ev+plenary@example.org: X-RAN-VENUE-NAME is given 2 times; expected once"),
-        ("DTEND:20230920T130000Z", "DURATION:XYZ", "DURATION 'XYZ' is not a duration"),
-        ("DTEND:20230920T130000Z", "DURATION:P99999999D", "out of the years"),
-        ("DTSTART:20230920T120000Z", "DTSTART:00010101T000000Z",
-         "an instant in the years 1970 to 2100"),
-        ("DTSTART:20230920T120000Z", "DTSTART:99991231T230000Z",
-         "an instant in the years 1970 to 2100"),
-        ("https://example.org/x", "ftp://example.org/x", "join link"),
-        ("https://example.org/x", "http://[", "join link"),
-        ("DTSTART:20230920T120000Z", "DTSTART;TZID=" + "A" * 300 + ":20230920T120000",
-         "a TZID is not a zone name"),
-        # found by fuzzing (from-ics/c068adce2db65498): icalendar's parser fails on it
-        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\n"
-                           "tzid:Europe/Brussels\r\nEND:VTIMEZONE\r\nEND:VCALENDAR"),
-         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/Brussels); expected once"),
-        # (and from-ics/0f867ca1bb1fc607: the second one after an observance)
-        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nTZID:Europe/Brussels\r\nBEGIN:STANDARD\r\n"
-                           "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nTZID:Europe/X\r\n"
-                           "END:VTIMEZONE\r\nEND:VCALENDAR"),
-         "a VTIMEZONE gives its TZID 2 times (Europe/Brussels, Europe/X)"),
-        # (and from-ics/34901103968722b8: END:VTIMEZONE closing a VEVENT begun inside it)
-        ("END:VCALENDAR", ("BEGIN:VTIMEZONE\r\nBEGIN:VEVENT\r\nTZID:Europe/Brussels\r\n"
-                           "END:VTIMEZONE\r\nEND:VEVENT\r\nEND:VCALENDAR"),
-         "END:VTIMEZONE closes BEGIN:VEVENT; each END closes its BEGIN"),
-    ],
-)  # fmt: skip
-def test_from_ics_raises_only_ics_errors(old: str, new: str, words: str) -> None:
-    with pytest.raises(IcsError) as info:
-        ics.from_ics(_listing(old, new))
-    assert words in str(info.value)
-
-
-def test_a_blank_location_is_no_venue() -> None:
-    # found by fuzzing (from-ics/ae49bab76a57727d): LOCATION of a space raised InvalidValue
-    conference = "CONFERENCE;VALUE=URI;LABEL=WebEx:https://example.org/x\r\n"
-    assert ics.from_ics(_listing(conference, "LOCATION: \r\n")).venue is None
-    assert ics.from_ics(_listing(conference, "LOCATION:Hall\r\n")).venue == Venue(name="Hall")
-
-
-def test_several_conference_links_read_the_first() -> None:
-    text = _listing(
-        "END:VEVENT", "CONFERENCE;VALUE=URI;LABEL=Phone:tel:+32-2-555-0100\r\nEND:VEVENT"
-    )
-    assert ics.from_ics(text).online == ics.from_ics(_LISTING).online
-
-
-def test_as_resources_refuses_a_uid_that_is_not_utf8() -> None:
-    data = _LISTING.encode().replace(b"UID:ev+plenary", b"UID:ev\xe4+plenary")
-    with pytest.raises(IcsError, match=r"UID .* is not UTF-8"):
-        ics.as_resources(data)
-
-
 def test_a_stamp_outside_the_accepted_years_is_an_invalid_value(webinar: Event) -> None:
     late = dt.datetime.fromisoformat("9999-12-31T23:00-12:00")  # overflowed on the way to UTC
     with pytest.raises(InvalidValue, match=r"now: .* expected an instant in the years"):
         ics.publish(webinar, now=late)
-
-
-@pytest.mark.parametrize(
-    ("old", "new"),
-    [
-        # the fuzzer's input (tests/fuzz_corpus/from-ics/87bf394b92008edb): a lone CR in NAME
-        ("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"),
-        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Ple\rnary"),
-        ("SUMMARY:Title: Plenary", "SUMMARY:Title: Plenary\r\nDESCRIPTION:Bring\rnotes"),
-        ("NAME:Title", "NAME:Ti\x01tle"),
-        ("CN=Org", 'CN=" Or\\\\g"'),  # a name as display_name leaves it
-    ],
-)  # fmt: skip
-def test_control_characters_in_text_are_read_as_the_writer_writes_them(old: str, new: str) -> None:
-    # RFC 5545 TEXT has no raw CR or other control characters: the reader gives the text as
-    # clean_text leaves it (CR is a line break, the rest dropped), and the organiser's name
-    # as display_name leaves it, so what is read publishes and reads back the same.
-    event = ics.from_ics(_listing(old, new))
-    texts = [event.title, event.organiser.name]
-    texts += [text for s in event.sessions for text in (s.title, s.description)]
-    assert not any(ch in text for text in texts for ch in "\r\x01\\")
-    assert ics.from_ics(ics.publish(event, now=NOW, join_link=True)) == event
-
-
-def test_a_lone_cr_in_the_title_is_a_line_break_in_it() -> None:
-    event = ics.from_ics(_listing("NAME:Title\r\n", "NAME:Title\rX-WR-CALNAME:Other\r\n"))
-    assert event.title == "Title\nX-WR-CALNAME:Other"

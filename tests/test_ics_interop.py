@@ -424,3 +424,39 @@ def test_radicale_keeps_idn_addresses_as_written(radicale: RadicaleClient) -> No
     assert radicale.time_range_report(
         "cal/", tz.to_utc(session.start), tz.to_utc(session.end)
     ) == [request.uid]
+
+
+def test_parameters_written_by_icalendar_read_alike_in_every_reader() -> None:
+    """The event's parameters are quoted by icalendar, only where RFC 5545 needs it.
+
+    A label with spaces and parentheses stays unquoted (``LABEL=MS Teams (EU)``), a label
+    with a comma is quoted, FEATURE is an unquoted list; every reader must accept the object
+    and vobject and icalendar read the same values.
+    """
+    event, who = event_in("Europe/Brussels", ZONES["Europe/Brussels"][:1]), attendee()
+    assert event.online is not None
+    for label, written in (
+        ("MS Teams (EU)", b"LABEL=MS Teams (EU):"),
+        ("Zoom, EU", b'LABEL="Zoom, EU":'),
+    ):
+        changed = attrs.evolve(event, online=attrs.evolve(event.online, platform=label))
+        data = ics.invite(changed, attrs.evolve(who, event_id=event.id), now=NOW)[0].data
+        assert written in data
+        assert b";FEATURE=AUDIO,VIDEO;" in data
+        assert check_octets(data) == []
+        (vevent,) = icalendar.Calendar.from_ical(data).walk("VEVENT")
+        assert vevent["CONFERENCE"].params["LABEL"] == label
+        require(LIBICAL)
+        result = libical_check(data)
+        assert result.restriction_ok, result.restriction_errors
+        assert result.parse_errors == ()
+        require(VOBJECT)
+        import vobject
+
+        parsed = vobject.readOne(data.decode())
+        assert parsed.vevent.conference.params["LABEL"] == [label]
+        assert parsed.vevent.conference.params["FEATURE"] == ["AUDIO", "VIDEO"]
+        require(ICAL)
+        assert len(ical_parse(data)) == 1
+        require(ICALJS)
+        assert all(not t.problems for t in icaljs_times(data))

@@ -38,15 +38,13 @@ import re
 import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
-from typing import TYPE_CHECKING, Final, Protocol
+from typing import Final, Protocol
 
 from . import tz
 from ._email import ascii_address
 from .errors import InvalidValue
+from .ics import Attendee, CalendarObject
 from .models import Event, Registration
-
-if TYPE_CHECKING:
-    from .ics import Attendee, CalendarObject
 
 __all__ = ["Decision", "cancellation_email", "decision_email", "invitation_email"]
 
