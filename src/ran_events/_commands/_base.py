@@ -14,6 +14,10 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import attrs
 
+from ..errors import EventFileError
+from ..examples import synthetic_applicants
+from ..serialization import event_from_json, event_from_toml
+
 if TYPE_CHECKING:
     from ..models import Event, Registration
 
@@ -117,8 +121,6 @@ class DemoState:
 
     def synthetic_pool(self) -> list[Registration]:
         """The demo's seeded applicants (``applicants`` of them, pool seed ``seed``)."""
-        from ..examples import synthetic_applicants  # noqa: PLC0415
-
         return synthetic_applicants(self.applicants, seed=self.seed, event=self.event)
 
     def pool(self) -> list[Registration]:
@@ -275,9 +277,6 @@ def load_event(path: str | Path) -> Event:
     Raises:
         CommandError: one line per problem, ``path:line: field: message``.
     """
-    from ..errors import EventFileError  # noqa: PLC0415
-    from ..serialization import event_from_json, event_from_toml  # noqa: PLC0415
-
     path = Path(path)
     try:
         if path.suffix.lower() == ".json":

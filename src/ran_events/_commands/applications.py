@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from ..errors import InvalidValue, UnknownTimeZone
+from ..registration import export_csv, import_csv, import_jsonl
 from ._base import Console, DemoState, InputError, load_event, write_atomic
 
 if TYPE_CHECKING:
@@ -100,9 +102,6 @@ def take_in(
     Raises:
         InputError: the file cannot be read, its header is invalid or ``zone`` is unknown.
     """
-    from ..errors import InvalidValue, UnknownTimeZone  # noqa: PLC0415
-    from ..registration import import_csv, import_jsonl  # noqa: PLC0415
-
     try:
         if path.suffix.lower() == ".jsonl":
             return import_jsonl(path, event, zone=zone, on_duplicate=on_duplicate)
@@ -133,7 +132,6 @@ def print_summary(report: ImportReport, event: Event, console: Console) -> None:
 
 def demo(state: DemoState, console: Console) -> None:
     """Generate the seeded applicant pool, write it as ``applications.csv``, take it in."""
-    from ..registration import export_csv  # noqa: PLC0415
 
     console.out("\n== Applications ==")
     size, seed = state.applicants, state.seed

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..selection import rule_problems
+from ..serialization import locate_problems
 from ._base import CommandError, Console, add_now_option, load_event, now_of
 from ._schedule import print_schedule
 
@@ -48,9 +50,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _check_rules(path: Path, event: Event) -> None:
     """Refuse selection rules that would silently do nothing (one line per problem)."""
-    from ..selection import rule_problems  # noqa: PLC0415 - like every command's own layers
-    from ..serialization import locate_problems  # noqa: PLC0415
-
     found = rule_problems(event)
     if not found:
         return  # (a valid file is not read again)
