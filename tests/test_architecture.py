@@ -23,7 +23,7 @@ TOP: Final = "ran_events"
 LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("L0", ("ran_events.errors", "ran_events._version")),
     ("L1", ("ran_events.tz", "ran_events._email", "ran_events._spreadsheet",
-            "ran_events._deprecation")),
+            "ran_events._deprecation", "ran_events._atomic")),
     ("L2", ("ran_events.models",)),
     ("L3", ("ran_events._converter",)),
     ("L4", ("ran_events.eventfile",)),
