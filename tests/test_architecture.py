@@ -31,7 +31,9 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("L5b", ("ran_events.examples",)),
     ("L6", ("ran_events.selection", "ran_events.ics")),
     ("L7", ("ran_events.imip",)),
-    ("L8", ("ran_events._commands", "ran_events.cli", "ran_events.__main__")),
+    ("L8a", ("ran_events._commands",)),
+    ("L8b", ("ran_events.cli",)),
+    ("L8c", ("ran_events.__main__",)),
     ("L9", ("ran_events.serialization", "ran_events.registration")),
 )  # fmt: skip
 """The layers, bottom up: each module imports only from layers below it (and from its own
@@ -380,6 +382,8 @@ CLEAN: Final = {
     "    from .models.event import Event\n",
     "ran_events/cli.py": "from ran_events._version import __version__\n"
     "from . import ics, selection\n",
+    "ran_events/_commands/__init__.py": "",
+    "ran_events/_commands/demo.py": "from .. import selection\n",
 }
 
 
@@ -412,7 +416,7 @@ def test_the_layers_cover_every_existing_entry_at_most_once() -> None:
             "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import ran_events.cli\n",
             (
                 "ran_events/models/event.py:3: ran_events.models.event (L2) -> ran_events.cli"
-                " (L8): imports a higher layer"
+                " (L8b): imports a higher layer"
             ),
         ),
         (  # inside a function, as a package's submodule
@@ -426,6 +430,17 @@ def test_the_layers_cover_every_existing_entry_at_most_once() -> None:
 )
 def test_an_upward_import_is_reported(text: str, expected: str) -> None:
     assert expected in problems_with({"ran_events/models/event.py": text})
+
+
+def test_a_subcommand_importing_the_command_line_is_reported() -> None:
+    # the edge that made ran_events._commands.demo import the cli for its list of steps
+    found = problems_with({"ran_events/_commands/demo.py": "from ..cli import main\n"})
+    assert found == [
+        (
+            "ran_events/_commands/demo.py:1: ran_events._commands.demo (L8a) -> ran_events.cli "
+            "(L8b): imports a higher layer"
+        )
+    ]
 
 
 def test_a_function_level_import_of_a_ran_events_module_is_reported() -> None:
