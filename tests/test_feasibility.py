@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from tests.strategies import SelectionProblem, meets_constraints, selection_problems
 
@@ -163,14 +163,12 @@ def test_can_admit_and_can_complete_match_brute_force(
     problem: SelectionProblem, data: st.DataObject
 ) -> None:
     profiles, constraints, _order = problem
-    if not profiles:
-        return
+    assume(profiles)
     everyone = range(len(profiles))
     selected = data.draw(st.lists(st.sampled_from(everyone), unique=True, max_size=3))
     candidate = data.draw(st.sampled_from([i for i in everyone if i not in selected] or [0]))
     pool = data.draw(st.lists(st.sampled_from(everyone), unique=True))
-    if candidate in selected:
-        return
+    assume(candidate not in selected)
     expected = _completable(profiles, constraints, [*selected, candidate], pool)
     assert can_admit(profiles, constraints, selected, candidate, pool) == expected
     size = data.draw(st.integers(0, 6))
