@@ -78,7 +78,7 @@ def test_a_cancellation_carries_method_cancel_and_refuses_a_request() -> None:
     with pytest.raises(InvalidValue, match="CANCEL"):
         imip.cancellation_email(event, person, request)
     other = attrs.evolve(person, id="someone-else")
-    with pytest.raises(InvalidValue, match="registration"):
+    with pytest.raises(InvalidValue, match="expected the recipient's registration"):
         imip.invitation_email(event, other, request)
 
 

@@ -192,7 +192,7 @@ def test_replace_does_not_undo_a_decision(event: Event) -> None:
 def test_an_id_belongs_to_one_address(event: Event) -> None:
     book = RegistrationBook(event=event)
     book.register(anna(), submitted_at=IN_WINDOW, answers=ANSWERS, id="x1")
-    with pytest.raises(InvalidValue, match="id"):
+    with pytest.raises(InvalidValue, match="it belongs to another address"):
         book.register(anna("other@example.org"), submitted_at=IN_WINDOW, answers=ANSWERS, id="x1")
 
 

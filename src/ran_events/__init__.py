@@ -4,18 +4,17 @@ Model events and registrations, schedule across time zones without DST mistakes,
 participants with reproducible and explainable policies, and write calendar invites that
 land at the right time in every calendar.
 
-The public names are re-exported here. The models, the errors and :mod:`ran_events.tz` load
-with the package; everything else (intake, selection, iCalendar, e-mail, the example, and
-``__version__``) loads on first use, so that ``import ran_events`` stays light.
+The public names are re-exported here, each imported once from the module that defines it.
+``import ran_events`` stays light because the heavy dependencies (scipy, numpy, matplotlib)
+are imported inside the functions that need them, never at a module's top. No module of the
+package imports this one (docs/contributing.md, "The layers").
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
-
-# eventfile always loads: it sets the hooks of the models and the converter to its functions.
-from . import eventfile, tz
+# eventfile always loads: it registers its functions behind Event's deprecated file methods.
+from . import eventfile, examples, tz
+from ._version import __version__
 from .errors import (
     AbbreviationMismatch,
     AmbiguousTimeError,
@@ -48,6 +47,46 @@ from .errors import (
     UnknownTimeZoneAbbreviation,
     WeekdayMismatch,
 )
+from .ics import (
+    CalendarObject,
+    InviteFailure,
+    as_resource,
+    as_resources,
+    cancel,
+    from_ics,
+    invite,
+    invites_for,
+    publish,
+)
+from .imip import (
+    cancellation_email,
+    decision_email,
+    invitation_email,
+)
+from .intake import (
+    CSV_COLUMNS,
+    ImportReport,
+    OnDuplicate,
+    RegistrationBook,
+    RejectedRow,
+    RowProblem,
+    csv_text,
+    export_csv,
+    export_json,
+    import_csv,
+    import_json,
+    import_jsonl,
+    json_text,
+    jsonl_text,
+    pseudonymise,
+    read_csv,
+    read_json,
+    read_jsonl,
+    registration_id,
+    write_csv,
+    write_json,
+    write_jsonl,
+)
 from .models import (
     TRANSITIONS,
     Answer,
@@ -74,158 +113,34 @@ from .models import (
     normalize_email,
     seed_commitment,
 )
-
-if TYPE_CHECKING:
-    from . import examples
-    from .ics import (
-        CalendarObject,
-        InviteFailure,
-        as_resource,
-        as_resources,
-        cancel,
-        from_ics,
-        invite,
-        invites_for,
-        publish,
-    )
-    from .imip import (
-        cancellation_email,
-        decision_email,
-        invitation_email,
-    )
-    from .intake import (
-        CSV_COLUMNS,
-        ImportReport,
-        OnDuplicate,
-        RegistrationBook,
-        RejectedRow,
-        RowProblem,
-        csv_text,
-        export_csv,
-        export_json,
-        import_csv,
-        import_json,
-        import_jsonl,
-        json_text,
-        jsonl_text,
-        pseudonymise,
-        read_csv,
-        read_json,
-        read_jsonl,
-        registration_id,
-        write_csv,
-        write_json,
-        write_jsonl,
-    )
-    from .selection import (
-        ConstraintReport,
-        Decision,
-        FairLotteryPolicy,
-        FirstComePolicy,
-        LotteryPolicy,
-        Offer,
-        Outcome,
-        PanelPolicy,
-        Policy,
-        PolicyRegistry,
-        Reason,
-        ScorePolicy,
-        SelectionRecord,
-        SelectionResult,
-        SimulationReport,
-        compare,
-        default_registry,
-        expire_offers,
-        lottery_ticket,
-        promote,
-        read_decisions_csv,
-        replay,
-        respond,
-        select,
-        simulate,
-        write_decisions_csv,
-    )
-
-_LAZY: dict[str, str] = {
-    "CSV_COLUMNS": "intake",
-    "ImportReport": "intake",
-    "OnDuplicate": "intake",
-    "RegistrationBook": "intake",
-    "RejectedRow": "intake",
-    "RowProblem": "intake",
-    "csv_text": "intake",
-    "export_csv": "intake",
-    "export_json": "intake",
-    "import_csv": "intake",
-    "import_json": "intake",
-    "import_jsonl": "intake",
-    "json_text": "intake",
-    "jsonl_text": "intake",
-    "pseudonymise": "intake",
-    "read_csv": "intake",
-    "read_json": "intake",
-    "read_jsonl": "intake",
-    "registration_id": "intake",
-    "write_csv": "intake",
-    "write_json": "intake",
-    "write_jsonl": "intake",
-    "ConstraintReport": "selection",
-    "Decision": "selection",
-    "FairLotteryPolicy": "selection",
-    "FirstComePolicy": "selection",
-    "LotteryPolicy": "selection",
-    "Offer": "selection",
-    "Outcome": "selection",
-    "PanelPolicy": "selection",
-    "Policy": "selection",
-    "PolicyRegistry": "selection",
-    "Reason": "selection",
-    "ScorePolicy": "selection",
-    "SelectionRecord": "selection",
-    "SelectionResult": "selection",
-    "SimulationReport": "selection",
-    "compare": "selection",
-    "default_registry": "selection",
-    "expire_offers": "selection",
-    "lottery_ticket": "selection",
-    "promote": "selection",
-    "read_decisions_csv": "selection",
-    "replay": "selection",
-    "respond": "selection",
-    "select": "selection",
-    "simulate": "selection",
-    "write_decisions_csv": "selection",
-    "CalendarObject": "ics",
-    "as_resource": "ics",
-    "as_resources": "ics",
-    "InviteFailure": "ics",
-    "cancel": "ics",
-    "from_ics": "ics",
-    "invite": "ics",
-    "invites_for": "ics",
-    "publish": "ics",
-    "cancellation_email": "imip",
-    "decision_email": "imip",
-    "invitation_email": "imip",
-}
-"""Public names that load their module on first use: name -> module."""
-
-
-def __getattr__(name: str) -> Any:
-    """Load a lazily exported name (and ``__version__``) on first use."""
-    if name == "__version__":
-        from importlib.metadata import version  # noqa: PLC0415 - only when asked
-
-        value: Any = version("ran-events")
-    elif name == "examples":
-        value = import_module(".examples", __name__)
-    elif name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-    else:
-        raise AttributeError(f"module 'ran_events' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
+from .selection import (
+    ConstraintReport,
+    Decision,
+    FairLotteryPolicy,
+    FirstComePolicy,
+    LotteryPolicy,
+    Offer,
+    Outcome,
+    PanelPolicy,
+    Policy,
+    PolicyRegistry,
+    Reason,
+    ScorePolicy,
+    SelectionRecord,
+    SelectionResult,
+    SimulationReport,
+    compare,
+    default_registry,
+    expire_offers,
+    lottery_ticket,
+    promote,
+    read_decisions_csv,
+    replay,
+    respond,
+    select,
+    simulate,
+    write_decisions_csv,
+)
 
 __all__ = [
     "CSV_COLUMNS",

@@ -9,33 +9,35 @@ be written, checked before anything is written), 141 when the reader of the outp
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 from collections.abc import Sequence
 from types import ModuleType
 from typing import IO, Final
 
+from ._commands import applications, check, demo, ics, invites, select, simulate
 from ._commands._base import CommandError, Console, UsageError
+from ._version import __version__
 from .errors import RanEventsError
 
 __all__ = ["BROKEN_PIPE", "COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
-COMMANDS: Final = ("demo", "check", "applications", "select", "simulate", "ics", "invites")
+_MODULES: Final = (demo, check, applications, select, simulate, ics, invites)
+
+
+def _name(module: ModuleType) -> str:
+    return module.__name__.rpartition(".")[2]
+
+
+COMMANDS: Final = tuple(_name(module) for module in _MODULES)
 """The subcommand modules in :mod:`ran_events._commands`, in the order ``--help`` lists them."""
 
-DEMO_STEPS: Final = ("demo", "applications", "select", "simulate", "ics", "invites")
+DEMO_STEPS: Final = (_name(demo), *(_name(module) for module in demo.STEPS))
 """The modules whose ``demo`` step ``ran-events demo`` runs, in this order."""
-
-
-def _module(name: str) -> ModuleType:
-    return importlib.import_module(f"ran_events._commands.{name}")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of ``ran-events``."""
-    from . import __version__  # noqa: PLC0415
-
     parser = argparse.ArgumentParser(
         prog="ran-events",
         description=(
@@ -45,14 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        _module(name).add_parser(subparsers)
+    for module in _MODULES:
+        module.add_parser(subparsers)
     return parser
 
 
 def demo_modules() -> list[ModuleType]:
     """The modules that contribute a step to ``ran-events demo``, in order."""
-    return [_module(name) for name in DEMO_STEPS]
+    return [demo, *demo.STEPS]
 
 
 def main(

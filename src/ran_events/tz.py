@@ -24,6 +24,7 @@ Rules that hold for every function here:
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import io
 import re
 import struct
@@ -351,8 +352,6 @@ def _iana_key(tzinfo: _dt.tzinfo) -> str | None:
 def _suggest(name: str) -> list[str]:
     names = sorted(pytz.all_timezones_set)
     lowered = {n.lower(): n for n in names}
-    import difflib  # noqa: PLC0415 - only for the error message
-
     hits = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=0.6)
     tail = name.rsplit("/", 1)[-1].lower().replace(" ", "_")
     hits += [n.lower() for n in names if n.lower().rsplit("/", 1)[-1] == tail]

@@ -15,6 +15,8 @@ import attrs
 
 from .. import eventfile
 from .._atomic import write_atomic
+from ..errors import EventFileError
+from ..examples import synthetic_applicants
 
 if TYPE_CHECKING:
     from ..models import Event, Registration
@@ -119,8 +121,6 @@ class DemoState:
 
     def synthetic_pool(self) -> list[Registration]:
         """The demo's seeded applicants (``applicants`` of them, pool seed ``seed``)."""
-        from ..examples import synthetic_applicants  # noqa: PLC0415
-
         return synthetic_applicants(self.applicants, seed=self.seed, event=self.event)
 
     def pool(self) -> list[Registration]:
@@ -245,8 +245,6 @@ def load_event(path: str | Path) -> Event:
     Raises:
         CommandError: one line per problem, ``path:line: field: message``.
     """
-    from ..errors import EventFileError  # noqa: PLC0415
-
     path = Path(path)
     try:
         return eventfile.load(path)

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from ..errors import InvalidValue, UnknownTimeZone
 from ..intake import ImportReport, OnDuplicate, csv_text, read_csv, read_jsonl
 from ._base import Console, DemoState, InputError, load_event, write_atomic
 
@@ -100,8 +101,6 @@ def take_in(
     Raises:
         InputError: the file cannot be read, its header is invalid or ``zone`` is unknown.
     """
-    from ..errors import InvalidValue, UnknownTimeZone  # noqa: PLC0415
-
     try:
         if path.suffix.lower() == ".jsonl":
             return read_jsonl(path, event, zone=zone, on_duplicate=on_duplicate)
@@ -132,6 +131,7 @@ def print_summary(report: ImportReport, event: Event, console: Console) -> None:
 
 def demo(state: DemoState, console: Console) -> None:
     """Generate the seeded applicant pool, write it as ``applications.csv``, take it in."""
+
     console.out("\n== Applications ==")
     size, seed = state.applicants, state.seed
     pool = state.synthetic_pool()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..eventfile import locate_problems
+from ..selection import rule_problems
 from ._base import CommandError, Console, add_now_option, load_event, now_of
 from ._schedule import print_schedule
 
@@ -49,8 +50,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def _check_rules(path: Path, event: Event) -> None:
     """Refuse selection rules that would silently do nothing (one line per problem)."""
-    from ..selection import rule_problems  # noqa: PLC0415 - like every command's own layers
-
     found = rule_problems(event)
     if not found:
         return  # (a valid file is not read again)

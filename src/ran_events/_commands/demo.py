@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Final
 
 from .. import eventfile, examples
+from . import applications, ics, invites, select, simulate
 from ._base import (
     Console,
     DemoState,
@@ -27,6 +29,9 @@ DEMO_ZONES: Final = (
     "UTC",
     "America/New_York",
 )
+
+STEPS: Final[tuple[ModuleType, ...]] = (applications, select, simulate, ics, invites)
+"""The subcommand modules whose ``demo`` step runs after the demo's own, in this order."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -55,8 +60,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from ..cli import demo_modules  # noqa: PLC0415 - the steps are assembled by the cli
-
     out = Path(args.out)
     check_demo_folder(out, force=args.force)
     out.mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
         applicants=args.applicants,
         seed=args.seed,
     )
-    for module in demo_modules():
+    demo(state, console)
+    for module in STEPS:
         module.demo(state, console)
     console.out(f"\nFiles written to {state.out_dir}/")
     return 0

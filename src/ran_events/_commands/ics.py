@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .. import ics
 from ._base import (
     Console,
     DemoState,
@@ -42,8 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from .. import ics  # noqa: PLC0415 - icalendar is imported only by commands that need it
-
     target = args.output or Path(args.event).with_suffix(".ics")
     check_outputs([target], force=args.force, option="-o" if args.output else "")
     event = load_event(args.event)
@@ -55,8 +54,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def demo(state: DemoState, console: Console) -> None:
     """Write the webinar's listing."""
-    from .. import ics  # noqa: PLC0415
-
     target = state.out_dir / f"{state.event.id}.ics"
     listing = ics.publish(state.event, now=state.event.registration.closes)
     write_atomic(target, listing, private=False)

@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from .. import ics, imip
 from ..errors import InvalidValue
+from ..ics import Attendee, filename_part
+from ..selection import read_decisions_csv
 from ._base import (
     CommandError,
     Console,
@@ -26,7 +29,6 @@ from ._base import (
 )
 
 if TYPE_CHECKING:
-    from ..ics import Attendee
     from ..imip import Decision as DecisionLike
     from ..models import Event, Registration
     from ..selection import DecisionRow
@@ -95,9 +97,6 @@ def read_decisions(path: Path) -> DecisionsRead:
     Raises:
         InputError: the file cannot be read.
     """
-    from ..ics import Attendee  # noqa: PLC0415
-    from ..selection import read_decisions_csv  # noqa: PLC0415
-
     try:
         found = read_decisions_csv(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -196,8 +195,6 @@ def plan_invites(
     now: datetime.datetime | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
     """Add each object (and e-mail) to ``files``; return the count and the failures."""
-    from .. import ics, imip  # noqa: PLC0415
-
     by_id = {a.registration_id: a for a in attendees}
     written = 0
     failures: list[tuple[str, str]] = []
@@ -223,8 +220,6 @@ def decision_filename(registration_id: str) -> str:
 
     The registration part is :func:`ran_events.ics.filename_part` (unique per id).
     """
-    from ..ics import filename_part  # noqa: PLC0415
-
     return filename_part(registration_id) + "-decision.eml"
 
 
@@ -240,8 +235,6 @@ def plan_decision_emails(
 
     ``now`` is the ``Date`` of the e-mails.
     """
-    from .. import imip  # noqa: PLC0415
-
     for who, decision in decided:
         message = imip.decision_email(event, who, decision, now=now)
         files.add(out / decision_filename(decision.registration_id), message.as_bytes())
@@ -250,8 +243,6 @@ def plan_decision_emails(
 
 def demo(state: DemoState, console: Console) -> None:
     """Write the invites of the applicants the selection step selected, and a few decisions."""
-    from ..ics import Attendee  # noqa: PLC0415
-
     console.out("")
     console.out("== Invites ==")
     result = state.results.get("selection")

@@ -9,6 +9,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
+from ..models import seed_commitment
+from ..selection import decisions_csv_text, select, write_record
 from ._base import (
     CommandError,
     Console,
@@ -86,9 +89,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy  # noqa: PLC0415
-    from ..selection import select  # noqa: PLC0415
-
     now = now_of(args)
     outputs = [p for p in (args.out, args.record) if p is not None]
     check_outputs(outputs, force=args.force)
@@ -111,13 +111,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         for decision in result.decisions:
             console.out(f"  {decision.registration_id}  {decision.sentence}")
     if args.out is not None:
-        from ..selection import decisions_csv_text  # noqa: PLC0415
-
         write_atomic(args.out, decisions_csv_text(result))
         console.out(f"wrote {len(result.decisions)} decisions to {args.out}")
     if args.record is not None:
-        from ..selection import write_record  # noqa: PLC0415
-
         write_record(result.record, args.record)  # private: ids of a fair lottery
         console.out(f"wrote the selection record to {args.record}")
     if rejected_rows:
@@ -150,8 +146,6 @@ def check_seed(
             event commits to a seed and none is given; or a seed would be used before the
             registration deadline (judged against ``--now``) without ``--before-deadline``.
     """
-    from ..models import seed_commitment  # noqa: PLC0415
-
     rules = event.selection
     commitment = rules.seed_sha256
     if seed is not None and commitment is not None and seed_commitment(seed) != commitment:
@@ -220,8 +214,6 @@ def _varied(decisions: tuple[Decision, ...]) -> list[Decision]:
 
 def demo(state: DemoState, console: Console) -> None:
     """The lottery with quotas on the applicants of the previous step."""
-    from ..selection import decisions_csv_text, select  # noqa: PLC0415
-
     console.out("")
     console.out("== Selection ==")
     registrations = state.pool()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import io
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
+from ..selection import compare, simulate
 from ._base import (
     CommandError,
     Console,
@@ -67,9 +71,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy  # noqa: PLC0415
-    from ..selection import simulate  # noqa: PLC0415
-
     if args.runs < 1:
         raise CommandError("--runs: a whole number >= 1")
     if args.workers < 1:
@@ -93,8 +94,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     reports = []
     executor = None
     if args.workers > 1:
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
         executor = ProcessPoolExecutor(args.workers)
     try:
         for name in policies:
@@ -167,10 +166,10 @@ def print_report(report: SimulationReport, console: Console) -> None:
 
 def _pyplot() -> Any:
     try:
-        import matplotlib  # noqa: PLC0415
+        import matplotlib  # noqa: PLC0415 - an optional extra, and slow to import
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415
+        import matplotlib.pyplot as plt  # noqa: PLC0415 - after choosing the Agg backend
     except ImportError:
         raise CommandError("--plot needs matplotlib: pip install 'ran-events[plot]'") from None
     return plt
@@ -182,8 +181,6 @@ def plot_png(reports: list[SimulationReport]) -> bytes:
     Raises:
         CommandError: matplotlib is not installed.
     """
-    import io  # noqa: PLC0415
-
     plt = _pyplot()
     figure, axes = plt.subplots(len(reports), 1, figsize=(7, 2.6 * len(reports)), squeeze=False)
     for axis, report in zip(axes[:, 0], reports, strict=True):
@@ -203,8 +200,6 @@ def plot_png(reports: list[SimulationReport]) -> bytes:
 
 def demo(state: DemoState, console: Console) -> None:
     """``lottery`` against ``fair-lottery`` on the demo's pool."""
-    from ..selection import compare  # noqa: PLC0415
-
     console.out("")
     console.out("== Simulation ==")
     registrations = state.pool()
