@@ -42,9 +42,6 @@ import functools
 import re
 from typing import Final
 
-import email_validator
-from email_validator import EmailNotValidError, validate_email
-
 from .errors import InvalidEmail
 
 __all__ = ["ascii_address", "clear_cache", "normalize"]
@@ -71,6 +68,8 @@ _NOT_ASCII: Final = (
 @functools.cache
 def _special_use() -> tuple[frozenset[str], tuple[str, ...]]:
     """The special-use names email-validator refuses now, whole and as ``.name`` suffixes."""
+    import email_validator  # noqa: PLC0415 - heavy: `import ran_events` does not load it
+
     names = frozenset(
         name
         for name in email_validator.SPECIAL_USE_DOMAIN_NAMES
@@ -124,6 +123,8 @@ def normalize(address: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def _domain(domain: str) -> tuple[str, str] | None:
     """The domain's normalised and ASCII forms, or ``None`` if the validator refuses it."""
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - heavy
+
     try:
         result = validate_email(f"a@{domain}", check_deliverability=False)
     except EmailNotValidError:
@@ -132,6 +133,8 @@ def _domain(domain: str) -> tuple[str, str] | None:
 
 
 def _full(address: str) -> str:
+    from email_validator import EmailNotValidError, validate_email  # noqa: PLC0415 - heavy
+
     try:
         result = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
