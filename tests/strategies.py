@@ -83,6 +83,101 @@ def naive_datetimes(
 
 
 # ------------------------------------------------------------------------------------------
+# E-mail addresses (tests of ran_events._email against email-validator)
+
+_ATEXT = "abcxyzABCXYZ0189_!#$%&'*+-/=?^`{|}~"
+_EDGE_LENGTHS = st.sampled_from([1, 2, 3, 4, 62, 63, 64, 65])
+_UNICODE_LETTERS = (
+    "äößéÄÉΣσжЖאבعر中文ｂ１K\u212a\u0301\u00ad\u200d"  # Kelvin, combining, soft hyphen
+)
+_SEPARATORS = ".．。"  # full stops UTS-46 maps to "."
+
+
+def _texts(alphabet: str, max_size: int) -> st.SearchStrategy[str]:
+    """Short texts of ``alphabet``, often of a length at a limit (labels, local parts)."""
+    random_length = st.text(alphabet=alphabet, min_size=0, max_size=max_size)
+    edge_length = _EDGE_LENGTHS.flatmap(
+        lambda n: st.text(alphabet=alphabet, min_size=n, max_size=n)
+    )
+    return random_length | edge_length
+
+
+_DOT_ATOMS = st.lists(st.text(alphabet=_ATEXT, min_size=1, max_size=10), min_size=1, max_size=3)
+_LOCAL_PARTS = st.one_of(
+    _DOT_ATOMS.map(".".join),
+    _EDGE_LENGTHS.map(lambda n: "x" * n),
+    _texts(_ATEXT + '."@ \\(),:;<>[]é\u212a', 20),  # dots, specials and non-ASCII anywhere
+    (_DOT_ATOMS.map(".".join) | _texts(_ATEXT + '. @\\"é', 20)).map(
+        lambda text: f'"{text}"'  # quoted, needlessly or not
+    ),
+    st.sampled_from(["", "info", "Postmaster", "a..b", ".a", "a.", "Ann <ann"]),
+)
+_HOSTNAME_LABELS = st.one_of(
+    st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,8}[a-zA-Z0-9])?", fullmatch=True),  # valid
+    _EDGE_LENGTHS.map(lambda n: "a" * n),
+    st.text(alphabet="äößéÄжЖאعر中文", min_size=1, max_size=6),  # IDN
+    st.text(alphabet="äöéжאعر", min_size=1, max_size=6).map(
+        lambda text: "xn--" + text.encode("punycode").decode("ascii")  # real Punycode
+    ),
+)
+_LABELS = st.one_of(
+    _HOSTNAME_LABELS,
+    _texts("abcxyzABXY0189-_", 12),  # hyphens anywhere, underscores
+    _texts("abxy019-", 8).map(lambda text: f"xn--{text}"),  # Punycode, or not quite
+    _texts("abXN019-", 6).map(lambda text: f"{text[:2]}--{text[2:]}"),  # R-LDH ("ab--c")
+    _texts("abc-" + _UNICODE_LETTERS, 8),  # characters UTS-46 maps or refuses
+)
+_TOP_LEVELS = st.sampled_from(
+    ["org", "COM", "eu", "co.uk", "a1", "1a", "123", "x", "localhost", "local", "test",
+     "invalid", "onion", "arpa", "in-addr.arpa", "example", "xn--p1ai", "рф", "org."]
+)  # fmt: skip
+_ODD_DOMAINS = (
+    "", "[127.0.0.1]", "[300.1.1.1]", "[IPv6:::1]", "[ipv6:fe80::1%eth0]", "[x:y]", "[1.2.3]",
+    "example.org>", "example.org ", ".example.org", "example..org",
+)  # fmt: skip
+_VALID_DOMAINS = st.builds(
+    lambda labels, top, separator: separator.join([*labels, top]),
+    st.lists(_HOSTNAME_LABELS, min_size=1, max_size=3),
+    _TOP_LEVELS | _HOSTNAME_LABELS,
+    st.sampled_from(_SEPARATORS),
+)  # valid, or nearly
+_DOMAINS = st.one_of(
+    _VALID_DOMAINS,
+    st.builds(
+        lambda labels, top: ".".join([*labels, top]),
+        st.lists(_LABELS, min_size=0, max_size=4),
+        _TOP_LEVELS | _LABELS,
+    ),
+    st.integers(min_value=1, max_value=4).map(lambda n: ".".join(["a" * 63] * n) + ".org"),
+    st.sampled_from(_ODD_DOMAINS),
+)
+
+
+@st.composite
+def email_addresses(draw: st.DrawFn) -> str:
+    """Addresses of every shape email-validator accepts or refuses: ASCII and IDN domains
+    (Unicode and ``xn--``), quoted local parts, dots, hyphens, special-use and bad top-level
+    domains, IP literals, display names, and lengths at the limits (63-character labels,
+    64-character local parts, 254 characters in all)."""
+    # Mostly (3 times in 4) of the valid shape, so that acceptances are tested as often.
+    often = st.sampled_from([True, True, True, False])
+    local = draw(_DOT_ATOMS.map(".".join) if draw(often) else _LOCAL_PARTS)
+    domain = draw(_VALID_DOMAINS if draw(often) else _DOMAINS)
+    shape = draw(
+        st.sampled_from(["plain"] * 5 + ["at the length limit", "display name", "stray character"])
+    )
+    if shape == "at the length limit":
+        room = 254 - 1 - len(domain.encode()) + draw(st.integers(min_value=-1, max_value=1))
+        local = "x" * max(room, 1)
+    address = f"{local}@{domain}"
+    if shape == "display name":
+        return f"Ann Example <{address}>"
+    if shape == "stray character":
+        return f" {address}" if draw(st.booleans()) else f"{address}@"
+    return address
+
+
+# ------------------------------------------------------------------------------------------
 # Events (tests of the models and of event files)
 
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]")

@@ -4,11 +4,7 @@ normalisation (its fast path against email-validator itself; the deprecated alia
 from __future__ import annotations
 
 import pytest
-from email_validator import EmailNotValidError, validate_email
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from ran_events import _email
 from ran_events.errors import InvalidEmail, InvalidValue
 from ran_events.models import (
     Registrant,
@@ -48,80 +44,7 @@ def test_registrant_refuses_an_empty_name() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# E-mail normalisation: the fast path gives exactly email-validator's answer
-
-
-def _reference(address: str) -> str | None:
-    try:
-        return validate_email(
-            address, check_deliverability=False, allow_smtputf8=False
-        ).normalized.lower()
-    except EmailNotValidError:
-        return None
-
-
-def _ours(address: str) -> str | None:
-    try:
-        return normalise_email(address)
-    except InvalidEmail:
-        return None
-
-
-_ATEXT = "abcXYZ019_!#$%&'*+-/=?^`{|}~."
-_local = st.text(alphabet=_ATEXT + '"@ \\é', min_size=0, max_size=70)
-_label = st.text(alphabet="abcxyz019-_ÄßéXN", min_size=0, max_size=65)
-_domain = st.lists(_label, min_size=1, max_size=4).map(".".join) | st.sampled_from(
-    [
-        "example.org",
-        "EXAMPLE.ORG",
-        "localhost",
-        "test",
-        "x.invalid",
-        "example.com.",
-        "xn--bcher-kva.example",
-        "[127.0.0.1]",
-        "münchen.de",
-        "a" * 250 + ".org",
-    ]
-)
-
-
-@settings(max_examples=400, deadline=None)
-@given(local=_local, domain=_domain)
-def test_fast_path_agrees_with_email_validator(local: str, domain: str) -> None:
-    address = f"{local}@{domain}"
-    assert _ours(address) == _reference(address)
-
-
-@pytest.mark.parametrize(
-    "address",
-    [
-        "a" * 64 + "@" + "b" * 60 + ".example.org",
-        "x@" + ".".join(["a" * 60] * 4) + ".org",
-        "x" * 10 + "@" + ".".join(["a" * 60] * 4) + ".org",  # over 254 octets in all
-        "x" * 200 + "@" + "y" * 49 + ".org",
-        "info@Example.org",
-        '"quoted"@example.org',
-        "Anna <anna@example.org>",
-        "anna@bücher.example",
-        "anna@xn--bcher-kva.example",
-        "a..b@example.org",
-        ".a@example.org",
-        "a@example",
-        " a@example.org",
-    ],
-)
-def test_fast_path_agrees_on_edge_cases(address: str) -> None:
-    assert _ours(address) == _reference(address)
-
-
-def test_invalid_domain_error_is_the_validators_own() -> None:
-    _email.clear_cache()
-    with pytest.raises(InvalidEmail) as caught:
-        normalise_email("anna@localhost")
-    with pytest.raises(EmailNotValidError) as reference:
-        validate_email("anna@localhost", check_deliverability=False)
-    assert caught.value.reason == str(reference.value)
+# E-mail normalisation (its equivalence with email-validator: tests/test_email.py)
 
 
 def test_normalize_email_refuses_non_text() -> None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+import json
+import tracemalloc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,7 @@ from ran_events.selection import (
     PolicyRegistry,
     ScorePolicy,
     SelectionResult,
+    _engine,
     canonical_sha256,
     decisions_csv_text,
     expire_offers,
@@ -489,6 +493,32 @@ def test_replay_reproduces_and_detects_a_changed_input(webinar_result: Selection
         changed[0] = attrs.evolve(pool[0], answers={**pool[0].answers, "experience": 2})
     with pytest.raises(ReplayMismatch, match="content differs"):
         replay(record, changed)
+
+
+def test_input_digest_is_the_sha256_of_the_canonical_json_text() -> None:
+    """The record's digest keeps its documented definition (records made before still
+    replay), now computed without holding the text: the SHA-256 of the JSON list of the
+    canonical rows by id."""
+    pool = synthetic_applicants(50, seed=3)
+    rows = sorted((_engine._canonical(r) for r in reversed(pool)), key=lambda row: row[0])
+    text = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
+    assert canonical_sha256(pool) == hashlib.sha256(text.encode("ascii")).hexdigest()
+    assert canonical_sha256([]) == hashlib.sha256(b"[]").hexdigest()
+
+
+def test_a_large_selection_holds_little_beyond_its_result() -> None:
+    """Neither the input's canonical text nor the policy's placings live until the end: the
+    peak of select() stays well under twice the memory of the result it returns."""
+    pool = synthetic_applicants(4000, seed=5)
+    event = event_with(SelectionRules(policy="lottery", seed=1), capacity=40)
+    tracemalloc.start()
+    try:
+        result = select(event, pool, now=NOW)
+        held, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(result) == len(pool)
+    assert peak < 1.6 * held
 
 
 # --------------------------------------------------------------------------------------------

@@ -80,9 +80,16 @@ def canonical_sha256(registrations: Sequence[Registration]) -> str:
     Covers every field a selection can read: id, event, registrant, submission instant,
     answers, status and history.
     """
-    rows = sorted((_canonical(r) for r in registrations), key=lambda row: row[0])
-    text = json.dumps(rows, ensure_ascii=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
+    # The JSON text of the list of canonical rows by id, hashed row by row: the text of a
+    # million registrations (half a gigabyte) is never held at once.
+    encode = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+    digest = hashlib.sha256()
+    separator = b"["
+    for registration in sorted(registrations, key=lambda r: r.id):
+        digest.update(separator + encode(_canonical(registration)).encode("ascii"))
+        separator = b","
+    digest.update(b"]" if separator == b"," else b"[]")
+    return digest.hexdigest()
 
 
 def _canonical(registration: Registration) -> list[Any]:
@@ -320,15 +327,16 @@ def _decide(
             rank=position + 1,
             reasons=reasons,
         )
+    del placings  # a third of the memory at the peak otherwise (summary, components per applicant)
     waitlist_position = 0
     explained: dict[SkipReason, Reason] = {}
-    for position, placing in enumerate(placings):
+    for position, registration in enumerate(ordered):
         skip = allocation.skipped.get(position)
         if skip is None:
             continue
         waitlist_position += 1
-        decisions[placing.registration_id] = Decision(
-            registration_id=placing.registration_id,
+        decisions[registration.id] = Decision(
+            registration_id=registration.id,
             outcome=Outcome.WAITLISTED,
             rank=position + 1,
             waitlist_position=waitlist_position,
