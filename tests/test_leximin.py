@@ -17,6 +17,7 @@ from ran_events.selection.constraints._model import Cap, Constraints, Profile, Q
 from ran_events.selection.fair import _leximin
 from ran_events.selection.fair._leximin import (
     FairDistribution,
+    LeximinOptions,
     fair_distribution,
     round_to_uniform,
 )
@@ -289,30 +290,30 @@ def test_leximin_equals_brute_force(pool: tuple[list[Profile], Constraints]) -> 
     assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("path", ["linprog", "prune-always", "levels", "no-frank-wolfe"])
+PATHS = {
+    "linprog": LeximinOptions(incremental=False),
+    "prune-always": LeximinOptions(relaxation=False, prune=0),
+    "levels": LeximinOptions(relaxation=False),
+    "no-frank-wolfe": LeximinOptions(frank_wolfe=0),
+    "exact-candidates": LeximinOptions(candidate_gap=1e-9),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pool=_pools())
 def test_other_lp_paths_equal_brute_force(
     path: str, pool: tuple[list[Profile], Constraints]
 ) -> None:
     """The linprog fallback (scipy without its HiGHS object), LP pruning at every level, the
-    level-by-level column generation without the relaxation's shortcut, and the shortcut's
-    check by column generation alone (no Frank-Wolfe candidates)."""
+    level-by-level column generation without the relaxation's shortcut, the shortcut's
+    check by column generation alone (no Frank-Wolfe candidates), and exact candidates."""
     profiles, c = pool
     panels = _all_panels(profiles, c)
     if not panels:
         return
-    with pytest.MonkeyPatch.context() as patch:
-        if path == "linprog":
-            patch.setattr(_leximin._IncrementalLP, "create", classmethod(lambda *_: None))
-        elif path == "no-frank-wolfe":
-            patch.setattr(_leximin, "_FRANK_WOLFE", 0)
-        else:
-            patch.setattr(_leximin, "_RELAXATION", False)
-            if path == "prune-always":
-                patch.setattr(_leximin, "_PRUNE", 0)
-        dist = fair_distribution(profiles, c)
-        seven = fair_distribution(SEVEN, EXACT)
+    dist = fair_distribution(profiles, c, options=PATHS[path])
+    seven = fair_distribution(SEVEN, EXACT, options=PATHS[path])
     assert list(dist.probabilities) == pytest.approx(
         _brute_leximin(len(profiles), panels), abs=1e-6
     )
@@ -412,9 +413,10 @@ class _CountDown:
 def test_time_limit_inside_a_level_keeps_a_valid_distribution() -> None:
     """Levels only (shortcut off): the limit passes inside the first level's pricing loop."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
         patch.setattr(_leximin, "_Deadline", lambda _seconds: _CountDown(2))
-        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0)
+        dist = fair_distribution(
+            UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0, options=LEVELS_ONLY
+        )
     assert dist.objective == "leximin (stopped at the time limit after 1 levels)"
     _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
 
@@ -459,9 +461,7 @@ def test_relaxation_agrees_with_the_levels_on_a_large_pool() -> None:
         answers = _spy_attain(patch)
         shortcut = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
     assert answers == [True]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
-        levels = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
+    levels = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES, options=LEVELS_ONLY)
     assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
     assert min(shortcut.probabilities) == pytest.approx(1 / 83, abs=1e-7)
     _assert_consistent(shortcut, profiles, FOUR_ATTRIBUTE_RULES)
@@ -486,7 +486,7 @@ def test_levels_run_when_the_relaxation_fails_numerically() -> None:
         patch.setattr(scipy.optimize, "linprog", failing_first)
         dist = fair_distribution(SEVEN, EXACT)
     assert answers == []
-    assert len(calls) > 1
+    assert len(calls) == 1  # the failed relaxed level; the levels then solve in HiGHS
     assert dist.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
 
 
@@ -518,9 +518,7 @@ def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) ->
         shortcut = fair_distribution(profiles, c)
     except InfeasibleSelection:
         return
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
-        levels = fair_distribution(profiles, c)
+    levels = fair_distribution(profiles, c, options=LEVELS_ONLY)
     assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
     _assert_consistent(shortcut, profiles, c)
 
@@ -529,7 +527,40 @@ def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) ->
 def test_relaxation_check_answers_within_its_tolerance(excess: float, reached: bool) -> None:
     """Targets above the seven's LEXIMIN by less than the tolerance count as reached."""
     model = _leximin._TypeModel(SEVEN, EXACT)
-    generation = _leximin._ColumnGeneration(model, _leximin._PanelProgram(model, model.rows), 1e-7)
+    program = _leximin._PanelProgram(model, model.rows)
+    generation = _leximin._ColumnGeneration(model, program, 1e-7, LeximinOptions())
     generation.cover()
     target = {t: (0.875 if size == 4 else 0.5) + excess for t, size in enumerate(model.sizes)}
     assert generation.attain(target, _leximin._Deadline(None)) is reached
+
+
+LEVELS_ONLY = LeximinOptions(relaxation=False)
+
+
+def test_scipy_still_ships_highs() -> None:
+    """The incremental LPs and the pricing use scipy's private HiGHS object (see
+    ``_leximin._highs_core`` for why not ``highspy``). Without it everything still works
+    through linprog and milp, only slower, so this test is what says that scipy moved it."""
+    core = _leximin._highs_core()
+    assert core is not None, "scipy.optimize._highspy._core moved: see _leximin._highs_core"
+    for name in ("_Highs", "ObjSense", "HighsModelStatus"):
+        assert hasattr(core, name), f"scipy's HiGHS object lost {name}"
+
+
+def test_final_weights_match_the_levels_from_the_last_lp() -> None:
+    """The final weights come from the last LP solution when it is within tolerance of the
+    levels (no fit over every panel), and they give the LEXIMIN probabilities."""
+    with pytest.MonkeyPatch.context() as patch:
+        fits: list[int] = []
+        fit = _leximin._ColumnGeneration._fit
+
+        def spy(self: _leximin._ColumnGeneration, fixed: object, columns: list[int]) -> object:
+            fits.append(len(columns))
+            return fit(self, fixed, columns)  # type: ignore[arg-type]
+
+        patch.setattr(_leximin._ColumnGeneration, "_fit", spy)
+        dist = fair_distribution(SEVEN, EXACT)
+        again = fair_distribution(SEVEN, EXACT, options=LeximinOptions(incremental=False))
+    assert dist.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
+    assert again.probabilities == pytest.approx(dist.probabilities, abs=1e-7)
+    assert len(fits) == 1  # only the linprog path, which keeps no last solution, fits
