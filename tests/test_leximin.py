@@ -296,6 +296,7 @@ PATHS = {
     "levels": LeximinOptions(relaxation=False),
     "no-frank-wolfe": LeximinOptions(frank_wolfe=0),
     "exact-candidates": LeximinOptions(candidate_gap=1e-9),
+    "no-swaps": LeximinOptions(swaps=0),
 }
 
 
@@ -307,7 +308,8 @@ def test_other_lp_paths_equal_brute_force(
 ) -> None:
     """The linprog fallback (scipy without its HiGHS object), LP pruning at every level, the
     level-by-level column generation without the relaxation's shortcut, the shortcut's
-    check by column generation alone (no Frank-Wolfe candidates), and exact candidates."""
+    check by column generation alone (no Frank-Wolfe candidates), exact candidates, and
+    candidates without their swapped neighbours."""
     profiles, c = pool
     panels = _all_panels(profiles, c)
     if not panels:
