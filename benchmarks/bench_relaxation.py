@@ -10,8 +10,8 @@ heavy-tailed size, one region each; 4 to 30 places; quotas of 60-140 % of an eve
 value; in half of the pools at most 2 per organisation. It skips pools with no valid
 selection and reports for each other pool whether the shortcut held, the time of
 ``fair_distribution`` and the time of the level-by-level column generation alone (the
-baseline, measured in the same run with ``_RELAXATION`` off). The two results must agree
-within 1e-6 per applicant; the script prints how far apart they are.
+baseline, measured in the same run with ``LeximinOptions(relaxation=False)``). The two
+results must agree within 1e-6 per applicant; the script prints how far apart they are.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ import time
 
 from ran_events.errors import InfeasibleSelection
 from ran_events.selection.constraints import Cap, Constraints, Profile, Quota
-from ran_events.selection.fair import _leximin
-from ran_events.selection.fair._leximin import fair_distribution
+from ran_events.selection.fair._leximin import LeximinOptions, fair_distribution
 
 VALUES = {"a": ("o", "y"), "e": ("hi", "lo"), "g": ("f", "m"), "r": ("e", "n", "s", "w")}
 
@@ -81,11 +80,9 @@ def main() -> None:
             infeasible += 1
             print(f"{label}: no valid selection")
             continue
-        _leximin._RELAXATION = False
         start = time.perf_counter()
-        levels = fair_distribution(profiles, constraints)
+        levels = fair_distribution(profiles, constraints, options=LeximinOptions(relaxation=False))
         slow = time.perf_counter() - start
-        _leximin._RELAXATION = True
         gap = max(
             abs(a - b) for a, b in zip(shortcut.probabilities, levels.probabilities, strict=True)
         )

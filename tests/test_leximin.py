@@ -17,6 +17,7 @@ from ran_events.selection.constraints._model import Cap, Constraints, Profile, Q
 from ran_events.selection.fair import _leximin
 from ran_events.selection.fair._leximin import (
     FairDistribution,
+    LeximinOptions,
     fair_distribution,
     round_to_uniform,
 )
@@ -288,29 +289,31 @@ def test_leximin_equals_brute_force(pool: tuple[list[Profile], Constraints]) -> 
     assert list(dist.probabilities) == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("path", ["linprog", "prune-always", "levels", "no-frank-wolfe"])
+PATHS = {
+    "linprog": LeximinOptions(incremental=False),
+    "prune-always": LeximinOptions(relaxation=False, prune=0),
+    "levels": LeximinOptions(relaxation=False),
+    "no-frank-wolfe": LeximinOptions(frank_wolfe=0),
+    "exact-candidates": LeximinOptions(candidate_gap=1e-9),
+    "no-swaps": LeximinOptions(swaps=0),
+}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pool=_pools())
 def test_other_lp_paths_equal_brute_force(
     path: str, pool: tuple[list[Profile], Constraints]
 ) -> None:
     """The linprog fallback (scipy without its HiGHS object), LP pruning at every level, the
-    level-by-level column generation without the relaxation's shortcut, and the shortcut's
-    check by column generation alone (no Frank-Wolfe candidates)."""
+    level-by-level column generation without the relaxation's shortcut, the shortcut's
+    check by column generation alone (no Frank-Wolfe candidates), exact candidates, and
+    candidates without their swapped neighbours."""
     profiles, c = pool
     panels = _all_panels(profiles, c)
     assume(panels)
-    with pytest.MonkeyPatch.context() as patch:
-        if path == "linprog":
-            patch.setattr(_leximin._IncrementalLP, "create", classmethod(lambda *_: None))
-        elif path == "no-frank-wolfe":
-            patch.setattr(_leximin, "_FRANK_WOLFE", 0)
-        else:
-            patch.setattr(_leximin, "_RELAXATION", False)
-            if path == "prune-always":
-                patch.setattr(_leximin, "_PRUNE", 0)
-        dist = fair_distribution(profiles, c)
-        seven = fair_distribution(SEVEN, EXACT)
+    dist = fair_distribution(profiles, c, options=PATHS[path])
+    seven = fair_distribution(SEVEN, EXACT, options=PATHS[path])
     assert list(dist.probabilities) == pytest.approx(
         _brute_leximin(len(profiles), panels), abs=1e-6
     )
@@ -410,9 +413,10 @@ class _CountDown:
 def test_time_limit_inside_a_level_keeps_a_valid_distribution() -> None:
     """Levels only (shortcut off): the limit passes inside the first level's pricing loop."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
         patch.setattr(_leximin, "_Deadline", lambda _seconds: _CountDown(2))
-        dist = fair_distribution(UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0)
+        dist = fair_distribution(
+            UNREACHABLE, UNREACHABLE_RULES, time_limit=1.0, options=LEVELS_ONLY
+        )
     assert dist.objective == "leximin (stopped at the time limit after 1 levels)"
     _assert_consistent(dist, UNREACHABLE, UNREACHABLE_RULES)
 
@@ -457,9 +461,7 @@ def test_relaxation_agrees_with_the_levels_on_a_large_pool() -> None:
         answers = _spy_attain(patch)
         shortcut = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
     assert answers == [True]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
-        levels = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES)
+    levels = fair_distribution(profiles, FOUR_ATTRIBUTE_RULES, options=LEVELS_ONLY)
     assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
     assert min(shortcut.probabilities) == pytest.approx(1 / 83, abs=1e-7)
     _assert_consistent(shortcut, profiles, FOUR_ATTRIBUTE_RULES)
@@ -484,7 +486,7 @@ def test_levels_run_when_the_relaxation_fails_numerically() -> None:
         patch.setattr(scipy.optimize, "linprog", failing_first)
         dist = fair_distribution(SEVEN, EXACT)
     assert answers == []
-    assert len(calls) > 1
+    assert len(calls) == 1  # the failed relaxed level; the levels then solve in HiGHS
     assert dist.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
 
 
@@ -516,9 +518,7 @@ def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) ->
         shortcut = fair_distribution(profiles, c)
     except InfeasibleSelection:
         reject()
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(_leximin, "_RELAXATION", False)
-        levels = fair_distribution(profiles, c)
+    levels = fair_distribution(profiles, c, options=LEVELS_ONLY)
     assert shortcut.probabilities == pytest.approx(levels.probabilities, abs=1e-6)
     _assert_consistent(shortcut, profiles, c)
 
@@ -527,7 +527,87 @@ def test_relaxation_and_levels_agree(pool: tuple[list[Profile], Constraints]) ->
 def test_relaxation_check_answers_within_its_tolerance(excess: float, reached: bool) -> None:
     """Targets above the seven's LEXIMIN by less than the tolerance count as reached."""
     model = _leximin._TypeModel(SEVEN, EXACT)
-    generation = _leximin._ColumnGeneration(model, _leximin._PanelProgram(model, model.rows), 1e-7)
+    program = _leximin._PanelProgram(model, model.rows)
+    generation = _leximin._ColumnGeneration(model, program, 1e-7, LeximinOptions())
     generation.cover()
     target = {t: (0.875 if size == 4 else 0.5) + excess for t, size in enumerate(model.sizes)}
     assert generation.attain(target, _leximin._Deadline(None)) is reached
+
+
+LEVELS_ONLY = LeximinOptions(relaxation=False)
+
+
+def test_scipy_still_ships_highs() -> None:
+    """The incremental LPs and the pricing use scipy's private HiGHS object (see
+    ``_leximin._highs_core`` for why not ``highspy``). Without it everything still works
+    through linprog and milp, only slower, so this test is what says that scipy moved it."""
+    core = _leximin._highs_core()
+    assert core is not None, "scipy.optimize._highspy._core moved: see _leximin._highs_core"
+    for name in ("_Highs", "ObjSense", "HighsModelStatus"):
+        assert hasattr(core, name), f"scipy's HiGHS object lost {name}"
+
+
+def test_final_weights_match_the_levels_from_the_last_lp() -> None:
+    """The final weights come from the last LP solution when it is within tolerance of the
+    levels (no fit over every panel), and they give the LEXIMIN probabilities."""
+    with pytest.MonkeyPatch.context() as patch:
+        fits: list[int] = []
+        fit = _leximin._ColumnGeneration._fit
+
+        def spy(self: _leximin._ColumnGeneration, fixed: object, columns: list[int]) -> object:
+            fits.append(len(columns))
+            return fit(self, fixed, columns)  # type: ignore[arg-type]
+
+        patch.setattr(_leximin._ColumnGeneration, "_fit", spy)
+        dist = fair_distribution(SEVEN, EXACT)
+        again = fair_distribution(SEVEN, EXACT, options=LeximinOptions(incremental=False))
+    assert dist.probabilities == pytest.approx([0.875] * 4 + [0.5] * 3, abs=1e-7)
+    assert again.probabilities == pytest.approx(dist.probabilities, abs=1e-7)
+    assert len(fits) == 1  # only the linprog path, which keeps no last solution, fits
+
+
+# Found by test_relaxation_and_levels_agree (Hypothesis): a panel of weight 1e-9 left one of
+# its applicant panels a member short (its member shares, divided by that weight, kept only
+# about seven digits).
+TINY_WEIGHT_POOL = [
+    tuple(code.split("-"))
+    for code, count in [
+        ("o-hi-f-e", 6),
+        ("o-hi-f-n", 1),
+        ("o-hi-f-s", 6),
+        ("o-lo-f-e", 1),
+        ("o-lo-f-n", 4),
+        ("o-lo-f-w", 6),
+        ("y-hi-f-n", 2),
+        ("y-hi-f-s", 4),
+        ("y-hi-f-w", 5),
+        ("y-lo-f-e", 6),
+        ("y-lo-f-n", 4),
+        ("y-lo-f-s", 3),
+        ("y-lo-f-w", 6),
+        ("o-hi-m-e", 5),
+        ("o-hi-m-n", 3),
+        ("o-hi-m-s", 4),
+        ("o-hi-m-w", 1),
+        ("o-lo-m-e", 6),
+        ("o-lo-m-n", 4),
+        ("o-lo-m-w", 5),
+        ("y-hi-m-n", 6),
+        ("y-hi-m-s", 2),
+        ("y-hi-m-w", 1),
+        ("y-lo-m-w", 1),
+    ]
+    for _ in range(count)
+]
+TINY_WEIGHT_RULES = _rules(
+    10,
+    ("g", "f", 1, 10), ("g", "m", 0, 5), ("a", "y", 0, 6), ("a", "o", 1, 7), ("e", "lo", 5, 7),
+    ("e", "hi", 1, 6), ("r", "n", 0, 3), ("r", "s", 2, 3), ("r", "e", 0, 6), ("r", "w", 2, 6),
+)  # fmt: skip
+
+
+def test_a_panel_of_tiny_weight_still_gives_whole_applicant_panels() -> None:
+    dist = fair_distribution(TINY_WEIGHT_POOL, TINY_WEIGHT_RULES)
+    _assert_consistent(dist, TINY_WEIGHT_POOL, TINY_WEIGHT_RULES)
+    levels = fair_distribution(TINY_WEIGHT_POOL, TINY_WEIGHT_RULES, options=LEVELS_ONLY)
+    assert dist.probabilities == pytest.approx(levels.probabilities, abs=1e-6)

@@ -1,0 +1,1185 @@
+"""BASELINE for bench_leximin_scale.py: the fair lottery before issue 16 (commit 0e243b0).
+
+The fair quota lottery: LEXIMIN / MAXIMIN distributions over quota-respecting panels.
+
+Written from Flanigan, Gölz, Gupta, Hennig and Procaccia, *Fair algorithms for selecting
+citizens' assemblies* (Nature 596, 2021) and its supplementary column-generation algorithm,
+and from Flanigan, Kehne and Procaccia, *Fair sortition made transparent* (NeurIPS 2021) for
+rounding a distribution to ``m`` equally likely panels.
+
+A *panel* is a set of exactly ``capacity`` applicants that meets every quota (``min``/``max``
+per attribute value) and every cap (at most ``limit`` per value of the attribute; a cap
+applies to every value, including the empty "unknown" one, as in the ordered-fill
+allocator). The LEXIMIN distribution maximises the smallest selection probability of any
+applicant, then the second smallest, and so on.
+
+How it is computed:
+
+* Applicants are grouped into *types*. Two applicants are interchangeable when no constraint
+  tells them apart: an attribute value that no quota names and no cap can bind (a capped
+  value held by at most ``limit`` applicants) is merged into an anonymous value. By symmetry
+  and the uniqueness of the LEXIMIN marginals, all members of a type get the same
+  probability, so panels are integer count vectors over types.
+* The shortcut first: the LEXIMIN over the *LP relaxation* (a type's count may be any real
+  number in ``[0, size]`` that meets the value rows) takes a compact LP per level. Every mix
+  of panels is a point of the relaxation, so if a mix of panels attains the relaxation's
+  LEXIMIN probabilities, they are the LEXIMIN over panels as well. One column generation
+  checks that (:meth:`_ColumnGeneration.attain`): Frank-Wolfe steps towards the target offer
+  candidate panels cheaply, and the LP over the panels found, with its Lagrangian bound,
+  answers exactly yes or no. On "no" (the relaxation is not the convex hull of the panels
+  where it matters) the levels below run, keeping the panels found.
+* Each LEXIMIN level is an LP over the panels found so far (column generation); *pricing*
+  asks an integer program (:func:`scipy.optimize.milp`) for the panel of largest dual
+  weight, which joins the LP when it beats the dual bound. At the optimum, every type with a
+  positive dual value is tight in every optimal solution and is fixed at that level
+  (complementary slackness); a level at probability 1 fixes every remaining type.
+* Speed (``benchmarks/bench_fair.py``): the LP stays in one HiGHS instance (the one scipy
+  ships) and is re-solved warm by primal simplex as columns arrive, falling back to
+  :func:`scipy.optimize.linprog` on its dual when that object is unavailable; a level starts
+  by dropping the columns not in use; pricing is stabilised (Wentges smoothing: price a
+  point between the dual with the best Lagrangian bound so far and the current dual, and
+  price the current dual itself before concluding, so each level still ends on an exact
+  pricing proof).
+* Type-level panels are expanded to applicant panels that give every member of a type the
+  same probability: a flow of each panel's places to the type's members, then systematic
+  sampling inside each panel. Everything iterates in a fixed order; the same input gives the
+  same output for a given scipy version.
+
+scipy and numpy are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import attrs
+
+from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+__all__ = ["FairDistribution", "fair_distribution", "round_to_uniform"]
+
+Objective = Literal["leximin", "maximin"]
+
+# Weight of the stability centre in stabilised pricing (measured on benchmarks/bench_fair.py
+# pool (b): 0 (plain column generation) 82 s, 0.5 about 45 s, 0.8 about 31 s, 0.9 38 s).
+_SMOOTHING = 0.8
+# A level starts by rebuilding its LP with the columns in use when there are more than this
+# many per row (pool (b): 38 s without, 28 s with 2, 31 s with 1).
+_PRUNE = 2
+# Branch-and-bound nodes of the rounding program. Its root (with HiGHS's sub-MIP heuristic)
+# finds the rounding; further nodes mostly pay for strong branching (bench_fair.py: pool (a)
+# largest marginal change 2.31/m with 1 or 10 nodes, 1.2 s against 1.9 s; pool (b) with
+# organisations capped at 40, 2.94/m either way, 8.8 s against 45 s).
+_ROUNDING_NODES = 1
+# Try the LEXIMIN of the LP relaxation first and keep it when panels attain it (pools (a)
+# and (b) of bench_fair.py: they do; pool (b) 104 s by levels -> about 6 s).
+_RELAXATION = True
+# Frank-Wolfe steps per type offered as candidate panels while checking that panels attain
+# the relaxation's LEXIMIN, in batches from _FIRST_BATCH doubling between LP solves (pool
+# (b): without them 104 s of column generation; with them about 500 steps, 7 LP solves, 5 s).
+# The budget shrinks in proportion below _FRANK_WOLFE_CAPACITY places (bench_relaxation.py,
+# 1,000 applicants and 4 places: 16.7 s with the whole budget, 10.9 s with a tenth).
+_FRANK_WOLFE = 2
+_FRANK_WOLFE_CAPACITY = 40
+_FIRST_BATCH = 8
+_MERGED = None  # the anonymous value of attribute values no constraint can tell apart
+
+
+@attrs.frozen(kw_only=True)
+class FairDistribution:
+    """A probability distribution over panels, with each applicant's selection probability.
+
+    Attributes:
+        panels: the panels in the support; each is the sorted tuple of applicant indices
+            (positions in the profiles given to :func:`fair_distribution`). Sorted.
+        weights: the probability of each panel (same order); they sum to 1.
+        probabilities: per applicant, the probability of being selected (the weighted
+            number of panels that contain them).
+        excluded: applicants that are in no valid panel, mapped to a sentence naming the
+            constraint that excludes them. Their probability is 0.
+        objective: ``"leximin"``, ``"maximin"``, or ``"leximin (stopped at the time limit
+            after N levels)"`` when ``time_limit`` cut the computation short.
+        capacity: the number of places (every panel has this many members).
+        groups: the applicants no constraint tells apart, each a sorted tuple of indices
+            (every member of a group has the same probability).
+        group_panels: the panels as counts per group (the support before expansion).
+        group_weights: the probability of each group panel.
+        method: ``"relaxation"`` when panels attain the LEXIMIN of the LP relaxation (which
+            is then the LEXIMIN over panels), ``"levels"`` when it was computed level by
+            level over panels.
+    """
+
+    panels: tuple[tuple[int, ...], ...]
+    weights: tuple[float, ...]
+    probabilities: tuple[float, ...]
+    excluded: Mapping[int, str]
+    objective: str
+    capacity: int
+    groups: tuple[tuple[int, ...], ...] = ()
+    group_panels: tuple[tuple[int, ...], ...] = ()
+    group_weights: tuple[float, ...] = ()
+    method: Literal["relaxation", "levels"] = "levels"
+
+    def draw(self, m: int, index: int) -> tuple[int, ...]:
+        """Return the panel at position ``index`` of the distribution rounded to ``m`` panels.
+
+        Publish ``m`` and the rounded list, then draw ``index`` uniformly in ``range(m)``
+        (e.g. with public dice): each listed panel is equally likely.
+
+        Args:
+            m: the number of equally likely panels (see :func:`round_to_uniform`).
+            index: the position drawn, ``0 <= index < m``.
+
+        Returns:
+            The sorted applicant indices of the panel.
+
+        Raises:
+            InvalidValue: when ``index`` is outside ``range(m)`` or ``m < 1``.
+        """
+        if not 0 <= index < m:
+            raise InvalidValue("index", index, f"an integer in range({m})")
+        return round_to_uniform(self, m)[index]
+
+
+# --------------------------------------------------------------------------------------------
+# The type model
+
+
+@attrs.frozen(kw_only=True)
+class _Row:
+    """``lo <= sum(x_t for t in types) <= hi`` for one (merged) attribute value."""
+
+    attribute: int
+    value: str | None
+    lo: int
+    hi: int | None
+    sources: tuple[Quota | Cap, ...]
+
+
+class _TypeModel:
+    """Applicants grouped into interchangeable types, and the constraint rows over types."""
+
+    def __init__(self, profiles: Sequence[Profile], constraints: Constraints) -> None:
+        _validate(profiles, constraints)
+        self.constraints = constraints
+        attributes = constraints.attributes
+        width = len(attributes)
+        named: list[set[str]] = [set() for _ in range(width)]
+        for quota in constraints.quotas:
+            named[attributes.index(quota.attribute)].add(quota.value)
+        limits: list[int | None] = [None] * width
+        for cap in constraints.caps:
+            a = attributes.index(cap.attribute)
+            current = limits[a]
+            limits[a] = cap.limit if current is None else min(current, cap.limit)
+        counts: list[dict[str, int]] = [{} for _ in range(width)]
+        for profile in profiles:
+            for a, value in enumerate(profile):
+                counts[a][value] = counts[a].get(value, 0) + 1
+
+        def canonical(a: int, value: str) -> str | None:
+            limit = limits[a]
+            if value in named[a] or (limit is not None and counts[a][value] > limit):
+                return value
+            return _MERGED
+
+        keys: dict[tuple[str | None, ...], int] = {}
+        self.members: list[list[int]] = []
+        self.keys: list[tuple[str | None, ...]] = []
+        for index, profile in enumerate(profiles):
+            key = tuple(canonical(a, value) for a, value in enumerate(profile))
+            t = keys.get(key)
+            if t is None:
+                t = keys[key] = len(self.keys)
+                self.keys.append(key)
+                self.members.append([])
+            self.members[t].append(index)
+        self.sizes = [len(m) for m in self.members]
+        self.capacity = constraints.capacity
+        self.rows = _rows(
+            constraints, self.keys, list(constraints.quotas) + list(constraints.caps)
+        )
+
+    @property
+    def type_count(self) -> int:
+        return len(self.keys)
+
+
+def _validate(profiles: Sequence[Profile], constraints: Constraints) -> None:
+    if constraints.capacity < 0:
+        raise InvalidValue("capacity", constraints.capacity, "a number of places >= 0")
+    for quota in constraints.quotas:
+        if quota.min < 0 or (quota.max is not None and quota.max < 0):
+            raise InvalidValue(f"quota {quota.describe()}", quota, "a minimum and maximum >= 0")
+    for cap in constraints.caps:
+        if cap.limit < 0:
+            raise InvalidValue(f"cap {cap.describe()}", cap.limit, "a limit >= 0")
+    width = len(constraints.attributes)
+    for position, profile in enumerate(profiles):
+        if len(profile) != width:
+            raise InvalidValue(
+                f"profiles[{position}]",
+                profile,
+                f"a tuple of {width} values, one per attribute {constraints.attributes!r}",
+            )
+
+
+def _rows(
+    constraints: Constraints,
+    keys: Sequence[tuple[str | None, ...]],
+    sources: Sequence[Quota | Cap],
+) -> list[_Row]:
+    """The value rows that ``sources`` (a subset of the quotas and caps) impose on ``keys``."""
+    attributes = constraints.attributes
+    bounds: dict[tuple[int, str | None], tuple[int, int | None, tuple[Quota | Cap, ...]]] = {}
+
+    def tighten(a: int, value: str | None, lo: int, hi: int | None, source: Quota | Cap) -> None:
+        old_lo, old_hi, old_sources = bounds.get((a, value), (0, None, ()))
+        new_hi = hi if old_hi is None else (old_hi if hi is None else min(old_hi, hi))
+        bounds[(a, value)] = (max(old_lo, lo), new_hi, (*old_sources, source))
+
+    for source in sources:
+        a = attributes.index(source.attribute)
+        if isinstance(source, Quota):
+            tighten(a, source.value, source.min, source.max, source)
+        else:
+            for value in sorted({key[a] for key in keys if key[a] is not _MERGED}, key=str):
+                tighten(a, value, 0, source.limit, source)
+    return [
+        _Row(attribute=a, value=value, lo=lo, hi=hi, sources=found)
+        for (a, value), (lo, hi, found) in sorted(
+            bounds.items(), key=lambda kv: (kv[0][0], str(kv[0][1]))
+        )
+    ]
+
+
+class _PanelProgram:
+    """The integer program whose solutions are the type-level panels."""
+
+    def __init__(self, model: _TypeModel, rows: Sequence[_Row]) -> None:
+        import numpy as np
+        from scipy.sparse import csr_array
+
+        self.model = model
+        size = model.type_count
+        data_rows: list[int] = []
+        data_cols: list[int] = []
+        for r, row in enumerate(rows):
+            for t, key in enumerate(model.keys):
+                if key[row.attribute] == row.value:
+                    data_rows.append(r)
+                    data_cols.append(t)
+        data_rows.extend([len(rows)] * size)
+        data_cols.extend(range(size))
+        self.matrix = csr_array(
+            (np.ones(len(data_rows)), (np.array(data_rows, dtype=int), np.array(data_cols))),
+            shape=(len(rows) + 1, size),
+        )
+        capacity = float(model.capacity)
+        self.lo = np.array([float(row.lo) for row in rows] + [capacity])
+        self.hi = np.array(
+            [np.inf if row.hi is None else float(row.hi) for row in rows] + [capacity]
+        )
+        self.upper = np.array(model.sizes, dtype=float)
+
+    def solve(
+        self, objective: NDArray[Any] | None = None, lower: NDArray[Any] | None = None
+    ) -> NDArray[Any] | None:
+        """Counts per type of a panel maximising ``objective`` (``None`` when there is none)."""
+        import numpy as np
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
+        size = len(self.upper)
+        low = np.zeros(size) if lower is None else lower
+        if np.any(low > self.upper) or np.any(self.lo > self.hi):
+            return None
+        cost = np.zeros(size) if objective is None else -objective
+        result = milp(
+            cost,
+            integrality=np.ones(size),
+            bounds=Bounds(low, self.upper),
+            constraints=LinearConstraint(self.matrix, self.lo, self.hi),
+            # Without presolve: the same optimum, 1.2-1.7x faster on bench_fair.py's pools.
+            options={"mip_rel_gap": 1e-9, "presolve": False},
+        )
+        if result.status == 2 or result.x is None:
+            return None
+        counts: NDArray[Any] = np.rint(result.x).astype(np.int64)
+        sums = self.matrix @ counts
+        if np.any(sums < self.lo - 0.5) or np.any(sums > self.hi + 0.5):  # pragma: no cover
+            raise RuntimeError("HiGHS returned a panel that breaks the constraints")
+        return counts
+
+
+# --------------------------------------------------------------------------------------------
+# Diagnosis: why no panel exists, or why a type is in none
+
+
+def _sources(constraints: Constraints) -> list[Quota | Cap]:
+    return [*constraints.quotas, *constraints.caps]
+
+
+def _blocking(model: _TypeModel, lower: NDArray[Any] | None) -> str:
+    """Name the smallest set (one, two, or all) of constraints that leaves no panel."""
+    sources = _sources(model.constraints)
+    for size in (1, 2):
+        for group in itertools.combinations(sources, size):
+            rows = _rows(model.constraints, model.keys, group)
+            if _PanelProgram(model, rows).solve(lower=lower) is None:
+                return " and ".join(s.describe() for s in group) + (
+                    " together" if size > 1 else ""
+                )
+    return "the quotas and caps together (" + "; ".join(s.describe() for s in sources) + ")"
+
+
+def _infeasible(model: _TypeModel) -> InfeasibleSelection:
+    total = sum(model.sizes)
+    if model.capacity > total:
+        return InfeasibleSelection(
+            [f"capacity {model.capacity} but only {total} applicants"],
+            [f"capacity <= {total}"],
+        )
+    return InfeasibleSelection(
+        [f"no {model.capacity} applicants satisfy {_blocking(model, None)}"]
+    )
+
+
+def _exclusion(model: _TypeModel, t: int) -> str:
+    import numpy as np
+
+    lower = np.zeros(model.type_count)
+    lower[t] = 1.0
+    return (
+        f"in no selection of {model.capacity}: with this applicant no selection satisfies "
+        f"{_blocking(model, lower)}"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Column generation over types
+
+
+class _Deadline:
+    def __init__(self, seconds: float | None) -> None:
+        self.end = None if seconds is None else time.monotonic() + seconds
+
+    def passed(self) -> bool:
+        return self.end is not None and time.monotonic() > self.end
+
+
+class _IncrementalLP:
+    """The level LP in primal form, kept in one HiGHS instance and re-solved warm.
+
+    Variables: ``z`` (column 0, free) and one weight per panel. Rows: per active type
+    ``t``, ``share_t . w - z >= o_t`` while ``t`` is unfixed (``o_t`` from ``offsets``, else
+    0) and ``share_t . w >= value`` once fixed; last row ``sum(w) = 1``. Adding a panel adds
+    a column and keeps the basis, so a round of column generation costs some primal simplex
+    pivots instead of a solve from scratch; :meth:`prune` rebuilds the LP with the columns
+    that matter. Uses the HiGHS object that scipy ships (``scipy.optimize._highspy``, scipy
+    >= 1.15); :meth:`create` returns ``None`` when it is missing and the caller falls back to
+    :func:`scipy.optimize.linprog`.
+    """
+
+    def __init__(
+        self,
+        core: Any,
+        active: Sequence[int],
+        sizes: NDArray[Any],
+        offsets: Mapping[int, float] | None = None,
+    ) -> None:
+        self.core = core
+        self.row = {t: r for r, t in enumerate(active)}
+        self.active = list(active)
+        self.sizes = sizes
+        self.offsets = dict(offsets or {})
+        self.fixed: dict[int, float] = {}
+        self.members: list[int] = []  # the panel index of each LP column after z
+        self.contains: set[int] = set()
+        self.highs: Any = None
+        self.infinity = 0.0
+        self._reset()
+
+    def _reset(self) -> None:
+        import numpy as np
+
+        core = self.core
+        self.highs = highs = core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("simplex_strategy", 4)  # primal simplex: new columns keep it feasible
+        # No bound perturbation: the LP is very degenerate and warm re-solves then take fewer
+        # pivots (pool (b), full LEXIMIN without time limit: 170 s -> 123 s, same marginals).
+        highs.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
+        self.infinity = inf = highs.getInfinity()
+        highs.addVar(-inf, inf)
+        highs.changeColCost(0, 1.0)
+        highs.changeObjectiveSense(core.ObjSense.kMaximize)
+        zero = np.array([0], dtype=np.int32)
+        empty = np.array([], dtype=np.int32)
+        for t in self.active:
+            if t in self.fixed:
+                highs.addRow(self.fixed[t], inf, 0, empty, np.array([], dtype=float))
+            else:
+                highs.addRow(self.offsets.get(t, 0.0), inf, 1, zero, np.array([-1.0]))
+        highs.addRow(1.0, 1.0, 0, empty, np.array([], dtype=float))
+        self.members = []
+        self.contains = set()
+
+    @classmethod
+    def create(
+        cls,
+        active: Sequence[int],
+        sizes: NDArray[Any],
+        offsets: Mapping[int, float] | None = None,
+    ) -> _IncrementalLP | None:
+        """The LP over no panel yet; ``offsets`` moves an unfixed row to ``share.w - z >= o``."""
+        try:
+            from scipy.optimize._highspy import _core as core
+        except ImportError:  # pragma: no cover - scipy < 1.15
+            return None
+        if not hasattr(core, "_Highs"):  # pragma: no cover - a different private layout
+            return None
+        return cls(core, active, sizes, offsets)
+
+    def add(self, index: int, counts: NDArray[Any]) -> None:
+        """Add panel number ``index`` (type counts ``counts``) as a column."""
+        import numpy as np
+
+        rows = [r for r, t in enumerate(self.active) if counts[t] > 0]
+        values = [float(counts[self.active[r]]) / float(self.sizes[self.active[r]]) for r in rows]
+        self.highs.addCol(
+            0.0,
+            0.0,
+            self.infinity,
+            len(rows) + 1,
+            np.array([*rows, len(self.active)], dtype=np.int32),
+            np.array([*values, 1.0]),
+        )
+        self.members.append(index)
+        self.contains.add(index)
+
+    def fix(self, t: int, value: float) -> None:
+        r = self.row[t]
+        self.highs.changeCoeff(r, 0, 0.0)
+        self.highs.changeRowBounds(r, value, self.infinity)
+        self.fixed[t] = value
+
+    def prune(self, panels: Sequence[NDArray[Any]], limit: int) -> None:
+        """Rebuild with the columns in use or of zero reduced cost, if there are over ``limit``."""
+        if len(self.members) <= limit:
+            return
+        solution = self.highs.getSolution()
+        values = solution.col_value
+        costs = solution.col_dual
+        keep = [
+            index
+            for j, index in enumerate(self.members, start=1)
+            if values[j] > 1e-12 or costs[j] > -1e-9
+        ]
+        self._reset()
+        for index in keep:
+            self.add(index, panels[index])
+
+    def solve(self, type_count: int) -> tuple[NDArray[Any], float, float] | None:
+        """``(y per type, mu, optimal value)`` like :meth:`_ColumnGeneration._dual`."""
+        import numpy as np
+
+        highs = self.highs
+        highs.run()
+        if highs.getModelStatus() != self.core.HighsModelStatus.kOptimal:  # pragma: no cover
+            return None  # the caller solves this LP with linprog instead
+        duals = np.asarray(highs.getSolution().row_dual)
+        y = np.zeros(type_count)
+        y[self.active] = np.clip(-duals[: len(self.active)], 0.0, None)
+        value = float(highs.getInfo().objective_function_value)
+        return y, float(duals[len(self.active)]), value
+
+
+class _ColumnGeneration:
+    """The LEXIMIN levels over type-level panels (Flanigan et al. 2021, supplement)."""
+
+    def __init__(self, model: _TypeModel, program: _PanelProgram, tolerance: float) -> None:
+        import numpy as np
+
+        self.model = model
+        self.program = program
+        self.tolerance = tolerance
+        self.sizes = np.array(model.sizes, dtype=float)
+        self.panels: list[NDArray[Any]] = []
+        self._index: dict[bytes, int] = {}
+        self.active: list[int] = []
+        self.excluded: dict[int, str] = {}
+        self._lp: _IncrementalLP | None = None
+
+    def add(self, counts: NDArray[Any]) -> bool:
+        """Add a panel to the LP; ``False`` when it is in it already."""
+        key = counts.tobytes()
+        index = self._index.get(key)
+        if index is None:
+            index = self._index[key] = len(self.panels)
+            self.panels.append(counts)
+        elif self._lp is None or index in self._lp.contains:
+            return False
+        if self._lp is not None:
+            self._lp.add(index, counts)
+        return True
+
+    def cover(self) -> None:
+        """Find a panel for every type that is in one; record the types in none."""
+        import numpy as np
+
+        covered = np.zeros(self.model.type_count, dtype=bool)
+        for t in range(self.model.type_count):
+            if covered[t]:
+                continue
+            objective = np.where(covered, 0.0, 1.0) / self.sizes
+            lower = np.zeros(self.model.type_count)
+            lower[t] = 1.0
+            counts = self.program.solve(objective, lower)
+            if counts is None:
+                self.excluded[t] = _exclusion(self.model, t)
+                self.program.upper[t] = 0.0
+                continue
+            self.add(counts)
+            covered |= counts > 0
+        self.active = [t for t in range(self.model.type_count) if t not in self.excluded]
+        self._lp = _IncrementalLP.create(self.active, self.sizes)
+        if self._lp is not None:
+            for index, counts in enumerate(self.panels):
+                self._lp.add(index, counts)
+
+    def _matrix(self) -> NDArray[Any]:
+        import numpy as np
+
+        matrix: NDArray[Any] = np.array(self.panels, dtype=float).T / self.sizes[:, None]
+        return matrix
+
+    def _dual(self, fixed: Mapping[int, float]) -> tuple[NDArray[Any], float, float]:
+        """Dual LP over the current panels: ``(y per type, mu, optimal value)``."""
+        import numpy as np
+        from scipy.optimize import linprog
+
+        if self._lp is not None:
+            for t, value in fixed.items():
+                if t not in self._lp.fixed:
+                    self._lp.fix(t, value - self.tolerance * 1e-2)
+            solved = self._lp.solve(self.model.type_count)
+            if solved is not None:
+                return solved
+
+        active = self.active
+        share = self._matrix()[active, :]  # active types x panels
+        count = len(active)
+        cost = np.append([-fixed.get(t, 0.0) for t in active], 1.0)
+        a_ub = np.hstack([share.T, -np.ones((share.shape[1], 1))])
+        a_eq = np.append([0.0 if t in fixed else 1.0 for t in active], 0.0)[None, :]
+        bounds = [(0.0, None)] * count + [(None, None)]
+        result = linprog(
+            cost,
+            A_ub=a_ub,
+            b_ub=np.zeros(share.shape[1]),
+            A_eq=a_eq,
+            b_eq=[1.0],
+            bounds=bounds,
+            method="highs-ds",
+        )
+        if result.status != 0:  # pragma: no cover - the dual is always feasible and bounded
+            raise RuntimeError(f"HiGHS could not solve the dual LP: {result.message}")
+        y = np.zeros(self.model.type_count)
+        y[active] = result.x[:count]
+        return y, float(result.x[count]), float(result.fun)
+
+    def level(self, fixed: Mapping[int, float], deadline: _Deadline) -> tuple[float, list[int]]:
+        """Maximise the smallest unfixed probability; return it and the types it binds.
+
+        Pricing is stabilised (Wentges smoothing): the panel is sought for a point between
+        the best dual point so far (by its Lagrangian bound) and the current LP dual. When
+        that panel does not improve the LP, the current dual itself is priced, so the level
+        ends exactly when the LP dual prices out every panel.
+        """
+        import numpy as np
+
+        alpha = _SMOOTHING
+        slack = self.tolerance * 1e-2
+        levels = np.array([fixed.get(t, 0.0) for t in range(self.model.type_count)])
+        center: NDArray[Any] | None = None
+        best = math.inf
+        if self._lp is not None:
+            self._lp.prune(self.panels, _PRUNE * (len(self.active) + 1))
+        while True:
+            y, mu, value = self._dual(fixed)
+            point = y if center is None else alpha * center + (1.0 - alpha) * y
+            counts = self.program.solve(point / self.sizes)
+            assert counts is not None
+            bound = float((point / self.sizes) @ counts - point @ levels)
+            if bound < best:
+                best, center = bound, point
+            if deadline.passed():
+                break
+            if float((y / self.sizes) @ counts) > mu + slack:
+                if self.add(counts):
+                    continue
+                break  # pragma: no cover - an improving panel is new unless HiGHS rounds
+            if center is y:
+                break
+            counts = self.program.solve(y / self.sizes)
+            assert counts is not None
+            if float((y / self.sizes) @ counts) <= mu + slack or not self.add(counts):
+                break
+        unfixed = [t for t in self.active if t not in fixed]
+        if value >= 1.0 - self.tolerance:
+            return value, unfixed  # no probability exceeds 1: every unfixed type is tight
+        tight = [t for t in unfixed if y[t] > self.tolerance]
+        if not tight:  # pragma: no cover - the unfixed duals sum to 1
+            tight = [max(unfixed, key=lambda t: (y[t], -t))]
+        return value, tight
+
+    def attain(self, target: Mapping[int, float], deadline: _Deadline) -> bool:
+        """Whether a mix of panels gives every active type its ``target`` probability.
+
+        Solves ``max z`` subject to ``share_t . w - z >= target_t - tolerance / 10`` over
+        the panels found, by column generation. ``True`` as soon as ``z >= 0`` (the panels
+        then are in :attr:`panels`), or when no panel improves the LP and ``z`` is within
+        ``tolerance`` of it; ``False`` when the Lagrangian bound of the LP duals (the LP
+        value plus the largest reduced cost of any panel) proves that no mix of panels
+        comes within ``tolerance`` of ``target``, or at the deadline. Each round prices the
+        LP duals exactly (one MILP), then, while a budget of twice the number of types
+        lasts (less with under 40 places), takes a batch of Frank-Wolfe steps towards
+        ``target``: cheap candidate panels (a pricing MILP each, no LP), in batches of 8,
+        16, 32, ... so that easy checks end early. The LP and its duals alone decide.
+        """
+        import numpy as np
+
+        aim = self.tolerance / 10.0  # the final weights then sit within it of the target
+        lp = _IncrementalLP.create(
+            self.active, self.sizes, {t: v - aim for t, v in target.items()}
+        )
+        if lp is None:  # pragma: no cover - scipy < 1.15: the levels use linprog instead
+            return False
+        goal = np.zeros(self.model.type_count)
+        for t, value in target.items():
+            goal[t] = value - aim
+        for index, counts in enumerate(self.panels):
+            lp.add(index, counts)
+        mean: NDArray[Any] = self._matrix().mean(axis=1)
+        # With few places a panel column is sparse and an LP re-solve about as cheap as a
+        # pricing MILP, so exact pricing does better than Frank-Wolfe candidates.
+        share = min(1.0, self.model.capacity / _FRANK_WOLFE_CAPACITY)
+        budget = int(_FRANK_WOLFE * share * len(self.active))
+        batch = _FIRST_BATCH
+        while True:
+            solved = lp.solve(self.model.type_count)
+            if solved is None:  # pragma: no cover - HiGHS solves this LP (z is free)
+                return False
+            y, mu, value = solved
+            if value >= 0.0 or deadline.passed():
+                return value >= 0.0
+            priced = self.program.solve(y / self.sizes)
+            assert priced is not None
+            gain = float((y / self.sizes) @ priced) - mu  # the largest reduced cost
+            if value + gain < aim - self.tolerance:
+                return False  # no mix of panels comes within tolerance of the target
+            if gain <= self.tolerance * 1e-2 or not self._offer(lp, priced):
+                return value >= aim - self.tolerance  # the LP is optimal over all panels
+            if budget > 0:
+                mean = self._frank_wolfe(lp, goal, mean, min(budget, batch))
+                budget -= batch
+                batch *= 2
+
+    def _offer(self, lp: _IncrementalLP, counts: NDArray[Any]) -> bool:
+        """Add a new panel to ``lp``, the level LP and :attr:`panels`; ``False`` if known."""
+        key = counts.tobytes()
+        if key in self._index:
+            return False  # every known panel is in ``lp``
+        self._index[key] = index = len(self.panels)
+        self.panels.append(counts)
+        lp.add(index, counts)
+        assert self._lp is not None  # ``lp`` exists, so the level LP does
+        self._lp.add(index, counts)  # the levels start with it if the check fails
+        return True
+
+    def _frank_wolfe(
+        self, lp: _IncrementalLP, goal: NDArray[Any], mean: NDArray[Any], steps: int
+    ) -> NDArray[Any]:
+        """Move ``mean`` towards ``goal`` by ``steps`` Frank-Wolfe steps; offer each panel.
+
+        The steps minimise ``sum_t n_t (mean_t - goal_t)^2 / 2`` (``n_t`` the type's size):
+        the panel of largest ``(goal - mean) . counts`` is the direction, with an exact line
+        search.
+        """
+        sizes = self.sizes
+        for _ in range(steps):
+            counts = self.program.solve(goal - mean)
+            assert counts is not None
+            self._offer(lp, counts)
+            direction = counts / sizes - mean
+            # A zero direction (the panel is the mean) has zero gain: the step is 0.
+            curvature = max(float((direction * sizes) @ direction), 1e-300)
+            gain = float(((goal - mean) * sizes) @ direction)
+            mean = mean + min(1.0, max(0.0, gain / curvature)) * direction
+        return mean
+
+    def primal(self, fixed: Mapping[int, float]) -> NDArray[Any]:
+        """Panel weights that attain the fixed levels; the unfixed types get a maximin share.
+
+        When every type is fixed, the weights minimise the largest deviation, up or down,
+        of a type's probability from its level (the levels are exact only up to the LP
+        tolerances, and a one-sided fit would let their slack pile up on a few types).
+        """
+        import numpy as np
+        from scipy.optimize import linprog
+
+        share = self._matrix()[self.active, :]
+        count = share.shape[1]
+        if len(fixed) == len(self.active):
+            levels = np.array([fixed[t] for t in self.active])
+            below = np.hstack([share, -np.ones((len(levels), 1))])  # share.w - u <= level
+            above = np.hstack([-share, -np.ones((len(levels), 1))])  # level - share.w <= u
+            a_ub, b_ub = np.vstack([below, above]), np.concatenate([levels, -levels])
+            cost = np.append(np.zeros(count), 1.0)
+        else:
+            # share.w >= z for the unfixed types, share.w >= level - tolerance for the fixed.
+            floors = np.array([fixed.get(t, 0.0) - self.tolerance for t in self.active])
+            free = np.array([0.0 if t in fixed else 1.0 for t in self.active])
+            a_ub = np.hstack([-share, free[:, None]])
+            b_ub = np.where(free > 0.0, 0.0, -floors)
+            cost = np.append(np.zeros(count), -1.0)
+        result = linprog(
+            cost,
+            A_ub=a_ub,
+            b_ub=b_ub,
+            A_eq=np.append(np.ones(count), 0.0)[None, :],
+            b_eq=[1.0],
+            bounds=[(0.0, None)] * count + [(-1.0, 1.0)],
+            method="highs-ds",
+        )
+        if result.status != 0:  # pragma: no cover - the levels are attained by construction
+            raise RuntimeError(f"HiGHS could not solve the final LP: {result.message}")
+        weights = np.clip(result.x[:count], 0.0, None)
+        return np.asarray(weights / weights.sum())
+
+
+def _relaxed_leximin(
+    program: _PanelProgram, active: Sequence[int], tolerance: float
+) -> dict[int, float] | None:
+    """The LEXIMIN probabilities per active type over the LP relaxation of the panels.
+
+    The relaxation lets a type's count be any real number in ``[0, size]`` that meets the
+    rows of ``program``: a compact LP per level (no column generation), each fixing the
+    types with a positive dual value, as :meth:`_ColumnGeneration.level` does, a hundredth
+    of ``tolerance`` below the level. Every mix of panels is a point of the relaxation, so
+    when a mix of panels attains these probabilities they are the LEXIMIN over panels too
+    (a mix that did better would be a better point of the relaxation). ``None`` when HiGHS
+    fails on a level (numerical trouble; the caller then goes level by level over panels).
+    """
+    import numpy as np
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_array, hstack, vstack
+
+    sizes = program.upper.copy()
+    count = len(sizes)
+    matrix = hstack([program.matrix, csr_array((program.matrix.shape[0], 1))]).tocsr()
+    finite = np.flatnonzero(np.isfinite(program.hi))
+    positive = np.flatnonzero(program.lo > 0)
+    value_rows = vstack([matrix[finite], -matrix[positive]])
+    value_rhs = np.concatenate([program.hi[finite], -program.lo[positive]])
+    cost = np.zeros(count + 1)
+    cost[count] = -1.0
+    fixed: dict[int, float] = {}
+    while len(fixed) < len(active):
+        unfixed = [t for t in active if t not in fixed]
+        # x_t / n_t >= z for the unfixed types; the fixed ones keep their level by a bound.
+        level_rows = csr_array(
+            (
+                np.concatenate([-1.0 / sizes[unfixed], np.ones(len(unfixed))]),
+                (
+                    np.concatenate([np.arange(len(unfixed))] * 2),
+                    np.concatenate([unfixed, np.full(len(unfixed), count)]),
+                ),
+            ),
+            shape=(len(unfixed), count + 1),
+        )
+        lower = np.zeros(count)
+        for t, level in fixed.items():
+            lower[t] = min(sizes[t], (level - tolerance * 1e-2) * sizes[t])
+        result = linprog(
+            cost,
+            A_ub=vstack([level_rows, value_rows]),
+            b_ub=np.concatenate([np.zeros(len(unfixed)), value_rhs]),
+            bounds=[*zip(lower, sizes, strict=True), (None, None)],
+            method="highs-ds",
+            # Presolve may call a level infeasible that the 1e-9 slack keeps feasible.
+            options={"presolve": False},
+        )
+        if result.status != 0:
+            return None
+        value = min(1.0, -float(result.fun))
+        duals = -np.asarray(result.ineqlin.marginals[: len(unfixed)])
+        if value >= 1.0 - tolerance:
+            tight = unfixed
+        else:
+            tight = [t for t, y in zip(unfixed, duals, strict=True) if y > tolerance]
+            if not tight:  # pragma: no cover - the unfixed duals sum to 1
+                tight = [unfixed[int(np.argmax(duals))]]
+        for t in tight:
+            fixed[t] = value
+    return fixed
+
+
+# --------------------------------------------------------------------------------------------
+# From types to applicants
+
+
+def _member_shares(
+    members: Sequence[int], panels: Sequence[tuple[float, int]], size: int
+) -> list[dict[int, float]]:
+    """Split each panel's places of one type among its members, equal totals per member.
+
+    ``panels`` holds ``(weight, places of this type)``. Returns, per panel, the weight each
+    member spends in it (at most the panel's weight). Members are served one by one, taking
+    first what the later members could not absorb, then the fullest panels (a Havel-Hakimi
+    style greedy); if rounding defeats it, the places are split equally.
+    """
+    total = sum(w * x for w, x in panels)
+    need = total / size
+    remaining = [w * x for w, x in panels]
+    shares: list[dict[int, float]] = [{} for _ in panels]
+    ok = True
+    for position, member in enumerate(members):
+        later = size - position - 1
+        want = need
+        taken: dict[int, float] = {}
+        for p, (w, _x) in enumerate(panels):
+            forced = remaining[p] - later * w
+            if forced > 1e-15:
+                taken[p] = forced
+                want -= forced
+        order = sorted(
+            range(len(panels)),
+            key=lambda p: (-(remaining[p] - taken.get(p, 0.0)) / panels[p][0], p),
+        )
+        for p in order:
+            if want <= 1e-15:
+                break
+            w = panels[p][0]
+            room = min(w - taken.get(p, 0.0), remaining[p] - taken.get(p, 0.0), want)
+            if room > 1e-15:
+                taken[p] = taken.get(p, 0.0) + room
+                want -= room
+        if want < -1e-12 or want > 1e-12:
+            ok = False
+            break
+        for p, amount in taken.items():
+            if amount > panels[p][0] * (1 + 1e-12):
+                ok = False
+            remaining[p] -= amount
+            shares[p][member] = amount
+        if not ok:
+            break
+    if ok and all(abs(r) <= 1e-12 for r in remaining):
+        return shares
+    return [dict.fromkeys(members, w * x / size) for w, x in panels]
+
+
+def _systematic(fractions: Sequence[tuple[int, float]], places: int) -> list[tuple[float, float]]:
+    """Cumulative boundaries of systematic sampling of ``places`` from fractional members."""
+    bounds: list[tuple[float, float]] = []
+    cumulative = 0.0
+    for _member, fraction in fractions:
+        start = cumulative
+        cumulative += fraction
+        bounds.append((start, cumulative))
+    if bounds:
+        scale = places / cumulative if cumulative > 0 else 0.0
+        bounds = [(a * scale, b * scale) for a, b in bounds]
+    return bounds
+
+
+def _expand(
+    model: _TypeModel, panels: Sequence[NDArray[Any]], weights: NDArray[Any]
+) -> dict[tuple[int, ...], float]:
+    """Applicant panels (and weights) that realise type-level ``panels`` with equal shares."""
+    support = [p for p in range(len(panels)) if weights[p] > 0.0]
+    # Per type, per support panel: member -> fraction of the panel's time selected.
+    fixed_members: list[list[int]] = [[] for _ in support]
+    split: list[list[tuple[list[tuple[int, float]], int]]] = [[] for _ in support]
+    for t, members in enumerate(model.members):
+        size = len(members)
+        partial: list[int] = []
+        for s, p in enumerate(support):
+            places = int(panels[p][t])
+            if places == size:
+                fixed_members[s].extend(members)
+            elif places > 0:
+                partial.append(s)
+        if not partial:
+            continue
+        shares = _member_shares(
+            members,
+            [(float(weights[support[s]]), int(panels[support[s]][t])) for s in partial],
+            size,
+        )
+        for s, share in zip(partial, shares, strict=True):
+            w = float(weights[support[s]])
+            fractions = [(m, min(1.0, share.get(m, 0.0) / w)) for m in members]
+            split[s].append(([f for f in fractions if f[1] > 0.0], int(panels[support[s]][t])))
+    result: dict[tuple[int, ...], float] = {}
+    for s, p in enumerate(support):
+        w = float(weights[p])
+        samplers = [(fractions, _systematic(fractions, places)) for fractions, places in split[s]]
+        cuts = {0.0, 1.0}
+        for _fractions, bounds in samplers:
+            for _a, b in bounds:
+                frac = b - math.floor(b)
+                if 1e-12 < frac < 1 - 1e-12:
+                    cuts.add(frac)
+        edges = sorted(cuts)
+        for low, high in itertools.pairwise(edges):
+            if high - low <= 1e-13:
+                continue
+            u = (low + high) / 2
+            chosen = list(fixed_members[s])
+            for fractions, bounds in samplers:
+                for (member, _f), (a, b) in zip(fractions, bounds, strict=True):
+                    if math.floor(b - u) > math.floor(a - u):
+                        chosen.append(member)
+            panel = tuple(sorted(chosen))
+            result[panel] = result.get(panel, 0.0) + w * (high - low)
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# The public functions
+
+
+def fair_distribution(
+    profiles: Sequence[Profile],
+    constraints: Constraints,
+    *,
+    objective: Objective = "leximin",
+    tolerance: float = 1e-7,
+    time_limit: float | None = None,
+) -> FairDistribution:
+    """Compute the LEXIMIN (or MAXIMIN) distribution over the panels the constraints allow.
+
+    Args:
+        profiles: per applicant, the values of ``constraints.attributes`` in that order.
+        constraints: the number of places, the quotas and the caps.
+        objective: ``"leximin"`` maximises the smallest probability, then the next, and so
+            on; ``"maximin"`` stops after the smallest.
+        tolerance: numerical tolerance of the LP steps (a dual value above it fixes a
+            type; levels are fixed this much below the LP optimum so that later LPs stay
+            feasible).
+        time_limit: seconds after which no new LEXIMIN level is started; the remaining
+            applicants then share the last level's maximin solution and ``objective`` says
+            so. ``None`` for no limit.
+
+    Returns:
+        The distribution, its applicant probabilities and the excluded applicants.
+
+    Raises:
+        InfeasibleSelection: when no panel of ``capacity`` applicants meets the constraints.
+        InvalidValue: when a profile has the wrong length, a bound is negative or
+            ``objective`` is unknown.
+    """
+    import numpy as np
+
+    if objective not in ("leximin", "maximin"):
+        raise InvalidValue("objective", objective, "'leximin' or 'maximin'")
+    model = _TypeModel(profiles, constraints)
+    if constraints.capacity == 0:
+        return _distribution({(): 1.0}, len(profiles), {}, objective, 0)
+    program = _PanelProgram(model, model.rows)
+    if constraints.capacity > len(profiles) or program.solve() is None:
+        raise _infeasible(model)
+    deadline = _Deadline(time_limit)
+    generation = _ColumnGeneration(model, program, tolerance)
+    generation.cover()
+    fixed: dict[int, float] = {}
+    method: Literal["relaxation", "levels"] = "levels"
+    if objective == "leximin" and _RELAXATION:
+        target = _relaxed_leximin(program, generation.active, tolerance)
+        if target is not None and generation.attain(target, deadline):
+            fixed, method = target, "relaxation"
+    levels = 0
+    label: str = objective
+    while len(fixed) < len(generation.active):
+        if deadline.passed():
+            label = f"leximin (stopped at the time limit after {levels} levels)"
+            break
+        value, tight = generation.level(fixed, deadline)
+        levels += 1
+        if objective == "maximin":
+            break
+        for t in tight:
+            fixed[t] = value
+    weights = generation.primal(fixed)
+    weights = np.where(weights > 1e-12, weights, 0.0)
+    weights = weights / weights.sum()
+    applicant_panels = _expand(model, generation.panels, weights)
+    support = [p for p in range(len(generation.panels)) if weights[p] > 0.0]
+    return attrs.evolve(
+        _distribution(
+            applicant_panels,
+            len(profiles),
+            {i: generation.excluded[t] for t in generation.excluded for i in model.members[t]},
+            label,
+            constraints.capacity,
+        ),
+        groups=tuple(tuple(members) for members in model.members),
+        group_panels=tuple(tuple(int(x) for x in generation.panels[p]) for p in support),
+        group_weights=tuple(float(weights[p]) for p in support),
+        method=method,
+    )
+
+
+def _distribution(
+    panels: Mapping[tuple[int, ...], float],
+    size: int,
+    excluded: Mapping[int, str],
+    objective: str,
+    capacity: int,
+) -> FairDistribution:
+    ordered = sorted(p for p, w in panels.items() if w > 0.0)
+    total = sum(panels[p] for p in ordered)
+    weights = tuple(panels[p] / total for p in ordered)
+    probabilities = [0.0] * size
+    for panel, weight in zip(ordered, weights, strict=True):
+        for i in panel:
+            probabilities[i] += weight
+    return FairDistribution(
+        panels=tuple(ordered),
+        weights=weights,
+        probabilities=tuple(probabilities),
+        excluded=dict(sorted(excluded.items())),
+        objective=objective,
+        capacity=capacity,
+    )
+
+
+def round_to_uniform(dist: FairDistribution, m: int) -> tuple[tuple[int, ...], ...]:
+    """Round a distribution to ``m`` equally likely panels (listed with repetition).
+
+    Following Flanigan, Kehne and Procaccia (2021): each group panel (see
+    :attr:`FairDistribution.group_panels`) is used ``floor(m * weight)`` or
+    ``ceil(m * weight)`` times, chosen by an integer program (HiGHS) that minimises
+    ``delta``, the largest difference, in units of ``1 / m`` and per member, between a
+    group's expected and rounded number of places. The places of a group are then dealt to
+    its members in turn across the ``m`` panels, so members' counts differ by at most one.
+
+    Guarantee: every applicant's share of the ``m`` panels is within ``(1 + delta) / m`` of
+    their probability. A rounding with ``delta < 2 * (capacity + 1)`` always exists
+    (Beck-Fiala: a group panel's column sums to at most ``capacity``, plus one for the count
+    of panels), so the program is bounded by it; measured values are about 1.5 to 2.2 (see
+    the tests and ``benchmarks/bench_fair.py``). Every panel meets the constraints, because
+    constraints see only group counts. Deterministic: the search is bounded by a node
+    count, not by time.
+
+    Args:
+        dist: the distribution to round.
+        m: the number of panels, at least 1.
+
+    Returns:
+        ``m`` panels (sorted applicant indices), in the order of the group panels.
+
+    Raises:
+        InvalidValue: when ``m < 1``.
+    """
+    if m < 1:
+        raise InvalidValue("m", m, "a number of panels >= 1")
+    if not dist.groups:
+        columns = [[(i, 1.0) for i in panel] for panel in dist.panels]
+        counts = _apportion(dist.weights, columns, len(dist.probabilities), m, dist.capacity)
+        return tuple(p for p, c in zip(dist.panels, counts, strict=True) for _ in range(c))
+    sizes = [len(g) for g in dist.groups]
+    columns = [
+        [(t, x / sizes[t]) for t, x in enumerate(panel) if x] for panel in dist.group_panels
+    ]
+    counts = _apportion(dist.group_weights, columns, len(sizes), m, dist.capacity)
+    turn = [0] * len(sizes)
+    rounded: list[tuple[int, ...]] = []
+    for panel, c in zip(dist.group_panels, counts, strict=True):
+        for _ in range(c):
+            chosen: list[int] = []
+            for t, x in enumerate(panel):
+                group = dist.groups[t]
+                chosen.extend(group[(turn[t] + j) % sizes[t]] for j in range(x))
+                turn[t] = (turn[t] + x) % sizes[t]
+            rounded.append(tuple(sorted(chosen)))
+    return tuple(rounded)
+
+
+def _apportion(
+    weights: Sequence[float],
+    columns: Sequence[Sequence[tuple[int, float]]],
+    rows: int,
+    m: int,
+    capacity: int,
+) -> list[int]:
+    """Integers ``floor``/``ceil`` of ``m * weights`` summing to ``m``, least row discrepancy.
+
+    ``columns[p]`` lists ``(row, coefficient)`` of panel ``p``; the discrepancy of a row is
+    ``|sum_p (count_p - m * weight_p) * coefficient|``, minimised over all rows.
+    """
+    import numpy as np
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array, hstack, vstack
+
+    targets = [m * w for w in weights]
+    counts = [math.floor(t + 1e-9) for t in targets]
+    needed = m - sum(counts)
+    fractional = [p for p, t in enumerate(targets) if t - counts[p] > 1e-9]
+    if needed <= 0 or len(fractional) <= needed:
+        for p in fractional[: max(needed, 0)]:
+            counts[p] += 1
+        counts[0] += m - sum(counts)
+        return counts
+    goal = np.zeros(rows)
+    data: list[float] = []
+    row_index: list[int] = []
+    col_index: list[int] = []
+    for c, p in enumerate(fractional):
+        for r, a in columns[p]:
+            data.append(a)
+            row_index.append(r)
+            col_index.append(c)
+            goal[r] += (targets[p] - counts[p]) * a
+    size = len(fractional)
+    incidence = csr_array(
+        (np.array(data), (np.array(row_index, dtype=int), np.array(col_index, dtype=int))),
+        shape=(rows, size),
+    )
+    ones = csr_array(np.ones((rows, 1)))
+    matrix = vstack(
+        [
+            hstack([incidence, -ones]),
+            hstack([incidence, ones]),
+            csr_array(np.append(np.ones(size), 0.0)[None, :]),
+        ]
+    )
+    lower = np.concatenate([np.full(rows, -np.inf), goal, [needed]])
+    upper = np.concatenate([goal, np.full(rows, np.inf), [needed]])
+    result = milp(
+        np.append(np.zeros(size), 1.0),
+        integrality=np.append(np.ones(size), 0.0),
+        bounds=Bounds(np.zeros(size + 1), np.append(np.ones(size), 2.0 * (capacity + 1))),
+        constraints=LinearConstraint(matrix, lower, upper),
+        options={"node_limit": _ROUNDING_NODES, "mip_rel_gap": 1e-3},
+    )
+    if result.x is not None:
+        chosen = [c for c in range(size) if result.x[c] > 0.5]
+    else:  # pragma: no cover - a rounding within the bound exists; largest remainders then
+        order = sorted(
+            range(size), key=lambda c: (counts[fractional[c]] - targets[fractional[c]], c)
+        )
+        chosen = order[:needed]
+    for c in chosen:
+        counts[fractional[c]] += 1
+    return counts

@@ -1,0 +1,113 @@
+"""Figures for LEXIMIN past 1,000 applicants (issue 16): ours against the previous algorithm.
+
+Run: ``.venv/bin/python benchmarks/bench_leximin_scale.py [--sizes 500/50,1000/100]
+[--baseline-up-to 1000] [--rounding]``
+
+Pools from the library's synthetic generator (:func:`ran_events.examples.synthetic_applicants`,
+seed 2023): quotas on role, gender, country and experience (bands of +-25 % around each
+value's share of the pool, as in bench_fair.py) and at most 2 per organisation. For each
+size: the CPU time (``time.process_time``; the machine is shared) of ``fair_distribution``
+now, and of the previous algorithm (``benchmarks/_leximin_before.py``, the module as it was
+before issue 16, kept verbatim) on the pools up to ``--baseline-up-to`` applicants, with the
+ratio and the largest difference of the minimum and of the sorted probabilities (must be
+<= 1e-6). ``--rounding`` adds ``round_to_uniform(dist, 1000)`` and its share of the
+distribution's time (target <= 20 %). Targets: 2,000 / 100 < 30 s, 5,000 / 200 < 120 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import _leximin_before as before
+
+from ran_events.examples import synthetic_applicants
+from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
+from ran_events.selection.fair._leximin import fair_distribution, round_to_uniform
+
+ATTRIBUTES = ("role", "gender", "country", "experience")
+TARGETS = {(2000, 100): 30.0, (5000, 200): 120.0}
+
+
+def pool(n: int, k: int, seed: int = 2023) -> tuple[list[Profile], Constraints]:
+    """``n`` synthetic applicants, ``k`` places, quotas around the pool's shares, org <= 2."""
+    rows = [
+        {
+            "role": r.registrant.role,
+            "gender": str(r.answers["gender"]),
+            "country": r.registrant.country,
+            "experience": str(r.answers["experience"]),
+            "organisation": r.registrant.organisation,
+        }
+        for r in synthetic_applicants(n, seed=seed)
+    ]
+    quotas = []
+    for attribute in ATTRIBUTES:
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[attribute]] = counts.get(row[attribute], 0) + 1
+        for value, count in sorted(counts.items()):
+            share = count / n
+            quotas.append(
+                Quota(
+                    attribute=attribute,
+                    value=value,
+                    min=int(0.75 * share * k),
+                    max=max(1, round(1.25 * share * k + 0.5)),
+                )
+            )
+    constraints = Constraints(
+        capacity=k, quotas=tuple(quotas), caps=(Cap(attribute="organisation", limit=2),)
+    )
+    return [tuple(row[a] for a in constraints.attributes) for row in rows], constraints
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="500/50,1000/100")
+    parser.add_argument("--baseline-up-to", type=int, default=1000)
+    parser.add_argument("--rounding", action="store_true")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; CPU seconds")
+    for size in args.sizes.split(","):
+        n, k = (int(x) for x in size.split("/"))
+        profiles, constraints = pool(n, k)
+        start = time.process_time()
+        ours = fair_distribution(profiles, constraints)
+        mine = time.process_time() - start
+        target = TARGETS.get((n, k))
+        verdict = "" if target is None else f" (target < {target:.0f} s: "
+        verdict += "" if target is None else ("met)" if mine < target else "NOT met)")
+        print(
+            f"{n} / {k}: {len(ours.groups)} groups, ours {mine:.1f} s{verdict}, "
+            f"{ours.method}, {ours.objective}, min {min(ours.probabilities):.6f}"
+        )
+        if args.rounding:
+            start = time.process_time()
+            round_to_uniform(ours, 1000)
+            rounding = time.process_time() - start
+            print(
+                f"  rounding to 1000 panels {rounding:.1f} s = {rounding / mine:.0%} of the "
+                "distribution (target <= 20 %)"
+            )
+        if n > args.baseline_up_to:
+            continue
+        start = time.process_time()
+        old = before.fair_distribution(profiles, constraints)
+        theirs = time.process_time() - start
+        gap = max(
+            abs(a - b)
+            for a, b in zip(sorted(ours.probabilities), sorted(old.probabilities), strict=True)
+        )
+        print(
+            f"  previous algorithm {theirs:.1f} s: ratio {theirs / mine:.2f}x; minimum "
+            f"{min(old.probabilities):.6f} (difference "
+            f"{abs(min(old.probabilities) - min(ours.probabilities)):.1e}), largest "
+            f"difference of sorted probabilities {gap:.1e} (must be <= 1e-6: "
+            f"{'ok' if gap <= 1e-6 else 'FAILED'})"
+        )
+
+
+if __name__ == "__main__":
+    main()
