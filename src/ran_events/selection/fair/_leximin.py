@@ -337,9 +337,6 @@ class _PanelProgram:
 
         if number <= 0:
             return []
-        # The pricing program's counts are integral only up to HiGHS's tolerance: a type at
-        # 1e-9 is not in the panel, and dropping it would leave a count of -1.
-        counts = np.rint(counts)
         if self._dense is None:
             self._dense = self.matrix.toarray()
         dense = self._dense
