@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, overload
 
 __all__ = [
     "AbbreviationMismatch",
@@ -561,8 +561,100 @@ class UnknownPolicy(RanEventsError, LookupError):
         return str(self.args[0])
 
 
+_MESSAGE_ONLY: Any = object()
+"""The ``value`` of an :class:`InvalidPolicyConfig` made from a message alone."""
+
+
 class InvalidPolicyConfig(InvalidValue):
-    """Raised when a policy's parameters are missing or invalid (e.g. a lottery without seed)."""
+    """Raised when a policy's seed or parameters are missing or invalid (e.g. a lottery
+    without seed), or a policy cannot be registered or built.
+
+    Two forms. A policy refusing its parameters may give a message alone (the field is then
+    ``selection.parameters``, or ``selection.parameters.PARAMETER`` with ``parameter=``)::
+
+        raise InvalidPolicyConfig("weights must be positive", parameter="weights")
+
+    or, like every :class:`InvalidValue`, the field, the value and what is expected::
+
+        raise InvalidPolicyConfig("selection.parameters.weights", -1, "a positive number")
+
+    The registry, :func:`~ran_events.selection.simulate` and ``ran-events check`` fill in
+    ``policy`` (the name the policy is registered under) when a factory raises it, so the
+    message says which policy refused.
+
+    Attributes:
+        policy: the refusing policy's name (``None`` until known).
+        message: the message given alone (``None`` in the second form).
+    """
+
+    @overload
+    def __init__(
+        self, message: str, /, *, parameter: str | None = None, policy: str | None = None
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        expected: str,
+        /,
+        *,
+        detail: str = "",
+        policy: str | None = None,
+    ) -> None: ...
+
+    def __init__(
+        self,
+        field: str,
+        value: object = _MESSAGE_ONLY,
+        expected: str | None = None,
+        /,
+        *,
+        detail: str = "",
+        parameter: str | None = None,
+        policy: str | None = None,
+    ) -> None:
+        self.message: str | None = None
+        if value is _MESSAGE_ONLY and expected is None:
+            self.message = field
+            field = "selection.parameters" + (f".{parameter}" if parameter else "")
+            value, expected = None, field
+        elif expected is None or parameter is not None:
+            raise TypeError(
+                "InvalidPolicyConfig takes a message alone (and parameter=), "
+                "or a field, a value and what is expected"
+            )
+        super().__init__(field, value, expected, detail=detail)
+        self.policy = policy
+        self._describe()
+
+    def with_policy(self, name: str) -> InvalidPolicyConfig:
+        """Name the refusing policy (unless already named) and return this exception."""
+        if self.policy is None:
+            self.policy = name
+            self._describe()
+        return self
+
+    def _describe(self) -> None:
+        if self.message is None:
+            return  # the built-in form's message names its field and value already
+        who = "the policy" if self.policy is None else f"the {self.policy!r} policy"
+        self.expected = f"parameters {who} accepts"
+        self.args = (f"{self.field}: {who} refuses its parameters: {self.message}",)
+
+    def __reduce__(self) -> tuple[Any, ...]:  # a worker process's error reaches the caller
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[InvalidPolicyConfig], args: tuple[Any, ...], state: dict[str, Any]
+) -> InvalidPolicyConfig:
+    """An :class:`InvalidPolicyConfig` with ``args`` and ``state`` (how one is unpickled)."""
+    made = cls.__new__(cls, *args)
+    made.args = args
+    made.__dict__.update(state)
+    return made
 
 
 class SeedMismatch(InvalidValue):

@@ -10,6 +10,12 @@ from ran_events.selection._decisions_csv import (
 )
 from ran_events.selection._engine import canonical_sha256, replay, select
 from ran_events.selection._panel import FairDraw, PanelDraw, PanelLotteryPolicy, PanelPolicy
+from ran_events.selection._parameters import (
+    REQUIRED,
+    Parameter,
+    PolicyParameters,
+    declared_parameters,
+)
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -58,6 +64,7 @@ __all__ = [
     "BUILTIN_POLICIES",
     "DECISION_COLUMNS",
     "ENTRY_POINT_GROUP",
+    "REQUIRED",
     "Cap",
     "ConstraintReport",
     "Constraints",
@@ -76,9 +83,11 @@ __all__ = [
     "PanelDraw",
     "PanelLotteryPolicy",
     "PanelPolicy",
+    "Parameter",
     "Placing",
     "Policy",
     "PolicyFactory",
+    "PolicyParameters",
     "PolicyRegistry",
     "Profile",
     "Quota",
@@ -95,6 +104,7 @@ __all__ = [
     "canonical_sha256",
     "compare",
     "decisions_csv_text",
+    "declared_parameters",
     "default_registry",
     "draw_index",
     "expire_offers",

@@ -21,11 +21,22 @@ from typing import Any, Final
 
 import attrs
 
-from ran_events.errors import InvalidPolicyConfig, RanEventsWarning, UnknownPolicy
+from ran_events.errors import (
+    InvalidPolicyConfig,
+    RanEventsError,
+    RanEventsWarning,
+    UnknownPolicy,
+)
 from ran_events.models import SelectionRules
 from ran_events.selection._policy import Policy, PolicyFactory, policy_parameters
 
-__all__ = ["BUILTIN_POLICIES", "ENTRY_POINT_GROUP", "PolicyRegistry", "default_registry"]
+__all__ = [
+    "BUILTIN_POLICIES",
+    "ENTRY_POINT_GROUP",
+    "PolicyRegistry",
+    "build_policy",
+    "default_registry",
+]
 
 ENTRY_POINT_GROUP: Final = "ran_events.policies"
 """The entry-point group third-party policies are registered in."""
@@ -111,8 +122,7 @@ class PolicyRegistry:
             UnknownPolicy: no policy has that name.
             InvalidPolicyConfig: the factory refused the seed or the parameters.
         """
-        factory = self.factory(name)
-        policy = factory(seed=seed, parameters=dict(parameters or {}))
+        policy = build_policy(name, self.factory(name), seed=seed, parameters=parameters or {})
         if not isinstance(policy, Policy):
             raise InvalidPolicyConfig(
                 "policy", name, "a factory that returns a Policy (name, parameters, order)"
@@ -175,6 +185,28 @@ class PolicyRegistry:
                 )
                 continue
             self._factories[entry.name] = factory
+
+
+def build_policy(
+    name: str, factory: PolicyFactory, *, seed: int | None, parameters: Mapping[str, Any]
+) -> Policy:
+    """``factory(seed=seed, parameters=parameters)``, its refusal naming the policy ``name``.
+
+    A factory refuses with :class:`~ran_events.errors.InvalidPolicyConfig` (the policy's
+    name is filled in when it has none) or, if written without this library's errors, with
+    a plain :class:`ValueError`, turned into one.
+
+    Raises:
+        InvalidPolicyConfig: the factory refused the seed or the parameters.
+    """
+    try:
+        return factory(seed=seed, parameters=dict(parameters))
+    except InvalidPolicyConfig as exc:
+        raise exc.with_policy(name) from None
+    except RanEventsError:
+        raise
+    except ValueError as exc:
+        raise InvalidPolicyConfig(str(exc), policy=name) from exc
 
 
 def _entry_point(name: str, value: str) -> importlib.metadata.EntryPoint:

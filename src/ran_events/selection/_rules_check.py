@@ -14,11 +14,18 @@ from typing import Any, Final
 
 from ran_events.errors import InvalidPolicyConfig, InvalidValue, UnknownPolicy
 from ran_events.models import SCALE_RANGE, Event, QuestionKind
+from ran_events.selection._parameters import declared_parameters
 from ran_events.selection._policy import REQUIRE_PARAMETER, eligibility_rules, policy_parameters
 from ran_events.selection._profiles import fill_of, value_key
-from ran_events.selection._registry import PolicyRegistry, default_registry
+from ran_events.selection._registry import PolicyRegistry, build_policy, default_registry
 
-__all__ = ["REGISTRANT_ATTRIBUTES", "known_attributes", "rule_problems"]
+__all__ = [
+    "REGISTRANT_ATTRIBUTES",
+    "allowed_values",
+    "known_attributes",
+    "rule_problems",
+    "unknown_attribute",
+]
 
 REGISTRANT_ATTRIBUTES: Final = ("role", "country", "organisation", "name")
 """The attributes every applicant has a field for."""
@@ -37,6 +44,22 @@ def known_attributes(event: Event) -> tuple[str, ...]:
     the form's questions and the free attributes declared in ``selection.attributes``."""
     questions = tuple(q.id for q in event.form.questions)
     return tuple(dict.fromkeys((*REGISTRANT_ATTRIBUTES, *questions, *event.selection.attributes)))
+
+
+def unknown_attribute(
+    field: str, attribute: str, known: Sequence[str], *, rule: str = "the rule"
+) -> InvalidValue:
+    """The problem of ``field`` naming ``attribute``, which no applicant can have."""
+    return InvalidValue(
+        field,
+        attribute,
+        "an attribute an applicant can have: "
+        + ", ".join(known)
+        + " (declare a column of the applications file that is not a form "
+        "question in selection.attributes)",
+        detail=f"no applicant can have it, so {rule} would do nothing"
+        + did_you_mean(attribute, known),
+    )
 
 
 def rule_problems(event: Event, *, registry: PolicyRegistry | None = None) -> list[InvalidValue]:
@@ -63,18 +86,7 @@ def rule_problems(event: Event, *, registry: PolicyRegistry | None = None) -> li
 
     def attribute_problem(field: str, attribute: str) -> None:
         if attribute not in known:
-            problems.append(
-                InvalidValue(
-                    field,
-                    attribute,
-                    "an attribute an applicant can have: "
-                    + ", ".join(known)
-                    + " (declare a column of the applications file that is not a form "
-                    "question in selection.attributes)",
-                    detail="no applicant can have it, so the rule would do nothing"
-                    + did_you_mean(attribute, known),
-                )
-            )
+            problems.append(unknown_attribute(field, attribute, known))
 
     for attribute in sorted(rules.caps):
         attribute_problem(f"selection.caps.{attribute}", attribute)
@@ -96,7 +108,7 @@ def rule_problems(event: Event, *, registry: PolicyRegistry | None = None) -> li
     return problems
 
 
-def _allowed_values(event: Event, attribute: str) -> Sequence[str] | None:
+def allowed_values(event: Event, attribute: str) -> Sequence[str] | None:
     """The values of ``attribute`` an applicant can give, or None when any text can be."""
     if attribute == "role" and event.target_groups:
         return event.target_groups
@@ -114,7 +126,7 @@ def _allowed_values(event: Event, attribute: str) -> Sequence[str] | None:
 
 def _value_problems(event: Event, attribute: str, values: Sequence[str]) -> list[InvalidValue]:
     problems: list[InvalidValue] = []
-    allowed = _allowed_values(event, attribute)
+    allowed = allowed_values(event, attribute)
     folded = None if allowed is None else {value_key(a) for a in allowed}
     seen: dict[str, str] = {}
     for value in values:
@@ -173,8 +185,18 @@ def _policy_problems(event: Event, registry: PolicyRegistry) -> list[InvalidValu
         )
         return problems
     seed: Any = 0 if rules.seed is None else rules.seed  # a seed may come at selection time
+    parameters = policy_parameters(rules.parameters)
     try:
-        factory(seed=seed, parameters=policy_parameters(rules.parameters))
+        build_policy(rules.policy, factory, seed=seed, parameters=parameters)
     except InvalidValue as exc:
         problems.append(exc)
+        return problems
+    declared = declared_parameters(factory)
+    if declared is not None:  # a plug-in's table of applicant attributes
+        known = known_attributes(event)
+        problems.extend(
+            unknown_attribute(field, attribute, known, rule=f"the {rules.policy!r} policy")
+            for field, attribute in declared.attribute_names(parameters)
+            if attribute not in known
+        )
     return problems

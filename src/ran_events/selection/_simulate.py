@@ -43,7 +43,7 @@ from ran_events.selection._policy import (
     policy_parameters,
 )
 from ran_events.selection._profiles import build_constraints, fill_of, profiles_of
-from ran_events.selection._registry import PolicyRegistry, default_registry
+from ran_events.selection._registry import PolicyRegistry, build_policy, default_registry
 from ran_events.selection._result import bounds_text
 from ran_events.selection.constraints import Constraints, Profile, allocate
 
@@ -462,7 +462,7 @@ def simulate(
         parameters = policy_parameters(rules.parameters) if name == rules.policy else {}
     registry = registry or default_registry()
     factory = registry.factory(name)
-    probe = factory(seed=seed, parameters=dict(parameters))
+    probe = build_policy(name, factory, seed=seed, parameters=parameters)
     check_registrations(event.id, registrations)
     eligible, rejected = split_eligible(
         registrations, eligibility_rules(event.target_groups, rules.parameters)
