@@ -4,6 +4,10 @@ import datetime
 
 import pytest
 
+# The testing kit's fixtures, loaded here (after coverage starts) rather than by its entry
+# point, which pyproject.toml's addopts turn off for this suite (-p no:ran_events).
+pytest_plugins = ["ran_events.testing.plugin"]
+
 
 @pytest.fixture(autouse=True)
 def _doctest_names(doctest_namespace: dict[str, object]) -> None:
