@@ -123,10 +123,8 @@ class Parameter:
         if self.name not in given:
             if self.required:
                 raise InvalidPolicyConfig(
-                    field,
-                    None,
-                    self.expected,
-                    detail=f"the {policy!r} policy needs it",
+                    f"{self.name} is missing; expected {self.expected}",
+                    parameter=self.name,
                     policy=policy,
                 )
             return self.default
