@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import os
-import subprocess
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import attrs
 import pytest
@@ -18,18 +14,17 @@ from tests.strategies import SelectionProblem, selection_problems
 
 from ran_events import tz
 from ran_events.errors import InfeasibleSelection
-from ran_events.examples import synthetic_applicants, webinar
+from ran_events.examples import webinar
 from ran_events.models import Event, QuotaBounds, Registrant, Registration, SelectionRules
 from ran_events.selection import (
     Outcome,
     SelectionResult,
-    canonical_sha256,
-    decisions_csv_text,
     promote,
     replay,
     select,
 )
 from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, is_valid_selection
+from ran_events.testing import assert_reproducible, feasible_pool
 
 NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -218,7 +213,7 @@ def test_promotion_keeps_every_constraint(
 @given(seeds, seeds)
 def test_different_seeds_give_different_lotteries(first: int, second: int) -> None:
     event = attrs.evolve(webinar(), capacity=10)
-    pool = synthetic_applicants(120, seed=3)
+    pool = feasible_pool(event, 120, seed=3)
     one = select(
         attrs.evolve(event, selection=attrs.evolve(event.selection, seed=first)), pool, now=NOW
     )
@@ -230,22 +225,6 @@ def test_different_seeds_give_different_lotteries(first: int, second: int) -> No
     assert (ranks_one == ranks_two) == (first == second)
 
 
-SCRIPT = """
-import datetime as dt, sys
-from ran_events import tz
-from ran_events.examples import synthetic_applicants, webinar
-from ran_events.selection import decisions_csv_text, select, canonical_sha256
-import attrs
-seed = int(sys.argv[1])
-event = webinar()
-event = attrs.evolve(event, selection=attrs.evolve(event.selection, seed=seed))
-pool = synthetic_applicants(120, seed=11)
-now = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
-result = select(event, list(reversed(pool)), now=now)
-sys.stdout.write(canonical_sha256(pool) + "\\n" + decisions_csv_text(result))
-"""
-
-
 @settings(max_examples=2, deadline=None)
 @given(st.integers(0, 10**6), st.integers(1, 2**32 - 1))
 def test_a_fresh_process_with_another_hash_seed_decides_the_same(
@@ -253,16 +232,7 @@ def test_a_fresh_process_with_another_hash_seed_decides_the_same(
 ) -> None:
     event = webinar()
     event = attrs.evolve(event, selection=attrs.evolve(event.selection, seed=seed))
-    pool = synthetic_applicants(120, seed=11)
-    here = canonical_sha256(pool) + "\n" + decisions_csv_text(select(event, pool, now=NOW))
-    environment = {**os.environ, "PYTHONHASHSEED": str(hash_seed)}
-    python = Path(sys.executable)
-    done = subprocess.run(
-        [str(python), "-c", SCRIPT, str(seed)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=True,
-        timeout=120,
+    # (canonical_sha256 of a pool is pinned to its bytes in test_selection.py)
+    assert_reproducible(
+        None, event, feasible_pool(event, 120, seed=11), now=NOW, hash_seed=hash_seed
     )
-    assert done.stdout.replace("\r\n", "\n") == here.replace("\r\n", "\n")

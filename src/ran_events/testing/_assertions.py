@@ -73,17 +73,23 @@ def assert_meets_constraints(result: SelectionResult, event: Event) -> None:
     """
     findings: list[str] = []
     ids = [d.registration_id for d in result.decisions]
-    if len(set(ids)) != len(ids) or len(ids) != len(result.inputs):
-        findings.append(f"{len(ids)} decisions for {len(result.inputs)} registrations")
-    selected = [result.registration(d.registration_id) for d in result.selected]
+    by_id = {r.id: r for r in result.inputs}
+    if len(set(ids)) != len(ids) or set(ids) != set(by_id):
+        findings.append(f"{len(ids)} decisions for {len(by_id)} registrations")
+    selected = [by_id[d.registration_id] for d in result.selected if d.registration_id in by_id]
     if len(selected) > event.capacity:
         findings.append(f"{len(selected)} selected; the capacity is {event.capacity}")
-    if event.target_groups:
-        findings += [
-            f"{r.id} selected with role {r.registrant.role!r}, not a target group"
-            for r in selected
-            if r.registrant.role not in event.target_groups
-        ]
+    outsiders = [
+        f"{r.id} ({r.registrant.role or 'no role'})"
+        for r in selected
+        if event.target_groups and r.registrant.role not in event.target_groups
+    ]
+    if outsiders:
+        findings.append(
+            f"{len(outsiders)} selected whose role is not a target group: "
+            + ", ".join(outsiders[:_SHOWN])
+            + (", ..." if len(outsiders) > _SHOWN else "")
+        )
     for attribute, values in sorted(event.selection.quotas.items()):
         for value, bounds in sorted(values.items()):
             have = sum(1 for r in selected if _key(r, attribute) == value_key(value))
