@@ -570,7 +570,8 @@ class InvalidPolicyConfig(InvalidValue):
     without seed), or a policy cannot be registered or built.
 
     Two forms. A policy refusing its parameters may give a message alone (the field is then
-    ``selection.parameters``, or ``selection.parameters.PARAMETER`` with ``parameter=``)::
+    ``selection.parameters``, or ``selection.parameters.PARAMETER`` with ``parameter=``, which
+    may be a dotted path such as ``weights.role.prison``)::
 
         raise InvalidPolicyConfig("weights must be positive", parameter="weights")
 
