@@ -57,7 +57,16 @@ from ran_events.selection._simulate import (
     simulate,
 )
 from ran_events.selection._waitlist import expire_offers, promote, respond
-from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, Relaxation
+from ran_events.selection.constraints import (
+    Allocation,
+    Cap,
+    Constraints,
+    Profile,
+    Quota,
+    Relaxation,
+    allocate,
+    is_valid_selection,
+)
 from ran_events.selection.fair import FairLotteryPolicy, FairLotteryRecord, draw_index
 
 __all__ = [
@@ -65,6 +74,7 @@ __all__ = [
     "DECISION_COLUMNS",
     "ENTRY_POINT_GROUP",
     "REQUIRED",
+    "Allocation",
     "Cap",
     "ConstraintReport",
     "Constraints",
@@ -101,6 +111,7 @@ __all__ = [
     "TargetGroupRule",
     "TicketPolicy",
     "ValueCounts",
+    "allocate",
     "canonical_sha256",
     "compare",
     "decisions_csv_text",
@@ -109,6 +120,7 @@ __all__ = [
     "draw_index",
     "expire_offers",
     "gini",
+    "is_valid_selection",
     "known_attributes",
     "lottery_ticket",
     "profiles_of",

@@ -53,6 +53,15 @@ class Constraints:
 
     ``attributes`` fixes the order of values in a :data:`Profile`: every attribute used by a
     quota or a cap, sorted by name.
+
+    The public, stable API a panel policy is written against (all importable from
+    :mod:`ran_events.selection`): ``draw_panel`` receives the event's ``Constraints``
+    (``capacity``, ``quotas``, ``caps``, ``attributes``, ``index``);
+    :func:`~ran_events.selection.profiles_of` turns the eligible registrations into
+    profiles; :func:`~ran_events.selection.allocate` fills the places from an order of them
+    keeping every quota and cap (its :class:`~ran_events.selection.Allocation` has the
+    ``selected`` indices) and :func:`~ran_events.selection.is_valid_selection` lists what a
+    selection breaks.
     """
 
     capacity: int
