@@ -190,7 +190,6 @@ def _policy_problems(event: Event, registry: PolicyRegistry) -> list[InvalidValu
         build_policy(rules.policy, factory, seed=seed, parameters=parameters)
     except InvalidValue as exc:
         problems.append(exc)
-        return problems
     declared = declared_parameters(factory)
     if declared is not None:  # a plug-in's table of applicant attributes
         known = known_attributes(event)
