@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import assert_type
+from typing import Any, assert_type
 
 from ran_events import eventfile, intake, tz
-from ran_events.errors import AmbiguousTimeError, EventFileError, FileProblem
+from ran_events.errors import (
+    AmbiguousTimeError,
+    EventFileError,
+    FileProblem,
+    InvalidPolicyConfig,
+)
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
+from ran_events.selection import Parameter, PolicyParameters
+from ran_events.testing import assert_reproducible, feasible_pool
 
 
 def schedule_in_a_zone() -> str:
@@ -71,3 +78,19 @@ def the_event_zone() -> dt.tzinfo:
     assert_type(event.zone, dt.tzinfo)
     assert_type(tz.localize(dt.datetime(2023, 9, 20, 14), zone=event.zone), dt.datetime)
     return event.zone
+
+
+def a_plug_in_refuses(weight: float) -> InvalidPolicyConfig:
+    declared = PolicyParameters(
+        policy="weighted", parameters=(Parameter(name="floor", kind=float, default=0.0),)
+    )
+    assert_type(declared.validate({"floor": weight}), dict[str, Any])
+    error = InvalidPolicyConfig("a weight must be positive", parameter="weights.role.prison")
+    assert_type(error.with_policy("weighted"), InvalidPolicyConfig)
+    return InvalidPolicyConfig("selection.parameters.floor", weight, "a number >= 0")
+
+
+def a_policy_test(event: Event) -> None:
+    pool = feasible_pool(event, 200, seed=1, distributions={"role": {"prison": 2.0}})
+    assert_type(pool, list[Registration])
+    assert_reproducible("lottery", event, pool)
