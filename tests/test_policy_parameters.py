@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import attrs
 import pytest
 
-from ran_events.errors import InvalidPolicyConfig
+from ran_events.errors import InvalidPolicyConfig, InvalidValue
 from ran_events.examples import webinar
 from ran_events.models import Registration
 from ran_events.selection import (
@@ -96,6 +96,17 @@ def test_a_plain_value_error_of_a_plug_in_becomes_one_naming_it() -> None:
         simulate(EVENT, [], runs=1, seed=1, policy="sloppy", registry=registry)
     assert caught.value.policy == "sloppy"
     assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_the_librarys_other_errors_from_a_factory_pass_unchanged() -> None:
+    def strict(*, seed: int | None, parameters: Mapping[str, Any]) -> LotteryPolicy:
+        raise InvalidValue("selection.capacity", 0, "a capacity of at least 1")
+
+    registry = PolicyRegistry(factories={"strict": strict}, entry_points=False)
+    with pytest.raises(InvalidValue) as caught:
+        registry.create("strict", seed=1)
+    assert type(caught.value) is InvalidValue
+    assert caught.value.field == "selection.capacity"
 
 
 # --------------------------------------------------------------------------------------------
