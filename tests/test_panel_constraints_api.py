@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
+from tests.test_panel_policy import LastIdsPanel
 
 import ran_events.selection as public
 from ran_events.examples import webinar
@@ -15,7 +16,6 @@ from ran_events.models import Registration
 from ran_events.selection import (
     Constraints,
     PanelDraw,
-    Placing,
     PolicyRegistry,
     Reason,
     SelectionRecord,
@@ -30,21 +30,13 @@ from ran_events.testing import assert_meets_constraints, feasible_pool
 EVENT = attrs.evolve(webinar(), selection=attrs.evolve(webinar().selection, policy="youngest-ids"))
 
 
-@attrs.frozen
-class YoungestIdsPanel:
-    """Fills the places from the highest ids down, keeping every quota and cap."""
+class YoungestIdsPanel(LastIdsPanel):
+    """Fills the places from the highest ids down (its order is LastIdsPanel's), keeping
+    every quota and cap, which LastIdsPanel ignores."""
 
     @property
     def name(self) -> str:
         return "youngest-ids"
-
-    @property
-    def parameters(self) -> Mapping[str, Any]:
-        return {}
-
-    def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
-        ranked = sorted((r.id for r in registrations), reverse=True)
-        return [Placing(registration_id=rid, summary="highest id first") for rid in ranked]
 
     def draw_panel(
         self,
