@@ -138,7 +138,10 @@ def test_slots_with_fewer_places_than_the_event_are_reported() -> None:
     short = event.revise(capacity=50)
     (problem,) = slot_capacity_problems(short)
     assert problem.field == "sessions[1].capacity"
-    assert "slot-1 (ws-a, ws-b, ws-c) have 45 together, 5 short" in str(problem)
+    assert str(problem) == (
+        "sessions[1].capacity: 45 is not valid; expected at least 50 places together in "
+        "slot-1 (ws-a, ws-b, ws-c), the event's capacity (5 short)"
+    )
 
 
 # -- parallel sessions -----------------------------------------------------------------------

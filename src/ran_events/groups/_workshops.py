@@ -37,6 +37,7 @@ import attrs
 
 from ..errors import InvalidValue, WorkshopCapacityError
 from ..models import ChoiceSlot, Event, QuestionKind, Registration
+from ._csv import AssignmentRow
 
 __all__ = [
     "WorkshopAssignment",
@@ -154,6 +155,22 @@ class WorkshopAssignment:
         """The sum of preference scores maximised (``n + 1 - rank``; 0 if not ranked)."""
         sizes = {slot.id: len(slot.sessions) for slot in self.slots}
         return sum(sizes[p.slot] + 1 - p.rank for p in self.placements if p.rank is not None)
+
+    def rows(self) -> list[AssignmentRow]:
+        """The placements as rows of the groups CSV: the group is the slot's id.
+
+        Written with :func:`~ran_events.groups.write_assignments_csv`; the file read back
+        gives :meth:`rooms` (:meth:`~ran_events.groups.AssignmentsFile.rooms`).
+        """
+        return [
+            AssignmentRow(
+                registration_id=p.registration_id,
+                group=p.slot,
+                session_id=p.session_id,
+                reason=p.reason,
+            )
+            for p in self.placements
+        ]
 
     def summary(self) -> str:
         """One line of counts: ``1st choice: 410, 2nd choice: 80, not ranked: 10``."""

@@ -369,9 +369,9 @@ def slot_capacity_problems(event: Event) -> list[InvalidValue]:
         InvalidValue(
             f"sessions[{event.sessions.index(slot.sessions[0])}].capacity",
             slot.capacity,
-            f"places for the event's capacity of {event.capacity}: the sessions of "
-            f"{slot.id} ({', '.join(slot.session_ids)}) have {slot.capacity} together, "
-            f"{event.capacity - slot.capacity} short",
+            f"at least {event.capacity} places together in {slot.id} "
+            f"({', '.join(slot.session_ids)}), the event's capacity "
+            f"({event.capacity - slot.capacity} short)",
         )
         for slot in choice_slots(event.sessions)
         if slot.capacity is not None and slot.capacity < event.capacity
