@@ -288,3 +288,19 @@ def test_ordinals_and_summaries_read_as_english() -> None:
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "111th"
     ]  # fmt: skip
     assert choice_summary({1: 3, 3: 1, None: 2}) == "1st choice: 3, 3rd choice: 1, not ranked: 2"
+
+
+def test_the_benchmark_runs_and_the_exact_total_is_the_best(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parents[1] / "benchmarks" / "bench_workshops.py"
+    spec = importlib.util.spec_from_file_location("bench_workshops", path)
+    assert spec is not None
+    assert spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.main(["--people", "60", "--draws", "5"]) == 0
+    assert "ok: the exact placement's total is at least" in capsys.readouterr().out
