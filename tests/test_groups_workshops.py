@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.workshop_events import workshops_event
 
 from ran_events.errors import InvalidValue, WorkshopCapacityError
-from ran_events.examples import webinar
+from ran_events.examples import synthetic_applicants, webinar
 from ran_events.groups import (
     WorkshopAssignment,
     assign_workshops,
@@ -304,3 +304,15 @@ def test_the_benchmark_runs_and_the_exact_total_is_the_best(
     spec.loader.exec_module(bench)
     assert bench.main(["--people", "60", "--draws", "5"]) == 0
     assert "ok: the exact placement's total is at least" in capsys.readouterr().out
+
+
+def test_the_synthetic_pool_ranks_every_workshop_and_spans_a_dst_change() -> None:
+    # The study visit's window (1 March to 1 April 2024) crosses the change to summer time:
+    # submissions late in the window used to keep the winter offset and were refused.
+    event = workshops_event()
+    pool = synthetic_applicants(200, seed=4, event=event)
+    assert all(event.registration.is_open(r.submitted_at) for r in pool)
+    assert all(sorted(r.answers["workshops"]) == ["ws-a", "ws-b", "ws-c"] for r in pool)
+    firsts = Counter(r.answers["workshops"][0] for r in pool)
+    assert firsts["ws-a"] > firsts["ws-b"] > firsts["ws-c"]  # the popularity skew
+    event.form.check({"workshops": pool[0].answers["workshops"]})
