@@ -13,7 +13,7 @@ from tests.interop.octets import check_octets
 from tests.interop.readers import ICALJS, LIBICAL, icaljs_times, libical_check, require
 from tests.workshop_events import breakouts_event, workshops_event
 
-from ran_events import ics, tz
+from ran_events import ics, imip, tz
 from ran_events.groups import assign_workshops
 from ran_events.ics import Attendee, CalendarObject, InviteFailure
 
@@ -177,3 +177,18 @@ def test_room_invites_pass_libical_and_icaljs() -> None:
     assert placed.dtstart_utc == tz.to_utc(event.session("room-1").start)
     (seen,) = libical_check(room_1.data).events
     assert seen.dtstart_utc == dt.datetime(2023, 9, 20, 13, 30, tzinfo=dt.UTC)
+
+
+def test_the_invitation_email_names_the_rooms_link_and_room() -> None:
+    event = breakouts_event()
+    _, room = ics.invite(event, person("r2"), rooms=ROOMS, now=NOW)
+    body = imip.invitation_email(event, person("r2"), room).get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    assert "Join online (WebEx): https://example.webex.com/meet/ran-room-2" in text
+    assert "ran-plenary" not in text
+    visit = workshops_event()
+    _, workshop, _ = ics.invite(visit, person("r1"), rooms={"r1": ["ws-b"]}, now=NOW)
+    body = imip.invitation_email(visit, person("r1"), workshop).get_body(("plain",))
+    assert body is not None
+    assert "Room: Room 2\n" in body.get_content()
