@@ -208,3 +208,19 @@ def test_check_warns_of_a_slot_with_too_few_places(tmp_path: Path) -> None:
     assert status == 0
     line = WORKSHOPS_TOML.split("\n").index("capacity = 15") + 1
     assert err.startswith(f"{event}:{line}: sessions[1].capacity: warning: 45 is not valid")
+
+
+def test_check_prints_each_sessions_own_place(tmp_path: Path) -> None:
+    event = tmp_path / "event.toml"
+    event.write_text(WORKSHOPS_TOML.replace('id = "ws-c"', 'id = "ws-c"\nstatus = "cancelled"'))
+    status, printed, _ = run("check", str(event))
+    assert status == 0
+    lines = printed.splitlines()
+    after = {lines[n - 1].split("'")[1]: line.strip() for n, line in enumerate(lines)
+             if line.startswith("    room") or line.startswith("    1")}  # fmt: skip
+    assert after == {
+        "ws-a": "room Room 1 | online: WebEx https://example.webex.com/meet/ws-a | 15 places "
+        "| choice in slot-1",
+        "ws-b": "room Room 2 | 15 places | choice in slot-1",
+        "ws-c": "room Room 3 | 15 places | choice (cancelled)",
+    }
