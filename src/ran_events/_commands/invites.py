@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     check_folder(out, "--out")
     event = load_event(args.event)
     read = read_decisions(args.decisions)
-    rooms = None if args.groups is None else read_rooms(args.groups, console)
+    rooms, bad_rows = (None, 0) if args.groups is None else read_rooms(args.groups, console)
     if rooms is None and event.parallel_sessions:
         console.err(
             f"{args.event}: warning: sessions {', '.join(sorted(event.parallel_sessions))} "
@@ -175,7 +175,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         f"{len(event.sessions)} session(s) written to {out}/; {decided}"
         f"{len(read.problems) + len(failures)} problem(s)"
     )
-    return 1 if read.problems or failures or (rooms is not None and rooms.rejected) else 0
+    return 1 if read.problems or failures or bad_rows else 0
 
 
 @attrs.define
@@ -235,25 +235,9 @@ def plan_invites(
     return written, failures
 
 
-@attrs.frozen
-class RoomsRead(Mapping[str, tuple[str, ...]]):
-    """The rooms of a groups CSV (registration id -> session ids), and whether rows were bad."""
-
-    rooms: dict[str, tuple[str, ...]]
-    rejected: int
-
-    def __getitem__(self, key: str) -> tuple[str, ...]:
-        return self.rooms[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.rooms)
-
-    def __len__(self) -> int:
-        return len(self.rooms)
-
-
-def read_rooms(path: Path, console: Console) -> RoomsRead:
-    """Read a groups or workshops CSV; print each bad row as ``FILE:LINE: FIELD: REASON``.
+def read_rooms(path: Path, console: Console) -> tuple[dict[str, tuple[str, ...]], int]:
+    """Read a groups or workshops CSV: the rooms of each registration and how many rows were
+    bad (each printed as ``FILE:LINE: FIELD: REASON``).
 
     Raises:
         InputError: the file cannot be read.
@@ -264,7 +248,7 @@ def read_rooms(path: Path, console: Console) -> RoomsRead:
         raise InputError(str(path), f"cannot read: {exc}") from None
     for row in found.rejected:
         console.err(row.format(str(path)))
-    return RoomsRead(found.rooms(), len(found.rejected))
+    return found.rooms(), len(found.rejected)
 
 
 def decision_filename(registration_id: str) -> str:
