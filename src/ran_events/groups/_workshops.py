@@ -19,7 +19,9 @@ rankings, exactly:
 Both criteria are one integer cost (``rank * B + (N - position) * rank``, ``B`` larger than
 any possible tie-break total) minimised by an exact assignment of people to places (one
 column per place: a minimum-cost flow of unit capacities, solved by
-:func:`scipy.optimize.linear_sum_assignment`, integers far below 2**53, so no rounding).
+:func:`scipy.optimize.linear_sum_assignment`, integers far below 2**53, so no rounding). Its
+cost matrix holds people x places numbers per slot (a session without a capacity counts as
+one place per person): 500 people and 520 places take 2 MB and tens of milliseconds.
 
 This module takes plain registrations and the event; it imports no selection or iCalendar
 module (:func:`WorkshopAssignment.rooms` is what :func:`ran_events.ics.invite` takes).
