@@ -224,3 +224,19 @@ def test_check_prints_each_sessions_own_place(tmp_path: Path) -> None:
         "ws-b": "room Room 2 | 15 places | choice in slot-1",
         "ws-c": "room Room 3 | 15 places | choice (cancelled)",
     }
+
+
+def test_a_ranking_of_an_unknown_workshop_is_reported_at_its_line(
+    event_file: Path, tmp_path: Path
+) -> None:
+    apps = applications(tmp_path, IDS[:3])
+    lines = apps.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[2].rsplit(",", 1)[0] + ",ws-a > ws-z"
+    apps.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    status, _, err = run("workshops", str(event_file), str(decisions(tmp_path, IDS[:3])),
+                         "--applications", str(apps), "--seed", "1",
+                         "--out", str(tmp_path / "w.csv"))  # fmt: skip
+    assert status == 0
+    assert f"{apps}:3: workshops" in err
+    assert "['ws-z'] not among the session ids" in err
+    assert "no application for 1 selected registrant(s) (r01)" in err

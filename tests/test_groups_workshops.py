@@ -149,8 +149,11 @@ def test_rankings_come_from_the_answers_to_the_ranking_questions() -> None:
     people = [registration("r1", ["ws-b", "ws-a"]), registration("r2")]
     assert rankings_of(event, people) == {"r1": ("ws-b", "ws-a"), "r2": ()}
     # rankings= replaces the answers of the people it names
-    result = assign_workshops(people, event, seed=1, rankings={"r1": ["ws-c"]})
+    result = assign_workshops(
+        people, event, seed=1, rankings={"r1": ["ws-c"], "not-placed": ["ws-a"]}
+    )
     assert result.placement("r1").session_id == "ws-c"
+    assert {p.registration_id for p in result.placements} == {"r1", "r2"}
 
 
 # -- exact: the best total, ties to the better ticket ----------------------------------------

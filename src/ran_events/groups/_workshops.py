@@ -227,7 +227,8 @@ def assign_workshops(
         event: the event; its confirmed ``choice = true`` sessions are placed.
         seed: the seed of the tie-break lottery.
         rankings: registration id -> session ids, best first; replaces the answers of the
-            people it names.
+            people it names (a ranking of someone not among ``participants`` is checked,
+            then left aside).
 
     Returns:
         A :class:`WorkshopAssignment` (empty when the event has no choice sessions).
