@@ -215,19 +215,36 @@ def sessions(draw: st.DrawFn, after: dt.datetime, zone: str, count: int) -> list
     for sid in ids:
         start = cursor + dt.timedelta(seconds=draw(st.sampled_from([0, 60, 1800, 86400, 3661])))
         end = start + dt.timedelta(minutes=draw(st.integers(1, 600)))
+        kind = draw(st.sampled_from(list(SessionKind)))
         result.append(
             Session(
                 id=sid,
                 title=draw(TRICKY_TEXT),
                 start=tz.to_zone(start, zone),
                 end=tz.to_zone(end, zone),
-                kind=draw(st.sampled_from(list(SessionKind))),
+                kind=kind,
                 description=draw(st.just("") | TRICKY_TEXT),
                 status=draw(st.sampled_from(list(SessionStatus))),
+                capacity=draw(st.none() | st.integers(1, 500)),
+                room=draw(st.just("") | TRICKY_TEXT),
+                online=draw(st.none() | online_meetings()),
+                choice=kind is not SessionKind.PLENARY and draw(st.booleans()),
             )
         )
         cursor = end
     return result
+
+
+def online_meetings() -> st.SearchStrategy[Any]:
+    """Online meetings with user text in their platform and notes."""
+    from ran_events.models import OnlineMeeting
+
+    return st.builds(
+        OnlineMeeting,
+        platform=TRICKY_TEXT,
+        url=st.sampled_from(["https://example.webex.com/meet/x", 'http://a.example/?q=1&r="2"']),
+        access_notes=st.just("") | TRICKY_TEXT,
+    )
 
 
 @st.composite
@@ -239,7 +256,7 @@ def questions(draw: st.DrawFn) -> Any:
     choice = TRICKY_TEXT.map(str.strip).filter(lambda c: bool(c) and ";" not in c and "|" not in c)
     made = []
     for qid in ids:
-        kind = draw(st.sampled_from(list(QuestionKind)))
+        kind = draw(st.sampled_from([k for k in QuestionKind if k is not QuestionKind.RANKING]))
         has_choices = kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
         made.append(
             Question(
@@ -292,7 +309,7 @@ def events(draw: st.DrawFn) -> Any:
     """Valid events: 1-4 sessions in a zone (folds included), a window before them, an
     optional online meeting and venue, a form and selection rules."""
     from ran_events import tz
-    from ran_events.models import Event, OnlineMeeting, Organiser, RegistrationWindow, Venue
+    from ran_events.models import Event, Organiser, RegistrationWindow, Venue
 
     zone = draw(st.sampled_from(_EVENT_ZONES))
     wall = draw(st.datetimes(dt.datetime(2000, 1, 1), dt.datetime(2035, 12, 31)))
@@ -315,17 +332,7 @@ def events(draw: st.DrawFn) -> Any:
             name=draw(TRICKY_TEXT),
             email=draw(st.sampled_from(["ran@example.org", "Jos.Peeters@Example.BE"])),
         ),
-        online=draw(
-            st.none()
-            | st.builds(
-                OnlineMeeting,
-                platform=TRICKY_TEXT,
-                url=st.sampled_from(
-                    ["https://example.webex.com/meet/x", 'http://a.example/?q=1&r="2"']
-                ),
-                access_notes=st.just("") | TRICKY_TEXT,
-            )
-        ),
+        online=draw(st.none() | online_meetings()),
         venue=draw(
             st.none()
             | st.builds(
@@ -342,10 +349,25 @@ def events(draw: st.DrawFn) -> Any:
         ),
         capacity=draw(st.integers(1, 500)),
         target_groups=draw(st.lists(TRICKY_TEXT, max_size=4, unique=True)),
-        form=draw(questions()),
+        form=_with_ranking(draw, draw(questions()), made),
         selection=draw(selection_rules()),
         revision=draw(st.integers(0, 3)),
     )
+
+
+def _with_ranking(draw: st.DrawFn, form: Any, made: Sequence[Any]) -> Any:
+    """``form``, with a ranking question of the choice sessions added when there are some
+    (its choices: none, for the event to fill in, or some choice session ids)."""
+    from ran_events.models import Form, Question, QuestionKind
+
+    choice_ids = [s.id for s in made if s.choice]
+    if not choice_ids or not draw(st.booleans()) or "rank" in {q.id for q in form.questions}:
+        return form
+    listed = draw(st.just([]) | st.lists(st.sampled_from(choice_ids), min_size=1, unique=True))
+    ranking = Question(
+        id="rank", text=draw(TRICKY_TEXT), kind=QuestionKind.RANKING, choices=listed
+    )
+    return Form(questions=(*form.questions, ranking))
 
 
 def meets_constraints(

@@ -303,8 +303,17 @@ def test_all_problems_of_a_file_are_reported_with_their_lines() -> None:
         ("[selection]", "[selection]\nquota = 1", "selection.quota", "did you mean 'quotas'?"),
         ('[selection.quotas.role]', '[selection.quotas]\nrole = 3\n[selection.quotas.country]',
          "selection.quotas.role", "a table of value"),
-        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\nroom = 1\nid = \"cases\"",
-         "sessions[1].room", "unknown key 'room'"),
+        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\nfloor = 1\nid = \"cases\"",
+         "sessions[1].floor", "unknown key 'floor'"),
+        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\ncapacity = 0\nid = \"cases\"",
+         "sessions[1].capacity", "a whole number of places, at least 1"),
+        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\nchoice = \"yes\"\nid = \"cases\"",
+         "sessions[1].choice", "true or false"),
+        ("[[sessions]]\nid = \"cases\"", "[[sessions]]\nonline = 3\nid = \"cases\"",
+         "sessions[1].online", "a table"),
+        ("[[sessions]]\nid = \"cases\"",
+         "[[sessions]]\nid = \"cases\"\n[sessions.online]\nplatform = \"WebEx\"\nurl = \"ftp://x\"",
+         "sessions[1].online.url", "http"),
     ],
 )  # fmt: skip
 def test_each_problem_names_field_value_and_accepted_form(
@@ -637,6 +646,14 @@ start = "2030-02-01T10:00"
 end = "2030-02-01T11:00"
 description = "The start"
 status = "cancelled"
+capacity = 8
+room = "Sala 2"
+choice = true
+
+[sessions.online]
+platform = "Teams"
+url = "https://example.org/room-2"
+access_notes = "Room code 2"
 
 [[form.questions]]
 id = "why"
@@ -758,7 +775,13 @@ def test_the_converter_writes_an_event_in_the_event_file_layout() -> None:
         ("[organiser]", "['email', 'name']"),
         ("[online]", "['access_notes', 'platform', 'url']"),
         ("[registration]", "['deadline', 'opens']"),
-        ("[[sessions]]", "['description', 'end', 'id', 'kind', 'start', 'status', 'title']"),
+        (
+            "[[sessions]]",
+            (
+                "['capacity', 'choice', 'description', 'end', 'id', 'kind', 'online', "
+                "'room', 'start', 'status', 'title']"
+            ),
+        ),
     ],
 )
 def test_an_unknown_key_lists_the_fields_of_the_model(table: str, fields: str) -> None:

@@ -46,6 +46,7 @@ __all__ = [
     "UnknownTimeZone",
     "UnknownTimeZoneAbbreviation",
     "WeekdayMismatch",
+    "WorkshopCapacityError",
 ]
 
 
@@ -717,3 +718,34 @@ class IcsError(RanEventsError, ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+# --------------------------------------------------------------------------------------------
+# Small groups and workshops
+
+
+class WorkshopCapacityError(RanEventsError, ValueError):
+    """Raised when the sessions of a choice slot have fewer places than people to place.
+
+    Attributes:
+        slot: the slot's id (``slot-1``).
+        session_ids: its sessions.
+        people: how many people were to be placed.
+        places: how many places its sessions have together.
+    """
+
+    def __init__(self, slot: str, session_ids: Sequence[str], people: int, places: int) -> None:
+        self.slot = slot
+        self.session_ids = tuple(session_ids)
+        self.people = people
+        self.places = places
+        super().__init__(
+            f"{slot} ({', '.join(self.session_ids)}) has {places} places for {people} people: "
+            f"{people - places} short; raise a session's capacity, add a session to the slot "
+            "or place fewer people"
+        )
+
+    @property
+    def shortfall(self) -> int:
+        """How many places are missing."""
+        return self.people - self.places

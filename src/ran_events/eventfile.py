@@ -209,7 +209,7 @@ _SESSION_KEYS: Final = _keys(Session)
 _SESSION_KINDS: Final = frozenset(k.value for k in SessionKind)
 _SESSION_STATUSES: Final = frozenset(s.value for s in SessionStatus)
 _QUESTION_KEYS: Final = _keys(Question)
-_QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text or scale"
+_QUESTION_KINDS: Final = "single-choice, multiple-choice, yes-no, free-text, scale or ranking"
 _SELECTION_KEYS: Final = _keys(SelectionRules)
 _WINDOW_KEYS: Final = _keys(RegistrationWindow, renamed={"closes": "deadline"})
 """A window's end is its ``deadline`` in a file, as announcements call it."""
@@ -474,7 +474,7 @@ def _event_from_document(problems: _Problems, doc: object) -> Event | None:
     }
     if sessions is not None and window is not None:
         # The invariants between the parts, all of them (Event itself stops at the first).
-        for problem in event_problems(sessions, window, tuple(target_groups)):
+        for problem in event_problems(sessions, window, tuple(target_groups), form):
             problems.error("", problem)
     if problems.items:
         _validate(problems, "", Event, fields)  # the simple fields' own problems too
@@ -492,21 +492,21 @@ def _organiser(problems: _Problems, doc: Mapping[str, Any]) -> Organiser | None:
     return _build(problems, "organiser", Organiser, name=_req(name), email=_req(email))
 
 
-def _online(problems: _Problems, doc: Mapping[str, Any]) -> OnlineMeeting | None:
-    table = _table(problems, doc, "online", "", required=False)
+def _online(problems: _Problems, doc: Mapping[str, Any], path: str = "") -> OnlineMeeting | None:
+    """The ``[online]`` table of ``doc`` (the event's, or with ``path`` a session's)."""
+    table = _table(problems, doc, "online", path, required=False)
     if table is None:
         return None
-    _unknown(problems, table, _keys(OnlineMeeting), "online")
+    where = f"{path}.online" if path else "online"
+    _unknown(problems, table, _keys(OnlineMeeting), where)
     return _build(
         problems,
-        "online",
+        where,
         OnlineMeeting,
-        platform=_req(
-            _get(problems, table, "platform", "online", str, "a platform such as 'WebEx'")
-        ),
-        url=_req(_get(problems, table, "url", "online", str, "the join URL")),
+        platform=_req(_get(problems, table, "platform", where, str, "a platform such as 'WebEx'")),
+        url=_req(_get(problems, table, "url", where, str, "the join URL")),
         access_notes=_get(
-            problems, table, "access_notes", "online", str, "text", required=False, default=""
+            problems, table, "access_notes", where, str, "text", required=False, default=""
         ),
     )
 
@@ -621,10 +621,33 @@ def _sessions(
             description=_get(
                 problems, item, "description", path, str, "text", required=False, default=""
             ),
+            **_session_place(problems, item, path),
         )
         if session is not None:
             sessions.append(session)
     return tuple(sessions) if len(sessions) == len(items) else None
+
+
+def _session_place(problems: _Problems, item: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A session's own place and workshop fields: capacity, online, room and choice."""
+    expected = "a whole number of places, at least 1"
+    capacity = _get(problems, item, "capacity", path, int, expected, required=False)
+    if isinstance(capacity, int) and not isinstance(capacity, bool) and capacity < 1:
+        problems.add(f"{path}.capacity", capacity, f"expected {expected}")
+        capacity = None
+    place: dict[str, Any] = {
+        "capacity": capacity,
+        "online": _online(problems, item, path),
+        "room": _get(
+            problems, item, "room", path, str, "the room's name", required=False, default=""
+        ),
+        "choice": _get(
+            problems, item, "choice", path, bool, "true or false", required=False, default=False
+        ),
+    }
+    if "online" in item and place["online"] is None:
+        place["online"] = _req(None)  # reported: the session is not built without it
+    return place
 
 
 def _form(problems: _Problems, doc: Mapping[str, Any]) -> Form | None:
@@ -831,13 +854,23 @@ def event_to_document(event: Event) -> dict[str, Any]:
             item["description"] = session.description
         if session.status is not SessionStatus.CONFIRMED:
             item["status"] = session.status.value
+        if session.capacity is not None:
+            item["capacity"] = session.capacity
+        if session.room:
+            item["room"] = session.room
+        if session.choice:
+            item["choice"] = True
+        if session.online is not None:
+            item["online"] = _text_table(session.online)
         sessions.append(item)
     doc["sessions"] = sessions
     if event.form.questions:
+        # A ranking question that lists the choice sessions was written without choices.
+        ranked = tuple(s.id for slot in event.choice_slots for s in slot.sessions)
         questions = []
         for q in event.form.questions:
             entry: dict[str, Any] = {"id": q.id, "text": q.text, "kind": q.kind.value}
-            if q.choices:
+            if q.choices and q.choices != ranked:
                 entry["choices"] = list(q.choices)
             if not q.required:
                 entry["required"] = False
@@ -950,8 +983,16 @@ def _toml_table(lines: list[str], header: str, table: Mapping[str, Any]) -> None
         else:
             for item in value:
                 lines.append(f"[[{name}]]")
-                lines.extend(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in item.items())
+                # A table inside an item (a session's [sessions.online]) follows its keys.
+                inner = {k: v for k, v in item.items() if isinstance(v, dict)}
+                lines.extend(
+                    f"{_toml_key(str(k))} = {_toml_value(v)}"
+                    for k, v in item.items()
+                    if k not in inner
+                )
                 lines.append("")
+                for key_, table_ in inner.items():
+                    _toml_table(lines, f"{name}.{_toml_key(str(key_))}", table_)
 
 
 def _is_table_list(value: Any) -> bool:

@@ -198,6 +198,23 @@ class _Draws:
         return table[bisect.bisect_right(cumulative, point)][0]
 
 
+def _rankings(event: Event, draws: _Draws, i: int) -> dict[str, tuple[str, ...]]:
+    """Seeded answers to the form's ranking questions: every choice, the earlier-listed ones
+    more often ranked high (weights 1/1, 1/2, 1/3...: some workshops are more popular)."""
+    found = {}
+    for question in event.form.questions:
+        if question.kind is not QuestionKind.RANKING:
+            continue
+        left = list(question.choices)
+        ranked: list[str] = []
+        while left:
+            table = [(c, 60 // (question.choices.index(c) + 1)) for c in left]
+            ranked.append(draws.weighted(table, i, question.id, len(ranked)))
+            left.remove(ranked[-1])
+        found[question.id] = tuple(ranked)
+    return found
+
+
 def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> list[Registration]:
     """Return a plausible, seeded pool of ``n`` applications to ``event`` (the webinar).
 
@@ -205,7 +222,8 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
     policy officers); countries are EU member states weighted by size; organisations have
     realistic sizes (a few large services send many applicants, many send one or two);
     submissions fall inside the registration window, more of them early and just before the
-    deadline; every application answers the event's form. Registration ids are ``a00001``...
+    deadline; every application answers the event's form (a ranking question with all its
+    choices, the first listed the most popular). Registration ids are ``a00001``...
 
     Args:
         n: how many applications.
@@ -237,7 +255,8 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
         # More applications right after publication and right before the deadline.
         u = draws.unit(i, "when")
         shaped = u * u if draws.unit(i, "early") < 0.5 else 1 - (1 - u) ** 2
-        submitted = window.opens + _dt.timedelta(seconds=int(shaped * (span - 1)))
+        # (in UTC: pytz datetimes keep their offset through arithmetic, even across DST)
+        submitted = tz.to_utc(window.opens) + _dt.timedelta(seconds=int(shaped * (span - 1)))
         topics = tuple(t for t in _TOPICS if draws.unit(i, "topic", t) < 0.35)
         answers = {
             "motivation": _MOTIVATIONS[draws.below(len(_MOTIVATIONS), i, "motivation")],
@@ -246,6 +265,7 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
             "gender": draws.weighted(_GENDERS, i, "gender"),
             "topics": topics,
         }
+        answers.update(_rankings(event, draws, i))
         result.append(
             Registration(
                 id=f"a{i + 1:05d}",

@@ -148,8 +148,11 @@ def _calendar_email(
             f"you are invited to {event.title}: {session.title}.",
             f"When: {when}",
         ]
-        if event.online is not None:
-            lines.append(f"Join online ({event.online.platform}): {event.online.url}")
+        online = session.online if session.online is not None else event.online
+        if session.room:  # (its room, or its own link: a breakout's, not the plenary's)
+            lines.append(f"Room: {_one_line(session.room)}")
+        if online is not None:
+            lines.append(f"Join online ({online.platform}): {online.url}")
         lines += ["", "The attached invitation adds it to your calendar."]
     else:
         lines += [

@@ -406,6 +406,51 @@ def decisions_csv_inputs() -> st.SearchStrategy[bytes]:
     )
 
 
+def check_assignments_csv(data: bytes) -> None:
+    from ran_events.groups import assignments_csv_text, read_assignments_csv
+
+    found = _call((), lambda: read_assignments_csv(_as_file(data, ".csv")))
+    if any(p.field == "header" for p in found.rejected):
+        return
+    lines = [r.line for r in found.rows] + [p.line for p in found.rejected]
+    if len(lines) != len(set(lines)):
+        raise ContractViolation("rows", f"two rows or problems on one line: {sorted(lines)}")
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+    for number, cells in complete_lines(
+        text, 4, lambda cells: bool(cells[0].strip() and cells[1].strip())
+    ):
+        if number not in lines:
+            raise ContractViolation("lost line", f"line {number} ({','.join(cells)[:80]!r})")
+    again = read_assignments_csv(io.StringIO(assignments_csv_text(found.rows), newline=""))
+    _same(
+        "round trip",
+        [attrs.evolve(r, line=0) for r in found.rows],
+        [attrs.evolve(r, line=0) for r in again.rows],
+    )
+
+
+def assignments_csv_inputs() -> st.SearchStrategy[bytes]:
+    from ran_events.groups import AssignmentRow, assignments_csv_text
+
+    def seed(n: int, groups: int) -> list[str]:
+        rows = [
+            AssignmentRow(
+                registration_id=a.id,
+                group=str(i % groups + 1),
+                session_id="cases",
+                reason=f"group {i % groups + 1}: {a.registrant.role}, {a.registrant.country}",
+            )
+            for i, a in enumerate(_applicants(n, 3))
+        ]
+        return _LINE_END.split(assignments_csv_text(rows).rstrip("\r\n"))
+
+    return (
+        st.builds(seed, st.sampled_from([1, 6, 30]), st.sampled_from([1, 5]))
+        .flatmap(lambda lines: mutated_lines(lines, _CELLS).map("\r\n".join))
+        .flatmap(lambda text: mutated_bytes(text.encode("utf-8", "surrogatepass")))
+    )
+
+
 # ------------------------------------------------------------------------------------------
 # iCalendar
 
@@ -581,6 +626,14 @@ TARGETS: dict[str, Target] = {
             "its own",
             check=check_decisions_csv,
             inputs=decisions_csv_inputs,
+        ),
+        Target(
+            name="assignments-csv",
+            reader="ran_events.groups.read_assignments_csv",
+            contract="no exception; one row or one problem per line that is a complete row on "
+            "its own; the rows accepted write back and read back equal",
+            check=check_assignments_csv,
+            inputs=assignments_csv_inputs,
         ),
         Target(
             name="from-ics",

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..eventfile import locate_problems
+from ..models import slot_capacity_problems
 from ..selection import rule_problems
 from ._base import CommandError, Console, add_now_option, load_event, now_of
 from ._schedule import print_schedule
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     event = load_event(args.event)
     _check_rules(args.event, event)
     print_schedule(event, (event.timezone, "UTC"), console)
+    _warn_slot_capacities(args.event, event, console)
     if event.selection.seed is not None and now < event.registration.closes:
         console.err(
             f"{args.event}: selection.seed: warning: the seed is in clear while registration "
@@ -46,6 +48,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
         )
     console.out(f"{args.event}: valid")
     return 0
+
+
+def _warn_slot_capacities(path: Path, event: Event, console: Console) -> None:
+    """Warn of choice slots with fewer places than the event (a warning: fewer may come)."""
+    found = slot_capacity_problems(event)
+    if not found:
+        return
+    text = None if path.suffix.lower() == ".json" else path.read_text(encoding="utf-8-sig")
+    for problem in locate_problems(found, text=text):
+        problem.message = "warning: " + problem.message
+        console.err(problem.format(str(path)))
 
 
 def _check_rules(path: Path, event: Event) -> None:

@@ -12,6 +12,7 @@ import attrs
 
 from .. import ics, imip
 from ..errors import InvalidValue
+from ..groups import read_assignments_csv
 from ..ics import Attendee, filename_part
 from ..selection import read_decisions_csv
 from ._base import (
@@ -63,6 +64,14 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument(
         "--cancel", action="store_true", help="write CANCEL objects (withdrawn attendees)"
+    )
+    parser.add_argument(
+        "--groups",
+        type=Path,
+        metavar="GROUPS.csv",
+        help="a groups or workshops CSV (registration_id, group, session_id, reason): each "
+        "person gets the sessions everyone attends plus only their own parallel sessions "
+        "(their group's room, their workshops), each with its own link",
     )
     add_now_option(parser, "the time stamp of the invites (DTSTAMP)")
     add_force_option(parser)
@@ -139,9 +148,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     check_folder(out, "--out")
     event = load_event(args.event)
     read = read_decisions(args.decisions)
+    rooms, bad_rows = (None, 0) if args.groups is None else read_rooms(args.groups, console)
+    if rooms is None and event.parallel_sessions:
+        console.err(
+            f"{args.event}: warning: sessions {', '.join(sorted(event.parallel_sessions))} "
+            "run in parallel and everyone gets all of them; give --groups GROUPS.csv "
+            "(ran-events groups or workshops) so each person gets only their own"
+        )
     files = Files()
     written, failures = plan_invites(
-        event, read.selected, out, files, eml=args.eml, cancel=args.cancel, now=now
+        event, read.selected, out, files, eml=args.eml, cancel=args.cancel, now=now, rooms=rooms
     )
     emails = 0
     if args.eml:
@@ -159,7 +175,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         f"{len(event.sessions)} session(s) written to {out}/; {decided}"
         f"{len(read.problems) + len(failures)} problem(s)"
     )
-    return 1 if read.problems or failures else 0
+    return 1 if read.problems or failures or bad_rows else 0
 
 
 @attrs.define
@@ -193,13 +209,17 @@ def plan_invites(
     eml: bool = False,
     cancel: bool = False,
     now: datetime.datetime | None = None,
+    rooms: ics.Rooms | None = None,
 ) -> tuple[int, list[tuple[str, str]]]:
-    """Add each object (and e-mail) to ``files``; return the count and the failures."""
+    """Add each object (and e-mail) to ``files``; return the count and the failures.
+
+    With ``rooms`` (:func:`read_rooms`), each person gets only their own parallel sessions.
+    """
     by_id = {a.registration_id: a for a in attendees}
     written = 0
     failures: list[tuple[str, str]] = []
     for item in ics.invites_for(
-        event, attendees, method="CANCEL" if cancel else "REQUEST", now=now
+        event, attendees, method="CANCEL" if cancel else "REQUEST", now=now, rooms=rooms
     ):
         if isinstance(item, ics.InviteFailure):
             failures.append((item.registration_id, item.reason))
@@ -213,6 +233,22 @@ def plan_invites(
             eml_name = item.filename.removesuffix(".ics") + ".eml"
             files.add(out / eml_name, message.as_bytes())
     return written, failures
+
+
+def read_rooms(path: Path, console: Console) -> tuple[dict[str, tuple[str, ...]], int]:
+    """Read a groups or workshops CSV: the rooms of each registration and how many rows were
+    bad (each printed as ``FILE:LINE: FIELD: REASON``).
+
+    Raises:
+        InputError: the file cannot be read.
+    """
+    try:
+        found = read_assignments_csv(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(str(path), f"cannot read: {exc}") from None
+    for row in found.rejected:
+        console.err(row.format(str(path)))
+    return found.rooms(), len(found.rejected)
 
 
 def decision_filename(registration_id: str) -> str:

@@ -31,6 +31,7 @@ from ._writer import (
     InviteFailure,
     InviteTemplate,
     Method,
+    Rooms,
     attendee_line,
     cancel,
     cancel_attendee,
@@ -38,6 +39,7 @@ from ._writer import (
     invite,
     invites_for,
     publish,
+    room_sessions,
     session_uid,
 )
 
@@ -49,6 +51,7 @@ __all__ = [
     "InviteFailure",
     "InviteTemplate",
     "Method",
+    "Rooms",
     "as_resource",
     "as_resources",
     "attendee_line",
@@ -61,6 +64,7 @@ __all__ = [
     "invite",
     "invites_for",
     "publish",
+    "room_sessions",
     "session_uid",
     "vtimezone",
 ]

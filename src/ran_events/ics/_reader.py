@@ -27,7 +27,14 @@ from ..models import (
     check_instant,
 )
 from ._lines import _ESCAPED, clean_text, display_name
-from ._writer import _HIDDEN_JOIN, _KIND_PROPERTY, _VENUE_PARTS, _VENUE_PROPERTY, _join_line
+from ._writer import (
+    _HIDDEN_JOIN,
+    _KIND_PROPERTY,
+    _ROOM_PROPERTY,
+    _VENUE_PARTS,
+    _VENUE_PROPERTY,
+    _join_line,
+)
 
 __all__ = ["from_ics"]
 
@@ -179,6 +186,9 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
     location = _text_of(vevent, "LOCATION")
     hidden = _HIDDEN_JOIN.search(_text_of(vevent, "DESCRIPTION"))
     listed_online = hidden is not None and location == f"Online ({hidden['platform']})"
+    room = _text_of(vevent, _ROOM_PROPERTY)
+    if room and location == clean_text(room):
+        return None  # LOCATION is the session's room alone
     if online is None and location.strip() and not listed_online:
         return Venue(name=location)
     return None
@@ -187,7 +197,7 @@ def _read_venue(vevent: Any, online: OnlineMeeting | None) -> Venue | None:
 _SINGLE_IN_CALENDAR: Final = ("NAME", "X-WR-CALNAME", "X-WR-TIMEZONE", "DESCRIPTION")
 _SINGLE_IN_VEVENT: Final = (
     "UID", "DTSTART", "DTEND", "DURATION", "SUMMARY", "DESCRIPTION", "URL", "ORGANIZER",
-    "LOCATION", "STATUS", "SEQUENCE", _KIND_PROPERTY,
+    "LOCATION", "STATUS", "SEQUENCE", _KIND_PROPERTY, _ROOM_PROPERTY,
     *(f"{_VENUE_PROPERTY}-{part.upper()}" for part in _VENUE_PARTS),
 )  # fmt: skip
 
@@ -329,6 +339,7 @@ def _read_session(
                 _text_of(vevent, "DESCRIPTION"), event_description, online
             ),
             status=SessionStatus.CANCELLED if status == "CANCELLED" else SessionStatus.CONFIRMED,
+            room=_text_of(vevent, _ROOM_PROPERTY),
         )
     except (RanEventsError, TypeError) as exc:
         raise IcsError(f"{uid}: {exc}") from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Final, Literal
 
@@ -53,6 +53,7 @@ __all__ = [
     "InviteFailure",
     "InviteTemplate",
     "Method",
+    "Rooms",
     "attendee_line",
     "cancel",
     "cancel_attendee",
@@ -60,6 +61,7 @@ __all__ = [
     "invite",
     "invites_for",
     "publish",
+    "room_sessions",
     "session_uid",
 ]
 
@@ -74,6 +76,7 @@ DEFAULT_REMINDERS: Final = (_dt.timedelta(minutes=15),)
 
 _KIND_PROPERTY: Final = "X-RAN-SESSION-KIND"
 _VENUE_PROPERTY: Final = "X-RAN-VENUE"
+_ROOM_PROPERTY: Final = "X-RAN-ROOM"
 _VENUE_PARTS: Final = ("name", "address", "city", "country")
 _SELECTED: Final = frozenset({RegistrationStatus.SELECTED, RegistrationStatus.CONFIRMED})
 _slot_marker: Final = b"\x00ATTENDEE\x00"  # where a template takes its ATTENDEE line
@@ -245,23 +248,33 @@ _JOIN_SENT: Final = "the join link comes with each participant's invitation."
 _HIDDEN_JOIN: Final = re.compile(r"Online \((?P<platform>[^\n]+)\): " + re.escape(_JOIN_SENT))
 
 
+def _online_of(event: Event, session: Session) -> OnlineMeeting | None:
+    """Where a session is held online: its own meeting (its room's link), else the event's."""
+    return session.online if session.online is not None else event.online
+
+
 def _description(event: Event, session: Session, *, join_link: bool = True) -> str:
     parts = [clean_text(session.description), clean_text(event.description)]
-    if event.online is not None and not join_link:
-        parts.append(_hidden_join_line(event.online.platform))
-    elif event.online is not None:
-        join = _join_line(event.online)
-        if event.online.access_notes:
-            join += "\n" + clean_text(event.online.access_notes)
+    online = _online_of(event, session)
+    if online is not None and not join_link:
+        parts.append(_hidden_join_line(online.platform))
+    elif online is not None:
+        join = _join_line(online)
+        if online.access_notes:
+            join += "\n" + clean_text(online.access_notes)
         parts.append(join)
     return "\n\n".join(p for p in parts if p)
 
 
-def _location(event: Event, *, join_link: bool = True) -> str | None:
+def _location(event: Event, session: Session, *, join_link: bool = True) -> str | None:
+    places = [clean_text(session.room)]
     if event.venue is not None:
-        return event.venue.one_line()
-    if event.online is not None:
-        return event.online.url if join_link else f"Online ({event.online.platform})"
+        places.append(event.venue.one_line())
+    if any(places):
+        return ", ".join(p for p in places if p)
+    online = _online_of(event, session)
+    if online is not None:
+        return online.url if join_link else f"Online ({online.platform})"
     return None
 
 
@@ -279,9 +292,11 @@ def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool
     description = _description(event, session, join_link=join_link)
     if description:
         lines.append(_event_line("DESCRIPTION", _escape(description), language))
-    location = _location(event, join_link=join_link)
+    location = _location(event, session, join_link=join_link)
     if location:
         lines.append(_text_line("LOCATION", location))
+    if session.room:
+        lines.append(_text_line(_ROOM_PROPERTY, session.room))
     if event.venue is not None:
         # LOCATION is one line for people; the parts are kept for reading the event back.
         lines += [
@@ -289,13 +304,14 @@ def _vevent_body(event: Event, session: Session, status: str, *, join_link: bool
             for part in _VENUE_PARTS
             if getattr(event.venue, part)
         ]
-    if event.online is not None and join_link:
-        url = event.online.url
+    online = _online_of(event, session)
+    if online is not None and join_link:
+        url = online.url
         lines.append(_event_line("URL", url, {"VALUE": "URI"}))
         conference: dict[str, str | list[str]] = {
             "VALUE": "URI",
             "FEATURE": ["AUDIO", "VIDEO"],
-            "LABEL": event.online.platform,
+            "LABEL": online.platform,
         }
         lines.append(_event_line("CONFERENCE", url, conference))
     organiser = event.organiser
@@ -360,7 +376,10 @@ def publish(
     platform (``LOCATION:Online (WebEx)`` and a line in DESCRIPTION saying the link comes
     with each invitation) but carries neither the join URL nor the access notes; only the
     per-attendee invites do. ``join_link=True`` puts them in (CONFERENCE, URL, LOCATION,
-    DESCRIPTION, as in an invite), e.g. for an open event.
+    DESCRIPTION, as in an invite), e.g. for an open event -- but never for a parallel
+    session (:attr:`~ran_events.models.Event.parallel_sessions`: a small group's or a
+    workshop's room), whose link only its own participants get. A session's ``room`` is
+    shown in LOCATION.
 
     Args:
         event: the event.
@@ -386,10 +405,12 @@ def publish(
     if event.description:
         parts.append(_text_line("DESCRIPTION", event.description))
     parts.append(_zone_block(event))
+    parallel = event.parallel_sessions
     for session in event.sessions:
         cancelled = session.status is SessionStatus.CANCELLED
         status = "CANCELLED" if cancelled else "CONFIRMED"
-        body = _vevent_body(event, session, status, join_link=join_link)
+        link = join_link and session.id not in parallel  # a room's link is for its members
+        body = _vevent_body(event, session, status, join_link=link)
         body = body.replace(_slot_marker, b"")
         parts += [
             _line("BEGIN", "VEVENT"),
@@ -559,11 +580,42 @@ def _choose_sessions(
     return list(event.sessions)
 
 
+Rooms = Mapping[str, Collection[str]]
+"""Who attends which parallel sessions: registration id -> the ids of their own sessions
+(their small group's room, their workshop in each choice slot)."""
+
+
+def room_sessions(
+    event: Event, registration_id: str, rooms: Rooms, *, method: Method = "REQUEST"
+) -> list[str]:
+    """The sessions of one participant given ``rooms``, in the event's order.
+
+    Every session that is not parallel (:attr:`~ran_events.models.Event.parallel_sessions`:
+    plenaries, a single breakout) plus the parallel sessions ``rooms`` gives the
+    participant; someone ``rooms`` does not name gets only the sessions everyone attends. A
+    REQUEST leaves out the cancelled sessions that are not parallel.
+
+    Raises:
+        KeyError: ``rooms`` gives the participant a session the event does not have.
+    """
+    own = rooms.get(registration_id, ())
+    for session_id in own:
+        event.session(session_id)
+    parallel = event.parallel_sessions
+    return [
+        s.id
+        for s in event.sessions
+        if s.id in own
+        or (s.id not in parallel and (method != "REQUEST" or s.status is SessionStatus.CONFIRMED))
+    ]
+
+
 def invite(
     event: Event,
     registration: Registration | Attendee,
     *,
     sessions: Iterable[str] | None = None,
+    rooms: Rooms | None = None,
     now: _dt.datetime | None = None,
     reminders: Sequence[_dt.timedelta] = DEFAULT_REMINDERS,
 ) -> list[CalendarObject]:
@@ -572,12 +624,23 @@ def invite(
     Each carries ORGANIZER, the attendee with ``RSVP=TRUE;PARTSTAT=NEEDS-ACTION``, the join
     link in CONFERENCE, URL, LOCATION and DESCRIPTION, the reminders, ``STATUS:CONFIRMED``,
     ``TRANSP:OPAQUE`` and ``SEQUENCE`` = the event's revision: re-issuing after a change
-    (:meth:`~ran_events.models.Event.revise`) is the update, with the same UID.
+    (:meth:`~ran_events.models.Event.revise`) is the update, with the same UID. A session
+    with a place of its own (its ``online`` meeting, its ``room``) is sent with that place
+    instead of the event's.
+
+    Small groups and workshops: pass ``rooms`` (registration id -> the ids of the person's
+    own parallel sessions, e.g. from :func:`ran_events.groups.assign_workshops` or a groups
+    CSV) and the attendee gets the sessions everyone attends plus only their own room's
+    (:func:`room_sessions`), each with its own link. Without ``rooms`` or ``sessions``,
+    every confirmed session is sent: with parallel breakouts (three rooms at 15:30) that is
+    three overlapping invites, each with another room's link -- so pass ``rooms`` when the
+    event has :attr:`~ran_events.models.Event.parallel_sessions`.
 
     Args:
         event: the event.
         registration: a selected or confirmed registration, or an :class:`Attendee`.
-        sessions: session ids (default: every confirmed session).
+        sessions: session ids (default: every confirmed session, or as ``rooms`` says).
+        rooms: each participant's parallel sessions (ignored when ``sessions`` is given).
         now: the DTSTAMP (aware); ``None`` means the current UTC time at the call.
         reminders: how long before each session a VALARM reminds (default 15 minutes).
 
@@ -588,6 +651,8 @@ def invite(
         KeyError: an unknown session id.
     """
     attendee = Attendee.of(registration, event)
+    if sessions is None and rooms is not None:
+        sessions = room_sessions(event, attendee.registration_id, rooms)
     return _template(event, "REQUEST", sessions, reminders).render(attendee, now=now)
 
 
@@ -636,6 +701,7 @@ def invites_for(
     now: _dt.datetime | None = None,
     reminders: Sequence[_dt.timedelta] = DEFAULT_REMINDERS,
     method: Literal["REQUEST", "CANCEL"] = "REQUEST",
+    rooms: Rooms | None = None,
 ) -> Iterator[CalendarObject | InviteFailure]:
     """Stream the invites (or cancellations) of many attendees, sharing the work.
 
@@ -651,6 +717,9 @@ def invites_for(
         now: one DTSTAMP for the whole batch; ``None``: the current UTC time at the call.
         reminders: the VALARM reminders of REQUESTs.
         method: ``REQUEST`` (invites and updates) or ``CANCEL`` (withdrawals).
+        rooms: each participant's parallel sessions, as in :func:`invite` (ignored when
+            ``sessions`` is given); one template is rendered per distinct set of sessions,
+            and a participant given an unknown or cancelled session is a failure.
 
     Yields:
         :class:`CalendarObject` per attendee and session, or :class:`InviteFailure`.
@@ -663,7 +732,19 @@ def invites_for(
     # template should not outlive the batch.
     template = InviteTemplate.build(event, method=method, sessions=sessions, reminders=reminders)
     stamp = _now(now)
-    return _stream(event, template, registrations, stamp)
+    if sessions is not None or rooms is None:
+        return _stream(event, template, registrations, stamp)
+    built: dict[tuple[str, ...], InviteTemplate] = {}
+
+    def template_of(registration_id: str) -> InviteTemplate:
+        chosen = tuple(room_sessions(event, registration_id, rooms, method=method))
+        if chosen not in built:
+            built[chosen] = InviteTemplate.build(
+                event, method=method, sessions=chosen, reminders=reminders
+            )
+        return built[chosen]
+
+    return _stream(event, template, registrations, stamp, template_of)
 
 
 def _stream(
@@ -671,6 +752,7 @@ def _stream(
     template: InviteTemplate,
     registrations: Iterable[Registration | Attendee],
     stamp: _dt.datetime,
+    template_of: Callable[[str], InviteTemplate] | None = None,
 ) -> Iterator[CalendarObject | InviteFailure]:
     stamp_line = _line("DTSTAMP", _utc_value(stamp))
     seen_ids: set[str] = set()
@@ -690,12 +772,16 @@ def _stream(
                     attendee.email,
                     f"one invite per address (already {seen_addresses[attendee.email]})",
                 )
+            own = template if template_of is None else template_of(attendee.registration_id)
         except (InvalidValue, AttributeError, TypeError) as exc:
             yield InviteFailure(registration_id=str(rid), reason=str(exc))
             continue
+        except KeyError as exc:  # rooms naming a session the event does not have
+            yield InviteFailure(registration_id=str(rid), reason=str(exc.args[0]))
+            continue
         seen_ids.add(attendee.registration_id)
         seen_addresses[attendee.email] = attendee.registration_id
-        yield from template._render(attendee, stamp_line)
+        yield from own._render(attendee, stamp_line)
 
 
 def cancel_attendee(event: Event, registration: Registration) -> Attendee:

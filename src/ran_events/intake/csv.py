@@ -25,10 +25,19 @@ from .. import _deprecation
 from .._spreadsheet import neutralise
 from ..errors import InvalidValue
 from ..models import Answer, Question, Registration
-from .report import ImportReport, RowProblem
+from .report import ImportReport, RejectedRow, RowProblem
 from .rows import _REQUIRED, _SURROGATE, CSV_COLUMNS, _encoding_problem, _Intake
 
-__all__ = ["Record", "Records", "Source", "csv_text", "open_text", "write_csv"]
+__all__ = [
+    "Record",
+    "Records",
+    "Source",
+    "TableRecord",
+    "csv_text",
+    "open_text",
+    "table_records",
+    "write_csv",
+]
 
 Source: TypeAlias = "str | os.PathLike[str] | IO[str]"
 """What a reader reads: a path, or an open text stream (opened with ``newline=""``)."""
@@ -47,6 +56,9 @@ def open_text(source: Source) -> Iterator[IO[str]]:
 
 Record: TypeAlias = tuple[int, list[str], "RowProblem | None"]
 """A CSV record: the line it starts on, its cells, and why it cannot be read (or ``None``)."""
+
+TableRecord: TypeAlias = "tuple[int, list[str]] | RejectedRow"
+"""What :func:`table_records` yields: a record to check (line, cells), or one refused."""
 
 
 _LINE_ENDS: Final = ("\n", "\r")
@@ -159,6 +171,45 @@ class Records:
             f"on it ({found}); the lines after it are read as rows of their own",
             code="unbalanced-quote",
         )
+
+
+def table_records(handle: IO[str], columns: Sequence[str]) -> Iterator[TableRecord]:
+    """The records of a CSV file with the fixed header ``columns``, for its reader to check.
+
+    Yields each record that is not blank as ``(line, cells)`` with exactly
+    ``len(columns)`` cells, and each record that cannot be a row as a
+    :class:`~ran_events.intake.RejectedRow`: unreadable (a stray quote included, code
+    ``unreadable`` or ``unbalanced-quote``), the wrong number of cells (code
+    ``cell-count``), or a wrong header (line 1, code ``header``; nothing follows it).
+    """
+    records = Records(handle)
+    lines = iter(records)
+    first = next(lines, None)
+    header = first[1] if first is not None and first[2] is None else None
+    if header is None or tuple(h.strip() for h in header) != tuple(columns):
+        yield RejectedRow.single(
+            1,
+            field="header",
+            value=header,
+            reason=f"expected the columns {', '.join(columns)}",
+            code="header",
+        )
+        return
+    records.width = len(columns)
+    for start, cells, unreadable in lines:
+        if unreadable is not None:
+            yield RejectedRow(line=start, problems=(unreadable,))
+        elif len(cells) != len(columns):
+            if any(c.strip() for c in cells):
+                yield RejectedRow.single(
+                    start,
+                    field="",
+                    value=len(cells),
+                    reason=f"{len(cells)} cells; expected {len(columns)}",
+                    code="cell-count",
+                )
+        elif any(c.strip() for c in cells):
+            yield start, cells
 
 
 # ------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ Every name is importable from ``ran_events.models``.
 
 from ._checks import FIRST_YEAR, LAST_YEAR, check_instant
 from .event import (
+    ChoiceSlot,
     Event,
     OnlineMeeting,
     Organiser,
@@ -33,8 +34,11 @@ from .event import (
     SessionKind,
     SessionStatus,
     Venue,
+    choice_slots,
     event_problems,
+    parallel_sessions,
     register_event_files,
+    slot_capacity_problems,
 )
 from .form import SCALE_RANGE, Answer, Form, Question, QuestionKind
 from .registrant import Registrant, mask_email, normalise_email, normalize_email
@@ -47,6 +51,7 @@ __all__ = [
     "SCALE_RANGE",
     "TRANSITIONS",
     "Answer",
+    "ChoiceSlot",
     "Event",
     "Form",
     "OnlineMeeting",
@@ -65,10 +70,13 @@ __all__ = [
     "StatusChange",
     "Venue",
     "check_instant",
+    "choice_slots",
     "event_problems",
     "mask_email",
     "normalise_email",
     "normalize_email",
+    "parallel_sessions",
     "register_event_files",
     "seed_commitment",
+    "slot_capacity_problems",
 ]

@@ -29,11 +29,12 @@ from ._checks import (
     _text,
     check_instant,
 )
-from .form import Form
+from .form import Form, QuestionKind
 from .registrant import _valid_email, normalise_email
 from .rules import SelectionRules
 
 __all__ = [
+    "ChoiceSlot",
     "Event",
     "OnlineMeeting",
     "Organiser",
@@ -42,8 +43,11 @@ __all__ = [
     "SessionKind",
     "SessionStatus",
     "Venue",
+    "choice_slots",
     "event_problems",
+    "parallel_sessions",
     "register_event_files",
+    "slot_capacity_problems",
 ]
 
 
@@ -172,12 +176,30 @@ class SessionStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+def _online_meeting(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, OnlineMeeting):
+        raise InvalidValue(attribute.name, value, "an OnlineMeeting (platform and url)")
+
+
+def _boolean(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise InvalidValue(attribute.name, value, "true or false")
+
+
 @attrs.frozen(kw_only=True)
 class Session:
     """One part of an event's programme, with its own start and end.
 
+    A session may have a place of its own: ``online`` (its own platform and join link, e.g.
+    one WebEx breakout room per group) and/or ``room`` (a room of the venue); invites of the
+    session then carry that place instead of the event's. ``capacity`` limits how many
+    people it takes (``None``: no limit of its own). ``choice = True`` marks a workshop that
+    applicants choose between: the choice sessions overlapping in time form a *choice slot*
+    (:func:`choice_slots`), and each participant attends one session of each slot.
+
     Raises:
-        InvalidValue: an empty id or title.
+        InvalidValue: an empty id or title, a capacity that is not a whole number of at
+            least 1, a room that is not text, or ``choice`` that is not true or false.
         NaiveDatetimeError: a time has no zone.
         TimeRangeError: ``end`` is not after ``start``.
     """
@@ -189,6 +211,14 @@ class Session:
     kind: SessionKind = attrs.field(default=SessionKind.PLENARY, converter=SessionKind)
     description: str = attrs.field(default="", validator=_text)
     status: SessionStatus = attrs.field(default=SessionStatus.CONFIRMED, converter=SessionStatus)
+    capacity: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_positive_int)
+    )
+    online: OnlineMeeting | None = attrs.field(
+        default=None, validator=attrs.validators.optional(_online_meeting)
+    )
+    room: str = attrs.field(default="", validator=_text)
+    choice: bool = attrs.field(default=False, validator=_boolean)
 
     def __attrs_post_init__(self) -> None:
         if self.end <= self.start:
@@ -219,17 +249,186 @@ def _zone_name(value: str) -> str:
     return tz.zone_name(value)
 
 
+@attrs.frozen(kw_only=True)
+class ChoiceSlot:
+    """Parallel workshops that applicants choose between: the choice sessions that overlap.
+
+    Each participant attends exactly one session of each slot. Slots are numbered by their
+    start: ``slot-1`` is the earliest (see :func:`choice_slots`).
+    """
+
+    id: str
+    sessions: tuple[Session, ...]
+
+    @property
+    def session_ids(self) -> tuple[str, ...]:
+        """The ids of its sessions, in the event's order."""
+        return tuple(s.id for s in self.sessions)
+
+    @property
+    def capacity(self) -> int | None:
+        """The places of all its sessions together; ``None`` if one has no capacity."""
+        capacities = [s.capacity for s in self.sessions]
+        return None if None in capacities else sum(c for c in capacities if c is not None)
+
+
+def choice_slots(sessions: Iterable[Session]) -> tuple[ChoiceSlot, ...]:
+    """Group the confirmed choice sessions (``choice = True``) into slots.
+
+    A slot is a set of choice sessions connected by overlapping in time (sessions that
+    merely touch, one ending when the next starts, do not overlap). Slots are ordered and
+    numbered (``slot-1``, ``slot-2``...) by their first start; the sessions in a slot keep
+    the order they have in ``sessions``. Cancelled sessions belong to no slot.
+    """
+    chosen = [
+        (position, s)
+        for position, s in enumerate(sessions)
+        if s.choice and s.status is SessionStatus.CONFIRMED
+    ]
+    chosen.sort(key=lambda item: (tz.to_utc(item[1].start), item[0]))
+    groups: list[list[tuple[int, Session]]] = []
+    latest_end: _dt.datetime | None = None
+    for position, session in chosen:
+        if latest_end is None or tz.to_utc(session.start) >= latest_end:
+            groups.append([])
+            latest_end = tz.to_utc(session.end)
+        groups[-1].append((position, session))
+        latest_end = max(latest_end, tz.to_utc(session.end))
+    return tuple(
+        ChoiceSlot(id=f"slot-{number}", sessions=tuple(s for _, s in sorted(group)))
+        for number, group in enumerate(groups, 1)
+    )
+
+
+def parallel_sessions(sessions: Iterable[Session]) -> frozenset[str]:
+    """The ids of the sessions each participant attends only if assigned to them.
+
+    These are the choice sessions and the breakouts (any session that is not a plenary)
+    overlapping another confirmed non-plenary session: the rooms of small groups or
+    workshops running at the same time. Everyone attends the other sessions (plenaries, a
+    single breakout). Invites give a participant only their own parallel sessions when told
+    which they are (:func:`ran_events.ics.invite`'s ``rooms``).
+    """
+    confirmed = sorted(
+        (
+            s
+            for s in sessions
+            if s.kind is not SessionKind.PLENARY and s.status is SessionStatus.CONFIRMED
+        ),
+        key=lambda s: tz.to_utc(s.start),
+    )
+    found = {s.id for s in sessions if s.choice}
+    latest: Session | None = None  # the session reaching furthest among those started
+    for session in confirmed:
+        if latest is not None and tz.to_utc(session.start) < tz.to_utc(latest.end):
+            found.update((session.id, latest.id))
+        if latest is None or tz.to_utc(session.end) > tz.to_utc(latest.end):
+            latest = session
+    return frozenset(found)
+
+
+def _choice_problems(sessions: Sequence[Session]) -> list[InvalidValue]:
+    """Choice sessions that are plenaries, or in one slot without overlapping each other."""
+    position = {id(s): p for p, s in enumerate(sessions)}
+    problems = [
+        InvalidValue(
+            f"sessions[{p}].kind",
+            s.kind.value,
+            "'breakout' or 'other' for a choice session (a plenary is for everyone)",
+        )
+        for p, s in enumerate(sessions)
+        if s.choice and s.kind is SessionKind.PLENARY
+    ]
+    for slot in choice_slots(sessions):
+        for first, second in itertools.combinations(slot.sessions, 2):
+            if second.start < first.end and first.start < second.end:
+                continue
+            later = max(first, second, key=lambda s: (s.start, position[id(s)]))
+            other = first if later is second else second
+            problems.append(
+                InvalidValue(
+                    f"sessions[{position[id(later)]}].start",
+                    later.start.isoformat(),
+                    f"a time overlapping choice session {other.id!r} "
+                    f"({other.start.isoformat()} to {other.end.isoformat()}): the choice "
+                    f"sessions of {slot.id} ({', '.join(slot.session_ids)}) are parallel "
+                    "alternatives, each participant attends one of them",
+                )
+            )
+    return problems
+
+
+def slot_capacity_problems(event: Event) -> list[InvalidValue]:
+    """Choice slots whose sessions together have fewer places than the event.
+
+    Not an invariant (fewer people than the capacity may be selected): ``ran-events check``
+    prints these as warnings, and :func:`~ran_events.groups.assign_workshops` refuses to
+    place more people than a slot holds.
+    """
+    return [
+        InvalidValue(
+            f"sessions[{event.sessions.index(slot.sessions[0])}].capacity",
+            slot.capacity,
+            f"at least {event.capacity} places together in {slot.id} "
+            f"({', '.join(slot.session_ids)}), the event's capacity "
+            f"({event.capacity - slot.capacity} short)",
+        )
+        for slot in choice_slots(event.sessions)
+        if slot.capacity is not None and slot.capacity < event.capacity
+    ]
+
+
+def _ranking_problems(sessions: Sequence[Session], form: Form) -> list[InvalidValue]:
+    """Ranking questions that list something other than the event's choice sessions."""
+    ids = [s.id for s in sessions if s.choice]  # (a cancelled one too: it was offered)
+    problems: list[InvalidValue] = []
+    for position, question in enumerate(form.questions):
+        if question.kind is not QuestionKind.RANKING:
+            continue
+        path = f"form.questions[{position}].choices"
+        if not ids:
+            problems.append(
+                InvalidValue(
+                    path,
+                    question.choices,
+                    "choice sessions to rank: mark the parallel workshops 'choice = true'",
+                )
+            )
+        problems.extend(
+            InvalidValue(path, choice, f"the id of a choice session (one of {ids})")
+            for choice in question.choices
+            if choice not in ids
+        )
+    return problems
+
+
+def _with_ranked_sessions(form: Form, sessions: Sequence[Session]) -> Form:
+    """The form with each ranking question without choices listing the choice sessions."""
+    if not any(q.kind is QuestionKind.RANKING and not q.choices for q in form.questions):
+        return form
+    ids = tuple(s.id for slot in choice_slots(sessions) for s in slot.sessions)
+    return Form(
+        questions=tuple(
+            attrs.evolve(q, choices=ids) if q.kind is QuestionKind.RANKING and not q.choices else q
+            for q in form.questions
+        )
+    )
+
+
 def event_problems(
     sessions: Sequence[Session],
     registration: RegistrationWindow,
     target_groups: Sequence[str] = (),
+    form: Form | None = None,
 ) -> list[InvalidValue]:
     """Return every broken invariant between an event's parts (empty when they fit).
 
     :class:`Event` raises the first of them; event files report them all at once.
     Checked: at least one session; unique session ids; plenaries that do not overlap one
-    another (parallel breakouts may); a deadline no later than the first session's start;
-    each target group named once.
+    another (parallel breakouts may); choice sessions that are not plenaries and that
+    overlap every other choice session of their slot (:func:`choice_slots`); a deadline no
+    later than the first session's start; each target group named once; with ``form``,
+    ranking questions that list only choice sessions (and an event that has some).
     """
     if not sessions:
         return [InvalidValue("sessions", (), "at least one session")]
@@ -259,6 +458,9 @@ def event_problems(
         for (_, _, first), (_, position, second) in itertools.pairwise(plenaries)
         if second.start < first.end
     )
+    problems.extend(_choice_problems(sessions))
+    if form is not None:
+        problems.extend(_ranking_problems(sessions, form))
     first_start = min(s.start for s in sessions)
     if registration.closes > first_start:
         problems.append(
@@ -341,9 +543,12 @@ class Event:
     revision: int = attrs.field(default=0, validator=_non_negative_int)
 
     def __attrs_post_init__(self) -> None:
-        problems = event_problems(self.sessions, self.registration, self.target_groups)
+        problems = event_problems(self.sessions, self.registration, self.target_groups, self.form)
         if problems:
             raise problems[0]
+        ranked = _with_ranked_sessions(self.form, self.sessions)
+        if ranked is not self.form:
+            object.__setattr__(self, "form", ranked)
         # Session times are kept in the event's zone (the same instants): they show the
         # event's wall times and equal what a calendar or an event file reads back.
         local = tuple(_in_zone(s, self.timezone) for s in self.sessions)
@@ -391,6 +596,16 @@ class Event:
         """The event's zone as a tzinfo: this library's zone for :attr:`timezone`
         (:func:`ran_events.tz.zone`)."""
         return tz.zone(self.timezone)
+
+    @property
+    def parallel_sessions(self) -> frozenset[str]:
+        """The ids of its parallel sessions (see :func:`parallel_sessions`)."""
+        return parallel_sessions(self.sessions)
+
+    @property
+    def choice_slots(self) -> tuple[ChoiceSlot, ...]:
+        """The event's choice slots: its parallel workshops (see :func:`choice_slots`)."""
+        return choice_slots(self.sessions)
 
     @property
     def start(self) -> _dt.datetime:

@@ -16,7 +16,7 @@ __all__ = ["SCALE_RANGE", "Answer", "Form", "Question", "QuestionKind"]
 
 Answer: TypeAlias = str | int | bool | tuple[str, ...]
 """An answer to a form question: text or a choice (``str``), a scale value (``int``), yes/no
-(``bool``) or several choices (``tuple[str, ...]``)."""
+(``bool``), several choices or a ranking, best first (``tuple[str, ...]``)."""
 
 
 class QuestionKind(enum.StrEnum):
@@ -27,6 +27,7 @@ class QuestionKind(enum.StrEnum):
     YES_NO = "yes-no"
     FREE_TEXT = "free-text"
     SCALE = "scale"
+    RANKING = "ranking"
 
 
 SCALE_RANGE: Final = range(1, 6)
@@ -38,6 +39,11 @@ _FALSE_WORDS: Final = frozenset({"no", "n", "false", "0", "nee", "non", "nein"})
 @attrs.frozen(kw_only=True)
 class Question:
     """One question of the registration form.
+
+    A ``ranking`` question asks for the event's choice sessions (parallel workshops) in order
+    of preference, best first; its ``choices`` are session ids. Left empty, the event fills
+    them with its choice sessions (:class:`~ran_events.models.Event`); a ranking may leave
+    sessions out (they count as worse than every ranked one).
 
     Raises:
         InvalidValue: a choice question without choices, choices on a question that takes
@@ -54,7 +60,7 @@ class Question:
         has_choices = self.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE)
         if has_choices and not self.choices:
             raise InvalidValue(f"{self.id}.choices", self.choices, "at least one choice")
-        if not has_choices and self.choices:
+        if not has_choices and self.choices and self.kind is not QuestionKind.RANKING:
             raise InvalidValue(
                 f"{self.id}.choices", self.choices, f"no choices for a {self.kind} question"
             )
@@ -73,7 +79,8 @@ class Question:
     def parse(self, text: str) -> Answer | None:
         """Turn a text (a CSV cell) into this question's answer; ``""`` means no answer.
 
-        Multiple choices are separated by ``;`` or ``|``. The result is checked by
+        Multiple choices are separated by ``;`` or ``|``; a ranking's session ids, best
+        first, by ``>``, ``;``, ``|`` or ``,`` (``ws-a > ws-c > ws-b``). The result is checked by
         :meth:`problem` afterwards; a text that cannot be read as the kind's type is returned
         unchanged so the problem names it.
         """
@@ -82,6 +89,8 @@ class Question:
             return None
         if self.kind is QuestionKind.MULTIPLE_CHOICE:
             return tuple(p.strip() for p in re.split(r"[;|]", text) if p.strip())
+        if self.kind is QuestionKind.RANKING:
+            return tuple(p.strip() for p in re.split(r"[>;|,]", text) if p.strip())
         if self.kind is QuestionKind.YES_NO:
             word = text.lower()
             if word in _TRUE_WORDS:
@@ -102,16 +111,8 @@ class Question:
         if kind is QuestionKind.SINGLE_CHOICE:
             if not isinstance(value, str) or value not in self.choices:
                 return f"{value!r} is not one of the choices {list(self.choices)}"
-        elif kind is QuestionKind.MULTIPLE_CHOICE:
-            if not isinstance(value, tuple | list) or not all(isinstance(v, str) for v in value):
-                return f"{value!r} is not a list of choices from {list(self.choices)}"
-            unknown = [v for v in value if v not in self.choices]
-            if unknown:
-                return f"{unknown!r} not among the choices {list(self.choices)}"
-            if len(set(value)) != len(value):
-                return f"{list(value)!r} names a choice twice"
-            if self.required and not value:
-                return "at least one choice is required"
+        elif kind in (QuestionKind.MULTIPLE_CHOICE, QuestionKind.RANKING):
+            return self._list_problem(value)
         elif kind is QuestionKind.YES_NO:
             if not isinstance(value, bool):
                 return f"{value!r} is not yes or no"
@@ -122,6 +123,20 @@ class Question:
                 return f"{value} is outside the scale 1 to 5"
         elif not isinstance(value, str):
             return f"{value!r} is not text"
+        return None
+
+    def _list_problem(self, value: object) -> str | None:
+        """What is wrong with several choices or a ranking (``None``: nothing)."""
+        what = "choices" if self.kind is QuestionKind.MULTIPLE_CHOICE else "session ids"
+        if not isinstance(value, tuple | list) or not all(isinstance(v, str) for v in value):
+            return f"{value!r} is not a list of {what} from {list(self.choices)}"
+        unknown = [v for v in value if v not in self.choices]
+        if unknown:
+            return f"{unknown!r} not among the {what} {list(self.choices)}"
+        if len(set(value)) != len(value):
+            return f"{list(value)!r} names a {what[:-1]} twice"
+        if self.required and not value:
+            return f"at least one {what[:-1]} is required"
         return None
 
 

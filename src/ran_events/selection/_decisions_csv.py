@@ -26,7 +26,7 @@ from ran_events import _deprecation
 from ran_events._spreadsheet import neutralise, restore
 from ran_events.errors import FileProblem
 from ran_events.intake import RejectedRow
-from ran_events.intake.csv import Records, open_text, write_text
+from ran_events.intake.csv import open_text, table_records, write_text
 from ran_events.models import mask_email
 from ran_events.selection._result import Outcome, SelectionResult
 
@@ -189,29 +189,14 @@ def read_decisions_csv(source: str | os.PathLike[str] | IO[str]) -> DecisionsFil
 def _read(handle: IO[str]) -> DecisionsFile:
     # The intake's record reader: a stray quote is reported on its own line and never
     # swallows the rows after it.
-    records = Records(handle)
-    lines = iter(records)
-    first = next(lines, None)
-    header = first[1] if first is not None and first[2] is None else None
-    if header is None or tuple(h.strip() for h in header) != DECISION_COLUMNS:
-        wrong = RejectedRow.single(
-            1,
-            field="header",
-            value=header,
-            reason=f"expected the columns {', '.join(DECISION_COLUMNS)}",
-            code="header",
-        )
-        return DecisionsFile(rows=(), rejected=(wrong,))
-    records.width = len(DECISION_COLUMNS)
     rows: list[DecisionRow] = []
     rejected: list[RejectedRow] = []
     seen: dict[str, int] = {}
-    for start, raw, unreadable in lines:
-        if unreadable is not None:
-            rejected.append(RejectedRow(line=start, problems=(unreadable,)))
+    for record in table_records(handle, DECISION_COLUMNS):
+        if isinstance(record, RejectedRow):
+            rejected.append(record)
             continue
-        if not any(c.strip() for c in raw):
-            continue
+        start, raw = record
         cells = [restore(c) for c in raw]
         problem = _row_problem(cells, start, seen)
         if problem is not None:
@@ -234,14 +219,6 @@ def _read(handle: IO[str]) -> DecisionsFile:
 
 
 def _row_problem(cells: list[str], line: int, seen: dict[str, int]) -> RejectedRow | None:
-    if len(cells) != len(DECISION_COLUMNS):
-        return RejectedRow.single(
-            line,
-            field="",
-            value=len(cells),
-            reason=f"{len(cells)} cells; expected {len(DECISION_COLUMNS)}",
-            code="cell-count",
-        )
     for column, cell in zip(DECISION_COLUMNS, cells, strict=True):
         if not cell.isascii() and _SURROGATE.search(cell):
             return RejectedRow.single(
