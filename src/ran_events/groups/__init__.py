@@ -9,6 +9,15 @@ This package takes plain registrations and sessions: it imports neither
 :mod:`ran_events.selection` nor :mod:`ran_events.ics`.
 """
 
+from ._balanced import (
+    Group,
+    GroupAssignment,
+    Relaxation,
+    assign_groups,
+    diversity,
+    group_ticket,
+    reassign,
+)
 from ._csv import (
     ASSIGNMENT_COLUMNS,
     AssignmentRow,
@@ -24,7 +33,14 @@ __all__ = [
     "ASSIGNMENT_COLUMNS",
     "AssignmentRow",
     "AssignmentsFile",
+    "Group",
+    "GroupAssignment",
+    "Relaxation",
+    "assign_groups",
     "assignments_csv_text",
+    "diversity",
+    "group_ticket",
     "read_assignments_csv",
+    "reassign",
     "write_assignments_csv",
 ]
