@@ -373,3 +373,13 @@ def test_an_answer_can_be_balanced() -> None:
     assignment = assign_groups(people, groups=2, balance=("language",), seed=1)
     for group in assignment.groups:
         assert sorted(assignment.composition(group)["language"].elements()) == ["fr", "nl"]
+
+
+def test_reassign_keeps_the_facilitators_and_places_a_newcomer(pool: list[Registration]) -> None:
+    assignment = assign_groups(pool[:12], groups=2, facilitators=["Anna", "Bram"], seed=4)
+    newcomer = person("late", "police", "", "")
+    again = reassign(assignment, withdrawn=[pool[0].id], added=[newcomer])
+    assert [g.facilitator for g in again.groups] == [g.facilitator for g in assignment.groups]
+    assert "late" in {m for g in again.groups for m in g.members}
+    assert "no one else from the same" not in again.reason("late")  # no organisation given
+    assert broken_rules(again) == []

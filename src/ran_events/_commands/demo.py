@@ -30,7 +30,7 @@ DEMO_ZONES: Final = (
     "America/New_York",
 )
 
-STEPS: Final[tuple[ModuleType, ...]] = (applications, select, groups, simulate, ics, invites)
+STEPS: Final[tuple[ModuleType, ...]] = (applications, select, simulate, groups, ics, invites)
 """The subcommand modules whose ``demo`` step runs after the demo's own, in this order."""
 
 
