@@ -147,3 +147,39 @@ def test_the_demo_splits_the_selected_into_five_groups_of_six(tmp_path: Path) ->
     assert "diversity" in section
     found = read_assignments_csv(tmp_path / "groups.csv")
     assert len(found.rows) == 30
+
+
+def test_a_missing_decisions_file_or_none_selected_is_an_input_error(
+    files: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    event, applications, decisions = files
+    status, _, err = groups(
+        (event, applications, tmp_path / "none.csv"), tmp_path / "g.csv", "--size", "6"
+    )
+    assert status == 1
+    assert "none.csv: cannot read" in err
+    lines = decisions.read_text(encoding="utf-8").splitlines()
+    unselected = tmp_path / "unselected.csv"
+    unselected.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if ",selected," not in line)]) + "\n",
+        encoding="utf-8",
+    )
+    status, _, err = groups((event, applications, unselected), tmp_path / "g.csv", "--size", "6")
+    assert status == 1
+    assert "no selected registration to place in a group" in err
+
+
+def test_the_table_names_each_relaxed_rule() -> None:
+    from tests.test_groups import crossed_four
+
+    from ran_events._commands._base import Console
+    from ran_events._commands.groups import print_groups
+    from ran_events.groups import assign_groups
+
+    out = io.StringIO()
+    print_groups(
+        assign_groups(crossed_four(), groups=2, seed=1), Console(stdout=out, stderr=io.StringIO())
+    )
+    relaxed = [line for line in out.getvalue().splitlines() if "relaxed:" in line]
+    assert [line.split(":")[1].strip() for line in relaxed] == ["balance country"] * 2
+    assert all(line.startswith("  relaxed: balance country: no split of 4") for line in relaxed)
