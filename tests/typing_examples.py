@@ -71,3 +71,18 @@ def the_event_zone() -> dt.tzinfo:
     assert_type(event.zone, dt.tzinfo)
     assert_type(tz.localize(dt.datetime(2023, 9, 20, 14), zone=event.zone), dt.datetime)
     return event.zone
+
+
+def small_groups(path: str) -> dict[str, tuple[str, ...]]:
+    """Groups from selected registrations, written and read back as the groups CSV."""
+    from ran_events import groups
+
+    pool = synthetic_applicants(12, seed=2023)
+    assignment = groups.assign_groups(pool, size=6, seed=1, facilitators=["Anna", "Bram"])
+    assert_type(assignment, groups.GroupAssignment)
+    assert_type(assignment.explain(1), str)
+    assert_type(groups.reassign(assignment, withdrawn=[pool[0].id]).moved, tuple[str, ...])
+    groups.write_assignments_csv(path, assignment.rows())
+    found = groups.read_assignments_csv(path)
+    assert_type(found.rows, tuple[groups.AssignmentRow, ...])
+    return found.rooms()
