@@ -94,3 +94,18 @@ def a_policy_test(event: Event) -> None:
     pool = feasible_pool(event, 200, seed=1, distributions={"role": {"prison": 2.0}})
     assert_type(pool, list[Registration])
     assert_reproducible("lottery", event, pool)
+
+
+def small_groups(path: str) -> dict[str, tuple[str, ...]]:
+    """Groups from selected registrations, written and read back as the groups CSV."""
+    from ran_events import groups
+
+    pool = synthetic_applicants(12, seed=2023)
+    assignment = groups.assign_groups(pool, size=6, seed=1, facilitators=["Anna", "Bram"])
+    assert_type(assignment, groups.GroupAssignment)
+    assert_type(assignment.explain(1), str)
+    assert_type(groups.reassign(assignment, withdrawn=[pool[0].id]).moved, tuple[str, ...])
+    groups.write_assignments_csv(path, assignment.rows())
+    found = groups.read_assignments_csv(path)
+    assert_type(found.rows, tuple[groups.AssignmentRow, ...])
+    return found.rooms()

@@ -22,7 +22,9 @@ __all__ = [
     "DocumentError",
     "DuplicateRegistration",
     "EventFileError",
+    "FacilitatorCountError",
     "FileProblem",
+    "GroupSizeError",
     "IcsError",
     "IllegalTransition",
     "InfeasibleSelection",
@@ -32,6 +34,7 @@ __all__ = [
     "InvalidUrl",
     "InvalidValue",
     "NaiveDatetimeError",
+    "NoParticipants",
     "NonexistentTimeError",
     "RanEventsError",
     "RanEventsWarning",
@@ -41,6 +44,7 @@ __all__ = [
     "ScheduleParseError",
     "SeedMismatch",
     "TimeRangeError",
+    "UnknownGroupAttribute",
     "UnknownPolicy",
     "UnknownRegistration",
     "UnknownTimeZone",
@@ -702,6 +706,62 @@ class ReplayMismatch(RanEventsError, ValueError):
         if detail:
             message += f": {detail}"
         super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------
+# Small groups
+
+
+class GroupSizeError(InvalidValue):
+    """Raised when the groups asked for cannot be made from the participants given.
+
+    Neither or both of ``size`` and ``groups`` given, a size below 2, a size larger than
+    the number of participants, or more groups than participants (``field`` says which).
+    """
+
+
+class NoParticipants(InvalidValue):
+    """Raised when there is nobody to split into groups (an empty list of participants)."""
+
+    def __init__(self) -> None:
+        super().__init__("participants", [], "at least one registration to place in a group")
+
+
+class UnknownGroupAttribute(InvalidValue):
+    """Raised when an attribute to balance or keep apart is held by none of the participants.
+
+    Attributes:
+        known: the attributes the participants do have (registrant fields, free attributes,
+            answers), sorted.
+    """
+
+    def __init__(self, field: str, attribute: str, known: Iterable[str]) -> None:
+        self.known = tuple(sorted(known))
+        super().__init__(
+            field,
+            attribute,
+            "an attribute some participant has: " + (", ".join(self.known) or "none"),
+            detail="no participant has a value for it",
+        )
+
+
+class FacilitatorCountError(InvalidValue):
+    """Raised when facilitators are given but not exactly one per group.
+
+    Attributes:
+        groups: how many groups there are.
+        facilitators: how many facilitators were given.
+    """
+
+    def __init__(self, groups: int, facilitators: int) -> None:
+        self.groups = groups
+        self.facilitators = facilitators
+        super().__init__(
+            "facilitators",
+            facilitators,
+            f"{groups} facilitators, one per group (or none)",
+            detail=f"{facilitators} given for {groups} groups",
+        )
 
 
 # --------------------------------------------------------------------------------------------

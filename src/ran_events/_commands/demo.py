@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any, Final
 
 from .. import eventfile, examples
-from . import applications, ics, invites, select, simulate
+from . import applications, groups, ics, invites, select, simulate
 from ._base import (
     Console,
     DemoState,
@@ -30,7 +30,7 @@ DEMO_ZONES: Final = (
     "America/New_York",
 )
 
-STEPS: Final[tuple[ModuleType, ...]] = (applications, select, simulate, ics, invites)
+STEPS: Final[tuple[ModuleType, ...]] = (applications, select, simulate, groups, ics, invites)
 """The subcommand modules whose ``demo`` step runs after the demo's own, in this order."""
 
 

@@ -14,6 +14,15 @@ This package takes plain registrations and sessions: it imports neither
 :mod:`ran_events.selection` nor :mod:`ran_events.ics`.
 """
 
+from ._balanced import (
+    Group,
+    GroupAssignment,
+    Relaxation,
+    assign_groups,
+    diversity,
+    group_ticket,
+    reassign,
+)
 from ._csv import (
     ASSIGNMENT_COLUMNS,
     AssignmentRow,
@@ -36,14 +45,21 @@ __all__ = [
     "ASSIGNMENT_COLUMNS",
     "AssignmentRow",
     "AssignmentsFile",
+    "Group",
+    "GroupAssignment",
+    "Relaxation",
     "WorkshopAssignment",
     "WorkshopPlacement",
+    "assign_groups",
     "assign_workshops",
     "assignments_csv_text",
     "choice_summary",
+    "diversity",
+    "group_ticket",
     "ordinal",
     "rankings_of",
     "read_assignments_csv",
+    "reassign",
     "workshop_ticket",
     "write_assignments_csv",
 ]
