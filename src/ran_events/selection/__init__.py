@@ -10,6 +10,11 @@ from ran_events.selection._decisions_csv import (
 )
 from ran_events.selection._engine import canonical_sha256, replay, select
 from ran_events.selection._panel import FairDraw, PanelDraw, PanelLotteryPolicy, PanelPolicy
+from ran_events.selection._policies_file import (
+    load_policies,
+    loads_policies,
+    parse_policy_option,
+)
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -42,7 +47,11 @@ from ran_events.selection._result import (
 )
 from ran_events.selection._rules_check import known_attributes, rule_problems
 from ran_events.selection._simulate import (
+    Comparison,
+    ConfiguredPolicy,
     Estimate,
+    Estimates,
+    PolicyEntry,
     SimulationReport,
     ValueCounts,
     compare,
@@ -50,6 +59,7 @@ from ran_events.selection._simulate import (
     run_seed,
     simulate,
 )
+from ran_events.selection._tables import GroupSummary, ProbabilityRow
 from ran_events.selection._waitlist import expire_offers, promote, respond
 from ran_events.selection.constraints import Cap, Constraints, Profile, Quota, Relaxation
 from ran_events.selection.fair import FairLotteryPolicy, FairLotteryRecord, draw_index
@@ -113,3 +123,14 @@ __all__ = [
     "write_decisions_csv",
 ]
 __all__ += ["read_record", "record_from_text", "record_text", "write_record"]  # the record file
+__all__ += [  # policy experiments: tables, configured comparisons, the policies file
+    "Comparison",
+    "ConfiguredPolicy",
+    "Estimates",
+    "GroupSummary",
+    "PolicyEntry",
+    "ProbabilityRow",
+    "load_policies",
+    "loads_policies",
+    "parse_policy_option",
+]
