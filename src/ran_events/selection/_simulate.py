@@ -161,7 +161,9 @@ class Estimate:
     waitlisted: int = 0
     mean_waitlist_position: float | None = None
     top_positions: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
-    attributes: Mapping[str, str] = attrs.field(factory=dict, converter=_text_mapping)
+    attributes: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_text_mapping, hash=False
+    )  # a dict: hashed by the other fields
 
 
 _OLD_ESTIMATES: Final = "SimulationReport.estimates used as a tuple of Estimate"

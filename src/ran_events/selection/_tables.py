@@ -80,7 +80,9 @@ class ProbabilityRow:
     high: float
     runs: int
     exact: bool = False
-    attributes: Mapping[str, str] = attrs.field(factory=dict, converter=_text_mapping)
+    attributes: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_text_mapping, hash=False
+    )  # a dict: hashed by the other fields
 
     def as_dict(self) -> dict[str, Any]:
         """The row as one flat dict: :data:`COLUMNS`, then one key per attribute (an
