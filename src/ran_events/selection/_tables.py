@@ -171,13 +171,18 @@ class Results:
             )
         return out
 
+    def _attribute_names(self) -> list[str]:
+        names: dict[str, None] = {}
+        for report in self.reports_of():
+            names.update(dict.fromkeys(report.attributes))
+        return list(names)
+
     def columns(self) -> list[str]:
         """The columns of :meth:`to_csv`: :data:`COLUMNS`, then the attributes."""
-        names: dict[str, None] = dict.fromkeys(COLUMNS)
-        for report in self.reports_of():
-            for attribute in report.attributes:
-                names[f"attributes.{attribute}" if attribute in COLUMNS else attribute] = None
-        return list(names)
+        return [
+            *COLUMNS,
+            *(f"attributes.{a}" if a in COLUMNS else a for a in self._attribute_names()),
+        ]
 
     def to_csv(self, path: str | os.PathLike[str]) -> None:
         """Write :meth:`rows` as CSV (UTF-8, a header row, :meth:`columns`), atomically.
@@ -190,17 +195,24 @@ class Results:
 
     def csv_text(self) -> str:
         """The text :meth:`to_csv` writes."""
-        columns = self.columns()
+        attributes = self._attribute_names()
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(columns)
-        for row in self.rows():
-            record = row.as_dict()
-            writer.writerow(
-                [
-                    neutralise(value) if isinstance(value, str) else value
-                    for value in (record.get(c, "") for c in columns)
-                ]
+        writer.writerow(self.columns())
+        for report in self.reports_of():  # the rows' values, without building the rows
+            label, runs = neutralise(report.label), report.runs
+            writer.writerows(
+                (
+                    neutralise(e.registration_id),
+                    label,
+                    e.probability,
+                    e.low,
+                    e.high,
+                    runs,
+                    e.exact,
+                    *[neutralise(e.attributes.get(a, "")) for a in attributes],
+                )
+                for e in report.estimates.values()
             )
         return buffer.getvalue()
 
