@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -56,13 +57,16 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--runs", type=int, required=True, metavar="N", help="runs per policy")
     parser.add_argument(
-        "--policy", action="append", metavar="NAME[:KEY=VALUE,...]",
+        "--policy", action="append", dest="configurations", type=_tagged("policy"),
+        metavar="NAME[:KEY=VALUE,...]",
         help="a policy to simulate, with parameters (e.g. score:weights.experience=1); repeat "
         "to compare (default: the event's)",
     )  # fmt: skip
     parser.add_argument(
-        "--policies", type=Path, metavar="FILE.toml",
-        help="labelled policy configurations to compare, one table per label",
+        "--policies", action="append", dest="configurations", type=_tagged("policies"),
+        metavar="FILE.toml",
+        help="labelled policy configurations to compare, one table per label (with --policy: "
+        "in the order given)",
     )  # fmt: skip
     parser.add_argument(
         "--seed", type=int, metavar="N", help="the simulation's seed (default: the event's seed)"
@@ -167,24 +171,33 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _tagged(option: str) -> Callable[[str], tuple[str, str]]:
+    """An argparse type that keeps which option gave the value, so that ``--policy`` and
+    ``--policies`` share one list in command-line order."""
+
+    def tag(text: str) -> tuple[str, str]:
+        return option, text
+
+    return tag
+
+
 def _configured(args: argparse.Namespace) -> list[ConfiguredPolicy]:
-    """The policies of ``--policy`` options, then those of ``--policies``."""
+    """The policies of ``--policy`` options and ``--policies`` files, in the order given."""
     configured = []
-    for text in args.policy or []:
+    for option, text in args.configurations or []:
+        if option == "policy":
+            try:
+                configured.append(parse_policy_option(text))
+            except InvalidValue as exc:
+                raise CommandError(str(exc)) from None
+            continue
         try:
-            configured.append(parse_policy_option(text))
-        except InvalidValue as exc:
-            raise CommandError(str(exc)) from None
-    if args.policies is not None:
-        try:
-            configured.extend(load_policies(args.policies))
+            configured.extend(load_policies(text))
         except PoliciesFileError as exc:
-            raise CommandError(
-                "\n".join(p.format(str(args.policies)) for p in exc.problems)
-            ) from None
+            raise CommandError("\n".join(p.format(text) for p in exc.problems)) from None
         except OSError as exc:
             raise InputError(
-                str(args.policies), f"cannot read the policies file ({exc.strerror or exc})"
+                text, f"cannot read the policies file ({exc.strerror or exc})"
             ) from None
     labels = [c.label for c in configured]
     for label in labels:

@@ -379,6 +379,8 @@ def _group_panel(
         )  # fmt: skip
     axis.set_xticks(range(len(values)), [v or "(none)" for v in values])
     axis.tick_params(axis="x", labelrotation=30)
+    for label in axis.get_xticklabels():
+        label.set_horizontalalignment("right")
     axis.set_xlabel(by)
     axis.set_ylabel("mean selection probability")
     axis.set_ylim(bottom=0)
