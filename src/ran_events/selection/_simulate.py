@@ -891,13 +891,13 @@ def compare(
     >>> from ran_events.examples import synthetic_applicants, webinar
     >>> found = compare(
     ...     webinar(), synthetic_applicants(120, seed=4),
-    ...     ["lottery", ("by score", "score", {"weights": {"experience_years": 1}})],
+    ...     ["lottery", ("by experience", "score", {"weights": {"experience": 1}})],
     ...     runs=20, seed=2,
     ... )
     >>> found.labels
-    ('lottery', 'by score')
+    ('lottery', 'by experience')
     >>> [round(g.mean, 2) for g in found.by("role") if g.value == "prison"]
-    [0.16, 0.16]
+    [0.38, 0.36]
 
     Args:
         event: the event (capacity, quotas, caps; its parameters go to its own policy
