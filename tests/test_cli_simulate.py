@@ -251,3 +251,29 @@ def test_simulate_refuses_bad_policies_and_groups(
     status, _, err = run("simulate", str(event), str(applications), "--runs", "2", *argv)
     assert status == 1
     assert says in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_simulate_shows_one_progress_bar_per_policy_on_a_terminal(
+    files: tuple[Path, Path],
+) -> None:
+    event, applications = files
+    err = _Terminal()
+    status = main(
+        [
+            "simulate", str(event), str(applications), "--runs", "3",
+            "--policy", "lottery", "--policy", "first-come",
+        ],
+        stdout=io.StringIO(),
+        stderr=err,
+    )  # fmt: skip
+    assert status == 0
+    lines = err.getvalue().split("\n")
+    assert lines[0].endswith("] 3/3")
+    assert lines[0].lstrip("\r").startswith("lottery ")
+    assert lines[1].lstrip("\r").startswith("first-come ")
+    assert lines[2:] == [""]

@@ -132,3 +132,27 @@ def test_an_option_names_a_policy_and_its_parameters() -> None:
 def test_a_bad_option_is_refused(text: str, says: str) -> None:
     with pytest.raises(InvalidValue, match=says):
         parse_policy_option(text)
+
+
+def test_lines_inside_multi_line_strings_do_not_confuse_the_line_numbers() -> None:
+    text = '''\
+lottery = { policy = "raffle" }
+
+[notes]
+policy = "lottery"
+parameters = { text = """
+[not a header
+not a key = 1
+""" }
+'''
+    with pytest.raises(PoliciesFileError) as raised:
+        loads_policies(text)
+    assert [(p.line, p.field) for p in raised.value.problems] == [
+        (1, "lottery.policy"),  # an inline table: the line of its label
+        (5, "notes.parameters"),  # the lottery takes no parameters
+    ]
+
+
+def test_a_number_too_long_for_python_is_a_problem_not_a_crash() -> None:
+    with pytest.raises(PoliciesFileError, match="not readable TOML"):
+        loads_policies("[a]\npolicy = 'lottery'\nparameters = { n = " + "9" * 5000 + " }\n")

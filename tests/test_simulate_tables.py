@@ -461,3 +461,22 @@ def test_group_interval_is_the_mean_of_the_members_intervals(comparison: Compari
         members = [e for e in report.estimates.values() if e.attributes["role"] == s.value]
         assert s.low == pytest.approx(math.fsum(e.low for e in members) / len(members))
         assert s.high == pytest.approx(math.fsum(e.high for e in members) / len(members))
+
+
+def test_one_estimate_by_id_and_a_clear_error_for_another(report: SimulationReport) -> None:
+    assert report.estimate("a00007") is report.estimates["a00007"]
+    with pytest.raises(InvalidValue, match="an eligible registration's id"):
+        report.estimate("nobody")
+
+
+def test_compare_reports_progress_by_label() -> None:
+    seen: list[tuple[str, int, int]] = []
+    compare(
+        EVENT,
+        POOL,
+        ["lottery", ("experience", "score", WEIGHTS)],
+        runs=3,
+        seed=1,
+        progress=lambda label, done, runs: seen.append((label, done, runs)),
+    )
+    assert seen == [("lottery", 3, 3), ("experience", 3, 3)]
