@@ -112,6 +112,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.plot is not None:
         _pyplot()  # fail before the work when matplotlib is missing
     event = load_event(args.event)
+    _check_by(args.by, [*event.selection.quotas, *event.selection.caps])  # before the work
     intake = take_in(args.applications, event)
     if report_rejects(
         intake, args.applications, console, command="simulate", allow=args.allow_rejects
@@ -206,16 +207,19 @@ def _configured(args: argparse.Namespace) -> list[ConfiguredPolicy]:
     return configured
 
 
-def _by(attribute: str | None, reports: Comparison) -> str | None:
-    """``--by``, checked; default: the first quota's attribute (``None``: no quota)."""
-    known = reports[0].attributes
-    if attribute is None:
-        return next((v.attribute for v in reports[0].values if v.kind == "quota"), None)
-    if attribute not in known:
+def _check_by(attribute: str | None, known: list[str]) -> None:
+    """``--by`` names a quota or cap attribute of the event."""
+    if attribute is not None and attribute not in known:
         raise CommandError(
             f"--by: {attribute!r} is not a quota or cap attribute of the event "
-            f"(those are: {', '.join(known) or 'none'})"
+            f"(those are: {', '.join(sorted(known)) or 'none'})"
         )
+
+
+def _by(attribute: str | None, reports: Comparison) -> str | None:
+    """``--by``; default: the first quota's attribute (``None``: no quota)."""
+    if attribute is None:
+        return next((v.attribute for v in reports[0].values if v.kind == "quota"), None)
     return attribute
 
 
