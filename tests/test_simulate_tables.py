@@ -7,6 +7,7 @@ import builtins
 import csv
 import json
 import math
+import pickle
 import stat
 import struct
 from collections.abc import Mapping, Sequence
@@ -413,6 +414,7 @@ def test_labels_must_differ_and_entries_must_be_one_of_the_forms() -> None:
 def test_the_names_only_call_still_gives_a_tuple_of_reports() -> None:
     found = compare(EVENT, POOL, ("lottery", "first-come"), runs=3, seed=1)
     assert isinstance(found, tuple)
+    assert pickle.loads(pickle.dumps(found)) == found  # reports travel between processes
     lottery, first_come = found
     assert (lottery.policy, lottery.label, first_come.policy) == (
         "lottery",
