@@ -47,7 +47,9 @@ SIBLINGS: Final = frozenset({"ran_events.selection", "ran_events.ics", "ran_even
 the invites nothing of selection internals, the small groups neither: each takes plain
 registrations and sessions)."""
 
-HEAVY: Final = frozenset({"scipy", "numpy", "matplotlib", "highspy", "psycopg"})
+HEAVY: Final = frozenset(
+    {"scipy", "numpy", "matplotlib", "highspy", "psycopg", "pandas", "polars"}
+)
 """The only modules a function may import (with ``# noqa: PLC0415 - <reason>``)."""
 
 LOADER: Final = "ran_events.selection._registry"
@@ -452,7 +454,7 @@ def test_a_function_level_import_of_a_ran_events_module_is_reported() -> None:
         (
             "ran_events/models/event.py:2: ran_events.models.event -> ran_events.errors "
             "(RanEventsError): imported inside a function; import it at module top (only "
-            "highspy, matplotlib, numpy, psycopg, scipy may load on first use)"
+            "highspy, matplotlib, numpy, pandas, polars, psycopg, scipy may load on first use)"
         )
     ]
 

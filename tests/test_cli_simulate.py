@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import builtins
+import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -145,3 +147,133 @@ def test_rejected_rows_stop_the_simulation_unless_allowed(files: tuple[Path, Pat
     assert status == 0, err
     assert out.startswith("Policy lottery (5 runs, seed 2023):")
     assert len(err.splitlines()) == 1  # the rejected row is still listed, with no closing line
+
+
+def test_simulate_writes_the_rows_of_configured_policies(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    event, applications = files
+    out = tmp_path / "results.csv"
+    status, stdout, err = run(
+        "simulate", str(event), str(applications), "--runs", "20",
+        "--policy", "lottery", "--policy", "score:weights.experience=1", "--out", str(out),
+    )  # fmt: skip
+    assert status == 0, err
+    assert "Policy score:weights.experience=1 (score, 20 runs, seed 2023):" in stdout
+    assert f"wrote {out}" in stdout
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert {r["policy"] for r in rows} == {"lottery", "score:weights.experience=1"}
+    assert list(rows[0]) == [
+        "registration_id", "policy", "probability", "low", "high", "runs", "exact",
+        "organisation", "role",
+    ]  # fmt: skip
+    lines = tmp_path / "results.jsonl"
+    assert (
+        run("simulate", str(event), str(applications), "--runs", "20", "--out", str(lines))[0] == 0
+    )
+    assert len(lines.read_text("utf-8").splitlines()) == len(rows) // 2
+
+
+def test_simulate_json_prints_the_summaries_for_machines(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    event, applications = files
+    picture = tmp_path / "p.png"
+    status, stdout, err = run(
+        "simulate", str(event), str(applications), "--runs", "20", "--json",
+        "--policy", "lottery", "--policy", "fair-lottery", "--plot", str(picture),
+    )  # fmt: skip
+    assert status == 0, err
+    found = json.loads(stdout)  # nothing but the JSON on stdout
+    assert f"wrote {picture}" in err
+    assert (found["event"], found["by"]) == ("ran-mh-pcve-2023", "role")
+    lottery, fair = found["policies"]
+    assert (lottery["label"], lottery["runs"], lottery["exact"], fair["exact"]) == (
+        "lottery", 20, False, True,
+    )  # fmt: skip
+    assert lottery["minimum"] <= lottery["maximum"]
+    prison = next(c for c in fair["constraints"] if c["constraint"] == "role=prison")
+    assert (prison["bounds"], prison["in_bounds"]) == (">= 4", 1.0)
+    groups = {g["value"]: g for g in fair["groups"]}
+    assert groups["prison"]["attribute"] == "role"
+    assert groups["prison"]["low"] <= groups["prison"]["mean"] <= groups["prison"]["high"]
+    assert sum(g["applicants"] for g in lottery["groups"]) == lottery["applicants"]
+    with picture.open("rb") as handle:
+        assert handle.read(24)[16:24] == (1150).to_bytes(4, "big") + (420).to_bytes(4, "big")
+
+
+def test_simulate_reads_labelled_policies_from_a_file(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    event, applications = files
+    policies = tmp_path / "policies.toml"
+    policies.write_text(
+        '["experience first"]\npolicy = "score"\n'
+        "parameters = { weights = { experience = 1 } }\n\n"
+        '["no experience"]\npolicy = "score"\n'
+        "parameters = { weights = { experience = -1 } }\n",
+        encoding="utf-8",
+    )
+    status, stdout, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--policies", str(policies),
+        "--by", "organisation",
+    )  # fmt: skip
+    assert status == 0, err
+    assert "Policy experience first (score, 5 runs, seed 2023):" in stdout
+    assert "Policy no experience (score, 5 runs, seed 2023):" in stdout
+    policies.write_text('[a]\npolicy = "score"\nparameters = 3\n', encoding="utf-8")
+    status, _, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--policies", str(policies)
+    )
+    assert status == 1
+    assert f"{policies}:3: a.parameters: a table of the policy's parameters" in err
+    status, _, err = run(
+        "simulate", str(event), str(applications), "--runs", "5",
+        "--policies", str(tmp_path / "missing.toml"),
+    )  # fmt: skip
+    assert (status, "cannot read the policies file" in err) == (1, True)
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (("--policy", "lottery", "--policy", "lottery"), "the label 'lottery' is given twice"),
+        (("--policy", "score:weights"), "key=value"),
+        (("--by", "country"), "--by: 'country' is not a quota or cap attribute"),
+        (("--policy", "score:weights.experience=x"), "selection: "),
+    ],
+)
+def test_simulate_refuses_bad_policies_and_groups(
+    files: tuple[Path, Path], argv: tuple[str, ...], says: str
+) -> None:
+    event, applications = files
+    status, _, err = run("simulate", str(event), str(applications), "--runs", "2", *argv)
+    assert status == 1
+    assert says in err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_simulate_shows_one_progress_bar_per_policy_on_a_terminal(
+    files: tuple[Path, Path],
+) -> None:
+    event, applications = files
+    err = _Terminal()
+    status = main(
+        [
+            "simulate", str(event), str(applications), "--runs", "3",
+            "--policy", "lottery", "--policy", "first-come",
+        ],
+        stdout=io.StringIO(),
+        stderr=err,
+    )  # fmt: skip
+    assert status == 0
+    lines = err.getvalue().split("\n")
+    assert lines[0].endswith("] 3/3")
+    assert lines[0].lstrip("\r").startswith("lottery ")
+    assert lines[1].lstrip("\r").startswith("first-come ")
+    assert lines[2:] == [""]

@@ -237,7 +237,7 @@ def test_fill_most_is_honoured_by_the_fair_lottery() -> None:
     assert result.constraints[0].achieved == 2
     assert replay(result.record, list(reversed(pool))) == result
     report = simulate(event, pool, runs=40, seed=3)
-    assert sum(e.selected for e in report.estimates) == 40 * 2
+    assert sum(e.selected for e in report.estimates.values()) == 40 * 2
     assert report.estimate("r001").probability == pytest.approx(1.0)
 
 

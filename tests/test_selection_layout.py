@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 SELECTION = Path(__file__).resolve().parent.parent / "src" / "ran_events" / "selection"
-HEAVY = ("numpy", "scipy")
+HEAVY = ("numpy", "scipy", "matplotlib", "pandas", "polars")
+"""The solvers; and the optional extras of a report's plot() and data frames."""
 
 
 def module_name(path: Path) -> str:

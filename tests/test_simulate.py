@@ -34,7 +34,7 @@ def test_run_r_is_the_selection_select_makes_with_run_seed_r(policy: str) -> Non
     for run in range(3):
         report = simulate(event, POOL, runs=run + 1, seed=11)
         assert report == simulate(event, POOL, runs=run + 1, seed=11)
-        now = {e.registration_id: (e.selected, e.waitlisted) for e in report.estimates}
+        now = {e.registration_id: (e.selected, e.waitlisted) for e in report.estimates.values()}
         # what run ``run`` added to the tallies is that run's selection and waiting list
         selected = {rid for rid, (s, _) in now.items() if s > previous.get(rid, (0, 0))[0]}
         waitlisted = {rid for rid, (_, w) in now.items() if w > previous.get(rid, (0, 0))[1]}
@@ -49,7 +49,7 @@ def test_the_first_run_matches_select_in_detail() -> None:
     one = simulate(EVENT, POOL, runs=1, seed=11)
     event = attrs.evolve(EVENT, selection=attrs.evolve(EVENT.selection, seed=run_seed(11, 0)))
     result = select(event, POOL, now=EVENT.registration.closes)
-    assert {e.registration_id for e in one.estimates if e.selected} == {
+    assert {e.registration_id for e in one.estimates.values() if e.selected} == {
         d.registration_id for d in result.selected
     }
     for decision in result.waitlist:
@@ -96,7 +96,7 @@ def test_the_fair_lottery_runs_under_any_executor_with_the_serial_report(kind: s
     with _executor(kind) as executor:
         pooled = simulate(event, pool, runs=600, seed=5, executor=executor)
     assert pooled == serial
-    assert sum(e.selected for e in pooled.estimates) == 600 * event.capacity
+    assert sum(e.selected for e in pooled.estimates.values()) == 600 * event.capacity
 
 
 def test_selection_results_survive_pickling() -> None:
@@ -107,8 +107,8 @@ def test_selection_results_survive_pickling() -> None:
 
 def test_estimates_counts_and_intervals() -> None:
     report = simulate(EVENT, POOL, runs=200, seed=1)
-    assert sum(e.selected for e in report.estimates) == 200 * EVENT.capacity
-    for e in report.estimates:
+    assert sum(e.selected for e in report.estimates.values()) == 200 * EVENT.capacity
+    for e in report.estimates.values():
         assert e.low <= e.probability <= e.high
         assert e.selected + e.waitlisted == 200
         assert sum(e.top_positions) <= e.waitlisted
@@ -118,17 +118,19 @@ def test_estimates_counts_and_intervals() -> None:
     assert 0 < report.minimum <= report.maximum < 1
     assert 0 < report.gini < 1
     wilson = simulate(EVENT, POOL, runs=200, seed=1, interval="wilson")
-    assert [e.probability for e in wilson.estimates] == [e.probability for e in report.estimates]
+    assert [e.probability for e in wilson.estimates.values()] == [
+        e.probability for e in report.estimates.values()
+    ]
     assert wilson.estimates != report.estimates
 
 
 def test_fair_lottery_is_exact_and_fairer_than_the_lottery() -> None:
     lottery, fair = compare(EVENT, POOL, ("lottery", "fair-lottery"), runs=100, seed=2)
-    assert all(e.exact and e.low == e.probability == e.high for e in fair.estimates)
-    assert sum(e.probability for e in fair.estimates) == pytest.approx(EVENT.capacity)
+    assert all(e.exact and e.low == e.probability == e.high for e in fair.estimates.values())
+    assert sum(e.probability for e in fair.estimates.values()) == pytest.approx(EVENT.capacity)
     assert fair.minimum > lottery.minimum
     assert fair.gini < lottery.gini
-    assert sum(e.selected for e in fair.estimates) == 100 * EVENT.capacity
+    assert sum(e.selected for e in fair.estimates.values()) == 100 * EVENT.capacity
 
 
 def test_fair_lottery_reports_the_excluded_and_never_waitlists_them() -> None:
@@ -141,7 +143,7 @@ def test_fair_lottery_reports_the_excluded_and_never_waitlists_them() -> None:
     for rid in belgians:
         estimate = report.estimate(rid)
         assert (estimate.probability, estimate.selected, estimate.waitlisted) == (0.0, 0, 0)
-    assert sum(e.selected for e in report.estimates) == 20 * EVENT.capacity
+    assert sum(e.selected for e in report.estimates.values()) == 20 * EVENT.capacity
 
 
 def test_gini_and_argument_checks() -> None:
@@ -175,7 +177,7 @@ def test_withdrawn_and_ineligible_registrations_are_listed_and_never_drawn() -> 
     result = select(EVENT, pool, now=EVENT.registration.closes)
     assert withdrawn.id in report.ineligible
     assert list(report.ineligible) == sorted(d.registration_id for d in result.rejected)
-    assert {e.registration_id for e in report.estimates}.isdisjoint(report.ineligible)
+    assert {e.registration_id for e in report.estimates.values()}.isdisjoint(report.ineligible)
     assert len(report.estimates) + len(report.ineligible) == len(pool)
 
 
@@ -187,7 +189,7 @@ def test_progress_is_reported_per_chunk() -> None:
 
 def test_first_come_runs_are_all_the_same() -> None:
     report = simulate(EVENT, POOL, runs=5, seed=1, policy="first-come")
-    assert {e.selected for e in report.estimates} <= {0, 5}
+    assert {e.selected for e in report.estimates.values()} <= {0, 5}
 
 
 @pytest.mark.parametrize(

@@ -109,3 +109,36 @@ def small_groups(path: str) -> dict[str, tuple[str, ...]]:
     found = groups.read_assignments_csv(path)
     assert_type(found.rows, tuple[groups.AssignmentRow, ...])
     return found.rooms()
+
+
+def experiment_as_data(path: str) -> float:
+    from ran_events.selection import (
+        Comparison,
+        Estimate,
+        GroupSummary,
+        ProbabilityRow,
+        compare,
+        load_policies,
+    )
+
+    found = compare(
+        webinar(),
+        synthetic_applicants(50, seed=1),
+        ["lottery", ("by experience", "score", {"weights": {"experience": 1}})],
+        runs=10,
+        seed=1,
+    )
+    assert_type(found, Comparison)
+    lottery = found.report("lottery")
+    assert_type(lottery.estimates["a00001"], Estimate)
+    for registration_id, estimate in lottery.estimates.items():
+        assert_type(registration_id, str)
+        assert_type(estimate, Estimate)
+    rows = found.rows()
+    assert_type(rows, list[ProbabilityRow])
+    groups = found.by("role")
+    assert_type(groups, list[GroupSummary])
+    found.to_csv(path)
+    configured = load_policies("policies.toml")
+    again = compare(webinar(), synthetic_applicants(50, seed=1), configured, runs=2, seed=1)
+    return again[0].minimum + groups[0].mean

@@ -33,9 +33,11 @@ __all__ = [
     "InvalidPolicyConfig",
     "InvalidUrl",
     "InvalidValue",
+    "MissingExtra",
     "NaiveDatetimeError",
     "NoParticipants",
     "NonexistentTimeError",
+    "PoliciesFileError",
     "RanEventsError",
     "RanEventsWarning",
     "RegistrationClosed",
@@ -379,11 +381,15 @@ class EventFileError(RanEventsError, ValueError):
     def __init__(self, path: str | None, problems: Sequence[FileProblem]) -> None:
         self.path = path
         self.problems = tuple(problems)
-        lines = [p.format(path) for p in self.problems]
-        super().__init__(
-            f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in "
-            f"{path or 'event text'}:\n  " + "\n  ".join(lines)
-        )
+        super().__init__(_problems_text(path, "event text", self.problems))
+
+
+def _problems_text(path: str | None, text: str, problems: Sequence[FileProblem]) -> str:
+    """``N problem(s) in PATH:`` (or in ``text``) and one line per problem."""
+    lines = [p.format(path) for p in problems]
+    return f"{len(lines)} problem{'s' if len(lines) != 1 else ''} in {path or text}:\n  " + (
+        "\n  ".join(lines)
+    )
 
 
 class DocumentError(RanEventsError, ValueError):
@@ -809,3 +815,38 @@ class WorkshopCapacityError(RanEventsError, ValueError):
     def shortfall(self) -> int:
         """How many places are missing."""
         return self.people - self.places
+
+
+# Policy experiments
+
+
+class PoliciesFileError(RanEventsError, ValueError):
+    """Raised when a policies file (labelled policy configurations, TOML) is invalid; lists
+    *every* problem at once, each with its line where one can be found.
+
+    Attributes:
+        path: the file's path, or ``None`` for text.
+        problems: each problem with its line, field (``label.parameters``), value and message.
+    """
+
+    def __init__(self, path: str | None, problems: Sequence[FileProblem]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        super().__init__(_problems_text(path, "policies text", self.problems))
+
+
+class MissingExtra(RanEventsError, ImportError):
+    """Raised when a feature needs an optional extra whose packages are not installed
+    (``report.to_pandas()`` without pandas, ``report.plot()`` without matplotlib).
+
+    Attributes:
+        extra: the extra to install (``pandas``, ``polars``, ``plot``).
+        feature: what needed it.
+    """
+
+    def __init__(self, extra: str, feature: str) -> None:
+        self.extra = extra
+        self.feature = feature
+        super().__init__(
+            f"{feature} needs the optional extra {extra!r}: pip install 'ran-events[{extra}]'"
+        )

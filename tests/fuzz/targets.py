@@ -582,6 +582,53 @@ def import_json_inputs() -> st.SearchStrategy[bytes]:
 
 
 # ------------------------------------------------------------------------------------------
+# Policies files (labelled configurations for compare)
+
+
+def check_policies_toml(data: bytes) -> None:
+    from ran_events.errors import PoliciesFileError
+    from ran_events.selection import load_policies
+
+    lines = data.count(b"\n") + 1
+    try:
+        found = load_policies(_as_file(data, ".toml"))
+    except PoliciesFileError as exc:
+        for problem in exc.problems:
+            if problem.line is not None and not 1 <= problem.line <= lines:
+                raise ContractViolation(
+                    "line out of range", f"line {problem.line} of {lines}: {problem.message}"
+                ) from exc
+        return
+    except Exception as exc:
+        raise ContractViolation(f"raised {type(exc).__name__}", _text(exc)) from exc
+    labels = [c.label for c in found]
+    if not found or len(set(labels)) != len(labels) or not all(x.strip() for x in labels):
+        raise ContractViolation("labels", f"accepted {labels!r}")
+    for configured in found:
+        if not isinstance(configured.policy, str) or not isinstance(configured.parameters, dict):
+            raise ContractViolation("entry", f"accepted {configured!r:.300}")
+
+
+def policies_toml_inputs() -> st.SearchStrategy[bytes]:
+    seeds = st.sampled_from(
+        [
+            {"lottery": {"policy": "lottery"}},
+            {
+                "experience first": {
+                    "policy": "score",
+                    "parameters": {"weights": {"experience": 1}},
+                },
+                "fair": {"policy": "fair-lottery"},
+            },
+            {"first": {"policy": "first-come", "parameters": {}}},
+        ]
+    )
+    return seeds.flatmap(mutated_documents).flatmap(
+        lambda doc: mutated_bytes(toml_text(doc).encode("utf-8", "surrogatepass"))
+    )
+
+
+# ------------------------------------------------------------------------------------------
 
 TARGETS: dict[str, Target] = {
     t.name: t
@@ -656,6 +703,14 @@ TARGETS: dict[str, Target] = {
             "back equal",
             check=check_import_json,
             inputs=import_json_inputs,
+        ),
+        Target(
+            name="policies-toml",
+            reader="ran_events.selection.load_policies",
+            contract="PoliciesFileError only, each problem on a line of the file (or none); "
+            "what is accepted has distinct, non-empty labels, each a policy name and a table",
+            check=check_policies_toml,
+            inputs=policies_toml_inputs,
         ),
     )
 }

@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 import argparse
-import io
+import json
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
-from ..selection import compare, simulate
+from ..errors import (
+    InfeasibleSelection,
+    InvalidPolicyConfig,
+    InvalidValue,
+    MissingExtra,
+    PoliciesFileError,
+    UnknownPolicy,
+)
+from ..selection import compare, load_policies, parse_policy_option
+from ..selection._tables import pyplot
 from ._base import (
     CommandError,
     Console,
     DemoState,
+    InputError,
     add_force_option,
     check_outputs,
     load_event,
     printable,
-    write_atomic,
 )
 from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
-    from ..selection import SimulationReport
+    from ..selection import Comparison, ConfiguredPolicy, SimulationReport, ValueCounts
 
 DEMO_RUNS: Final = 200
 """Runs per policy in the demo."""
@@ -48,8 +57,16 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     parser.add_argument("--runs", type=int, required=True, metavar="N", help="runs per policy")
     parser.add_argument(
-        "--policy", action="append", metavar="NAME",
-        help="a policy to simulate (repeat to compare; default: the event's)",
+        "--policy", action="append", dest="configurations", type=_tagged("policy"),
+        metavar="NAME[:KEY=VALUE,...]",
+        help="a policy to simulate, with parameters (e.g. score:weights.experience=1); repeat "
+        "to compare (default: the event's)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--policies", action="append", dest="configurations", type=_tagged("policies"),
+        metavar="FILE.toml",
+        help="labelled policy configurations to compare, one table per label (with --policy: "
+        "in the order given)",
     )  # fmt: skip
     parser.add_argument(
         "--seed", type=int, metavar="N", help="the simulation's seed (default: the event's seed)"
@@ -59,9 +76,22 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         help="worker processes (default 1: in this process); the result does not depend on it",
     )  # fmt: skip
     parser.add_argument(
-        "--plot", type=Path, metavar="FILE.png",
-        help="draw each policy's probability distribution (needs ran-events[plot])",
+        "--out", type=Path, metavar="FILE.csv",
+        help="write one row per applicant and policy (CSV; JSON lines if FILE ends in .jsonl)",
     )  # fmt: skip
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print the summaries as JSON (per policy, per constraint, per group of --by)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--plot", type=Path, metavar="FILE.png",
+        help="draw the probabilities, sorted, and per group of --by (needs ran-events[plot])",
+    )  # fmt: skip
+    parser.add_argument(
+        "--by",
+        metavar="ATTRIBUTE",
+        help="the quota or cap attribute to group by (default: the first quota's)",
+    )
     parser.add_argument(
         "--allow-rejects", action="store_true",
         help="simulate even when rows of APPLICATIONS are not taken in (they are listed)",
@@ -75,10 +105,14 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise CommandError("--runs: a whole number >= 1")
     if args.workers < 1:
         raise CommandError("--workers: a whole number >= 1")
+    configured = _configured(args)
+    outputs = [(p, o) for p, o in ((args.out, "--out"), (args.plot, "--plot")) if p is not None]
+    for path, option in outputs:
+        check_outputs([path], force=args.force, option=option)
     if args.plot is not None:
-        check_outputs([args.plot], force=args.force, option="--plot")
         _pyplot()  # fail before the work when matplotlib is missing
     event = load_event(args.event)
+    _check_by(args.by, [*event.selection.quotas, *event.selection.caps])  # before the work
     intake = take_in(args.applications, event)
     if report_rejects(
         intake, args.applications, console, command="simulate", allow=args.allow_rejects
@@ -90,39 +124,103 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise CommandError(
             f"{args.event}: selection.seed: the event has no seed; give one with --seed N"
         )
-    policies = args.policy or [event.selection.policy]
-    reports = []
     executor = None
     if args.workers > 1:
         executor = ProcessPoolExecutor(args.workers)
-    try:
-        for name in policies:
-            progress = _bar(console, name) if console.is_terminal else None
-            try:
-                reports.append(
-                    simulate(
-                        event,
-                        registrations,
-                        runs=args.runs,
-                        seed=seed,
-                        policy=name,
-                        executor=executor,
-                        progress=progress,
-                    )
-                )
-            except (UnknownPolicy, InvalidPolicyConfig, InfeasibleSelection) as exc:
-                raise CommandError(f"{args.event}: selection: {exc}") from None
-            if progress is not None:
+    shown: list[str] = []
+
+    def progress(label: str, done: int, runs: int) -> None:
+        if label not in shown:
+            if shown:
                 console.stderr.write("\n")
+            shown.append(label)
+        _bar(console, label)(done, runs)
+
+    try:
+        reports = compare(
+            event,
+            registrations,
+            configured or [event.selection.policy],
+            runs=args.runs,
+            seed=seed,
+            executor=executor,
+            progress=progress if console.is_terminal else None,
+        )
+    except (UnknownPolicy, InvalidPolicyConfig, InfeasibleSelection) as exc:
+        raise CommandError(f"{args.event}: selection: {exc}") from None
     finally:
         if executor is not None:
             executor.shutdown()
-    for report in reports:
-        print_report(report, console)
+    if shown:
+        console.stderr.write("\n")
+    by = _by(args.by, reports)
+    say = console.err if args.json else console.out  # stdout holds only the JSON
+    if args.json:
+        console.out(json.dumps(summaries(reports, by), ensure_ascii=False, indent=2))
+    else:
+        for report in reports:
+            print_report(report, console)
+    if args.out is not None:
+        if args.out.suffix.lower() == ".jsonl":
+            reports.to_jsonl(args.out)
+        else:
+            reports.to_csv(args.out)
+        say(f"wrote {args.out}")
     if args.plot is not None:
-        write_atomic(args.plot, plot_png(reports), private=False)  # counts, no one's data
-        console.out(f"wrote {args.plot}")
+        reports.plot(args.plot, by=by)
+        say(f"wrote {args.plot}")
     return 0
+
+
+def _tagged(option: str) -> Callable[[str], tuple[str, str]]:
+    """An argparse type that keeps which option gave the value, so that ``--policy`` and
+    ``--policies`` share one list in command-line order."""
+
+    def tag(text: str) -> tuple[str, str]:
+        return option, text
+
+    return tag
+
+
+def _configured(args: argparse.Namespace) -> list[ConfiguredPolicy]:
+    """The policies of ``--policy`` options and ``--policies`` files, in the order given."""
+    configured = []
+    for option, text in args.configurations or []:
+        if option == "policy":
+            try:
+                configured.append(parse_policy_option(text))
+            except InvalidValue as exc:
+                raise CommandError(str(exc)) from None
+            continue
+        try:
+            configured.extend(load_policies(text))
+        except PoliciesFileError as exc:
+            raise CommandError("\n".join(p.format(text) for p in exc.problems)) from None
+        except OSError as exc:
+            raise InputError(
+                text, f"cannot read the policies file ({exc.strerror or exc})"
+            ) from None
+    labels = [c.label for c in configured]
+    for label in labels:
+        if labels.count(label) > 1:
+            raise CommandError(f"--policy/--policies: the label {label!r} is given twice")
+    return configured
+
+
+def _check_by(attribute: str | None, known: list[str]) -> None:
+    """``--by`` names a quota or cap attribute of the event."""
+    if attribute is not None and attribute not in known:
+        raise CommandError(
+            f"--by: {attribute!r} is not a quota or cap attribute of the event "
+            f"(those are: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _by(attribute: str | None, reports: Comparison) -> str | None:
+    """``--by``; default: the first quota's attribute (``None``: no quota)."""
+    if attribute is None:
+        return next((v.attribute for v in reports[0].values if v.kind == "quota"), None)
+    return attribute
 
 
 def _bar(console: Console, name: str) -> Any:
@@ -137,24 +235,33 @@ def _bar(console: Console, name: str) -> Any:
     return show
 
 
+def _in_bounds(value: ValueCounts) -> tuple[int, int]:
+    """(runs within the bounds, runs)."""
+    runs = sum(value.counts.values())
+    inside = sum(
+        n
+        for c, n in value.counts.items()
+        if c >= value.min and (value.max is None or c <= value.max)
+    )
+    return inside, runs
+
+
 def print_report(report: SimulationReport, console: Console) -> None:
     """The summary of one policy: probabilities, then each quota value and cap."""
-    kind = "exact" if any(e.exact for e in report.estimates) else f"{report.runs} runs"
-    console.out(f"Policy {report.policy} ({kind}, seed {report.seed}):")
+    estimates = report.estimates.values()
+    kind = "exact" if any(e.exact for e in estimates) else f"{report.runs} runs"
+    if report.label != report.policy:
+        kind = f"{report.policy}, {kind}"
+    console.out(f"Policy {printable(report.label)} ({kind}, seed {report.seed}):")
     console.out(
         f"  probability: min {report.minimum:.4f}, max {report.maximum:.4f}, "
-        f"Gini {report.gini:.3f} over {len(report.estimates)} eligible applicants"
+        f"Gini {report.gini:.3f} over {len(estimates)} eligible applicants"
     )
     if report.excluded:
         console.out(f"  {len(report.excluded)} applicant(s) in no valid selection")
     console.out(f"  {'constraint':<28} {'bounds':>8} {'mean':>7} {'range':>9} {'in bounds':>10}")
     for value in report.values:
-        runs = sum(value.counts.values())
-        inside = sum(
-            n
-            for c, n in value.counts.items()
-            if c >= value.min and (value.max is None or c <= value.max)
-        )
+        inside, runs = _in_bounds(value)
         low, high = min(value.counts, default=0), max(value.counts, default=0)
         share = f"{100 * inside / runs:.1f}%" if runs else "-"
         console.out(
@@ -164,38 +271,54 @@ def print_report(report: SimulationReport, console: Console) -> None:
     console.out("")
 
 
+def summaries(reports: Comparison, by: str | None) -> dict[str, Any]:
+    """What ``--json`` prints: per policy its summary, constraints and groups of ``by``."""
+    groups = reports.by(by) if by is not None else []
+    policies = []
+    for report in reports:
+        estimates = report.estimates.values()
+        constraints = []
+        for value in report.values:
+            inside, runs = _in_bounds(value)
+            constraints.append(
+                {
+                    "constraint": value.label,
+                    "bounds": value.bounds,
+                    "mean": value.mean,
+                    "min": min(value.counts, default=0),
+                    "max": max(value.counts, default=0),
+                    "in_bounds": inside / runs if runs else None,
+                }
+            )
+        policies.append(
+            {
+                "label": report.label,
+                "policy": report.policy,
+                "parameters": dict(report.parameters),
+                "runs": report.runs,
+                "seed": report.seed,
+                "exact": any(e.exact for e in estimates),
+                "applicants": len(estimates),
+                "excluded": len(report.excluded),
+                "minimum": report.minimum,
+                "maximum": report.maximum,
+                "gini": report.gini,
+                "constraints": constraints,
+                "groups": [
+                    {k: v for k, v in g.as_dict().items() if k != "policy"}
+                    for g in groups
+                    if g.policy == report.label
+                ],
+            }
+        )
+    return {"event": reports[0].event_id, "by": by, "policies": policies}
+
+
 def _pyplot() -> Any:
     try:
-        import matplotlib  # noqa: PLC0415 - an optional extra, and slow to import
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt  # noqa: PLC0415 - after choosing the Agg backend
-    except ImportError:
+        return pyplot()
+    except MissingExtra:
         raise CommandError("--plot needs matplotlib: pip install 'ran-events[plot]'") from None
-    return plt
-
-
-def plot_png(reports: list[SimulationReport]) -> bytes:
-    """A PNG with one histogram of selection probabilities per report.
-
-    Raises:
-        CommandError: matplotlib is not installed.
-    """
-    plt = _pyplot()
-    figure, axes = plt.subplots(len(reports), 1, figsize=(7, 2.6 * len(reports)), squeeze=False)
-    for axis, report in zip(axes[:, 0], reports, strict=True):
-        axis.hist([e.probability for e in report.estimates], bins=40, color="#3a6ea5")
-        axis.set_title(
-            f"{report.policy}: min {report.minimum:.3f}, max {report.maximum:.3f}, "
-            f"Gini {report.gini:.3f}"
-        )
-        axis.set_xlabel("selection probability")
-        axis.set_ylabel("applicants")
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
 
 
 def demo(state: DemoState, console: Console) -> None:

@@ -16,6 +16,11 @@ from ran_events.selection._parameters import (
     PolicyParameters,
     declared_parameters,
 )
+from ran_events.selection._policies_file import (
+    load_policies,
+    loads_policies,
+    parse_policy_option,
+)
 from ran_events.selection._policy import (
     EligibilityRule,
     FirstComePolicy,
@@ -48,7 +53,11 @@ from ran_events.selection._result import (
 )
 from ran_events.selection._rules_check import known_attributes, rule_problems
 from ran_events.selection._simulate import (
+    Comparison,
+    ConfiguredPolicy,
     Estimate,
+    Estimates,
+    PolicyEntry,
     SimulationReport,
     ValueCounts,
     compare,
@@ -56,6 +65,7 @@ from ran_events.selection._simulate import (
     run_seed,
     simulate,
 )
+from ran_events.selection._tables import GroupSummary, ProbabilityRow
 from ran_events.selection._waitlist import expire_offers, promote, respond
 from ran_events.selection.constraints import (
     Allocation,
@@ -135,3 +145,14 @@ __all__ = [
     "write_decisions_csv",
 ]
 __all__ += ["read_record", "record_from_text", "record_text", "write_record"]  # the record file
+__all__ += [  # policy experiments: tables, configured comparisons, the policies file
+    "Comparison",
+    "ConfiguredPolicy",
+    "Estimates",
+    "GroupSummary",
+    "PolicyEntry",
+    "ProbabilityRow",
+    "load_policies",
+    "loads_policies",
+    "parse_policy_option",
+]

@@ -25,31 +25,47 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    Callable,
+    ItemsView,
+    Iterable,
+    Iterator,
+    KeysView,
+    Mapping,
+    Sequence,
+    ValuesView,
+)
 from concurrent.futures import Executor, as_completed
 from statistics import NormalDist
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, TypeAlias, overload
 
 import attrs
 
+from ran_events import _converter, _deprecation
 from ran_events.errors import InfeasibleSelection, InvalidPolicyConfig, InvalidValue
 from ran_events.models import Event, Registration
 from ran_events.selection._engine import check_registrations, placings_of, split_eligible
 from ran_events.selection._panel import FairDraw, PanelLotteryPolicy, PanelPolicy
 from ran_events.selection._policy import (
+    Policy,
     PolicyFactory,
     TicketPolicy,
     eligibility_rules,
     policy_parameters,
 )
-from ran_events.selection._profiles import build_constraints, fill_of, profiles_of
+from ran_events.selection._profiles import _MISSING, build_constraints, fill_of, profiles_of
 from ran_events.selection._registry import PolicyRegistry, build_policy, default_registry
 from ran_events.selection._result import bounds_text
+from ran_events.selection._tables import Results
 from ran_events.selection.constraints import Constraints, Profile, allocate
 
 __all__ = [
     "CHUNK_RUNS",
+    "Comparison",
+    "ConfiguredPolicy",
     "Estimate",
+    "Estimates",
+    "PolicyEntry",
     "SimulationReport",
     "ValueCounts",
     "compare",
@@ -132,6 +148,8 @@ class Estimate:
         mean_waitlist_position: its average position when waitlisted (``None``: never).
         top_positions: in how many runs it was at waiting-list position 1, 2, ... (up to the
             report's ``waitlist_depth``).
+        attributes: the registration's value of each quota and cap attribute, as the
+            selection reads it (``""``: no value), for tables and groups without a join.
     """
 
     registration_id: str
@@ -143,6 +161,121 @@ class Estimate:
     waitlisted: int = 0
     mean_waitlist_position: float | None = None
     top_positions: tuple[int, ...] = attrs.field(default=(), converter=_tuple)
+    attributes: Mapping[str, str] = attrs.field(
+        factory=dict, converter=_text_mapping, hash=False
+    )  # a dict: hashed by the other fields
+
+
+_OLD_ESTIMATES: Final = "SimulationReport.estimates used as a tuple of Estimate"
+"""What the transition's warnings call the old use (removed in ``_deprecation.REMOVED_IN``)."""
+
+
+class Estimates(Mapping[str, Estimate]):
+    """A report's estimates by registration id: an immutable mapping, ids in sorted order.
+
+    ``report.estimates["a00007"]``, ``.keys()``, ``.values()``, ``.items()``, ``.get()``,
+    ``len()`` and ``"a00007" in report.estimates`` are the mapping's. Until ran_events 0.3
+    the estimates were a tuple, and the uses in which a tuple and a mapping differ keep the
+    tuple's meaning for one release, each with a :class:`DeprecationWarning`: iterating
+    yields :class:`Estimate` objects (a mapping yields ids), an integer or a slice indexes
+    by position, ``reversed()`` yields estimates, ``estimate in report.estimates`` tests an
+    :class:`Estimate`, and ``==`` with a tuple or a list compares the estimates in order.
+    From 0.3 iteration yields the ids, as for every mapping; write ``.values()`` to iterate
+    over the estimates (it works, silently, now and later).
+    """
+
+    __slots__ = ("_by_id", "_in_order")
+
+    def __init__(self, estimates: Iterable[Estimate] | Mapping[str, Estimate] = ()) -> None:
+        """Index ``estimates`` (an iterable of estimates, or a mapping by id) by id.
+
+        Raises:
+            InvalidValue: two estimates share an id, or a mapping's key is not its
+                estimate's id.
+        """
+        if isinstance(estimates, Mapping):
+            for key, e in estimates.items():
+                if key != e.registration_id:
+                    raise InvalidValue("estimates", key, f"the key {e.registration_id!r}")
+            estimates = estimates.values()
+        by_id: dict[str, Estimate] = {}
+        for e in estimates:
+            if by_id.setdefault(e.registration_id, e) is not e:
+                raise InvalidValue("estimates", e.registration_id, "one estimate per id")
+        self._by_id = dict(sorted(by_id.items()))
+        self._in_order = tuple(self._by_id.values())
+
+    @overload
+    def __getitem__(self, key: str) -> Estimate: ...
+    @overload
+    def __getitem__(self, key: int) -> Estimate: ...
+    @overload
+    def __getitem__(self, key: slice) -> tuple[Estimate, ...]: ...
+    def __getitem__(self, key: str | int | slice) -> Estimate | tuple[Estimate, ...]:
+        if isinstance(key, int | slice):
+            _deprecation.warn(f"{_OLD_ESTIMATES} (indexed by position)", "estimates[id]")
+            return self._in_order[key]
+        return self._by_id[key]
+
+    def __iter__(self) -> Iterator[Estimate]:  # type: ignore[override]
+        _deprecation.warn(
+            f"{_OLD_ESTIMATES} (iterated for estimates)",
+            "estimates.values() (from 0.3 iterating yields the ids, as for any mapping)",
+        )
+        return iter(self._in_order)
+
+    def __reversed__(self) -> Iterator[Estimate]:
+        _deprecation.warn(f"{_OLD_ESTIMATES} (reversed)", "reversed(estimates.values())")
+        return reversed(self._in_order)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, Estimate):
+            _deprecation.warn(f"{_OLD_ESTIMATES} (estimate in estimates)", "id in estimates")
+            return key in self._in_order
+        return key in self._by_id
+
+    def keys(self) -> KeysView[str]:
+        """The registration ids, sorted."""
+        return self._by_id.keys()
+
+    def values(self) -> ValuesView[Estimate]:
+        """The estimates, by id."""
+        return self._by_id.values()
+
+    def items(self) -> ItemsView[str, Estimate]:
+        """(id, estimate) pairs, by id."""
+        return self._by_id.items()
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Estimates):
+            return self._by_id == other._by_id
+        if isinstance(other, Mapping):
+            return self._by_id == dict(other.items())
+        if isinstance(other, tuple | list):
+            _deprecation.warn(f"{_OLD_ESTIMATES} (compared with a tuple)", "estimates == dict")
+            return self._in_order == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._in_order)
+
+    def __repr__(self) -> str:
+        return f"<Estimates of {len(self._by_id)} registrations>"
+
+
+def _structure_estimates(value: object, _type: object) -> Estimates:
+    """JSON of :class:`Estimates`: an object by id, or the list written before 0.3."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise TypeError(f"expected an object of estimates by id, got {type(value).__name__}")
+    return Estimates([_converter.structure(v, Estimate) for v in value])
+
+
+_converter.converter.register_structure_hook(Estimates, _structure_estimates)
 
 
 @attrs.frozen(kw_only=True)
@@ -188,18 +321,24 @@ class ValueCounts:
 
 
 @attrs.frozen(kw_only=True)
-class SimulationReport:
+class SimulationReport(Results):
     """What :func:`simulate` found for one policy on one pool.
+
+    Its table methods (:meth:`rows`, :meth:`to_csv`, :meth:`by`, :meth:`plot`...) are those of
+    :class:`~ran_events.selection.Comparison`, for this one policy.
 
     Attributes:
         event_id: the event.
         policy: the policy's name.
+        label: the policy's label in tables and pictures (default: its name).
         parameters: the policy's parameters.
         runs: how many runs.
         seed: the simulation's seed (run ``r`` used :func:`run_seed` ``(seed, r)``).
         interval: ``"jeffreys"`` or ``"wilson"``.
         confidence: the intervals' confidence level.
-        estimates: one per eligible registration, by registration id.
+        estimates: one per eligible registration, by registration id (a mapping,
+            :class:`Estimates`; its uses as the tuple it was until 0.3 warn).
+        attributes: the quota and cap attributes, whose values each estimate carries.
         ineligible: the registrations no run can select (rejected by eligibility rules or
             withdrawn), by id.
         excluded: eligible registrations in no valid selection (known for the fair
@@ -210,36 +349,42 @@ class SimulationReport:
 
     event_id: str
     policy: str
+    label: str = attrs.field(default=attrs.Factory(lambda self: self.policy, takes_self=True))
     parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_any_mapping)
     runs: int
     seed: int
     interval: str
     confidence: float
-    estimates: tuple[Estimate, ...] = attrs.field(converter=_tuple)
+    estimates: Estimates = attrs.field(converter=Estimates)
+    attributes: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     ineligible: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_text_mapping)
     values: tuple[ValueCounts, ...] = attrs.field(default=(), converter=_tuple)
     waitlist_depth: int = 10
 
+    def reports_of(self) -> tuple[SimulationReport]:
+        """This report alone (the table methods' view of it)."""
+        return (self,)
+
     @property
     def probabilities(self) -> dict[str, float]:
         """Each eligible registration's (estimated or exact) probability, by id."""
-        return {e.registration_id: e.probability for e in self.estimates}
+        return {e.registration_id: e.probability for e in self.estimates.values()}
 
     @property
     def minimum(self) -> float:
         """The smallest probability of an eligible registration (0 when none)."""
-        return min((e.probability for e in self.estimates), default=0.0)
+        return min((e.probability for e in self.estimates.values()), default=0.0)
 
     @property
     def maximum(self) -> float:
         """The largest probability of an eligible registration (0 when none)."""
-        return max((e.probability for e in self.estimates), default=0.0)
+        return max((e.probability for e in self.estimates.values()), default=0.0)
 
     @property
     def gini(self) -> float:
         """The Gini coefficient of the eligible registrations' probabilities."""
-        return gini([e.probability for e in self.estimates])
+        return gini([e.probability for e in self.estimates.values()])
 
     def estimate(self, registration_id: str) -> Estimate:
         """The estimate of one eligible registration.
@@ -247,10 +392,10 @@ class SimulationReport:
         Raises:
             InvalidValue: it is not one of the eligible registrations.
         """
-        for e in self.estimates:
-            if e.registration_id == registration_id:
-                return e
-        raise InvalidValue("registration_id", registration_id, "an eligible registration's id")
+        found = self.estimates.get(registration_id)
+        if found is None:
+            raise InvalidValue("registration_id", registration_id, "an eligible registration's id")
+        return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -409,8 +554,9 @@ def simulate(
     *,
     runs: int,
     seed: int,
-    policy: str | None = None,
+    policy: str | Policy | None = None,
     parameters: Mapping[str, Any] | None = None,
+    label: str | None = None,
     executor: Executor | None = None,
     registry: PolicyRegistry | None = None,
     interval: Interval = "jeffreys",
@@ -427,9 +573,13 @@ def simulate(
             (``submitted``; ``withdrawn`` ones are ineligible).
         runs: how many runs, at least 1.
         seed: the simulation's seed; run ``r`` selects with :func:`run_seed` ``(seed, r)``.
-        policy: the policy's name (default: the event's).
-        parameters: the policy's parameters (default: the event's when ``policy`` is the
-            event's, else none); ``require`` and ``fill`` stay the event's.
+        policy: the policy's name (default: the event's), or a policy object: its class's
+            ``from_parameters(seed=..., parameters=...)`` builds each run's policy (as the
+            built-in policies' classes do), with the object's parameters by default.
+        parameters: the policy's parameters (default: the object's; for a name, the
+            event's when it is the event's policy, else none); ``require`` and ``fill``
+            stay the event's.
+        label: the policy's label in the report's tables and pictures (default: its name).
         executor: where the chunks of runs are computed (e.g. a
             :class:`~concurrent.futures.ProcessPoolExecutor`); ``None``: in this process.
             The report does not depend on it. The policy factory must be picklable.
@@ -448,7 +598,8 @@ def simulate(
             one is neither ``submitted`` nor ``withdrawn``.
         InfeasibleSelection: no selection meets the quotas and caps.
         UnknownPolicy: the policy is not registered.
-        InvalidPolicyConfig: the policy refuses its parameters.
+        InvalidPolicyConfig: the policy refuses its parameters, or a policy object's class
+            has no ``from_parameters``.
     """
     if isinstance(runs, bool) or not isinstance(runs, int) or runs < 1:
         raise InvalidValue("runs", runs, "a whole number >= 1")
@@ -457,12 +608,16 @@ def simulate(
     if not 0.0 < confidence < 1.0:
         raise InvalidValue("confidence", confidence, "a level between 0 and 1, e.g. 0.95")
     rules = event.selection
-    name = policy or rules.policy
-    if parameters is None:
-        parameters = policy_parameters(rules.parameters) if name == rules.policy else {}
-    registry = registry or default_registry()
-    factory = registry.factory(name)
-    probe = build_policy(name, factory, seed=seed, parameters=parameters)
+    if policy is None or isinstance(policy, str):
+        name = policy or rules.policy
+        if parameters is None:
+            parameters = policy_parameters(rules.parameters) if name == rules.policy else {}
+        factory = (registry or default_registry()).factory(name)
+    else:
+        name, factory = policy.name, _factory_of(policy)
+        if parameters is None:
+            parameters = policy.parameters
+    probe = build_policy(name, factory, seed=seed, parameters=dict(parameters))
     check_registrations(event.id, registrations)
     eligible, rejected = split_eligible(
         registrations, eligibility_rules(event.target_groups, rules.parameters)
@@ -521,7 +676,20 @@ def simulate(
             if progress is not None:
                 progress(done, runs)
     report = _report(plan, total, name, dict(probe.parameters), runs, seed, interval, confidence)
-    return attrs.evolve(report, ineligible=ineligible)
+    return attrs.evolve(report, ineligible=ineligible, label=label or name)
+
+
+def _factory_of(policy: Policy) -> PolicyFactory:
+    """The factory of a policy object's class (``from_parameters``), to build each run's."""
+    factory = getattr(type(policy), "from_parameters", None)
+    if not callable(factory):
+        raise InvalidPolicyConfig(
+            "policy",
+            policy.name,
+            "a policy whose class has from_parameters(seed=..., parameters=...): simulate "
+            "builds each run's policy with the run's seed",
+        )
+    return factory  # type: ignore[no-any-return]
 
 
 def _report(  # noqa: PLR0917 - assembling the report
@@ -537,6 +705,7 @@ def _report(  # noqa: PLR0917 - assembling the report
     draw = plan.draw
     bounds = [] if draw is not None else _intervals(total.selected, runs, interval, confidence)
     estimates = []
+    attributes = plan.constraints.attributes
     for i, rid in enumerate(plan.ids):
         waitlisted = total.waitlisted[i]
         mean = total.position_sum[i] / waitlisted if waitlisted else None
@@ -557,6 +726,10 @@ def _report(  # noqa: PLR0917 - assembling the report
                 waitlisted=waitlisted,
                 mean_waitlist_position=mean,
                 top_positions=total.top[i],
+                attributes={
+                    a: "" if v.startswith(_MISSING) else v
+                    for a, v in zip(attributes, plan.profiles[i], strict=True)
+                },
             )
         )
     values = [
@@ -593,61 +766,195 @@ def _report(  # noqa: PLR0917 - assembling the report
         interval=interval,
         confidence=confidence,
         estimates=estimates,
+        attributes=attributes,
         excluded=dict(draw.excluded) if draw is not None else {},
         values=values,
         waitlist_depth=plan.depth,
     )
 
 
+@attrs.frozen(kw_only=True)
+class ConfiguredPolicy:
+    """One labelled entry of :func:`compare`: a policy, its parameters and its label.
+
+    Attributes:
+        label: how tables, summaries and pictures name it (unique within a comparison).
+        policy: the policy's registered name, or a policy object (see :func:`simulate`).
+        parameters: its parameters (``None``: as :func:`simulate` chooses: for a name, the
+            event's when it is the event's policy, else none; for an object, its own).
+    """
+
+    label: str
+    policy: str | Policy
+    parameters: Mapping[str, Any] | None = None
+
+    @classmethod
+    def of(cls, entry: PolicyEntry) -> ConfiguredPolicy:
+        """The configured policy an entry of :func:`compare`'s ``policies`` stands for.
+
+        ``"lottery"`` (a name; labelled so), ``("score", {"weights": ...})`` (a name and its
+        parameters; labelled with the name), ``("prison x2", "score", {...})`` (a label, a
+        name and parameters), a policy object (labelled with its ``name``), or a
+        :class:`ConfiguredPolicy` (as it is).
+
+        Raises:
+            InvalidValue: the entry is none of these.
+        """
+        if isinstance(entry, ConfiguredPolicy):
+            return entry
+        if isinstance(entry, str):
+            return cls(label=entry, policy=entry)
+        if isinstance(entry, tuple):
+            if len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], Mapping):
+                return cls(label=entry[0], policy=entry[0], parameters=dict(entry[1]))
+            if (
+                len(entry) == 3
+                and isinstance(entry[0], str)
+                and isinstance(entry[1], str)
+                and isinstance(entry[2], Mapping)
+            ):
+                return cls(label=entry[0], policy=entry[1], parameters=dict(entry[2]))
+        elif isinstance(entry, Policy):
+            return cls(label=entry.name, policy=entry)
+        raise InvalidValue(
+            "policies",
+            entry,
+            "a policy name, (name, parameters), (label, name, parameters), a policy object "
+            "or a ConfiguredPolicy",
+        )
+
+
+PolicyEntry: TypeAlias = (
+    str | tuple[str, Mapping[str, Any]] | tuple[str, str, Mapping[str, Any]] | Policy
+    | ConfiguredPolicy
+)  # fmt: skip
+"""What :func:`compare` accepts for each policy (see :meth:`ConfiguredPolicy.of`)."""
+
+
+class Comparison(Results, tuple[SimulationReport, ...]):
+    """What :func:`compare` found: one :class:`SimulationReport` per labelled policy.
+
+    A tuple of the reports, in the order of the policies (so ``lottery, fair = compare(...)``
+    works as before), with the table methods of a report over all of them: :meth:`rows`
+    gives one row per applicant and policy, :meth:`by` one summary per policy and value,
+    :meth:`plot` draws the policies on one axis.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, reports: Iterable[SimulationReport]) -> Comparison:
+        """The reports, in order.
+
+        Raises:
+            InvalidValue: two reports share a label.
+        """
+        found = tuple(reports)
+        _distinct([r.label for r in found])
+        return super().__new__(cls, found)
+
+    def reports_of(self) -> tuple[SimulationReport, ...]:
+        """The reports, in order."""
+        return tuple(self)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The policies' labels, in order."""
+        return tuple(r.label for r in self)
+
+    def report(self, label: str) -> SimulationReport:
+        """The report of the policy labelled ``label``.
+
+        Raises:
+            InvalidValue: no policy has that label.
+        """
+        for r in self:
+            if r.label == label:
+                return r
+        raise InvalidValue("label", label, "one of " + ", ".join(map(repr, self.labels)))
+
+
 def compare(
     event: Event,
     registrations: Sequence[Registration],
-    policies: Sequence[str] = ("lottery", "fair-lottery"),
+    policies: Sequence[PolicyEntry] = ("lottery", "fair-lottery"),
     *,
     runs: int,
     seed: int,
     executor: Executor | None = None,
     registry: PolicyRegistry | None = None,
     interval: Interval = "jeffreys",
+    confidence: float = 0.95,
     progress: Callable[[str, int, int], None] | None = None,
-) -> tuple[SimulationReport, ...]:
-    """Simulate several policies on the same pool with the same seed, side by side.
+) -> Comparison:
+    """Simulate several configured policies on the same pool with the same seed.
+
+    >>> from ran_events.examples import synthetic_applicants, webinar
+    >>> found = compare(
+    ...     webinar(), synthetic_applicants(120, seed=4),
+    ...     ["lottery", ("by experience", "score", {"weights": {"experience": 1}})],
+    ...     runs=20, seed=2,
+    ... )
+    >>> found.labels
+    ('lottery', 'by experience')
+    >>> [round(g.mean, 2) for g in found.by("role") if g.value == "prison"]
+    [0.38, 0.36]
 
     Args:
-        event: the event (capacity, quotas, caps; its parameters go to its own policy).
+        event: the event (capacity, quotas, caps; its parameters go to its own policy
+            when that is given by name alone).
         registrations: the applications.
-        policies: the policy names, in the order of the reports.
+        policies: the entries, in the order of the reports: names, ``(name, parameters)``,
+            ``(label, name, parameters)``, policy objects or :class:`ConfiguredPolicy`
+            (see :meth:`ConfiguredPolicy.of`). Labels must differ.
         runs: runs per policy.
         seed: the seed of every simulation.
         executor: see :func:`simulate`.
         registry: see :func:`simulate`.
         interval: see :func:`simulate`.
-        progress: called with (policy, runs done, runs).
+        confidence: see :func:`simulate`.
+        progress: called with (label, runs done, runs).
 
     Returns:
-        One report per policy, in order.
+        The reports, one per entry, in order (a tuple with table methods).
 
     Raises:
-        InvalidValue: ``policies`` is empty, or see :func:`simulate`.
+        InvalidValue: ``policies`` is empty, an entry is not one of the forms above, or two
+            entries have one label; or see :func:`simulate`.
     """
     if not policies:
         raise InvalidValue("policies", policies, "at least one policy name")
+    configured = [ConfiguredPolicy.of(entry) for entry in policies]
+    _distinct([c.label for c in configured])  # before the work
     reports = []
-    for name in policies:
+    for entry in configured:
         reports.append(
             simulate(
                 event,
                 registrations,
                 runs=runs,
                 seed=seed,
-                policy=name,
+                policy=entry.policy,
+                parameters=entry.parameters,
+                label=entry.label,
                 executor=executor,
                 registry=registry,
                 interval=interval,
-                progress=None if progress is None else _named(progress, name),
+                confidence=confidence,
+                progress=None if progress is None else _named(progress, entry.label),
             )
         )
-    return tuple(reports)
+    return Comparison(reports)
+
+
+def _distinct(labels: Sequence[str]) -> None:
+    for label in labels:
+        if labels.count(label) > 1:
+            raise InvalidValue(
+                "policies",
+                label,
+                "distinct labels: label the entries that share a policy, e.g. "
+                "(label, name, parameters)",
+            )
 
 
 def _named(progress: Callable[[str, int, int], None], name: str) -> Callable[[int, int], None]:
