@@ -350,6 +350,8 @@ class SqliteStore:
                 email = registration.email
                 pk, existing, stored = held.get(email, (None, None, ()))
                 try:
+                    if registration.event_id != event_id:
+                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
                     kept = check_hold(
                         existing,
                         registration,
