@@ -20,6 +20,7 @@ from ran_events.errors import (
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
 from ran_events.selection import Parameter, PolicyParameters
+from ran_events.store import Offer, SqliteStore, Store, open_store
 from ran_events.testing import assert_reproducible, feasible_pool
 
 
@@ -142,3 +143,19 @@ def experiment_as_data(path: str) -> float:
     configured = load_policies("policies.toml")
     again = compare(webinar(), synthetic_applicants(50, seed=1), configured, runs=2, seed=1)
     return again[0].minimum + groups[0].mean
+
+
+def keep_an_event_in_a_store(path: str) -> list[str]:
+    """A service keeps its book in a store; every store is a Store, every book's backend a
+    BookBackend, whatever keeps it."""
+    embedded: Store = SqliteStore(path)  # the class satisfies the protocol
+    embedded.close()
+    with open_store(path) as store:
+        assert_type(store, Store)
+        book = store.book(webinar(), on_duplicate="replace")
+        assert_type(book.backend, intake.BookBackend)
+        assert_type(store.backend("ran-mh-pcve-2023"), intake.BookBackend)
+        at = dt.datetime(2023, 9, 8, tzinfo=dt.UTC)
+        offers = store.offers("ran-mh-pcve-2023", open_at=at)
+        assert_type(offers, list[Offer])
+        return store.integrity()

@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..models import (
     Answer,
+    Consent,
     Event,
     Question,
     QuestionKind,
@@ -46,6 +47,11 @@ CSV_COLUMNS: Final = ("id", "email", "name", "submitted_at", "organisation", "co
 ``name`` and ``submitted_at`` are required)."""
 
 _REQUIRED: Final = ("email", "name", "submitted_at")
+CONSENT_COLUMNS: Final = ("consent", "consent_at")
+"""The columns of an applications file that give consent, when the form asks for it: ``yes``
+(or ``true``) and, optionally, when (ISO 8601 with offset; default: ``submitted_at``).
+When the form asks for no consent they are attributes like any other column."""
+_YES_NO: Final = Question(id="consent", text="consent", kind=QuestionKind.YES_NO)
 
 
 def registration_id(event_id: str, email: str) -> str:
@@ -60,8 +66,8 @@ def registration_id(event_id: str, email: str) -> str:
     return _derive_id(event_id, normalise_email(email))
 
 
-def _derive_id(event_id: str, normalized_email: str) -> str:
-    digest = hashlib.sha256(f"{event_id}\x00{normalized_email}".encode()).hexdigest()
+def _derive_id(event_id: str, normalised_email: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\x00{normalised_email}".encode()).hexdigest()
     return f"r{digest[:16]}"
 
 
@@ -98,11 +104,13 @@ class _Intake:
 
     Args:
         event: the event applied to.
-        held: the book's registrations by normalised address (read, never written here).
-        hold: the book's way of taking in a registration; raises
+        hold_many: the book's way of taking in registrations, in one transaction: per
+            registration, the one held for its address afterwards, or the
             :class:`~ran_events.errors.DuplicateRegistration` or
-            :class:`~ran_events.errors.InvalidValue` (an id taken) as the book does.
+            :class:`~ran_events.errors.InvalidValue` (an id taken) the book raises.
         zone: the zone of times written without an offset (``None``: such times are refused).
+        batch: how many valid rows are handed over at once (a store writes each batch in one
+            transaction).
 
     The book passes its own state in, so that this module does not import the book's.
     """
@@ -110,16 +118,21 @@ class _Intake:
     def __init__(
         self,
         event: Event,
-        held: Mapping[str, Registration],
-        hold: Callable[[Registration], object],
+        hold_many: Callable[[Sequence[Registration]], Sequence[Registration | Exception]],
         zone: str | None,
+        *,
+        batch: int = 1,
     ) -> None:
-        self.held = held
-        self.hold = hold
+        self.hold_many = hold_many
+        self.batch = batch
+        self.pending: list[tuple[int, Registration]] = []
+        # address: the registration held for it after this import's last row of it
+        self.kept: dict[str, Registration] = {}
         self.event = event
         self.event_id = event.id
         self.zone = tz.zone_name(zone) if zone is not None else None
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
+        self.consent = self.event.form.consent
         self.countries = frozenset(tz.countries())
         self.plan = [
             (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
@@ -158,6 +171,9 @@ class _Intake:
         country = texts.get(country) or self._shared(country)
         given_id = _text_field(fields, "id", problems)
         parsed = self._answers(answers, problems)
+        consent = None
+        if self.consent is not None:
+            attributes, consent = self._consent(attributes, submitted_at, problems)
         extra = self._attributes(attributes, problems)
         if problems or email is None or submitted_at is None:
             self._reject(line, problems)
@@ -176,6 +192,7 @@ class _Intake:
                 ),
                 submitted_at=submitted_at,
                 answers=parsed,
+                consent=consent,
             )
         except (InvalidValue, TypeError) as exc:  # not expected: every field was checked
             field = getattr(exc, "field", "")
@@ -194,16 +211,27 @@ class _Intake:
         self.rejected.append(RejectedRow(line=line, problems=tuple(problems)))
 
     def _hold(self, line: int, registration: Registration) -> None:
+        self.pending.append((line, registration))
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the rows waiting over to the book, in one batch, and record each outcome."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        results = self.hold_many([registration for _line, registration in pending])
+        for (line, registration), result in zip(pending, results, strict=True):
+            self._held(line, registration, result)
+
+    def _held(self, line: int, registration: Registration, result: object) -> None:
         email = registration.email
-        previous = self.held.get(email)
         first_line = self.accepted.get(email)  # an earlier row of this import with the address
-        try:
-            self.hold(registration)
-        except DuplicateRegistration as exc:
+        if isinstance(result, DuplicateRegistration):
             where = (
                 f"line {first_line}"
                 if first_line is not None
-                else f"registration {exc.existing_id}"
+                else f"registration {result.existing_id}"
             )
             self._reject(
                 line,
@@ -217,25 +245,30 @@ class _Intake:
                 ],
             )
             return
-        except InvalidValue as exc:
+        if isinstance(result, InvalidValue):
             self._reject(
                 line,
                 [
                     RowProblem(
-                        field="id", value=registration.id, reason=exc.expected, code="duplicate-id"
+                        field="id",
+                        value=registration.id,
+                        reason=result.expected,
+                        code="duplicate-id",
                     )
                 ],
             )
             return
-        if previous is None or registration.submitted_at >= previous.submitted_at:
+        if isinstance(result, Exception):
+            raise result  # not a row's problem: the backend failed
+        kept: Registration = result  # type: ignore[assignment]
+        self.kept[email] = kept
+        if kept.submitted_at == registration.submitted_at:
             # new, or (keep-latest) the later application: this row is taken in.
             if first_line is not None:
                 self._superseded(first_line, f"line {line}")
             self.accepted[email] = line
         else:  # keep-latest, and the application held was submitted later
-            where = (
-                f"line {first_line}" if first_line is not None else f"registration {previous.id}"
-            )
+            where = f"line {first_line}" if first_line is not None else f"registration {kept.id}"
             self._superseded(line, where)
 
     def _superseded(self, line: int, by: str) -> None:
@@ -293,14 +326,7 @@ class _Intake:
                 raise TypeError
             at = _dt.datetime.fromisoformat(text)
         except (TypeError, ValueError):
-            problems.append(
-                RowProblem(
-                    field=field,
-                    value=value,
-                    reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
-                    code="invalid-datetime",
-                )
-            )
+            problems.append(_not_a_datetime(field, value))
             return None
         if at.tzinfo is None or at.utcoffset() is None:
             if self.zone is None:
@@ -341,6 +367,62 @@ class _Intake:
         except (RegistrationNotOpen, RegistrationClosed) as exc:
             code = "not-open" if isinstance(exc, RegistrationNotOpen) else "closed"
             problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+            return None
+        return at
+
+    def _consent(
+        self,
+        raw: Mapping[str, object],
+        submitted_at: _dt.datetime | None,
+        problems: list[RowProblem],
+    ) -> tuple[dict[str, object], Consent | None]:
+        """The consent columns of a row (and the other attributes): see
+        :data:`CONSENT_COLUMNS`."""
+        asked = self.consent
+        assert asked is not None
+        rest = {k: v for k, v in raw.items() if k not in CONSENT_COLUMNS}
+        given = raw.get("consent")
+        answer = _YES_NO.parse(given) if isinstance(given, str) else given
+        if answer not in (True, False, None):
+            problems.append(
+                RowProblem(
+                    field="consent", value=given, reason="not yes or no", code="invalid-consent"
+                )
+            )
+            return rest, None
+        if not answer:
+            if asked.required:
+                problems.append(
+                    RowProblem(
+                        field="consent",
+                        value=given,
+                        reason=f"consent to {asked.version!r} of the form is required",
+                        code="missing-consent",
+                    )
+                )
+            return rest, None
+        at = submitted_at
+        when = raw.get("consent_at")
+        if when is not None and when != "":
+            at = self._instant(when, "consent_at", problems)
+        if at is None:
+            return rest, None
+        return rest, Consent(version=asked.version, text=asked.text, at=at)
+
+    def _instant(
+        self, value: object, field: str, problems: list[RowProblem]
+    ) -> _dt.datetime | None:
+        """An ISO 8601 date and time (with offset, or in the intake's zone), or a problem."""
+        try:
+            if not isinstance(value, str):
+                raise TypeError
+            at = _dt.datetime.fromisoformat(value.strip())
+            if at.tzinfo is None or at.utcoffset() is None:
+                if self.zone is None:
+                    raise ValueError
+                at = tz.localize(at, self.zone)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(_not_a_datetime(field, value))
             return None
         return at
 
@@ -458,8 +540,9 @@ class _Intake:
         return result
 
     def report(self) -> ImportReport:
-        """The report of everything taken in so far."""
-        held, lines = self.held, self.accepted
+        """The report of everything taken in so far (the rows waiting are handed over first)."""
+        self.flush()
+        held, lines = self.kept, self.accepted
         # By line. The addresses are in that order unless a later row replaced an earlier
         # one: then only they are sorted (no pair per row: a large file has millions).
         in_order = all(a < b for a, b in itertools.pairwise(lines.values()))
@@ -487,6 +570,15 @@ def _read_answer(question: Question, text: str) -> tuple[Answer | None, str | No
     if answer is None:
         return None, None
     return answer, question.problem(answer)
+
+
+def _not_a_datetime(field: str, value: object) -> RowProblem:
+    return RowProblem(
+        field=field,
+        value=value,
+        reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
+        code="invalid-datetime",
+    )
 
 
 def _check_country(code: str) -> None:
