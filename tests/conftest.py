@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import urllib.parse
+import uuid
 from collections.abc import Iterator
 
 import attrs
@@ -50,3 +52,47 @@ def webinar() -> Event:
 def selected() -> Registration:
     """A selected registration for the webinar."""
     return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")
+
+
+# ------------------------------------------------------------------------------------------
+# PostgreSQL (PostgresStore): the server of scripts/postgres.sh, named by RAN_EVENTS_TEST_PG
+
+PG_ENV = "RAN_EVENTS_TEST_PG"
+"""The environment variable holding the URL of the PostgreSQL server the tests may use."""
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The URL of the test server (``RAN_EVENTS_TEST_PG``).
+
+    Skips with the reason when it is not set, fails instead when ``CI=true`` (CI starts the
+    server with scripts/postgres.sh; a missing server must not pass as a skip).
+    """
+    url = os.environ.get(PG_ENV, "")
+    if not url:
+        reason = (
+            f"{PG_ENV} is not set: start a server with "
+            f"`export {PG_ENV}=$(scripts/postgres.sh start)` to run the PostgreSQL tests"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped after the test."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"ran_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urllib.parse.urlsplit(pg_server)._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(pg_server, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
