@@ -9,15 +9,16 @@ later application" is one step for every process; the unique constraint on (even
 address) stands behind it. A status change locks its row (``SELECT ... FOR UPDATE``) and
 applies only if the status is still the one expected (compare-and-set).
 
-Values a selection record's digest depends on (submission times, the history) are kept as
-the JSON text they were written as, so a registration reads back exactly (its offsets too).
+Rows are written and read by the same codec as the SQLite store's (``store/_codec.py``):
+instants as ISO 8601 text with the offset given, so a registration reads back equal and a
+selection record replays on it.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import json
+import secrets
 import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,8 +27,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from .. import eventfile
-from .._converter import structure, unstructure
 from .._version import __version__
 from ..errors import (
     ConcurrentChange,
@@ -42,7 +41,7 @@ from ..errors import (
 from ..intake import BookBackend, OnDuplicate, RegistrationBook
 from ..intake._backend import check_hold
 from ..models import Event, Registration, RegistrationStatus, StatusChange
-from ..tz import check_aware
+from . import _codec as codec
 from ._protocol import (
     MESSAGE_STATES,
     OFFER_OUTCOMES,
@@ -61,83 +60,90 @@ SCHEMES: Final = ("postgresql", "postgres")
 """The URL schemes of a PostgreSQL store (``postgresql://user@host:port/database``)."""
 
 _STEPS: Final[tuple[tuple[str, ...], ...]] = (
-    # 1: the first schema.
+    # 1: the SQLite store's tables (store/_migrations.py, steps 1 and 2) in PostgreSQL's
+    # dialect; instants are kept as the ISO 8601 text the codec writes (offsets kept), and a
+    # registration's place in the book's order is a column (a replaced one moves to the end).
     (
+        """CREATE TABLE settings (
+            key text PRIMARY KEY,
+            value text NOT NULL)""",
         """CREATE TABLE events (
-            event_id text NOT NULL,
-            revision integer NOT NULL CHECK (revision > 0),
-            content text NOT NULL,
+            event_id text PRIMARY KEY)""",
+        """CREATE TABLE event_revisions (
+            event_id text NOT NULL REFERENCES events (event_id),
+            revision integer NOT NULL CHECK (revision >= 1),
             digest text NOT NULL,
-            at timestamptz NOT NULL,
-            source text NOT NULL DEFAULT '',
+            document text NOT NULL,
+            at text NOT NULL,
+            source text NOT NULL,
             PRIMARY KEY (event_id, revision),
             UNIQUE (event_id, digest))""",
         "CREATE SEQUENCE registration_position",
         """CREATE TABLE registrations (
-            event_id text NOT NULL,
+            pk bigserial PRIMARY KEY,
+            event_id text NOT NULL REFERENCES events (event_id),
             id text NOT NULL,
-            email text NOT NULL,
-            position bigint NOT NULL,
-            submitted_at timestamptz NOT NULL,
-            changed_at timestamptz NOT NULL,
+            normalised_email text NOT NULL,
+            submitted_at text NOT NULL,
             status text NOT NULL,
             data text NOT NULL,
-            erased_at timestamptz,
-            PRIMARY KEY (event_id, id),
-            UNIQUE (event_id, email))""",
-        "CREATE INDEX registrations_order ON registrations (event_id, position)",
+            erased_at text,
+            position bigint NOT NULL,
+            UNIQUE (event_id, normalised_email),
+            UNIQUE (event_id, id))""",
+        "CREATE INDEX registrations_in_order ON registrations (event_id, position)",
         """CREATE TABLE status_changes (
-            event_id text NOT NULL,
-            registration_id text NOT NULL,
-            n integer NOT NULL CHECK (n >= 0),
+            seq bigserial PRIMARY KEY,
+            registration_pk bigint NOT NULL REFERENCES registrations (pk),
+            from_status text NOT NULL,
             to_status text NOT NULL,
-            at timestamptz NOT NULL,
-            data text NOT NULL,
-            PRIMARY KEY (event_id, registration_id, n),
-            FOREIGN KEY (event_id, registration_id) REFERENCES registrations (event_id, id)
-                ON UPDATE CASCADE)""",
+            at text NOT NULL,
+            reason text NOT NULL,
+            by text NOT NULL)""",
+        "CREATE INDEX status_changes_by_registration ON status_changes (registration_pk, seq)",
         """CREATE TABLE selections (
             id bigserial PRIMARY KEY,
-            event_id text NOT NULL,
-            at timestamptz NOT NULL,
+            event_id text NOT NULL REFERENCES events (event_id),
+            at text NOT NULL,
             seed bigint,
             policy text NOT NULL,
             record_json text NOT NULL)""",
         """CREATE TABLE offers (
             id bigserial PRIMARY KEY,
-            event_id text NOT NULL,
+            event_id text NOT NULL REFERENCES events (event_id),
             registration_id text NOT NULL,
-            at timestamptz NOT NULL,
-            deadline timestamptz NOT NULL CHECK (deadline > at),
-            closed_at timestamptz,
-            outcome text CHECK (outcome IN ('accepted', 'declined', 'expired', 'withdrawn')),
-            source text NOT NULL DEFAULT '',
+            at text NOT NULL,
+            deadline text NOT NULL,
+            closed_at text,
+            outcome text,
+            source text NOT NULL,
             FOREIGN KEY (event_id, registration_id) REFERENCES registrations (event_id, id)
                 ON UPDATE CASCADE)""",
+        "CREATE INDEX offers_by_event ON offers (event_id)",
         """CREATE TABLE messages (
             message_id text PRIMARY KEY,
             position bigserial,
-            event_id text NOT NULL,
+            event_id text NOT NULL REFERENCES events (event_id),
             recipient text NOT NULL,
             kind text NOT NULL,
             data bytea NOT NULL,
-            queued_at timestamptz NOT NULL,
-            state text NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
-            sent_at timestamptz,
-            attempts integer NOT NULL DEFAULT 0,
-            last_error text NOT NULL DEFAULT '',
+            queued_at text NOT NULL,
+            state text NOT NULL,
+            sent_at text,
+            attempts integer NOT NULL,
+            last_error text NOT NULL,
             registration_id text,
             uid text,
             sequence integer)""",
-        "CREATE INDEX messages_event ON messages (event_id, position)",
+        "CREATE INDEX messages_by_event ON messages (event_id, state)",
         """CREATE TABLE audit (
             id bigserial PRIMARY KEY,
-            at timestamptz NOT NULL,
+            event_id text,
+            at text NOT NULL,
             action text NOT NULL,
             subject text NOT NULL,
-            by text NOT NULL DEFAULT '',
-            event_id text,
-            detail text NOT NULL DEFAULT '')""",
+            by text NOT NULL,
+            detail text NOT NULL)""",
     ),
 )
 """The schema's forward migrations: step ``n`` (1-based) brings version ``n - 1`` to ``n``."""
@@ -145,36 +151,14 @@ _STEPS: Final[tuple[tuple[str, ...], ...]] = (
 SCHEMA_VERSION: Final = len(_STEPS)
 """The newest schema version this code writes and reads."""
 
-_MIGRATION_LOCK: Final = 0x72616E5F6576  # "ran_ev": the advisory lock of migrations
-_ERASED: Final = "erased"
-"""Who an erased registration's registrant becomes (name)."""
-
-
-def _utc(value: _dt.datetime, field: str) -> _dt.datetime:
-    return check_aware(value, field)
+_MIGRATION_LOCK: Final = 0x72616E5F6576
+"""The advisory lock key that one opening process holds while it migrates ("ran_ev")."""
 
 
 def _event_lock(event_id: str) -> int:
-    """The advisory lock key of one event's registrations (64 bits of its id's SHA-256)."""
+    """The advisory lock key of one event (64 bits of its id's SHA-256)."""
     digest = hashlib.sha256(event_id.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _registration_text(registration: Registration) -> str:
-    data = unstructure(registration)
-    del data["history"]
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def _change_text(change: StatusChange) -> str:
-    return json.dumps(unstructure(change), ensure_ascii=False, separators=(",", ":"))
-
-
-def _registration(data: str, status: str, history: Sequence[str]) -> Registration:
-    fields = json.loads(data)
-    fields["status"] = status
-    fields["history"] = [json.loads(change) for change in history]
-    return structure(fields, Registration)
 
 
 def _shown_url(url: str) -> str:
@@ -182,18 +166,29 @@ def _shown_url(url: str) -> str:
     parts = urllib.parse.urlsplit(url)
     if parts.password is None:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return parts._replace(netloc=netloc).geturl()
+    netloc = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
+
+
+_REGISTRATION: Final = (
+    "SELECT pk, id, submitted_at, status, data FROM registrations WHERE event_id = %s"
+)
+_OFFER: Final = (
+    "SELECT id, event_id, registration_id, at, deadline, closed_at, outcome, source FROM offers"
+)
+_MESSAGE: Final = (
+    "SELECT message_id, event_id, recipient, kind, data, queued_at, state, sent_at, "
+    "attempts, last_error, registration_id, uid, sequence FROM messages"
+)
 
 
 @attrs.define(repr=False)
 class PostgresStore:
     """A store in a PostgreSQL database, shared by every process that opens the same URL.
 
-    Opening creates the schema in an empty database, or upgrades an older one (every step
-    in one transaction, under an advisory lock so two processes opening at once do not both
-    migrate). One connection per store, shared by the store's threads under a lock; open
+    Opening creates the schema in an empty database, or upgrades an older one (every missing
+    step in one transaction, under an advisory lock, so two processes opening at once do not
+    both migrate). The store holds one connection, shared by its threads under a lock; open
     one store per process.
 
     Args:
@@ -208,6 +203,7 @@ class PostgresStore:
     url: str
     _conn: psycopg.Connection[Any] = attrs.field(init=False)
     _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock)
+    _secret: bytes = attrs.field(init=False, default=b"")
     schema_version: int = attrs.field(init=False, default=0)
 
     def __attrs_post_init__(self) -> None:
@@ -218,11 +214,15 @@ class PostgresStore:
                 "PostgresStore needs psycopg 3: pip install 'ran-events[postgres]'"
             ) from None
         try:
-            self._conn = psycopg.connect(self.url, options="-c TimeZone=UTC")
+            self._conn = psycopg.connect(self.url)
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = " ".join(str(exc).split()) or type(exc).__name__
             raise StoreError(f"{_shown_url(self.url)}: cannot open the store: {reason}") from None
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self._conn.close()
+            raise
 
     def __repr__(self) -> str:
         return f"PostgresStore({_shown_url(self.url)!r}, schema_version={self.schema_version})"
@@ -230,38 +230,44 @@ class PostgresStore:
     # -- opening ------------------------------------------------------------------------
 
     def _migrate(self) -> None:
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
-            found = self._conn.execute(
-                "SELECT to_regclass('schema_version') IS NOT NULL"
-            ).fetchone()
-            if found is None or not found[0]:
-                self._conn.execute(
-                    "CREATE TABLE schema_version (version integer NOT NULL, "
-                    "ran_events text NOT NULL, at timestamptz NOT NULL)"
-                )
-                version, written_by = 0, ""
-            else:
-                row = self._conn.execute(
-                    "SELECT version, ran_events FROM schema_version "
-                    "ORDER BY version DESC LIMIT 1"
+        db = self._conn
+        with self._lock, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            version, written_by = 0, ""
+            if db.execute("SELECT to_regclass('schema_version')").fetchone() != (None,):
+                row = db.execute(
+                    "SELECT version, written_by FROM schema_version ORDER BY version DESC"
                 ).fetchone()
-                version, written_by = (0, "") if row is None else (int(row[0]), str(row[1]))
+                if row is not None:
+                    version, written_by = int(row[0]), str(row[1])
+            else:
+                db.execute(
+                    "CREATE TABLE schema_version (version integer NOT NULL, "
+                    "written_by text NOT NULL, at text NOT NULL)"
+                )
             if version > SCHEMA_VERSION:
                 raise StoreVersionError(_shown_url(self.url), version, SCHEMA_VERSION, written_by)
-            now = _dt.datetime.now(_dt.UTC)
+            at = codec.instant(_dt.datetime.now(_dt.UTC), "at")
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _STEPS[number - 1]:
-                    self._conn.execute(statement.encode())
-                self._conn.execute(
-                    "INSERT INTO schema_version (version, ran_events, at) VALUES (%s, %s, %s)",
-                    (number, __version__, now),
+                    db.execute(statement.encode())
+                db.execute(
+                    "INSERT INTO schema_version (version, written_by, at) VALUES (%s, %s, %s)",
+                    (number, __version__, at),
                 )
-                self._conn.execute(
-                    "INSERT INTO audit (at, action, subject, by, detail) "
-                    "VALUES (%s, 'migrate', %s, 'ran_events', %s)",
-                    (now, f"schema {number}", f"from version {number - 1} to {number}"),
+                db.execute(
+                    "INSERT INTO audit (event_id, at, action, subject, by, detail) "
+                    "VALUES (NULL, %s, 'migrate', %s, 'ran_events', %s)",
+                    (at, f"schema {number}", f"from version {number - 1} to {number}"),
                 )
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES ('secret', %s) "
+                "ON CONFLICT (key) DO NOTHING",
+                (secrets.token_hex(32),),
+            )
+            row = db.execute("SELECT value FROM settings WHERE key = 'secret'").fetchone()
+            assert row is not None
+            self._secret = bytes.fromhex(row[0])
             self.schema_version = SCHEMA_VERSION
 
     def close(self) -> None:
@@ -284,22 +290,25 @@ class PostgresStore:
 
     def put_event(self, event: Event, *, at: _dt.datetime, source: str = "") -> int:
         """See :meth:`Store.put_event`."""
-        at = _utc(at, "at")
-        content = eventfile.dumps(event, format="json", indent=None)
-        digest = hashlib.sha256(content.encode()).hexdigest()
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event.id),))
-            row = self._conn.execute(
-                "SELECT revision FROM events WHERE event_id = %s AND digest = %s",
+        when = codec.instant(at, "at")
+        document, digest = codec.event_text(event)
+        db = self._conn
+        with self._lock, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event.id),))
+            row = db.execute(
+                "SELECT revision FROM event_revisions WHERE event_id = %s AND digest = %s",
                 (event.id, digest),
             ).fetchone()
             if row is not None:
                 return int(row[0])
-            row = self._conn.execute(
-                "INSERT INTO events (event_id, revision, content, digest, at, source) "
+            db.execute(
+                "INSERT INTO events (event_id) VALUES (%s) ON CONFLICT DO NOTHING", (event.id,)
+            )
+            row = db.execute(
+                "INSERT INTO event_revisions (event_id, revision, digest, document, at, source) "
                 "SELECT %s, coalesce(max(revision), 0) + 1, %s, %s, %s, %s "
-                "FROM events WHERE event_id = %s RETURNING revision",
-                (event.id, content, digest, at, source, event.id),
+                "FROM event_revisions WHERE event_id = %s RETURNING revision",
+                (event.id, digest, document, when, source, event.id),
             ).fetchone()
             assert row is not None
             return int(row[0])
@@ -308,28 +317,24 @@ class PostgresStore:
         """See :meth:`Store.event`."""
         with self._lock, self._conn.transaction():
             row = self._conn.execute(
-                "SELECT content FROM events WHERE event_id = %s "
-                "AND (%s::integer IS NULL OR revision = %s) ORDER BY revision DESC LIMIT 1",
+                "SELECT document FROM event_revisions WHERE event_id = %s "
+                "AND (%s::integer IS NULL OR revision = %s) ORDER BY revision DESC",
                 (event_id, revision, revision),
             ).fetchone()
-        if row is None:
-            raise UnknownEvent(event_id, revision=revision, known=self.event_ids())
-        return eventfile.loads(row[0], format="json", source=f"store event {event_id}")
+            if row is None:
+                raise UnknownEvent(event_id, revision=revision, known=self.event_ids())
+        return codec.read_event(row[0])
 
     def event_ids(self) -> list[str]:
         """See :meth:`Store.event_ids`."""
         with self._lock, self._conn.transaction():
-            rows = self._conn.execute(
-                "SELECT DISTINCT event_id FROM events ORDER BY event_id"
-            ).fetchall()
+            rows = self._conn.execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
         return [str(row[0]) for row in rows]
 
     def _check_event(self, event_id: str) -> None:
-        row = self._conn.execute(
-            "SELECT 1 FROM events WHERE event_id = %s LIMIT 1", (event_id,)
-        ).fetchone()
-        if row is None:
-            raise UnknownEvent(event_id, known=self.event_ids())
+        if self._conn.execute("SELECT 1 FROM events WHERE event_id = %s", (event_id,)).fetchone():
+            return
+        raise UnknownEvent(event_id, known=self.event_ids())
 
     # -- registrations ------------------------------------------------------------------
 
@@ -344,91 +349,90 @@ class PostgresStore:
             self._check_event(event_id)
         return _PostgresBackend(self, event_id)
 
-    def _histories(self, event_id: str, ids: Sequence[str] | None) -> dict[str, list[str]]:
-        """The stored history of each registration (all of the event's when ``ids`` is None)."""
-        query = "SELECT registration_id, data FROM status_changes WHERE event_id = %s"
-        params: tuple[object, ...] = (event_id,)
-        if ids is not None:
-            query += " AND registration_id = ANY(%s)"
-            params = (event_id, list(ids))
-        histories: dict[str, list[str]] = {}
-        for registration_id, data in self._conn.execute(
-            query + " ORDER BY registration_id, n", params
-        ):
-            histories.setdefault(registration_id, []).append(data)
-        return histories
-
-    def _registrations(self, event_id: str, where: str, params: tuple[object, ...]) -> list[Registration]:
+    def _read(
+        self, event_id: str, where: str = "", params: Sequence[object] = ()
+    ) -> list[tuple[int, Registration]]:
+        """The registrations of the event that ``where`` picks, in the book's order, with
+        their row keys (call within a transaction)."""
         rows = self._conn.execute(
-            f"SELECT id, data, status FROM registrations WHERE event_id = %s{where} "  # noqa: S608 - fixed fragments
-            "ORDER BY position",
-            (event_id, *params),
+            f"{_REGISTRATION}{where} ORDER BY position", (event_id, *params)
         ).fetchall()
         if not rows:
             return []
-        histories = self._histories(event_id, None if not where else [r[0] for r in rows])
-        return [_registration(data, status, histories.get(id_, [])) for id_, data, status in rows]
+        histories: dict[int, list[StatusChange]] = {}
+        for pk, *change in self._conn.execute(
+            "SELECT registration_pk, from_status, to_status, at, reason, by "
+            "FROM status_changes WHERE registration_pk = ANY(%s) ORDER BY seq",
+            ([row[0] for row in rows],),
+        ):
+            histories.setdefault(pk, []).append(codec.read_change(*change))
+        return [
+            (
+                pk,
+                codec.read_registration(
+                    id_, event_id, submitted, status, data, histories.get(pk, [])
+                ),
+            )
+            for pk, id_, submitted, status, data in rows
+        ]
 
     def _write(
         self,
         event_id: str,
-        registrations: Sequence[tuple[Registration, bool, int]],
+        kept: Sequence[tuple[int | None, Registration, Sequence[StatusChange]]],
     ) -> None:
-        """Write kept registrations: (registration, held before, stored history length)."""
-        if not registrations:
+        """Store registrations: (row key or None for a new one, the registration, its history
+        as stored). Each goes to the end of the book's order; its history is appended to."""
+        if not kept:
             return
-        positions = [
-            int(row[0])
-            for row in self._conn.execute(
-                "SELECT nextval('registration_position') FROM generate_series(1, %s)",
-                (len(registrations),),
-            )
-        ]
-        updates = []
-        inserts = []
-        changes = []
-        for (registration, held, stored), position in zip(registrations, positions, strict=True):
-            changed_at = max(
-                [registration.submitted_at, *(c.at for c in registration.history)]
-            )
-            values = (
+        db = self._conn
+        keys = db.execute(
+            "SELECT nextval('registration_position'), nextval('registrations_pk_seq') "
+            "FROM generate_series(1, %s)",
+            (len(kept),),
+        ).fetchall()
+        updates: list[tuple[object, ...]] = []
+        inserts: list[tuple[object, ...]] = []
+        changes: list[tuple[object, ...]] = []
+        for (held_pk, registration, stored), (position, new_pk) in zip(kept, keys, strict=True):
+            columns = (
                 registration.id,
-                position,
-                registration.submitted_at,
-                changed_at,
+                registration.email,
+                codec.instant(registration.submitted_at, "submitted_at"),
                 registration.status.value,
-                _registration_text(registration),
+                codec.registration_data(registration),
+                position,
             )
-            if held:
-                updates.append((*values, event_id, registration.email))
+            pk = new_pk if held_pk is None else held_pk
+            if held_pk is None:
+                inserts.append((pk, event_id, *columns))
             else:
-                inserts.append((event_id, registration.email, *values))
+                updates.append((*columns, pk))
             changes.extend(
-                (event_id, registration.id, n, change.to_status.value, change.at, _change_text(change))
-                for n, change in enumerate(registration.history)
-                if n >= stored
+                (pk, *codec.change_row(change))
+                for change in codec.added_history(stored, registration)
             )
-        cursor = self._conn.cursor()
-        if updates:
-            cursor.executemany(
-                "UPDATE registrations SET id = %s, position = %s, submitted_at = %s, "
-                "changed_at = %s, status = %s, data = %s WHERE event_id = %s AND email = %s",
-                updates,
-            )
-        if inserts:
-            with cursor.copy(
-                "COPY registrations (event_id, email, id, position, submitted_at, changed_at, "
-                "status, data) FROM STDIN"
-            ) as copy:
-                for row in inserts:
-                    copy.write_row(row)
-        if changes:
-            with cursor.copy(
-                "COPY status_changes (event_id, registration_id, n, to_status, at, data) "
-                "FROM STDIN"
-            ) as copy:
-                for row in changes:
-                    copy.write_row(row)
+        with db.cursor() as cursor:
+            if updates:
+                cursor.executemany(
+                    "UPDATE registrations SET id = %s, normalised_email = %s, "
+                    "submitted_at = %s, status = %s, data = %s, position = %s WHERE pk = %s",
+                    updates,
+                )
+            if inserts:
+                with cursor.copy(
+                    "COPY registrations (pk, event_id, id, normalised_email, submitted_at, "
+                    "status, data, position) FROM STDIN"
+                ) as copy:
+                    for row in inserts:
+                        copy.write_row(row)
+            if changes:
+                with cursor.copy(
+                    "COPY status_changes (registration_pk, from_status, to_status, at, reason, "
+                    "by) FROM STDIN"
+                ) as copy:
+                    for row in changes:
+                        copy.write_row(row)
 
     def _hold_many(
         self,
@@ -440,24 +444,17 @@ class PostgresStore:
     ) -> list[Registration | Exception]:
         batch = list(registrations)
         results: list[Registration | Exception] = []
-        with self._lock, self._conn.transaction():
-            self._conn.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event_id),))
-            emails = list({r.email for r in batch})
-            ids = list({r.id for r in batch})
-            held_rows = self._conn.execute(
-                "SELECT id, email, data, status FROM registrations WHERE event_id = %s "
-                "AND (email = ANY(%s) OR id = ANY(%s))",
-                (event_id, emails, ids),
-            ).fetchall()
-            histories = self._histories(event_id, [row[0] for row in held_rows])
-            by_email: dict[str, Registration] = {}
-            owner: dict[str, str] = {}
-            stored: dict[str, int] = {}  # held before: address -> stored history length
-            for id_, email, data, status in held_rows:
-                history = histories.get(id_, [])
-                by_email[email] = _registration(data, status, history)
-                owner[id_] = email
-                stored[email] = len(history)
+        db = self._conn
+        with self._lock, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event_id),))
+            held = self._read(
+                event_id,
+                " AND (normalised_email = ANY(%s) OR id = ANY(%s))",
+                (list({r.email for r in batch}), list({r.id for r in batch})),
+            )
+            by_email = {registration.email: registration for _, registration in held}
+            owner = {registration.id: registration.email for _, registration in held}
+            stored = {r.email: (pk, r.history) for pk, r in held}
             touched: dict[str, None] = {}  # the addresses changed, in the order last changed
             for registration in batch:
                 existing = by_email.get(registration.email)
@@ -481,7 +478,14 @@ class PostgresStore:
                 results.append(kept)
             self._write(
                 event_id,
-                [(by_email[e], e in stored, stored.get(e, 0)) for e in touched],
+                [
+                    (
+                        stored[email][0] if email in stored else None,
+                        by_email[email],
+                        stored[email][1] if email in stored else (),
+                    )
+                    for email in touched
+                ],
             )
         return results
 
@@ -493,18 +497,18 @@ class PostgresStore:
         *,
         expected: RegistrationStatus,
     ) -> Registration:
-        with self._lock, self._conn.transaction():
-            row = self._conn.execute(
-                "SELECT status, (SELECT count(*) FROM status_changes s WHERE s.event_id = "
-                "r.event_id AND s.registration_id = r.id) FROM registrations r "
-                "WHERE event_id = %s AND id = %s FOR UPDATE",
+        db = self._conn
+        with self._lock, db.transaction():
+            row = db.execute(
+                "SELECT pk FROM registrations WHERE event_id = %s AND id = %s FOR UPDATE",
                 (event_id, registration_id),
             ).fetchone()
             if row is None:
                 raise UnknownRegistration(registration_id)
-            if row[0] != expected.value:
-                raise ConcurrentChange(registration_id, expected.value, str(row[0]))
-            self._write(event_id, [(changed, True, int(row[1]))])
+            ((pk, current),) = self._read(event_id, " AND pk = %s", (row[0],))
+            if current.status is not expected:
+                raise ConcurrentChange(registration_id, expected.value, current.status.value)
+            self._write(event_id, [(pk, changed, current.history)])
         return changed
 
     # -- selection records --------------------------------------------------------------
@@ -519,13 +523,13 @@ class PostgresStore:
         policy: str,
     ) -> int:
         """See :meth:`Store.add_selection`."""
-        at = _utc(at, "at")
+        when = codec.instant(at, "at")
         with self._lock, self._conn.transaction():
             self._check_event(event_id)
             row = self._conn.execute(
                 "INSERT INTO selections (event_id, at, seed, policy, record_json) "
                 "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                (event_id, at, seed, policy, record_json),
+                (event_id, when, seed, policy, record_json),
             ).fetchone()
         assert row is not None
         return int(row[0])
@@ -540,17 +544,17 @@ class PostgresStore:
             ).fetchall()
         return [
             StoredSelection(
-                id=id_, event_id=event_id, at=at, seed=seed, policy=policy, record_json=record
+                id=id_,
+                event_id=event_id,
+                at=codec.read_instant(at),
+                seed=seed,
+                policy=policy,
+                record_json=record,
             )
             for id_, at, seed, policy, record in rows
         ]
 
     # -- offers -------------------------------------------------------------------------
-
-    _OFFER: Final = (
-        "SELECT id, event_id, registration_id, at, deadline, closed_at, outcome, source "
-        "FROM offers"
-    )
 
     def add_offer(
         self,
@@ -562,26 +566,25 @@ class PostgresStore:
         source: str = "",
     ) -> Offer:
         """See :meth:`Store.add_offer`."""
-        at, deadline = _utc(at, "at"), _utc(deadline, "deadline")
+        when, until = codec.instant(at, "at"), codec.instant(deadline, "deadline")
         if deadline <= at:
             raise TimeRangeError(at, deadline, "offer")
         with self._lock, self._conn.transaction():
-            held = self._conn.execute(
+            if not self._conn.execute(
                 "SELECT 1 FROM registrations WHERE event_id = %s AND id = %s",
                 (event_id, registration_id),
-            ).fetchone()
-            if held is None:
+            ).fetchone():
                 raise UnknownRegistration(registration_id)
             row = self._conn.execute(
                 "INSERT INTO offers (event_id, registration_id, at, deadline, source) "
                 "VALUES (%s, %s, %s, %s, %s) RETURNING id",
-                (event_id, registration_id, at, deadline, source),
+                (event_id, registration_id, when, until, source),
             ).fetchone()
             assert row is not None
             return self._offer(int(row[0]))
 
     def _offer(self, offer_id: int) -> Offer:
-        row = self._conn.execute(f"{self._OFFER} WHERE id = %s", (offer_id,)).fetchone()
+        row = self._conn.execute(f"{_OFFER} WHERE id = %s", (offer_id,)).fetchone()
         if row is None:
             raise InvalidValue("offer_id", offer_id, "the id of an offer in the store")
         return _offer_of(row)
@@ -589,40 +592,30 @@ class PostgresStore:
     def offers(self, event_id: str, *, open_at: _dt.datetime | None = None) -> list[Offer]:
         """See :meth:`Store.offers`."""
         if open_at is not None:
-            open_at = _utc(open_at, "open_at")
+            codec.instant(open_at, "open_at")
         with self._lock, self._conn.transaction():
             rows = self._conn.execute(
-                f"{self._OFFER} WHERE event_id = %s ORDER BY id", (event_id,)
+                f"{_OFFER} WHERE event_id = %s ORDER BY id", (event_id,)
             ).fetchall()
         offers = [_offer_of(row) for row in rows]
-        if open_at is None:
-            return offers
-        return [offer for offer in offers if offer.is_open(open_at)]
+        return offers if open_at is None else [o for o in offers if o.is_open(open_at)]
 
     def close_offer(self, offer_id: int, *, at: _dt.datetime, outcome: str) -> Offer:
         """See :meth:`Store.close_offer`."""
-        at = _utc(at, "at")
+        when = codec.instant(at, "at")
         if outcome not in OFFER_OUTCOMES:
             raise InvalidValue("outcome", outcome, " or ".join(OFFER_OUTCOMES))
         with self._lock, self._conn.transaction():
             offer = self._offer(offer_id)
-            row = self._conn.execute(
+            if not self._conn.execute(
                 "UPDATE offers SET closed_at = %s, outcome = %s "
                 "WHERE id = %s AND closed_at IS NULL RETURNING id",
-                (at, outcome, offer_id),
-            ).fetchone()
-            if row is None:
-                raise ConcurrentChange(
-                    f"offer {offer_id} of {offer.registration_id}", "open", f"{offer.outcome}"
-                )
+                (when, outcome, offer_id),
+            ).fetchone():
+                raise ConcurrentChange(f"offer {offer_id}", "open", f"closed ({offer.outcome})")
             return self._offer(offer_id)
 
     # -- the outgoing message log -------------------------------------------------------
-
-    _MESSAGE: Final = (
-        "SELECT message_id, event_id, recipient, kind, data, queued_at, state, sent_at, "
-        "attempts, last_error, registration_id, uid, sequence FROM messages"
-    )
 
     def queue_message(
         self,
@@ -638,21 +631,21 @@ class PostgresStore:
         sequence: int | None = None,
     ) -> QueuedMessage:
         """See :meth:`Store.queue_message`."""
-        at = _utc(at, "at")
+        when = codec.instant(at, "at")
         with self._lock, self._conn.transaction():
+            self._check_event(event_id)
             self._conn.execute(
                 "INSERT INTO messages (message_id, event_id, recipient, kind, data, queued_at, "
-                "state, registration_id, uid, sequence) "
-                "VALUES (%s, %s, %s, %s, %s, %s, 'queued', %s, %s, %s) "
+                "state, attempts, last_error, registration_id, uid, sequence) "
+                "VALUES (%s, %s, %s, %s, %s, %s, 'queued', 0, '', %s, %s, %s) "
                 "ON CONFLICT (message_id) DO NOTHING",
-                (message_id, event_id, recipient, kind, data, at, registration_id, uid, sequence),
-            )
+                (message_id, event_id, recipient, kind, data, when, registration_id, uid,
+                 sequence),
+            )  # fmt: skip
             return self._message(message_id)
 
     def _message(self, message_id: str) -> QueuedMessage:
-        row = self._conn.execute(
-            f"{self._MESSAGE} WHERE message_id = %s", (message_id,)
-        ).fetchone()
+        row = self._conn.execute(f"{_MESSAGE} WHERE message_id = %s", (message_id,)).fetchone()
         if row is None:
             raise InvalidValue("message_id", message_id, "the Message-ID of a queued message")
         return _message_of(row)
@@ -663,7 +656,7 @@ class PostgresStore:
             raise InvalidValue("state", state, " or ".join(MESSAGE_STATES))
         with self._lock, self._conn.transaction():
             rows = self._conn.execute(
-                f"{self._MESSAGE} WHERE event_id = %s AND (%s::text IS NULL OR state = %s) "
+                f"{_MESSAGE} WHERE event_id = %s AND (%s::text IS NULL OR state = %s) "
                 "ORDER BY position",
                 (event_id, state, state),
             ).fetchall()
@@ -671,20 +664,20 @@ class PostgresStore:
 
     def mark_sent(self, message_id: str, *, at: _dt.datetime) -> None:
         """See :meth:`Store.mark_sent`."""
-        at = _utc(at, "at")
+        when = codec.instant(at, "at")
         with self._lock, self._conn.transaction():
             self._message(message_id)
             self._conn.execute(
                 "UPDATE messages SET state = 'sent', sent_at = %s "
                 "WHERE message_id = %s AND state <> 'sent'",
-                (at, message_id),
+                (when, message_id),
             )
 
     def mark_failed(
         self, message_id: str, *, at: _dt.datetime, error: str, permanent: bool
     ) -> None:
         """See :meth:`Store.mark_failed`."""
-        _utc(at, "at")
+        codec.instant(at, "at")
         with self._lock, self._conn.transaction():
             self._message(message_id)
             self._conn.execute(
@@ -699,27 +692,32 @@ class PostgresStore:
         self, event_id: str, registration_id: str, *, at: _dt.datetime, by: str = ""
     ) -> Registration:
         """See :meth:`Store.erase`."""
-        at = _utc(at, "at")
+        codec.instant(at, "at")
         with self._lock, self._conn.transaction():
             event = self.event(event_id)
-            rows = self._registrations(event_id, " AND id = %s", (registration_id,))
-            if not rows:
+            held = self._read(event_id, " AND id = %s", (registration_id,))
+            if not held:
                 raise UnknownRegistration(registration_id)
-            return self._erase(event, rows[0], at=at, by=by, action="erase")
+            return self._erase(event, *held[0], at=at, by=by, action="erase")
 
     def _erase(
-        self, event: Event, registration: Registration, *, at: _dt.datetime, by: str, action: str
+        self,
+        event: Event,
+        pk: int,
+        registration: Registration,
+        *,
+        at: _dt.datetime,
+        by: str,
+        action: str,
     ) -> Registration:
-        stored = len(registration.history)
-        tombstone = _tombstone(event, registration, at=at, by=by)
+        tombstone = codec.tombstone(registration, event, secret=self._secret, at=at, by=by)
+        self._write(event.id, [(pk, tombstone, registration.history)])
+        when = codec.instant(at, "at")
+        self._conn.execute("UPDATE registrations SET erased_at = %s WHERE pk = %s", (when, pk))
         self._conn.execute(
-            "UPDATE registrations SET email = %s, erased_at = %s WHERE event_id = %s AND id = %s",
-            (tombstone.email, at, event.id, registration.id),
-        )
-        self._write(event.id, [(tombstone, True, stored)])
-        self._conn.execute(
-            "INSERT INTO audit (at, action, subject, by, event_id) VALUES (%s, %s, %s, %s, %s)",
-            (at, action, registration.id, by, event.id),
+            "INSERT INTO audit (event_id, at, action, subject, by, detail) "
+            "VALUES (%s, %s, %s, %s, %s, '')",
+            (event.id, when, action, registration.id, by),
         )
         return tombstone
 
@@ -727,15 +725,18 @@ class PostgresStore:
         self, event_id: str, *, older_than: _dt.timedelta, now: _dt.datetime, by: str = ""
     ) -> list[str]:
         """See :meth:`Store.purge`."""
-        now = _utc(now, "now")
+        codec.instant(now, "now")
+        limit = now - older_than
         with self._lock, self._conn.transaction():
             event = self.event(event_id)
-            rows = self._registrations(
-                event_id, " AND erased_at IS NULL AND changed_at < %s", (now - older_than,)
-            )
+            old = [
+                (pk, registration)
+                for pk, registration in self._read(event_id, " AND erased_at IS NULL")
+                if codec.micros(codec.last_change(registration)) < codec.micros(limit)
+            ]
             return [
-                self._erase(event, registration, at=now, by=by, action="purge").id
-                for registration in rows
+                self._erase(event, pk, registration, at=now, by=by, action="purge").id
+                for pk, registration in old
             ]
 
     def audit(self, event_id: str) -> list[AuditEntry]:
@@ -747,7 +748,14 @@ class PostgresStore:
                 (event_id,),
             ).fetchall()
         return [
-            AuditEntry(at=at, action=action, subject=subject, by=by, event_id=eid, detail=detail)
+            AuditEntry(
+                at=codec.read_instant(at),
+                action=action,
+                subject=subject,
+                by=by,
+                event_id=eid,
+                detail=detail,
+            )
             for at, action, subject, by, eid, detail in rows
         ]
 
@@ -759,27 +767,19 @@ class PostgresStore:
         with self._lock, self._conn.transaction():
             for event_id, id_, status, last in self._conn.execute(
                 "SELECT r.event_id, r.id, r.status, (SELECT s.to_status FROM status_changes s "
-                "WHERE s.event_id = r.event_id AND s.registration_id = r.id "
-                "ORDER BY s.n DESC LIMIT 1) FROM registrations r"
+                "WHERE s.registration_pk = r.pk ORDER BY s.seq DESC LIMIT 1) "
+                "FROM registrations r ORDER BY r.event_id, r.position"
             ).fetchall():
                 if last is not None and last != status:
                     problems.append(
                         f"registration {id_} of {event_id} has status {status!r} but its "
                         f"history ends in {last!r}"
                     )
-            for event_id, id_, count, top in self._conn.execute(
-                "SELECT event_id, registration_id, count(*), max(n) FROM status_changes "
-                "GROUP BY event_id, registration_id HAVING count(*) <> max(n) + 1"
+            for event_id, id_, state in self._conn.execute(
+                "SELECT event_id, message_id, state FROM messages "
+                "WHERE state NOT IN ('queued', 'sent', 'failed') ORDER BY position"
             ).fetchall():
-                problems.append(
-                    f"registration {id_} of {event_id} has a gap in its history "
-                    f"({count} entries numbered up to {top})"
-                )
-            for (event_id,) in self._conn.execute(
-                "SELECT DISTINCT r.event_id FROM registrations r WHERE NOT EXISTS "
-                "(SELECT 1 FROM events e WHERE e.event_id = r.event_id)"
-            ).fetchall():
-                problems.append(f"registrations of {event_id} but no such event")
+                problems.append(f"message {id_} of {event_id} has no known state ({state!r})")
         return problems
 
 
@@ -789,9 +789,9 @@ def _offer_of(row: Sequence[Any]) -> Offer:
         id=id_,
         event_id=event_id,
         registration_id=registration_id,
-        at=at,
-        deadline=deadline,
-        closed_at=closed_at,
+        at=codec.read_instant(at),
+        deadline=codec.read_instant(deadline),
+        closed_at=None if closed_at is None else codec.read_instant(closed_at),
         outcome=outcome,
         source=source,
     )
@@ -806,9 +806,9 @@ def _message_of(row: Sequence[Any]) -> QueuedMessage:
         recipient=recipient,
         kind=kind,
         data=bytes(data),
-        queued_at=queued_at,
+        queued_at=codec.read_instant(queued_at),
         state=state,
-        sent_at=sent_at,
+        sent_at=None if sent_at is None else codec.read_instant(sent_at),
         attempts=attempts,
         last_error=last_error,
         registration_id=registration_id,
@@ -817,16 +817,9 @@ def _message_of(row: Sequence[Any]) -> QueuedMessage:
     )
 
 
-def _tombstone(
-    event: Event, registration: Registration, *, at: _dt.datetime, by: str
-) -> Registration:
-    """Placeholder until the shared erasure rule (engineer store) is merged."""
-    raise NotImplementedError
-
-
 @attrs.define(repr=False)
 class _PostgresBackend:
-    """One event's registrations in a :class:`PostgresStore` (a ``BookBackend``)."""
+    """One event's registrations in a :class:`PostgresStore` (its ``BookBackend``)."""
 
     _store: PostgresStore
     event_id: str
@@ -851,26 +844,25 @@ class _PostgresBackend:
             self.event_id, registrations, on_duplicate=on_duplicate, by=by
         )
 
-    def get(self, registration_id: str) -> Registration:
-        """See :meth:`BookBackend.get`."""
+    def _read(self, where: str = "", params: Sequence[object] = ()) -> list[Registration]:
         store = self._store
         with store._lock, store._conn.transaction():
-            found = store._registrations(self.event_id, " AND id = %s", (registration_id,))
+            return [registration for _, registration in store._read(self.event_id, where, params)]
+
+    def get(self, registration_id: str) -> Registration:
+        """See :meth:`BookBackend.get`."""
+        found = self._read(" AND id = %s", (registration_id,))
         if not found:
             raise UnknownRegistration(registration_id)
         return found[0]
 
     def find(self, normalised_email: str) -> Registration | None:
         """See :meth:`BookBackend.find`."""
-        store = self._store
-        with store._lock, store._conn.transaction():
-            found = store._registrations(self.event_id, " AND email = %s", (normalised_email,))
+        found = self._read(" AND normalised_email = %s", (normalised_email,))
         return found[0] if found else None
 
     def __iter__(self) -> Iterator[Registration]:
-        store = self._store
-        with store._lock, store._conn.transaction():
-            return iter(store._registrations(self.event_id, "", ()))
+        return iter(self._read())
 
     def __len__(self) -> int:
         store = self._store
