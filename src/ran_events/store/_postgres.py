@@ -508,7 +508,11 @@ class PostgresStore:
             ((pk, current),) = self._read(event_id, " AND pk = %s", (row[0],))
             if current.status is not expected:
                 raise ConcurrentChange(registration_id, expected.value, current.status.value)
-            self._write(event_id, [(pk, changed, current.history)])
+            db.execute(
+                "UPDATE registrations SET status = %s, data = %s WHERE pk = %s",
+                (changed.status.value, codec.registration_data(changed), pk),
+            )
+            self._append(pk, current.history, changed)
         return changed
 
     # -- selection records --------------------------------------------------------------
@@ -583,8 +587,10 @@ class PostgresStore:
             assert row is not None
             return self._offer(int(row[0]))
 
-    def _offer(self, offer_id: int) -> Offer:
-        row = self._conn.execute(f"{_OFFER} WHERE id = %s", (offer_id,)).fetchone()
+    def _offer(self, offer_id: int, *, lock: bool = False) -> Offer:
+        row = self._conn.execute(
+            f"{_OFFER} WHERE id = %s{' FOR UPDATE' if lock else ''}", (offer_id,)
+        ).fetchone()
         if row is None:
             raise InvalidValue("offer_id", offer_id, "the id of an offer in the store")
         return _offer_of(row)
@@ -606,13 +612,15 @@ class PostgresStore:
         if outcome not in OFFER_OUTCOMES:
             raise InvalidValue("outcome", outcome, " or ".join(OFFER_OUTCOMES))
         with self._lock, self._conn.transaction():
-            offer = self._offer(offer_id)
-            if not self._conn.execute(
-                "UPDATE offers SET closed_at = %s, outcome = %s "
-                "WHERE id = %s AND closed_at IS NULL RETURNING id",
+            offer = self._offer(offer_id, lock=True)
+            if offer.closed_at is not None:
+                raise InvalidValue(
+                    "offer_id", offer_id, f"an open offer (it closed as {offer.outcome})"
+                )
+            self._conn.execute(
+                "UPDATE offers SET closed_at = %s, outcome = %s WHERE id = %s",
                 (when, outcome, offer_id),
-            ).fetchone():
-                raise ConcurrentChange(f"offer {offer_id}", "open", f"closed ({offer.outcome})")
+            )
             return self._offer(offer_id)
 
     # -- the outgoing message log -------------------------------------------------------
@@ -698,46 +706,66 @@ class PostgresStore:
             held = self._read(event_id, " AND id = %s", (registration_id,))
             if not held:
                 raise UnknownRegistration(registration_id)
-            return self._erase(event, *held[0], at=at, by=by, action="erase")
+            return self._erase(event, *held[0], at=at, by=by)
 
     def _erase(
-        self,
-        event: Event,
-        pk: int,
-        registration: Registration,
-        *,
-        at: _dt.datetime,
-        by: str,
-        action: str,
+        self, event: Event, pk: int, registration: Registration, *, at: _dt.datetime, by: str
     ) -> Registration:
+        if codec.is_erased(registration):
+            return registration
         tombstone = codec.tombstone(registration, event, secret=self._secret, at=at, by=by)
-        self._write(event.id, [(pk, tombstone, registration.history)])
         when = codec.instant(at, "at")
-        self._conn.execute("UPDATE registrations SET erased_at = %s WHERE pk = %s", (when, pk))
+        self._conn.execute(
+            "UPDATE registrations SET normalised_email = %s, data = %s, erased_at = %s "
+            "WHERE pk = %s",
+            (tombstone.email, codec.registration_data(tombstone), when, pk),
+        )
+        self._append(pk, registration.history, tombstone)
+        self._audit(event.id, when, "erase", registration.id, by, "")
+        return tombstone
+
+    def _append(self, pk: int, stored: Sequence[StatusChange], changed: Registration) -> None:
+        """Append the history entries ``changed`` adds to the ``stored`` ones."""
+        with self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO status_changes (registration_pk, from_status, to_status, at, "
+                "reason, by) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(pk, *codec.change_row(c)) for c in codec.added_history(stored, changed)],
+            )
+
+    def _audit(  # noqa: PLR0917 - one audit row's columns
+        self, event_id: str | None, at: str, action: str, subject: str, by: str, detail: str
+    ) -> None:
         self._conn.execute(
             "INSERT INTO audit (event_id, at, action, subject, by, detail) "
-            "VALUES (%s, %s, %s, %s, %s, '')",
-            (event.id, when, action, registration.id, by),
+            "VALUES (%s, %s, %s, %s, %s, %s)",
+            (event_id, at, action, subject, by, detail),
         )
-        return tombstone
 
     def purge(
         self, event_id: str, *, older_than: _dt.timedelta, now: _dt.datetime, by: str = ""
     ) -> list[str]:
         """See :meth:`Store.purge`."""
-        codec.instant(now, "now")
-        limit = now - older_than
+        when = codec.instant(now, "now")
+        cutoff = codec.micros(now - older_than)
         with self._lock, self._conn.transaction():
             event = self.event(event_id)
-            old = [
+            due = [
                 (pk, registration)
                 for pk, registration in self._read(event_id, " AND erased_at IS NULL")
-                if codec.micros(codec.last_change(registration)) < codec.micros(limit)
+                if codec.micros(codec.last_change(registration)) < cutoff
             ]
-            return [
-                self._erase(event, pk, registration, at=now, by=by, action="purge").id
-                for pk, registration in old
-            ]
+            for pk, registration in due:
+                self._erase(event, pk, registration, at=now, by=by)
+            self._audit(
+                event_id,
+                when,
+                "purge",
+                f"older than {older_than}",
+                by,
+                f"{len(due)} registration(s) erased",
+            )
+        return [registration.id for _, registration in due]
 
     def audit(self, event_id: str) -> list[AuditEntry]:
         """See :meth:`Store.audit`."""
