@@ -15,14 +15,27 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import IO, Final
 
-from ._commands import applications, check, demo, ics, invites, select, simulate
+from ._commands import (
+    applications,
+    check,
+    demo,
+    erase,
+    ics,
+    invites,
+    purge,
+    select,
+    simulate,
+    status,
+)
 from ._commands._base import CommandError, Console, UsageError
 from ._version import __version__
 from .errors import RanEventsError
 
 __all__ = ["BROKEN_PIPE", "COMMANDS", "DEMO_STEPS", "build_parser", "demo_modules", "main"]
 
-_MODULES: Final = (demo, check, applications, select, simulate, ics, invites)
+_MODULES: Final = (
+    demo, check, applications, select, status, erase, purge, simulate, ics, invites
+)  # fmt: skip
 
 
 def _name(module: ModuleType) -> str:
