@@ -2,17 +2,25 @@
 
 The tests take the fixtures of ``tests/store/conftest.py`` (``store``, ``store_url``,
 ``backend``), which run them once per backend; ``test_conformance.py`` collects them. The
-bodies of the multi-process scenarios (:func:`register_from_processes`,
-:func:`kill_an_import`) take a store URL, so that a backend's own tests can run them too.
+bodies of the multi-process scenarios (``scenarios.register_from_processes``,
+``scenarios.kill_an_import``) take a store URL, so that a backend's own tests and the
+benchmark run them too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import attrs
 import pytest
+from tests.store.scenarios import (
+    BATCH,
+    kill_an_import,
+    register_from_processes,
+    write_applications,
+)
 
 from ran_events.errors import (
     ConcurrentChange,
@@ -395,3 +403,28 @@ def test_threads_share_one_store(store: Store, event: Event) -> None:
 def _backend(store: Store, event: Event) -> BookBackend:
     store.put_event(event, at=IN_WINDOW)
     return store.backend(event.id)
+
+
+# ------------------------------------------------------------------------------------------
+# Several processes (the bodies are in scenarios.py, taking a store URL)
+
+
+def test_eight_processes_keep_one_registration_per_address_the_latest(store_url: str) -> None:
+    outcome = register_from_processes(store_url, processes=8, per_process=120)
+    assert outcome.problems == ()
+    assert outcome.held == 8 * 108 + 12
+
+
+@pytest.mark.slow
+def test_a_killed_import_leaves_whole_transactions_and_completes_on_rerun(
+    store_url: str, tmp_path: Path
+) -> None:
+    rows = 100_000
+    applications = tmp_path / "applications.csv"
+    write_applications(applications, rows)
+    outcome = kill_an_import(store_url, applications, rows=rows, seed=13)
+    assert outcome.killed_midway
+    assert 0 < outcome.held_after_kill < rows
+    assert outcome.problems_after_kill == ()
+    assert outcome.held_after_kill % BATCH == 0  # none or all of each transaction's rows
+    assert outcome.held_after_rerun == rows  # what a clean run holds: every row distinct

@@ -108,6 +108,7 @@ class SqliteStore:
             if not memory:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint
+                self._db.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a big import
             self._migrate(now)
             self._secret = bytes.fromhex(self._setting("secret"))
         except sqlite3.DatabaseError as exc:
@@ -417,7 +418,7 @@ class SqliteStore:
                     event_id,
                     r.id,
                     r.email,
-                    _codec.instant(r.submitted_at, "submitted_at"),
+                    r.submitted_at.isoformat(),  # aware: a Registration checked it
                     r.status.value,
                     _codec.registration_data(r),
                 )
