@@ -255,11 +255,10 @@ class PostgresStore:
                     "INSERT INTO schema_version (version, written_by, at) VALUES (%s, %s, %s)",
                     (number, __version__, at),
                 )
-                db.execute(
-                    "INSERT INTO audit (event_id, at, action, subject, by, detail) "
-                    "VALUES (NULL, %s, 'migrate', %s, 'ran_events', %s)",
-                    (at, f"schema {number}", f"from version {number - 1} to {number}"),
-                )
+                self._audit(
+                    None, at, "migrate", f"schema {number - 1} -> {number}",
+                    f"ran_events {__version__}", "",
+                )  # fmt: skip
             db.execute(
                 "INSERT INTO settings (key, value) VALUES ('secret', %s) "
                 "ON CONFLICT (key) DO NOTHING",
