@@ -170,6 +170,21 @@ def _shown_url(url: str) -> str:
     return parts._replace(netloc=f"{parts.username}:***@{netloc}").geturl()
 
 
+_FEW: Final = 4
+"""Up to how many registrations a transaction writes one statement each (else ``COPY``)."""
+
+
+def _columns(registration: Registration) -> tuple[str, str, str, str, str]:
+    """id, normalised address, submission time, status, data: a registration's row."""
+    return (
+        registration.id,
+        registration.email,
+        codec.instant(registration.submitted_at, "submitted_at"),
+        registration.status.value,
+        codec.registration_data(registration),
+    )
+
+
 _REGISTRATION: Final = (
     "SELECT pk, id, submitted_at, status, data FROM registrations WHERE event_id = %s"
 )
@@ -381,10 +396,15 @@ class PostgresStore:
         kept: Sequence[tuple[int | None, Registration, Sequence[StatusChange]]],
     ) -> None:
         """Store registrations: (row key or None for a new one, the registration, its history
-        as stored). Each goes to the end of the book's order; its history is appended to."""
-        if not kept:
-            return
+        as stored). Each goes to the end of the book's order; its history is appended to.
+
+        A few (one application from a service) are written a statement each; a batch of a
+        file import with ``COPY``, its row keys drawn in one query."""
         db = self._conn
+        if len(kept) <= _FEW:
+            for held_pk, registration, stored in kept:
+                self._write_one(event_id, held_pk, registration, stored)
+            return
         keys = db.execute(
             "SELECT nextval('registration_position'), nextval('registrations_pk_seq') "
             "FROM generate_series(1, %s)",
@@ -394,14 +414,7 @@ class PostgresStore:
         inserts: list[tuple[object, ...]] = []
         changes: list[tuple[object, ...]] = []
         for (held_pk, registration, stored), (position, new_pk) in zip(kept, keys, strict=True):
-            columns = (
-                registration.id,
-                registration.email,
-                codec.instant(registration.submitted_at, "submitted_at"),
-                registration.status.value,
-                codec.registration_data(registration),
-                position,
-            )
+            columns = (*_columns(registration), position)
             pk = new_pk if held_pk is None else held_pk
             if held_pk is None:
                 inserts.append((pk, event_id, *columns))
@@ -432,6 +445,33 @@ class PostgresStore:
                 ) as copy:
                     for row in changes:
                         copy.write_row(row)
+
+    def _write_one(
+        self,
+        event_id: str,
+        held_pk: int | None,
+        registration: Registration,
+        stored: Sequence[StatusChange],
+    ) -> None:
+        db = self._conn
+        if held_pk is None:
+            row = db.execute(
+                "INSERT INTO registrations (id, normalised_email, submitted_at, status, data, "
+                "position, event_id) VALUES (%s, %s, %s, %s, %s, "
+                "nextval('registration_position'), %s) RETURNING pk",
+                (*_columns(registration), event_id),
+            ).fetchone()
+            assert row is not None
+            pk = int(row[0])
+        else:
+            pk = held_pk
+            db.execute(
+                "UPDATE registrations SET id = %s, normalised_email = %s, submitted_at = %s, "
+                "status = %s, data = %s, position = nextval('registration_position') "
+                "WHERE pk = %s",
+                (*_columns(registration), pk),
+            )
+        self._append(pk, stored, registration)
 
     def _hold_many(
         self,
@@ -725,12 +765,14 @@ class PostgresStore:
 
     def _append(self, pk: int, stored: Sequence[StatusChange], changed: Registration) -> None:
         """Append the history entries ``changed`` adds to the ``stored`` ones."""
-        with self._conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO status_changes (registration_pk, from_status, to_status, at, "
-                "reason, by) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(pk, *codec.change_row(c)) for c in codec.added_history(stored, changed)],
-            )
+        added = [(pk, *codec.change_row(c)) for c in codec.added_history(stored, changed)]
+        if added:
+            with self._conn.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO status_changes (registration_pk, from_status, to_status, at, "
+                    "reason, by) VALUES (%s, %s, %s, %s, %s, %s)",
+                    added,
+                )
 
     def _audit(  # noqa: PLR0917 - one audit row's columns
         self, event_id: str | None, at: str, action: str, subject: str, by: str, detail: str
