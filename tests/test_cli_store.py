@@ -10,15 +10,17 @@ import datetime as dt
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
 from ran_events import eventfile
 from ran_events.cli import COMMANDS, main
+from ran_events.errors import DuplicateRegistration
 from ran_events.examples import synthetic_applicants, webinar
-from ran_events.intake import csv_text
-from ran_events.models import RegistrationStatus
+from ran_events.intake import RegistrationBook, csv_text
+from ran_events.models import Registration, RegistrationStatus
 from ran_events.selection import read_record, record_from_text, replay
 from ran_events.store import open_store
 
@@ -209,6 +211,8 @@ def test_status_counts_per_status_quota_and_open_offers(
         }
     ]
     assert [s["id"] for s in shown["selections"]] == [1]
+    status, out, _ = run("status", str(event_file), "--db", db, "--now", AFTER)
+    assert f"    #{offer.id} {waiting} until {offer.deadline.isoformat()}" in out.splitlines()
     status, out, _ = run("status", str(event_file), "--db", db, "--now", "2023-09-10T10:00Z")
     assert status == 0
     assert out.splitlines()[1] == "  by status: " + ", ".join(
@@ -292,3 +296,47 @@ def test_a_store_that_cannot_be_opened_is_misuse(event_file: Path, pool_file: Pa
     status, _, err = run("status", str(event_file), "--db", "/no/such/folder/ran.sqlite")
     assert status == 2
     assert "/no/such/folder/ran.sqlite" in err
+
+
+def test_a_decision_that_meets_a_concurrent_change_stops_the_rest(
+    db: str, event_file: Path, pool_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("applications", str(event_file), str(pool_file), "--db", db)[0] == 0
+    transition = RegistrationBook.transition
+    calls: list[str] = []
+
+    def another_process_was_first(
+        book: RegistrationBook, registration_id: str, *args: Any, **kwargs: Any
+    ) -> Registration:
+        calls.append(registration_id)
+        if len(calls) == 3:  # another process withdrew this one meanwhile
+            transition(book, registration_id, "withdrawn", at=dt.datetime.fromisoformat(AFTER))
+        return transition(book, registration_id, *args, **kwargs)
+
+    monkeypatch.setattr(RegistrationBook, "transition", another_process_was_first)
+    status, _, err = run("select", str(event_file), "--db", db, "--now", AFTER)
+    assert status == 1
+    assert f"registration {calls[2]} changed while selecting (cannot go from 'withdrawn'" in err
+    assert "2 of 60 decisions of selection #1 were stored, the rest not" in err
+    assert list(stored(db).values()).count(RegistrationStatus.SUBMITTED) == 57
+
+
+def test_a_book_over_a_rerun_guard_is_the_store_book(db: str) -> None:
+    from ran_events._commands.applications import _StoredOnce
+
+    event = webinar()
+    first, second = synthetic_applicants(2, seed=4)
+    with open_store(db) as store:
+        held = store.book(event).add(first)
+        guarded = _StoredOnce(store.backend(event.id))
+        book = RegistrationBook(event, backend=guarded)
+        assert book.add(first) == held  # stored already: answered, nothing written
+        assert (guarded.already_stored, guarded.same) == (1, 1)
+        added = book.add(second)
+        assert (len(book), list(book), book.get(added.id)) == (2, [held, added], added)
+        assert book.find(second.registrant.email) == added
+        moved = book.transition(held.id, "selected", at=dt.datetime(2023, 9, 7, tzinfo=dt.UTC))
+        assert store.backend(event.id).get(held.id) == moved
+        another = attrs.evolve(second, submitted_at=second.submitted_at + dt.timedelta(hours=1))
+        with pytest.raises(DuplicateRegistration):
+            guarded.hold(another, on_duplicate="reject", by="")

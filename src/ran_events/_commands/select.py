@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ..errors import ConcurrentChange, InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
+from ..errors import (
+    ConcurrentChange,
+    IllegalTransition,
+    InfeasibleSelection,
+    InvalidPolicyConfig,
+    UnknownPolicy,
+)
 from ..models import Registration, RegistrationStatus, seed_commitment
 from ..selection import decisions_csv_text, record_text, select, write_record
 from ._base import (
@@ -206,8 +212,9 @@ def _store(
     """Keep the record, then each decision as a status change (compare-and-set).
 
     Raises:
-        CommandError: a registration changed while selecting (its decision and those after
-            it are not stored; the message says which).
+        CommandError: a registration changed while selecting (withdrawn meanwhile, or changed
+            between reading and writing it): its decision and those after it are not stored;
+            the message says which.
     """
     record = result.record
     number = store.add_selection(
@@ -223,10 +230,11 @@ def _store(
                 reason=decision.sentence,
                 by=DECIDED_BY,
             )
-        except ConcurrentChange as exc:
+        except (ConcurrentChange, IllegalTransition) as exc:
             raise CommandError(
-                f"{location}: {exc}; {done} of {len(result.decisions)} decisions of selection "
-                f"#{number} were stored, the rest not"
+                f"{location}: registration {decision.registration_id} changed while selecting "
+                f"({exc}); {done} of {len(result.decisions)} decisions of selection #{number} "
+                "were stored, the rest not"
             ) from None
     console.out(f"stored selection #{number} and {len(result.decisions)} decisions in {location}")
 
