@@ -16,7 +16,7 @@ import attrs
 
 from .. import eventfile
 from ..intake import pseudonymise
-from ..models import Event, Registrant, Registration, RegistrationStatus, StatusChange
+from ..models import Consent, Event, Registrant, Registration, RegistrationStatus, StatusChange
 from ..tz import check_aware
 
 ERASED: Final = "personal data erased"
@@ -77,6 +77,13 @@ def registration_data(registration: Registration) -> str:
         data["attributes"] = person.attributes
     if registration.answers:
         data["answers"] = registration.answers
+    consent = registration.consent
+    if consent is not None:
+        data["consent"] = {
+            "version": consent.version,
+            "at": consent.at.isoformat(),
+            "text": consent.text,
+        }
     return _ENCODE(data)
 
 
@@ -91,6 +98,7 @@ def read_registration(  # noqa: PLR0917 - one row's columns, in one shape everyw
     """A registration from its stored columns and history rows."""
     fields = json.loads(data)
     answers = fields.pop("answers", {})
+    consent = fields.pop("consent", None)
     return Registration(
         id=registration_id,
         event_id=event_id,
@@ -99,6 +107,11 @@ def read_registration(  # noqa: PLR0917 - one row's columns, in one shape everyw
         answers=answers,
         status=RegistrationStatus(status),
         history=history,
+        consent=None
+        if consent is None
+        else Consent(
+            version=consent["version"], at=read_instant(consent["at"]), text=consent["text"]
+        ),
     )
 
 

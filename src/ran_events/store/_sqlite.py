@@ -108,7 +108,9 @@ class SqliteStore:
             if not memory:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint
-                self._db.execute("PRAGMA cache_size = -65536")  # 64 MiB: the indexes of a big import
+                self._db.execute(
+                    "PRAGMA cache_size = -65536"
+                )  # 64 MiB: the indexes of a big import
             self._migrate(now)
             self._secret = bytes.fromhex(self._setting("secret"))
         except sqlite3.DatabaseError as exc:
