@@ -29,18 +29,15 @@ Targets: >= 20,000 rows/s into SQLite, >= 10,000 rows/s into PostgreSQL, on 100,
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import tempfile
 import time
-import urllib.parse
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.pg import fresh_database
 from tests.store.scenarios import register_from_processes
 
 from ran_events.examples import synthetic_applicants, webinar
@@ -102,18 +99,7 @@ def main() -> None:
         print(
             f"  store / memory (CPU) {ratio:.2f}; target {TARGET_ROWS_PER_SECOND:,} rows/s: {met}"
         )
-        url = str(directory / "concurrent.sqlite")
-        start = time.perf_counter()
-        outcome = register_from_processes(
-            url, processes=args.processes, per_process=args.per_process
-        )
-        elapsed = time.perf_counter() - start
-        print(
-            f"{args.processes} processes x {args.per_process:,} registrations "
-            f"({outcome.shared} addresses shared): {outcome.attempts / elapsed:,.0f} "
-            f"registrations/s; {outcome.held:,} held, one per address, the latest each: "
-            f"{'yes' if outcome.ok else 'NO'}"
-        )
+        _concurrency("SQLite", str(directory / "concurrent.sqlite"), args)
         _postgres(args, path, rows, rates["memory"])
 
 
@@ -121,24 +107,6 @@ def main() -> None:
 # PostgreSQL: run when RAN_EVENTS_TEST_PG names a server (scripts/postgres.sh start)
 
 TARGET_POSTGRES_ROWS_PER_SECOND = 10_000
-
-
-@contextlib.contextmanager
-def _database(server: str) -> Iterator[str]:
-    """A new, empty database on the server (dropped afterwards); yields its URL."""
-    import psycopg
-    from psycopg import sql
-
-    name = f"ran_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urllib.parse.urlsplit(server)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
 
 
 def _postgres(
@@ -151,7 +119,7 @@ def _postgres(
         return
     best = [float("inf"), float("inf")]
     for _run in range(args.repeat):
-        with _database(server) as url, PostgresStore(url) as store:
+        with fresh_database(server, "ran_bench") as url, PostgresStore(url) as store:
             book = store.book(webinar())
             cpu, wall = time.process_time(), time.perf_counter()
             report = book.read_csv(path)
@@ -167,14 +135,17 @@ def _postgres(
         f"  PostgreSQL / memory (wall) {wall_rate / memory[1]:.2f}; target "
         f"{TARGET_POSTGRES_ROWS_PER_SECOND:,} rows/s wall: {met}"
     )
-    with _database(server) as url:
-        start = time.perf_counter()
-        outcome = register_from_processes(
-            url, processes=args.processes, per_process=args.per_process
-        )
-        elapsed = time.perf_counter() - start
+    with fresh_database(server, "ran_bench") as url:
+        _concurrency("PostgreSQL", url, args)
+
+
+def _concurrency(kind: str, url: str, args: argparse.Namespace) -> None:
+    """The processes register into the store at ``url``; the rate, and whether all is kept."""
+    start = time.perf_counter()
+    outcome = register_from_processes(url, processes=args.processes, per_process=args.per_process)
+    elapsed = time.perf_counter() - start
     print(
-        f"PostgreSQL: {args.processes} processes x {args.per_process:,} registrations "
+        f"{kind}: {args.processes} processes x {args.per_process:,} registrations "
         f"({outcome.shared} addresses shared): {outcome.attempts / elapsed:,.0f} "
         f"registrations/s; {outcome.held:,} held, one per address, the latest each: "
         f"{'yes' if outcome.ok else 'NO'}"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import urllib.parse
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, require
+from tests.pg import fresh_database
 
 from ran_events import examples
 from ran_events.models import Event, Registration
@@ -83,16 +83,13 @@ def pg_server() -> str:
 @pytest.fixture
 def pg_url(pg_server: str) -> Iterator[str]:
     """The URL of a new, empty database on the test server, dropped after the test."""
-    import psycopg
-    from psycopg import sql
+    with fresh_database(pg_server) as url:
+        yield url
 
-    name = f"ran_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urllib.parse.urlsplit(pg_server)._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(pg_server, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new store is opened: a SQLite file, and a PostgreSQL database (``pg_url``)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ran.sqlite")
+    return str(request.getfixturevalue("pg_url"))

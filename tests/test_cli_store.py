@@ -7,16 +7,16 @@ server, failed under CI).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from tests.test_cli_applications import run
 
 from ran_events import eventfile
-from ran_events.cli import COMMANDS, main
+from ran_events.cli import COMMANDS
 from ran_events.errors import DuplicateRegistration
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.intake import RegistrationBook, csv_text
@@ -28,32 +28,26 @@ AFTER = "2023-09-07T10:00+02:00"
 """A time after the webinar's registration deadline."""
 
 
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    status = main(list(argv), stdout=out, stderr=err)
-    return status, out.getvalue(), err.getvalue()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh store: a SQLite file, and a PostgreSQL database."""
-    if request.param == "sqlite":
-        return str(tmp_path / "ran.sqlite")
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture
 def event_file(tmp_path: Path) -> Path:
+    """The webinar's event file."""
     path = tmp_path / "event.toml"
-    path.write_text(eventfile.dumps(webinar()), encoding="utf-8")
+    eventfile.dump(webinar(), path)
     return path
 
 
 @pytest.fixture
 def pool_file(tmp_path: Path) -> Path:
+    """60 applications to the webinar (those of the file form's tests)."""
     path = tmp_path / "applications.csv"
     path.write_text(csv_text(synthetic_applicants(60, seed=4)), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def db(store_location: str) -> str:
+    """A new store of each kind (a SQLite file, a PostgreSQL database)."""
+    return store_location
 
 
 def stored(db: str) -> dict[str, RegistrationStatus]:

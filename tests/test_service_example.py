@@ -57,23 +57,16 @@ class Clock:
         return getattr(self.local, "at", OPEN)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return str(tmp_path / "ran.sqlite")
-    return str(request.getfixturevalue("pg_url"))
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
 
 
 @pytest.fixture
-def app(location: str, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
+def app(store_location: str, tmp_path: Path, clock: Clock) -> Iterator[Flask]:
     event_file = tmp_path / "event.toml"
     event_file.write_text(eventfile.dumps(webinar()), encoding="utf-8")
-    created: Flask = service.create_app(str(event_file), location, clock=clock)
+    created: Flask = service.create_app(str(event_file), store_location, clock=clock)
     yield created
     created.extensions["ran_events.store"].close()
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DB_ENV",
+    "add_by_option",
     "add_db_option",
     "db_of",
     "opened",
@@ -44,6 +45,13 @@ def add_db_option(parser: argparse.ArgumentParser, what: str) -> None:
         metavar="PATH_OR_URL",
         help=f"{what}: a SQLite file (made if missing) or a postgresql:// URL (default: "
         f"${DB_ENV} when set)",
+    )
+
+
+def add_by_option(parser: argparse.ArgumentParser, default: str, what: str) -> None:
+    """Add ``--by WHO`` (who made the change, kept in the history and the audit log)."""
+    parser.add_argument(
+        "--by", default=default, metavar="WHO", help=f"who {what} (kept in the audit log)"
     )
 
 

@@ -8,7 +8,14 @@ from typing import Any, Final
 from ..errors import InvalidEmail
 from ..models import normalise_email
 from ._base import Console, InputError, add_now_option, now_of
-from ._stored import add_db_option, opened, required_db, shown_location, stored_event
+from ._stored import (
+    add_by_option,
+    add_db_option,
+    opened,
+    required_db,
+    shown_location,
+    stored_event,
+)
 
 ERASED_BY: Final = "ran-events erase"
 """Who erased, in the history and the audit log, when ``--by`` is not given."""
@@ -29,9 +36,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser.add_argument("event", metavar="EVENT", help="the event file, or the event's id")
     parser.add_argument("email", metavar="EMAIL", help="the registrant's e-mail address")
     add_db_option(parser, "the store")
-    parser.add_argument(
-        "--by", default=ERASED_BY, metavar="WHO", help="who erases (kept in the audit log)"
-    )
+    add_by_option(parser, ERASED_BY, "erases")
     add_now_option(parser, "the time of the erasure")
     parser.set_defaults(run=run)
 

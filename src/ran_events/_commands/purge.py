@@ -6,7 +6,7 @@ import argparse
 from typing import Any, Final
 
 from ._base import Console, add_now_option, now_of
-from ._stored import add_db_option, opened, parse_age, required_db, stored_event
+from ._stored import add_by_option, add_db_option, opened, parse_age, required_db, stored_event
 
 PURGED_BY: Final = "ran-events purge"
 """Who purged, in the histories and the audit log, when ``--by`` is not given."""
@@ -30,9 +30,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         metavar="PERIOD",
         help="the retention period: days, weeks or hours, e.g. 365d",
     )
-    parser.add_argument(
-        "--by", default=PURGED_BY, metavar="WHO", help="who purges (kept in the audit log)"
-    )
+    add_by_option(parser, PURGED_BY, "purges")
     add_now_option(parser, "the time the period is counted back from")
     parser.set_defaults(run=run)
 

@@ -51,6 +51,11 @@ from ._protocol import (
     StoredSelection,
 )
 
+# The same columns as the SQLite store, read into values the same way.
+from ._sqlite import _MESSAGE, _OFFER
+from ._sqlite import _message as _message_of
+from ._sqlite import _offer as _offer_of
+
 if TYPE_CHECKING:
     import psycopg
 
@@ -187,13 +192,6 @@ def _columns(registration: Registration) -> tuple[str, str, str, str, str]:
 
 _REGISTRATION: Final = (
     "SELECT pk, id, submitted_at, status, data FROM registrations WHERE event_id = %s"
-)
-_OFFER: Final = (
-    "SELECT id, event_id, registration_id, at, deadline, closed_at, outcome, source FROM offers"
-)
-_MESSAGE: Final = (
-    "SELECT message_id, event_id, recipient, kind, data, queued_at, state, sent_at, "
-    "attempts, last_error, registration_id, uid, sequence FROM messages"
 )
 
 
@@ -850,40 +848,6 @@ class PostgresStore:
             ).fetchall():
                 problems.append(f"message {id_} of {event_id} has no known state ({state!r})")
         return problems
-
-
-def _offer_of(row: Sequence[Any]) -> Offer:
-    id_, event_id, registration_id, at, deadline, closed_at, outcome, source = row
-    return Offer(
-        id=id_,
-        event_id=event_id,
-        registration_id=registration_id,
-        at=codec.read_instant(at),
-        deadline=codec.read_instant(deadline),
-        closed_at=None if closed_at is None else codec.read_instant(closed_at),
-        outcome=outcome,
-        source=source,
-    )
-
-
-def _message_of(row: Sequence[Any]) -> QueuedMessage:
-    (message_id, event_id, recipient, kind, data, queued_at, state, sent_at, attempts,
-     last_error, registration_id, uid, sequence) = row  # fmt: skip
-    return QueuedMessage(
-        message_id=message_id,
-        event_id=event_id,
-        recipient=recipient,
-        kind=kind,
-        data=bytes(data),
-        queued_at=codec.read_instant(queued_at),
-        state=state,
-        sent_at=None if sent_at is None else codec.read_instant(sent_at),
-        attempts=attempts,
-        last_error=last_error,
-        registration_id=registration_id,
-        uid=uid,
-        sequence=sequence,
-    )
 
 
 @attrs.define(repr=False)
