@@ -57,10 +57,11 @@ install_server() {
     apt-get install -y -qq -o Dpkg::Options::=--force-confold postgresql >&2
 }
 
-# Run a command as the server's user (as is, when not root).
+# Run a command as the server's user (as is, when not root); from /, which that user can
+# enter whatever the folder of the checkout (every path given is absolute).
 as_server() {
     if [ "$(id -u)" = 0 ]; then
-        runuser -u "$server_user" -- "$@"
+        (cd / && runuser -u "$server_user" -- "$@")
     else
         "$@"
     fi
