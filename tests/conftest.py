@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, require
+from tests.pg import fresh_database
 
 from ran_events import examples
 from ran_events.models import Event, Registration
@@ -50,3 +52,44 @@ def webinar() -> Event:
 def selected() -> Registration:
     """A selected registration for the webinar."""
     return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")
+
+
+# ------------------------------------------------------------------------------------------
+# PostgreSQL (PostgresStore): the server of scripts/postgres.sh, named by RAN_EVENTS_TEST_PG
+
+PG_ENV = "RAN_EVENTS_TEST_PG"
+"""The environment variable holding the URL of the PostgreSQL server the tests may use."""
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The URL of the test server (``RAN_EVENTS_TEST_PG``).
+
+    Skips with the reason when it is not set, fails instead when ``CI=true`` (CI starts the
+    server with scripts/postgres.sh; a missing server must not pass as a skip).
+    """
+    url = os.environ.get(PG_ENV, "")
+    if not url:
+        reason = (
+            f"{PG_ENV} is not set: start a server with "
+            f"`export {PG_ENV}=$(scripts/postgres.sh start)` to run the PostgreSQL tests"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped after the test."""
+    with fresh_database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new store is opened: a SQLite file, and a PostgreSQL database (``pg_url``)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ran.sqlite")
+    return str(request.getfixturevalue("pg_url"))

@@ -1,21 +1,34 @@
-"""``ran-events select EVENT APPLICATIONS``: select participants and write the decisions."""
+"""``ran-events select EVENT APPLICATIONS``: select participants and write the decisions.
+
+``ran-events select EVENT --db STORE`` selects among the registrations a store holds (those
+not decided yet), keeps the selection record in the store and every decision as a status
+change of its registration.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
-from ..models import seed_commitment
-from ..selection import decisions_csv_text, select, write_record
+from ..errors import (
+    ConcurrentChange,
+    IllegalTransition,
+    InfeasibleSelection,
+    InvalidPolicyConfig,
+    UnknownPolicy,
+)
+from ..models import Registration, RegistrationStatus, seed_commitment
+from ..selection import decisions_csv_text, record_text, select, write_record
 from ._base import (
     CommandError,
     Console,
     DemoState,
+    UsageError,
     add_force_option,
     add_now_option,
     check_outputs,
@@ -23,11 +36,16 @@ from ._base import (
     now_of,
     write_atomic,
 )
+from ._stored import DB_ENV, add_db_option, db_of, opened, shown_location
 from .applications import report_rejects, take_in
 
 if TYPE_CHECKING:
     from ..models import Event
     from ..selection import Decision, SelectionResult
+    from ..store import Store
+
+DECIDED_BY: Final = "ran-events select"
+"""Who made the status changes a selection stores (``by`` in their history)."""
 
 EXPLAINED_IN_DEMO: Final = 3
 """How many decisions of each outcome the demo explains."""
@@ -43,13 +61,21 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
             "parameters), print the counts per outcome and per constrained value against its "
             "bounds, and write one decision per registration. Rows of APPLICATIONS that "
             "cannot be taken in are listed on stderr as FILE:LINE: FIELD: REASON; then the "
-            "exit status is 1 and nothing is selected, unless --allow-rejects."
+            "exit status is 1 and nothing is selected, unless --allow-rejects. With --db "
+            "instead of APPLICATIONS: select among the registrations the store holds that "
+            "are not decided yet, and keep the record and every decision (as a status "
+            "change) in the store."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
     parser.add_argument(
-        "applications", type=Path, metavar="APPLICATIONS", help="the applications CSV"
+        "applications",
+        type=Path,
+        metavar="APPLICATIONS",
+        nargs="?",
+        help="the applications CSV (leave out with --db)",
     )
+    add_db_option(parser, "select from, and store the decisions in, this store")
     parser.add_argument("--policy", metavar="NAME", help="the policy (default: the event's)")
     parser.add_argument(
         "--seed", type=int, metavar="N",
@@ -90,20 +116,131 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     now = now_of(args)
+    location = _location(args)
     outputs = [p for p in (args.out, args.record) if p is not None]
     check_outputs(outputs, force=args.force)
-    event = with_overrides(load_event(args.event), policy=args.policy, seed=None)
+    loaded = load_event(args.event)
+    event = with_overrides(loaded, policy=args.policy, seed=None)
     check_seed(event, args.seed, now, source=args.event, before_deadline=args.before_deadline)
+    if location is not None:
+        with opened(location) as store:
+            store.put_event(loaded, at=now, source=str(args.event))
+            result = _select(
+                event,
+                _undecided(store, event, location),
+                now=now,
+                seed=args.seed,
+                source=args.event,
+            )
+            _report(args, result, console)
+            _store(
+                store, event, result, now=now, location=shown_location(location), console=console
+            )
+        return 0
     report = take_in(args.applications, event)
     if report_rejects(
         report, args.applications, console, command="select", allow=args.allow_rejects
     ):
         return 1
     rejected_rows = len(report.rejected)
+    result = _select(event, report.accepted, now=now, seed=args.seed, source=args.event)
+    _report(args, result, console)
+    if rejected_rows:
+        console.err(
+            f"{args.applications}: {rejected_rows} row(s) not taken in (listed above); "
+            "they have no decision"
+        )
+    return 0
+
+
+def _location(args: argparse.Namespace) -> str | None:
+    """The store to select from, or ``None`` to select from APPLICATIONS.
+
+    Raises:
+        UsageError: both or neither of APPLICATIONS and ``--db`` given.
+    """
+    if args.applications is not None:
+        if args.db is not None:
+            raise UsageError("give APPLICATIONS or --db, not both")
+        return None  # the file form, whatever $RAN_EVENTS_DB says
+    location = db_of(args)
+    if location is None:
+        raise UsageError(f"give APPLICATIONS, or --db PATH_OR_URL (or set ${DB_ENV})")
+    return location
+
+
+def _select(
+    event: Event,
+    registrations: Sequence[Registration],
+    *,
+    now: datetime.datetime,
+    seed: int | None,
+    source: Path,
+) -> SelectionResult:
     try:
-        result = select(event, report.accepted, now=now, seed=args.seed)
+        return select(event, registrations, now=now, seed=seed)
     except (UnknownPolicy, InvalidPolicyConfig, InfeasibleSelection) as exc:
-        raise CommandError(f"{args.event}: selection: {exc}") from None
+        raise CommandError(f"{source}: selection: {exc}") from None
+
+
+def _undecided(store: Store, event: Event, location: str) -> list[Registration]:
+    """The registrations of ``event`` in the store that no selection decided yet.
+
+    Raises:
+        CommandError: there are none (the message says how many are decided already).
+    """
+    held = list(store.backend(event.id))
+    undecided = [r for r in held if r.status is RegistrationStatus.SUBMITTED]
+    if not undecided:
+        decided = f"all {len(held)} registration(s) are decided already" if held else "none"
+        raise CommandError(
+            f"{shown_location(location)}: nothing to select for {event.id}: {decided}; "
+            "see ran-events status"
+        )
+    return undecided
+
+
+def _store(
+    store: Store,
+    event: Event,
+    result: SelectionResult,
+    *,
+    now: datetime.datetime,
+    location: str,
+    console: Console,
+) -> None:
+    """Keep the record, then each decision as a status change (compare-and-set).
+
+    Raises:
+        CommandError: a registration changed while selecting (withdrawn meanwhile, or changed
+            between reading and writing it): its decision and those after it are not stored;
+            the message says which.
+    """
+    record = result.record
+    number = store.add_selection(
+        event.id, record_text(record), at=now, seed=record.seed, policy=record.policy
+    )
+    book = store.book(event)
+    for done, decision in enumerate(result.decisions):
+        try:
+            book.transition(
+                decision.registration_id,
+                decision.outcome.value,
+                at=now,
+                reason=decision.sentence,
+                by=DECIDED_BY,
+            )
+        except (ConcurrentChange, IllegalTransition) as exc:
+            raise CommandError(
+                f"{location}: registration {decision.registration_id} changed while selecting "
+                f"({exc}); {done} of {len(result.decisions)} decisions of selection #{number} "
+                "were stored, the rest not"
+            ) from None
+    console.out(f"stored selection #{number} and {len(result.decisions)} decisions in {location}")
+
+
+def _report(args: argparse.Namespace, result: SelectionResult, console: Console) -> None:
+    """Print the summary (and the decisions with --explain); write --out and --record."""
     print_summary(result, console)
     if args.explain:
         console.out("")
@@ -116,12 +253,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.record is not None:
         write_record(result.record, args.record)  # private: ids of a fair lottery
         console.out(f"wrote the selection record to {args.record}")
-    if rejected_rows:
-        console.err(
-            f"{args.applications}: {rejected_rows} row(s) not taken in (listed above); "
-            "they have no decision"
-        )
-    return 0
 
 
 def check_seed(

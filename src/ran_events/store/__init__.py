@@ -4,8 +4,9 @@
   history, selection records, offers, the outgoing message log, erasure and the audit log)
   and its values :class:`StoredSelection`, :class:`Offer`, :class:`QueuedMessage`,
   :class:`AuditEntry`.
-- :class:`SqliteStore`: the embedded store, one SQLite file; :func:`open_store` opens a
-  store by its path or URL.
+- :class:`SqliteStore`: the embedded store, one SQLite file; :class:`PostgresStore`: a
+  PostgreSQL database shared by a service's processes (extra ``ran-events[postgres]``);
+  :func:`open_store` opens a store by its path or URL.
 
 The store sits above :mod:`ran_events.intake` (a store-backed
 :class:`~ran_events.intake.RegistrationBook` is the same book on another
@@ -14,6 +15,7 @@ messages it keeps as text and bytes it does not interpret.
 """
 
 from ._open import open_store
+from ._postgres import PostgresStore
 from ._protocol import (
     MESSAGE_STATES,
     OFFER_OUTCOMES,
@@ -34,6 +36,7 @@ __all__ = [
     "MessageState",
     "Offer",
     "OfferOutcome",
+    "PostgresStore",
     "QueuedMessage",
     "SqliteStore",
     "Store",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Final
 
-from ..errors import StoreError
+from ._postgres import PostgresStore
 from ._protocol import Store
 from ._sqlite import SqliteStore
 
@@ -28,8 +28,5 @@ def open_store(url_or_path: str | os.PathLike[str]) -> Store:
     """
     location = os.fspath(url_or_path)
     if location.startswith(POSTGRES_SCHEMES):
-        raise StoreError(
-            f"{location.split('@')[-1]}: PostgreSQL stores need PostgresStore "
-            "(ran-events[postgres]), which this build does not have"
-        )
+        return PostgresStore(location)
     return SqliteStore(location)
