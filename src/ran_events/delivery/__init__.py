@@ -4,8 +4,18 @@
   marks each message sent only after the server accepted it, retries temporary failures
   with backoff and records permanent ones per recipient; credentials come from
   ``RAN_EVENTS_SMTP_USER`` / ``RAN_EVENTS_SMTP_PASSWORD``.
+* :func:`publish_caldav` (:mod:`._caldav`) puts the listing into a CalDAV collection, one
+  resource per session, replaced on reschedule and deleted on cancel; credentials from
+  ``RAN_EVENTS_CALDAV_USER`` / ``RAN_EVENTS_CALDAV_PASSWORD``.
 """
 
+from ._caldav import (
+    CALDAV_PASSWORD_VARIABLE,
+    CALDAV_USER_VARIABLE,
+    CalDavReport,
+    publish_caldav,
+    resource_name,
+)
 from ._smtp import (
     PASSWORD_VARIABLE,
     USER_VARIABLE,
@@ -17,11 +27,16 @@ from ._smtp import (
 )
 
 __all__ = [
+    "CALDAV_PASSWORD_VARIABLE",
+    "CALDAV_USER_VARIABLE",
     "PASSWORD_VARIABLE",
     "USER_VARIABLE",
+    "CalDavReport",
     "DeliveryReport",
     "MessageLog",
     "SmtpSettings",
     "Undelivered",
+    "publish_caldav",
+    "resource_name",
     "send_queued",
 ]
