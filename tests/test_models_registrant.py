@@ -18,7 +18,13 @@ from ran_events.models import (
 def test_registrant_keeps_the_address_as_typed_and_normalises_for_identity() -> None:
     person = Registrant(name="Anna", email="Anna.Peeters@Police.Example.ORG")
     assert person.email == "Anna.Peeters@Police.Example.ORG"
-    assert person.normalized_email == "anna.peeters@police.example.org"
+    assert person.normalised_email == "anna.peeters@police.example.org"
+
+
+def test_the_american_spelling_of_the_normalised_address_warns_and_still_answers() -> None:
+    person = Registrant(name="Anna", email="Anna.Peeters@Police.Example.ORG")
+    with pytest.warns(DeprecationWarning, match=r"Registrant\.normalised_email"):
+        assert person.normalized_email == "anna.peeters@police.example.org"
 
 
 def test_invalid_address_names_the_validators_reason() -> None:

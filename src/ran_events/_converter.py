@@ -2,7 +2,7 @@
 
 :data:`converter` is a :class:`cattrs.Converter` of this project's own (never the global one):
 aware datetimes as ISO 8601 with offset, enums as their values, tuples as lists, a
-registrant without its derived ``normalized_email``. :func:`to_json` wraps the data in a
+registrant without its derived ``normalised_email``. :func:`to_json` wraps the data in a
 document that carries :data:`SCHEMA_VERSION`; :func:`from_json` reads it back and reports
 every field that does not fit at once (:class:`~ran_events.errors.DocumentError`).
 
@@ -74,12 +74,12 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t is Any, lambda v, _t: v)
     conv.register_unstructure_hook(
         Registrant,
-        make_dict_unstructure_fn(Registrant, conv, normalized_email=override(omit=True)),
+        make_dict_unstructure_fn(Registrant, conv, normalised_email=override(omit=True)),
     )
     conv.register_structure_hook(
         Registrant,
         make_dict_structure_fn(
-            Registrant, conv, _cattrs_forbid_extra_keys=True, normalized_email=override(omit=True)
+            Registrant, conv, _cattrs_forbid_extra_keys=True, normalised_email=override(omit=True)
         ),
     )
     return conv

@@ -19,6 +19,7 @@ __all__ = [
     "AmbiguousTimeError",
     "AwareDatetimeError",
     "CalDavError",
+    "ConcurrentChange",
     "DeadlineParseError",
     "DeliveryError",
     "DocumentError",
@@ -44,7 +45,11 @@ __all__ = [
     "ScheduleParseError",
     "SeedMismatch",
     "SmtpUtf8Unsupported",
+    "StoreError",
+    "StoreIntegrityError",
+    "StoreVersionError",
     "TimeRangeError",
+    "UnknownEvent",
     "UnknownPolicy",
     "UnknownRegistration",
     "UnknownTimeZone",
@@ -654,6 +659,54 @@ class ReplyError(IcsError):
 
 
 # --------------------------------------------------------------------------------------------
+# Stores (ran_events.store) and concurrent changes
+
+
+class ConcurrentChange(RanEventsError, RuntimeError):
+    """Raised when a registration's status changed between reading it and writing a change.
+
+    A status change is a compare-and-set: it applies only if the stored status is still the
+    one it was computed from. Read the registration again and decide anew.
+
+    Attributes:
+        registration_id: the registration.
+        expected: the status the change was computed from.
+        actual: the status stored now.
+    """
+
+    def __init__(self, registration_id: str, expected: str, actual: str) -> None:
+        self.registration_id = registration_id
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"registration {registration_id} changed concurrently: expected status "
+            f"{expected!r}, found {actual!r}; read it again and retry"
+        )
+
+
+class UnknownEvent(RanEventsError, LookupError):
+    """Raised when a store holds no event (or no such revision of it) with the id asked for.
+
+    Attributes:
+        event_id: the id asked for.
+        revision: the revision asked for (``None``: the latest).
+        known: the event ids the store holds.
+    """
+
+    def __init__(
+        self, event_id: str, *, revision: int | None = None, known: Iterable[str] = ()
+    ) -> None:
+        self.event_id = event_id
+        self.revision = revision
+        self.known = sorted(known)
+        what = f"event {event_id!r}" + (f" revision {revision}" if revision is not None else "")
+        super().__init__(f"the store holds no {what} (events held: {self.known})")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# --------------------------------------------------------------------------------------------
 # Delivery
 
 
@@ -705,3 +758,44 @@ class CalDavError(RanEventsError, RuntimeError):
         self.reason = reason
         what = f"HTTP {status} {reason}" if status else reason
         super().__init__(f"CalDAV {url}: {what}")
+
+
+class StoreError(RanEventsError, RuntimeError):
+    """Raised when a store cannot be opened or used (the base of the store's own errors)."""
+
+
+class StoreVersionError(StoreError):
+    """Raised when a store was written by a newer ran_events than this one.
+
+    Attributes:
+        location: the file or database.
+        found: the store's schema version.
+        known: the newest schema version this ran_events reads.
+        written_by: the ran_events version that last upgraded the store ("" if unknown).
+    """
+
+    def __init__(self, location: str, found: int, known: int, written_by: str = "") -> None:
+        self.location = location
+        self.found = found
+        self.known = known
+        self.written_by = written_by
+        by = f" written by ran_events {written_by}" if written_by else ""
+        super().__init__(
+            f"{location}: the store has schema version {found}{by}; this ran_events reads "
+            f"versions up to {known}: open it with ran_events {written_by or 'of that version'} "
+            "or newer (a store is never downgraded)"
+        )
+
+
+class StoreIntegrityError(StoreError):
+    """Raised when a store's contents are inconsistent (see ``Store.integrity``).
+
+    Attributes:
+        location: the file or database.
+        problems: each problem, one sentence.
+    """
+
+    def __init__(self, location: str, problems: Sequence[str]) -> None:
+        self.location = location
+        self.problems = list(problems)
+        super().__init__(f"{location}: the store is inconsistent: " + "; ".join(self.problems))

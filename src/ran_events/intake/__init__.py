@@ -1,9 +1,11 @@
 """Intake: the registration book of one event, and applications taken in from files.
 
 - :mod:`~ran_events.intake.book`: :class:`RegistrationBook` (checks the window, the form
-  and duplicates by normalised address) and :func:`read_csv` / :func:`read_jsonl`, which take
-  in a whole file and return an :class:`ImportReport`: every row accepted or rejected with
-  its line, field, value and reason; a read never stops half-way.
+  and duplicates by normalised address; keeps its registrations in a :class:`BookBackend`:
+  :class:`MemoryBackend` by default, or a store of :mod:`ran_events.store`) and
+  :func:`read_csv` / :func:`read_jsonl`, which take in a whole file and return an
+  :class:`ImportReport`: every row accepted or rejected with its line, field, value and
+  reason; a read never stops half-way.
 - :mod:`~ran_events.intake.rows`: the checks of one row; :func:`registration_id`.
 - :mod:`~ran_events.intake.report`: :class:`ImportReport`, :class:`RejectedRow`, the one
   shape of a refused row in every bulk read of the library.
@@ -15,6 +17,7 @@
 - :mod:`~ran_events.intake.pseudonyms`: :func:`pseudonymise`.
 """
 
+from ._backend import BookBackend, MemoryBackend
 from .book import OnDuplicate, RegistrationBook, import_csv, import_jsonl, read_csv, read_jsonl
 from .csv import csv_text, export_csv, write_csv
 from .export import export_json, import_json, json_text, read_json, write_json
@@ -25,7 +28,9 @@ from .rows import CSV_COLUMNS, registration_id
 
 __all__ = [
     "CSV_COLUMNS",
+    "BookBackend",
     "ImportReport",
+    "MemoryBackend",
     "OnDuplicate",
     "RegistrationBook",
     "RejectedRow",

@@ -10,40 +10,26 @@ line, field, value and reason; a read never stops half-way.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from typing import Final, Literal, TypeAlias
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Final
 
 import attrs
 
 from .. import _deprecation
-from ..errors import DuplicateRegistration, InvalidValue, UnknownRegistration
-from ..models import (
-    Answer,
-    Event,
-    Registrant,
-    Registration,
-    RegistrationStatus,
-    StatusChange,
-    normalise_email,
-)
+from ..errors import InvalidValue
+from ..models import Answer, Event, Registrant, Registration, RegistrationStatus, normalise_email
 from . import csv, jsonl
+from ._backend import BookBackend, MemoryBackend, OnDuplicate
 from .csv import Source
 from .report import ImportReport
 from .rows import _derive_id, _Intake, check_window
 
 __all__ = ["OnDuplicate", "RegistrationBook", "read_csv", "read_jsonl"]
 
-OnDuplicate: TypeAlias = Literal["reject", "replace"]
-"""What a book does with a second application from the same (normalised) address:
-``"reject"`` it (:class:`~ran_events.errors.DuplicateRegistration`, in a file: a rejected row
-naming the first one's line) or ``"replace"``: keep the latest application (the later
-``submitted_at``) and record the replaced one in the kept registration's history."""
-_REPLACED_BY: Final = "registration book"
-_REPLACES: Final = "replaces the application "
-"""The start of the history reason of a replaced application, before the replaced id."""
+_BATCH: Final = 1_000
+"""How many rows of a file a book hands its backend at once (one transaction in a store)."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -54,15 +40,20 @@ _REPLACES: Final = "replaces the application "
 class RegistrationBook:
     """The registrations of one event: checked on the way in, one per e-mail address.
 
+    Safe to share between threads: the book checks, its backend holds, and every change
+    (taking in an application, a status change) is one atomic step of the backend.
+
     Args:
         event: the event applied to (its window and form are checked).
         on_duplicate: ``"reject"`` (default) or ``"replace"``; see :data:`OnDuplicate`.
+        backend: where the registrations are kept (default: a new
+            :class:`~ran_events.intake.MemoryBackend`; :meth:`ran_events.store.Store.book`
+            gives a book kept in a store).
     """
 
     event: Event
     on_duplicate: OnDuplicate = attrs.field(default="reject")
-    _by_email: dict[str, Registration] = attrs.field(init=False, factory=dict)
-    _by_id: dict[str, str] = attrs.field(init=False, factory=dict)
+    backend: BookBackend = attrs.field(factory=MemoryBackend, kw_only=True)
 
     @on_duplicate.validator
     def _check_policy(self, _attribute: object, value: object) -> None:
@@ -70,23 +61,29 @@ class RegistrationBook:
             raise InvalidValue("on_duplicate", value, "'reject' or 'replace'")
 
     def __repr__(self) -> str:
-        by_status = Counter(r.status.value for r in self._by_email.values())
+        by_status = Counter(r.status.value for r in self.backend)
         shown = ", ".join(f"{k}={v}" for k, v in sorted(by_status.items()))
         return f"RegistrationBook(event={self.event.id!r}, {len(self)} registration(s): {shown})"
 
     def __len__(self) -> int:
-        return len(self._by_email)
+        return len(self.backend)
 
     def __iter__(self) -> Iterator[Registration]:
-        return iter(list(self._by_email.values()))
+        return iter(self.backend)
 
     def __contains__(self, registration_id: object) -> bool:
-        return registration_id in self._by_id
+        if not isinstance(registration_id, str):
+            return False
+        try:
+            self.backend.get(registration_id)
+        except LookupError:
+            return False
+        return True
 
     @property
     def registrations(self) -> tuple[Registration, ...]:
         """The registrations held, in the order they were taken in."""
-        return tuple(self._by_email.values())
+        return tuple(self.backend)
 
     def get(self, registration_id: str) -> Registration:
         """Return the registration with this id.
@@ -94,10 +91,7 @@ class RegistrationBook:
         Raises:
             UnknownRegistration: no registration has that id.
         """
-        email = self._by_id.get(registration_id)
-        if email is None:
-            raise UnknownRegistration(registration_id)
-        return self._by_email[email]
+        return self.backend.get(registration_id)
 
     def find(self, email: str) -> Registration | None:
         """Return the registration of this address (in any spelling), or ``None``.
@@ -105,7 +99,7 @@ class RegistrationBook:
         Raises:
             InvalidEmail: ``email`` is not a valid address.
         """
-        return self._by_email.get(normalise_email(email))
+        return self.backend.find(normalise_email(email))
 
     def register(
         self,
@@ -136,7 +130,7 @@ class RegistrationBook:
             InvalidValue: ``id`` is already used by another address.
         """
         registration = Registration(
-            id=id or _derive_id(self.event.id, registrant.normalized_email),
+            id=id or _derive_id(self.event.id, registrant.normalised_email),
             event_id=self.event.id,
             registrant=registrant,
             submitted_at=submitted_at,
@@ -182,11 +176,12 @@ class RegistrationBook:
             UnknownRegistration: no registration has that id.
             IllegalTransition: ``to`` cannot be reached from the current status.
             NaiveDatetimeError: ``at`` has no zone.
+            ConcurrentChange: the status changed (another thread or process) between
+                reading it and writing the change.
         """
         current = self.get(registration_id)
         changed = current.transition(to, at=at, reason=reason, by=by)
-        self._by_email[current.email] = changed
-        return changed
+        return self.backend.replace_status(registration_id, changed, expected=current.status)
 
     def read_csv(
         self, source: Source, *, zone: str | None = None, source_name: str | None = None
@@ -221,50 +216,16 @@ class RegistrationBook:
     # -- internals ------------------------------------------------------------------------
 
     def _intake(self, zone: str | None) -> _Intake:
-        return _Intake(
-            self.event, self._by_email, functools.partial(self._hold, by="import"), zone
-        )
+        return _Intake(self.event, self._hold_many, zone, batch=_BATCH)
 
     def _check_window(self, at: _dt.datetime) -> None:
         check_window(self.event, at)
 
     def _hold(self, registration: Registration, *, by: str) -> Registration:
-        email = registration.email
-        owner = self._by_id.get(registration.id)
-        if owner is not None and owner != email:
-            raise InvalidValue(
-                "id",
-                registration.id,
-                "an id no other registration uses (it belongs to another address)",
-            )
-        existing = self._by_email.get(email)
-        if existing is None:
-            self._by_email[email] = registration
-            self._by_id[registration.id] = email
-            return registration
-        if self.on_duplicate == "reject" or existing.status is not RegistrationStatus.SUBMITTED:
-            raise DuplicateRegistration(email, existing.id)
-        kept = _keep_latest(existing, registration, by=by)
-        del self._by_id[existing.id]
-        del self._by_email[email]
-        self._by_email[email] = kept
-        self._by_id[kept.id] = email
-        return kept
+        return self.backend.hold(registration, on_duplicate=self.on_duplicate, by=by)
 
-
-def _keep_latest(existing: Registration, new: Registration, *, by: str) -> Registration:
-    """The later of two applications of one address, its history naming the other."""
-    newer, older = (
-        (new, existing) if new.submitted_at >= existing.submitted_at else (existing, new)
-    )
-    change = StatusChange(
-        from_status=older.status,
-        to_status=newer.status,
-        at=newer.submitted_at,
-        reason=f"{_REPLACES}{older.id} submitted {older.submitted_at.isoformat()}",
-        by=by or _REPLACED_BY,
-    )
-    return attrs.evolve(newer, history=(*older.history, *newer.history, change))
+    def _hold_many(self, registrations: Sequence[Registration]) -> list[Registration | Exception]:
+        return self.backend.hold_many(registrations, on_duplicate=self.on_duplicate, by="import")
 
 
 def read_csv(

@@ -10,7 +10,7 @@ import attrs
 
 from ..errors import InvalidValue
 from ..models import Registration
-from .book import _REPLACES
+from ._backend import REPLACES as _REPLACES
 
 __all__ = ["pseudonymise"]
 
@@ -38,7 +38,7 @@ def pseudonymise(registrations: Iterable[Registration], *, key: str | bytes) -> 
         person = registration.registrant
         pseudonym = (
             "p"
-            + hmac.new(secret, person.normalized_email.encode(), hashlib.sha256).hexdigest()[:16]
+            + hmac.new(secret, person.normalised_email.encode(), hashlib.sha256).hexdigest()[:16]
         )
         history = tuple(
             attrs.evolve(

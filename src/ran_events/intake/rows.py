@@ -60,8 +60,8 @@ def registration_id(event_id: str, email: str) -> str:
     return _derive_id(event_id, normalise_email(email))
 
 
-def _derive_id(event_id: str, normalized_email: str) -> str:
-    digest = hashlib.sha256(f"{event_id}\x00{normalized_email}".encode()).hexdigest()
+def _derive_id(event_id: str, normalised_email: str) -> str:
+    digest = hashlib.sha256(f"{event_id}\x00{normalised_email}".encode()).hexdigest()
     return f"r{digest[:16]}"
 
 
@@ -98,11 +98,13 @@ class _Intake:
 
     Args:
         event: the event applied to.
-        held: the book's registrations by normalised address (read, never written here).
-        hold: the book's way of taking in a registration; raises
+        hold_many: the book's way of taking in registrations, in one transaction: per
+            registration, the one held for its address afterwards, or the
             :class:`~ran_events.errors.DuplicateRegistration` or
-            :class:`~ran_events.errors.InvalidValue` (an id taken) as the book does.
+            :class:`~ran_events.errors.InvalidValue` (an id taken) the book raises.
         zone: the zone of times written without an offset (``None``: such times are refused).
+        batch: how many valid rows are handed over at once (a store writes each batch in one
+            transaction).
 
     The book passes its own state in, so that this module does not import the book's.
     """
@@ -110,12 +112,16 @@ class _Intake:
     def __init__(
         self,
         event: Event,
-        held: Mapping[str, Registration],
-        hold: Callable[[Registration], object],
+        hold_many: Callable[[Sequence[Registration]], Sequence[Registration | Exception]],
         zone: str | None,
+        *,
+        batch: int = 1,
     ) -> None:
-        self.held = held
-        self.hold = hold
+        self.hold_many = hold_many
+        self.batch = batch
+        self.pending: list[tuple[int, Registration]] = []
+        # address: the registration held for it after this import's last row of it
+        self.kept: dict[str, Registration] = {}
         self.event = event
         self.event_id = event.id
         self.zone = tz.zone_name(zone) if zone is not None else None
@@ -194,16 +200,27 @@ class _Intake:
         self.rejected.append(RejectedRow(line=line, problems=tuple(problems)))
 
     def _hold(self, line: int, registration: Registration) -> None:
+        self.pending.append((line, registration))
+        if len(self.pending) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        """Hand the rows waiting over to the book, in one batch, and record each outcome."""
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        results = self.hold_many([registration for _line, registration in pending])
+        for (line, registration), result in zip(pending, results, strict=True):
+            self._held(line, registration, result)
+
+    def _held(self, line: int, registration: Registration, result: object) -> None:
         email = registration.email
-        previous = self.held.get(email)
         first_line = self.accepted.get(email)  # an earlier row of this import with the address
-        try:
-            self.hold(registration)
-        except DuplicateRegistration as exc:
+        if isinstance(result, DuplicateRegistration):
             where = (
                 f"line {first_line}"
                 if first_line is not None
-                else f"registration {exc.existing_id}"
+                else f"registration {result.existing_id}"
             )
             self._reject(
                 line,
@@ -217,25 +234,30 @@ class _Intake:
                 ],
             )
             return
-        except InvalidValue as exc:
+        if isinstance(result, InvalidValue):
             self._reject(
                 line,
                 [
                     RowProblem(
-                        field="id", value=registration.id, reason=exc.expected, code="duplicate-id"
+                        field="id",
+                        value=registration.id,
+                        reason=result.expected,
+                        code="duplicate-id",
                     )
                 ],
             )
             return
-        if previous is None or registration.submitted_at >= previous.submitted_at:
+        if isinstance(result, Exception):
+            raise result  # not a row's problem: the backend failed
+        kept: Registration = result  # type: ignore[assignment]
+        self.kept[email] = kept
+        if kept.submitted_at == registration.submitted_at:
             # new, or (keep-latest) the later application: this row is taken in.
             if first_line is not None:
                 self._superseded(first_line, f"line {line}")
             self.accepted[email] = line
         else:  # keep-latest, and the application held was submitted later
-            where = (
-                f"line {first_line}" if first_line is not None else f"registration {previous.id}"
-            )
+            where = f"line {first_line}" if first_line is not None else f"registration {kept.id}"
             self._superseded(line, where)
 
     def _superseded(self, line: int, by: str) -> None:
@@ -458,8 +480,9 @@ class _Intake:
         return result
 
     def report(self) -> ImportReport:
-        """The report of everything taken in so far."""
-        held, lines = self.held, self.accepted
+        """The report of everything taken in so far (the rows waiting are handed over first)."""
+        self.flush()
+        held, lines = self.kept, self.accepted
         # By line. The addresses are in that order unless a later row replaced an earlier
         # one: then only they are sorted (no pair per row: a large file has millions).
         in_order = all(a < b for a, b in itertools.pairwise(lines.values()))

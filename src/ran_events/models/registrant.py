@@ -85,7 +85,7 @@ def _str_mapping(value: Mapping[str, str]) -> dict[str, str]:
 class Registrant:
     """A person who applies: who they are and what a selection rule may look at.
 
-    ``email`` is kept as typed; :attr:`normalized_email` (checked offline by email-validator)
+    ``email`` is kept as typed; :attr:`normalised_email` (checked offline by email-validator)
     is what identity and de-duplication use. The ``repr`` masks the address.
 
     Raises:
@@ -99,14 +99,20 @@ class Registrant:
     country: str = attrs.field(default="", validator=_country)
     role: str = attrs.field(default="", validator=_text)
     attributes: dict[str, str] = attrs.field(factory=dict, converter=_str_mapping)
-    normalized_email: str = attrs.field(init=False, eq=False)
+    normalised_email: str = attrs.field(init=False, eq=False)
 
-    @normalized_email.default
+    @normalised_email.default
     def _normalise(self) -> str:
         return normalise_email(self.email)
 
+    @property
+    def normalized_email(self) -> str:
+        """Deprecated alias of :attr:`normalised_email` (removed in ran_events 0.3)."""
+        _deprecation.warn("Registrant.normalized_email", "Registrant.normalised_email")
+        return self.normalised_email
+
     def __repr__(self) -> str:
         return (
-            f"Registrant(name={self.name!r}, email={mask_email(self.normalized_email)!r}, "
+            f"Registrant(name={self.name!r}, email={mask_email(self.normalised_email)!r}, "
             f"organisation={self.organisation!r}, country={self.country!r}, role={self.role!r})"
         )

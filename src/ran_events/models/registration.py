@@ -99,7 +99,7 @@ class Registration:
     @property
     def email(self) -> str:
         """The registrant's normalised address."""
-        return self.registrant.normalized_email
+        return self.registrant.normalised_email
 
     def value_of(self, attribute: str) -> str | None:
         """The value a selection rule sees for ``attribute``.

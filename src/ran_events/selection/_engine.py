@@ -98,7 +98,7 @@ def _canonical(registration: Registration) -> list[Any]:
         registration.id,
         registration.event_id,
         registrant.name,
-        registrant.normalized_email,
+        registrant.normalised_email,
         registrant.organisation,
         registrant.country,
         registrant.role,
