@@ -82,28 +82,50 @@ def after_invites(
     )
     for registration, decision in zip(result.registrations, result.decisions, strict=True):
         if decision.outcome.value == "selected":
-            for calendar in invite(event, registration, now=SELECTED_AT):
-                message = invitation_email(event, registration, calendar)
-                store.queue_message(
-                    event.id,
-                    message_id=str(message["Message-ID"]),
-                    recipient=registration.email,
-                    kind="invitation",
-                    data=message.as_bytes(),
-                    at=SELECTED_AT,
-                    registration_id=registration.id,
-                    uid=calendar.uid,
-                    sequence=calendar.sequence,
-                )
+            queue_invites(store, event, registration, now=SELECTED_AT)
         else:
             message = decision_email(event, registration, decision, now=SELECTED_AT)
-            store.queue_message(
-                event.id,
-                message_id=str(message["Message-ID"]),
-                recipient=registration.email,
-                kind="decision",
-                data=message.as_bytes(),
-                at=SELECTED_AT,
-                registration_id=registration.id,
-            )
+            _queue(store, event, registration, message, kind="decision", at=SELECTED_AT)
     return Loop(store=store, event=event, result=result)
+
+
+def _queue(
+    store: Any,
+    event: Event,
+    registration: Registration,
+    message: Any,
+    *,
+    kind: str,
+    at: dt.datetime,
+    calendar: Any = None,
+) -> str:
+    store.queue_message(
+        event.id,
+        message_id=str(message["Message-ID"]),
+        recipient=registration.email,
+        kind=kind,
+        data=message.as_bytes(),
+        at=at,
+        registration_id=registration.id,
+        uid=None if calendar is None else calendar.uid,
+        sequence=None if calendar is None else calendar.sequence,
+    )
+    return str(message["Message-ID"])
+
+
+def queue_invites(
+    store: Any, event: Event, registration: Registration, *, now: dt.datetime
+) -> list[str]:
+    """Queue the invites of one selected registration (one per session); their Message-IDs."""
+    return [
+        _queue(
+            store,
+            event,
+            registration,
+            invitation_email(event, registration, calendar),
+            kind="invitation",
+            at=now,
+            calendar=calendar,
+        )
+        for calendar in invite(event, registration, now=now)
+    ]

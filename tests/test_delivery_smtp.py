@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
+from tests.reply_loop import queue_invites
 from tests.smtp_server import Mailbox, smtp_server
 from tests.store_double import message_log
 
@@ -21,8 +22,6 @@ from ran_events.delivery import (
     send_queued,
 )
 from ran_events.errors import DeliveryError, InvalidValue, SmtpUtf8Unsupported
-from ran_events.ics import invite
-from ran_events.imip import invitation_email
 from ran_events.models import Registration
 
 NOW = dt.datetime(2023, 9, 8, 9, 0, tzinfo=dt.UTC)
@@ -36,24 +35,8 @@ def _selected(n: int) -> list[Registration]:
 
 def _queue(log: object, people: list[Registration]) -> dict[str, list[str]]:
     """Queue every invite of ``people``; the Message-IDs per recipient."""
-    expected: dict[str, list[str]] = {}
-    for person in people:
-        for calendar in invite(EVENT, person, now=NOW):
-            message = invitation_email(EVENT, person, calendar)
-            message_id = str(message["Message-ID"])
-            log.queue_message(  # type: ignore[attr-defined]
-                EVENT.id,
-                message_id=message_id,
-                recipient=person.email,
-                kind="invite",
-                data=message.as_bytes(),
-                at=NOW,
-                registration_id=person.id,
-                uid=calendar.uid,
-                sequence=calendar.sequence,
-            )
-            expected.setdefault(person.email, []).append(message_id)
-    return expected
+    log.put_event(EVENT, at=NOW)  # type: ignore[attr-defined]
+    return {p.email: queue_invites(log, EVENT, p, now=NOW) for p in people}
 
 
 @pytest.fixture
@@ -227,7 +210,7 @@ def test_a_dry_run_lists_and_sends_nothing(server: Mailbox) -> None:
     assert sorted(p[0] for p in report.planned) == sorted(
         mid for mids in expected.values() for mid in mids
     )
-    assert {p[2] for p in report.planned} == {"invite"}
+    assert {p[2] for p in report.planned} == {"invitation"}
     assert server.received == []
     assert len(log.messages(EVENT.id, state="queued")) == 4
 

@@ -9,11 +9,9 @@ from collections import Counter
 
 import attrs
 import pytest
-from tests.reply_loop import SELECTED_AT, Loop, after_invites
+from tests.reply_loop import SELECTED_AT, Loop, after_invites, queue_invites
 
 from ran_events.errors import IllegalTransition, NaiveDatetimeError
-from ran_events.ics import invite
-from ran_events.imip import invitation_email
 from ran_events.models import RegistrationStatus
 from ran_events.replies import (
     PartStat,
@@ -176,19 +174,7 @@ def test_a_reply_to_an_older_sequence_is_stale() -> None:
     event = loop.event.revise()  # the invites of revision 1 go out
     rid = _selected(loop)[0]
     registration = loop.registration(rid)
-    for calendar in invite(event, registration, now=NOW):
-        message = invitation_email(event, registration, calendar)
-        loop.store.queue_message(
-            event.id,
-            message_id=str(message["Message-ID"]),
-            recipient=registration.email,
-            kind="invitation",
-            data=message.as_bytes(),
-            at=NOW,
-            registration_id=rid,
-            uid=calendar.uid,
-            sequence=calendar.sequence,
-        )
+    queue_invites(loop.store, event, registration, now=NOW)
     stale = apply_reply(loop.store, event, loop.reply(rid, "DECLINED", sequence=0), now=NOW)
     assert (stale.applied, stale.code) == (False, Refusal.STALE)
     assert "the latest sent is 1" in stale.sentence
