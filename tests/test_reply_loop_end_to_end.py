@@ -76,9 +76,7 @@ def test_declines_expiry_and_delivery_keep_30_places_and_the_quotas(tmp_path: Pa
     now = REPLIED + dt.timedelta(hours=49)
     open_offers = {o.registration_id for o in store.offers(event.id, open_at=now)}
     assert len(holding) == 30
-    assert open_offers == set(second_offers) == {
-        r.id for r in holding if r.status is S.SELECTED
-    }
+    assert open_offers == set(second_offers) == {r.id for r in holding if r.status is S.SELECTED}
     roles = Counter(r.registrant.role for r in holding)
     assert roles["prison"] >= 4
     assert roles["police"] <= 8

@@ -44,7 +44,7 @@ from ..selection import (
     replay,
     respond,
 )
-from ..store import Offer, Store
+from ..store import Offer, QueuedMessage, Store
 
 __all__ = [
     "Refusal",
@@ -113,6 +113,32 @@ def _refused(reply: Reply, code: Refusal, sentence: str, rid: str | None = None)
     )
 
 
+@attrs.define
+class _Log:
+    """The event's message log indexed by registration, read once for a batch of replies.
+
+    Reading the whole log for every reply would make a batch quadratic; the index is read
+    when first needed and again after this module queued messages.
+    """
+
+    store: Store
+    event_id: str
+    _index: dict[str, list[QueuedMessage]] | None = None
+
+    def of(self, registration_id: str) -> list[QueuedMessage]:
+        """The messages not failed for good that went, or go, to a registration."""
+        if self._index is None:
+            index: dict[str, list[QueuedMessage]] = {}
+            for message in self.store.messages(self.event_id):
+                if message.registration_id is not None and message.state != "failed":
+                    index.setdefault(message.registration_id, []).append(message)
+            self._index = index
+        return self._index.get(registration_id, [])
+
+    def changed(self) -> None:
+        self._index = None
+
+
 def apply_reply(
     store: Store,
     event: Event,
@@ -145,20 +171,29 @@ def apply_reply(
         ConcurrentChange: the registration changed while the reply was applied (apply it
             again).
     """
+    return _apply(store, event, reply, now=now, offer_hours=offer_hours, log=_Log(store, event.id))
+
+
+def _apply(
+    store: Store,
+    event: Event,
+    reply: Reply,
+    *,
+    now: _dt.datetime,
+    offer_hours: int | None,
+    log: _Log,
+) -> ReplyOutcome:
     tz.check_aware(now, "now")
     sessions = {session_uid(event, s): s.id for s in event.sessions}
     if reply.uid not in sessions:
         return _refused(reply, Refusal.UNKNOWN_UID, f"{reply.uid} is not a session of {event.id}")
     backend = store.backend(event.id)
     registration = backend.find(reply.attendee)
-    sent = [
-        m
-        for m in store.messages(event.id)
+    sent = (
+        [m for m in log.of(registration.id) if m.uid == reply.uid]
         if registration is not None
-        and m.registration_id == registration.id
-        and m.uid == reply.uid
-        and m.state != "failed"
-    ]
+        else []
+    )
     if registration is None or not sent:
         return _refused(
             reply,
@@ -173,6 +208,15 @@ def apply_reply(
             Refusal.SPOOFED,
             f"sent by {reply.from_address}, not by the attendee {reply.attendee}",
             rid,
+        )
+    left = registration.status in (_S.DECLINED, _S.WITHDRAWN)
+    if left and reply.partstat in (PartStat.DECLINED, PartStat.DELEGATED):
+        return ReplyOutcome(
+            applied=False,
+            code="unchanged",
+            sentence=f"{rid} had left already ({registration.status.value})",
+            registration_id=rid,
+            reply=reply,
         )
     latest = max((m.sequence for m in sent if m.sequence is not None), default=None)
     if reply.sequence is not None and latest is not None and reply.sequence < latest:
@@ -226,6 +270,7 @@ def apply_reply(
         by=by,
         reason=reason,
         keep_uid=reply.uid,
+        log=log,
     )
     return attrs.evolve(outcome, reply=reply)
 
@@ -288,8 +333,13 @@ def apply_replies(
     now: _dt.datetime,
     offer_hours: int | None = None,
 ) -> list[ReplyOutcome]:
-    """Apply replies in order (:func:`apply_reply` for each); one outcome per reply."""
-    return [apply_reply(store, event, r, now=now, offer_hours=offer_hours) for r in replies]
+    """Apply replies in order (as :func:`apply_reply` each); one outcome per reply.
+
+    Faster than one :func:`apply_reply` call per reply: the message log is read once for
+    the batch (and again only after a change queued messages).
+    """
+    log = _Log(store, event.id)
+    return [_apply(store, event, r, now=now, offer_hours=offer_hours, log=log) for r in replies]
 
 
 def withdraw(
@@ -379,8 +429,10 @@ def _vacate(
     keep_uid: str | None,
     status: RegistrationStatus | None = None,
     lapsed: Offer | None = None,
+    log: _Log | None = None,
 ) -> ReplyOutcome:
     """The registration leaves (declined or withdrawn); its place is offered on."""
+    log = log or _Log(store, event.id)
     rid = registration.id
     backend = store.backend(event.id)
     held = registration.status in _HOLDS_PLACE
@@ -414,7 +466,7 @@ def _vacate(
             store.close_offer(offer.id, at=now, outcome=outcome)
     queued: list[str] = []
     if held:
-        queued += _queue_cancel(store, event, left, keep_uid=keep_uid, now=now)
+        queued += _queue_cancel(store, event, left, keep_uid=keep_uid, now=now, log=log)
     written = []
     for person in promoted:
         current = backend.get(person.id)
@@ -424,6 +476,8 @@ def _vacate(
         store.add_offer(event.id, person.id, at=now, deadline=deadline, source=by)
         queued += _queue_offer(store, event, chosen, deadline=deadline, now=now)
         written.append(person.id)
+    if queued:
+        log.changed()
     verb = status.value if lapsed is None else "lapsed (no answer)"
     sentence = f"{rid}: {verb}"
     if held:
@@ -523,13 +577,10 @@ def _queue_cancel(
     *,
     keep_uid: str | None,
     now: _dt.datetime,
+    log: _Log,
 ) -> list[str]:
     """CANCEL the sessions whose invite the person was sent (except the one they declined)."""
-    invited = {
-        m.uid
-        for m in store.messages(event.id)
-        if m.registration_id == registration.id and m.uid is not None and m.state != "failed"
-    }
+    invited = {m.uid for m in log.of(registration.id) if m.uid is not None}
     sessions = [
         s.id
         for s in event.sessions

