@@ -36,12 +36,14 @@ import icalendar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ran_events import examples, store as store_module  # noqa: E402 - after the path
-from ran_events.ics import session_uid  # noqa: E402
-from ran_events.replies import apply_replies, read_reply_files  # noqa: E402
-from ran_events.selection import Outcome  # noqa: E402
-from tests.reply_loop import SELECTED_AT, after_invites  # noqa: E402
-from tests.store_double import MemoryStore  # noqa: E402
+from tests.reply_loop import SELECTED_AT, after_invites
+from tests.store_double import MemoryStore
+
+from ran_events import examples
+from ran_events import store as store_module
+from ran_events.ics import session_uid
+from ran_events.replies import apply_replies, read_reply_files
+from ran_events.selection import Outcome
 
 TARGET_SECONDS = 10.0
 
