@@ -646,6 +646,11 @@ kind = "single-choice"
 choices = ["a", "b"]
 required = false
 
+[form.consent]
+text = "I agree that RAN keeps my data until the event's report is out."
+version = "2030-01"
+required = false
+
 [selection]
 policy = "lottery"
 seed = 7

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 import sys
 import threading
 from collections.abc import Iterator
@@ -124,3 +126,16 @@ def test_a_replaced_application_is_appended_to_the_held_history(event: Event) ->
         "replaces the application r-5",
         "replaces the application r-7",
     ]
+
+
+def test_a_book_still_compares_copies_and_pickles_by_its_registrations(event: Event) -> None:
+    """The lock is not part of a book's value: equal books are equal, copies are books."""
+    one, two = RegistrationBook(event=event), RegistrationBook(event=event)
+    for book in (one, two):
+        book.add(application(event, 1))
+    assert one == two
+    copied = copy.deepcopy(one)
+    assert pickle.loads(pickle.dumps(one)) == one == copied
+    copied.add(application(event, 2, email="bert@example.org"))  # with a lock of its own
+    assert (len(copied), len(one)) == (2, 1)
+    assert copied != one

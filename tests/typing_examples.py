@@ -14,6 +14,7 @@ from ran_events import eventfile, intake, tz
 from ran_events.errors import AmbiguousTimeError, EventFileError, FileProblem
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
+from ran_events.store import Offer, SqliteStore, Store, open_store
 
 
 def schedule_in_a_zone() -> str:
@@ -71,3 +72,19 @@ def the_event_zone() -> dt.tzinfo:
     assert_type(event.zone, dt.tzinfo)
     assert_type(tz.localize(dt.datetime(2023, 9, 20, 14), zone=event.zone), dt.datetime)
     return event.zone
+
+
+def keep_an_event_in_a_store(path: str) -> list[str]:
+    """A service keeps its book in a store; every store is a Store, every book's backend a
+    BookBackend, whatever keeps it."""
+    embedded: Store = SqliteStore(path)  # the class satisfies the protocol
+    embedded.close()
+    with open_store(path) as store:
+        assert_type(store, Store)
+        book = store.book(webinar(), on_duplicate="replace")
+        assert_type(book.backend, intake.BookBackend)
+        assert_type(store.backend("ran-mh-pcve-2023"), intake.BookBackend)
+        at = dt.datetime(2023, 9, 8, tzinfo=dt.UTC)
+        offers = store.offers("ran-mh-pcve-2023", open_at=at)
+        assert_type(offers, list[Offer])
+        return store.integrity()

@@ -25,7 +25,7 @@ from cattrs.v import format_exception
 
 from . import tz
 from .errors import DocumentError, RanEventsError
-from .models import Answer, Registrant
+from .models import Answer, Registrant, Registration
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -81,6 +81,12 @@ def _make_converter() -> cattrs.Converter:
         make_dict_structure_fn(
             Registrant, conv, _cattrs_forbid_extra_keys=True, normalised_email=override(omit=True)
         ),
+    )
+    # A registration without consent is written as before consent existed (old files and
+    # their golden copies stay byte for byte the same).
+    conv.register_unstructure_hook(
+        Registration,
+        make_dict_unstructure_fn(Registration, conv, consent=override(omit_if_default=True)),
     )
     return conv
 

@@ -47,6 +47,7 @@ from .errors import (
 from .models import (
     FIRST_YEAR,
     LAST_YEAR,
+    ConsentQuestion,
     Event,
     Form,
     OnlineMeeting,
@@ -694,7 +695,30 @@ def _form(problems: _Problems, doc: Mapping[str, Any]) -> Form | None:
             questions.append(question)
     if len(questions) != len(items):
         return None
-    return _build(problems, "form", Form, questions=tuple(questions))
+    consent = _consent(problems, table)
+    if consent is _MISSING:
+        return None
+    return _build(problems, "form", Form, questions=tuple(questions), consent=consent)
+
+
+def _consent(problems: _Problems, form: Mapping[str, Any]) -> Any:
+    """The ``[form.consent]`` table: ``None`` when absent, ``_MISSING`` when wrong."""
+    table = _table(problems, form, "consent", "form", required=False)
+    if table is None:
+        return _MISSING if "consent" in form else None
+    path = "form.consent"
+    _unknown(problems, table, _keys(ConsentQuestion), path)
+    consent = _build(
+        problems,
+        path,
+        ConsentQuestion,
+        text=_req(_get(problems, table, "text", path, str, "the text consented to")),
+        version=_req(_get(problems, table, "version", path, str, "the text's version")),
+        required=_get(
+            problems, table, "required", path, bool, "true or false", required=False, default=True
+        ),
+    )
+    return _MISSING if consent is None else consent
 
 
 def _selection(problems: _Problems, doc: Mapping[str, Any]) -> SelectionRules | None:
@@ -860,6 +884,12 @@ def event_to_document(event: Event) -> dict[str, Any]:
                 entry["required"] = False
             questions.append(entry)
         doc["form"] = {"questions": questions}
+    consent = event.form.consent
+    if consent is not None:
+        table: dict[str, Any] = {"text": consent.text, "version": consent.version}
+        if not consent.required:
+            table["required"] = False
+        doc.setdefault("form", {})["consent"] = table
     rules = event.selection
     selection: dict[str, Any] = {"policy": rules.policy}
     if rules.seed is not None:

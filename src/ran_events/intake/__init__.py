@@ -21,12 +21,13 @@ from ._backend import BookBackend, MemoryBackend
 from .book import OnDuplicate, RegistrationBook, import_csv, import_jsonl, read_csv, read_jsonl
 from .csv import csv_text, export_csv, write_csv
 from .export import export_json, import_json, json_text, read_json, write_json
-from .jsonl import jsonl_text, write_jsonl
+from .jsonl import export_jsonl, export_jsonl_text, jsonl_text, write_jsonl
 from .pseudonyms import pseudonymise
 from .report import ImportReport, RejectedRow, RowProblem
-from .rows import CSV_COLUMNS, registration_id
+from .rows import CONSENT_COLUMNS, CSV_COLUMNS, registration_id
 
 __all__ = [
+    "CONSENT_COLUMNS",
     "CSV_COLUMNS",
     "BookBackend",
     "ImportReport",
@@ -38,6 +39,8 @@ __all__ = [
     "csv_text",
     "export_csv",
     "export_json",
+    "export_jsonl",
+    "export_jsonl_text",
     "import_csv",
     "import_json",
     "import_jsonl",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Final, Literal, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 
@@ -158,10 +158,19 @@ class MemoryBackend:
 
     _by_email: dict[str, Registration] = attrs.field(init=False, factory=dict)
     _by_id: dict[str, str] = attrs.field(init=False, factory=dict)
-    _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock, repr=False)
+    _lock: threading.RLock = attrs.field(init=False, factory=threading.RLock, repr=False, eq=False)
 
     def __repr__(self) -> str:
         return f"MemoryBackend({len(self)} registration(s))"
+
+    def __getstate__(self) -> dict[str, object]:  # a book pickles and copies as before
+        with self._lock:
+            return {"by_email": dict(self._by_email), "by_id": dict(self._by_id)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        object.__setattr__(self, "_by_email", state["by_email"])
+        object.__setattr__(self, "_by_id", state["by_id"])
+        object.__setattr__(self, "_lock", threading.RLock())
 
     def hold(
         self, registration: Registration, *, on_duplicate: OnDuplicate, by: str

@@ -18,8 +18,16 @@ from typing import Final
 import attrs
 
 from .. import _deprecation
-from ..errors import InvalidValue
-from ..models import Answer, Event, Registrant, Registration, RegistrationStatus, normalise_email
+from ..errors import InvalidAnswers, InvalidValue
+from ..models import (
+    Answer,
+    Consent,
+    Event,
+    Registrant,
+    Registration,
+    RegistrationStatus,
+    normalise_email,
+)
 from . import csv, jsonl
 from ._backend import BookBackend, MemoryBackend, OnDuplicate
 from .csv import Source
@@ -109,6 +117,7 @@ class RegistrationBook:
         answers: Mapping[str, Answer] | None = None,
         id: str | None = None,
         by: str = "",
+        consent: Consent | None = None,
     ) -> Registration:
         """Take in one application and return its registration.
 
@@ -119,12 +128,14 @@ class RegistrationBook:
             id: the registration id; default: :func:`registration_id` of the event and the
                 normalised address (stable and deterministic).
             by: who records it (kept in the history when it replaces an earlier one).
+            consent: the consent given, when the form asks for it (``[form.consent]``).
 
         Raises:
             NaiveDatetimeError: ``submitted_at`` has no zone.
             RegistrationNotOpen: before the window opens.
             RegistrationClosed: at or after the deadline.
-            InvalidAnswers: the answers do not fit the form (every problem listed).
+            InvalidAnswers: the answers do not fit the form (every problem listed), or the
+                form requires consent and none is given.
             DuplicateRegistration: the address already has a registration and the book
                 rejects duplicates (or the held one is no longer ``submitted``).
             InvalidValue: ``id`` is already used by another address.
@@ -135,6 +146,7 @@ class RegistrationBook:
             registrant=registrant,
             submitted_at=submitted_at,
             answers=answers or {},
+            consent=consent,
         )
         return self.add(registration, by=by)
 
@@ -152,6 +164,11 @@ class RegistrationBook:
             raise InvalidValue("event_id", registration.event_id, f"{self.event.id!r}")
         self._check_window(registration.submitted_at)
         self.event.form.check(registration.answers)
+        asked = self.event.form.consent
+        if asked is not None and asked.required and registration.consent is None:
+            raise InvalidAnswers(
+                [("consent", None, f"consent to {asked.version!r} of the form is required")]
+            )
         return self._hold(registration, by=by)
 
     def transition(

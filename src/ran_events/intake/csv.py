@@ -26,7 +26,14 @@ from .._spreadsheet import neutralise
 from ..errors import InvalidValue
 from ..models import Answer, Question, Registration
 from .report import ImportReport, RowProblem
-from .rows import _REQUIRED, _SURROGATE, CSV_COLUMNS, _encoding_problem, _Intake
+from .rows import (
+    _REQUIRED,
+    _SURROGATE,
+    CONSENT_COLUMNS,
+    CSV_COLUMNS,
+    _encoding_problem,
+    _Intake,
+)
 
 __all__ = ["Record", "Records", "Source", "csv_text", "open_text", "write_csv"]
 
@@ -284,6 +291,11 @@ class _LineFeedRows:
         self.rows.append(row[:-2] + "\n")
 
 
+def _consent_cells(registration: Registration) -> tuple[str, str]:
+    consent = registration.consent
+    return ("yes", consent.at.isoformat()) if consent else ("", "")
+
+
 def csv_text(
     registrations: Iterable[Registration],
     *,
@@ -295,9 +307,10 @@ def csv_text(
 
     Columns: :data:`~ran_events.intake.CSV_COLUMNS`, then the answers (``questions`` first,
     in that order, then any other answered question in first-seen order), then the
-    attributes. Several choices are joined by ``;``, yes/no as ``yes``/``no``. Status and
-    history are not part of the CSV layout: use :func:`~ran_events.intake.write_json` for
-    a lossless copy.
+    attributes, then (only when a registration holds consent)
+    :data:`~ran_events.intake.CONSENT_COLUMNS`. Several choices are joined by ``;``, yes/no
+    as ``yes``/``no``. Status and history are not part of the CSV layout: use
+    :func:`~ran_events.intake.write_json` for a lossless copy.
 
     This is an exchange format: every value is written exactly as held, a cell starting
     with ``=``, ``+``, ``-`` or ``@`` included, which a spreadsheet would run as a formula.
@@ -319,7 +332,8 @@ def csv_text(
     attribute_columns = list(dict.fromkeys(k for r in rows for k in r.registrant.attributes))
     out = _LineFeedRows()
     writer = csv.writer(out, lineterminator="\r\n")
-    header = [*CSV_COLUMNS, *answer_columns, *attribute_columns]
+    consent_columns = CONSENT_COLUMNS if any(r.consent for r in rows) else ()
+    header = [*CSV_COLUMNS, *answer_columns, *attribute_columns, *consent_columns]
     writer.writerow([neutralise(c) for c in header] if neutralise_formulas else header)
     for r in rows:
         person = r.registrant
@@ -333,6 +347,7 @@ def csv_text(
             person.role,
             *(_answer_text(r.answers[q]) if q in r.answers else "" for q in answer_columns),
             *(person.attributes.get(a, "") for a in attribute_columns),
+            *(_consent_cells(r) if consent_columns else ()),
         ]
         writer.writerow([neutralise(c) for c in cells] if neutralise_formulas else cells)
     return "".join(out.rows)

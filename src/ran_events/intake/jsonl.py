@@ -116,13 +116,14 @@ def jsonl_text(registrations: Iterable[Registration]) -> str:
 
     Keys: :data:`~ran_events.intake.CSV_COLUMNS` (``submitted_at`` in ISO 8601 with its
     offset), ``"answers"`` typed (several choices as a list, yes/no as ``true``/``false``)
-    and ``"attributes"``. Status and history are not part of the layout: use
+    and ``"attributes"``; ``"consent": true`` and ``"consent_at"`` when consent was given.
+    Status and history are not part of the layout: use
     :func:`~ran_events.intake.write_json` for a lossless copy.
     """
     lines = []
     for r in registrations:
         person = r.registrant
-        record = {
+        record: dict[str, object] = {
             "id": r.id,
             "email": person.email,
             "name": person.name,
@@ -133,6 +134,9 @@ def jsonl_text(registrations: Iterable[Registration]) -> str:
             "answers": {q: _typed(a) for q, a in r.answers.items()},
             "attributes": dict(person.attributes),
         }
+        if r.consent is not None:
+            record["consent"] = True
+            record["consent_at"] = r.consent.at.isoformat()
         lines.append(json.dumps(record, ensure_ascii=False) + "\n")
     return "".join(lines)
 
@@ -142,3 +146,9 @@ def write_jsonl(
 ) -> None:
     """Write :func:`jsonl_text` of the registrations to a path (UTF-8) or an open text stream."""
     write_text(jsonl_text(registrations), target)
+
+
+export_jsonl = write_jsonl
+"""The name issue 13 asked for: :func:`write_jsonl` itself (what :func:`read_jsonl` reads)."""
+export_jsonl_text = jsonl_text
+"""The name issue 13 asked for: :func:`jsonl_text` itself."""

@@ -30,6 +30,7 @@ from ..errors import (
 )
 from ..models import (
     Answer,
+    Consent,
     Event,
     Question,
     QuestionKind,
@@ -46,6 +47,11 @@ CSV_COLUMNS: Final = ("id", "email", "name", "submitted_at", "organisation", "co
 ``name`` and ``submitted_at`` are required)."""
 
 _REQUIRED: Final = ("email", "name", "submitted_at")
+CONSENT_COLUMNS: Final = ("consent", "consent_at")
+"""The columns of an applications file that give consent, when the form asks for it: ``yes``
+(or ``true``) and, optionally, when (ISO 8601 with offset; default: ``submitted_at``).
+When the form asks for no consent they are attributes like any other column."""
+_YES_NO: Final = Question(id="consent", text="consent", kind=QuestionKind.YES_NO)
 
 
 def registration_id(event_id: str, email: str) -> str:
@@ -126,6 +132,7 @@ class _Intake:
         self.event_id = event.id
         self.zone = tz.zone_name(zone) if zone is not None else None
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
+        self.consent = self.event.form.consent
         self.countries = frozenset(tz.countries())
         self.plan = [
             (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
@@ -164,6 +171,9 @@ class _Intake:
         country = texts.get(country) or self._shared(country)
         given_id = _text_field(fields, "id", problems)
         parsed = self._answers(answers, problems)
+        consent = None
+        if self.consent is not None:
+            attributes, consent = self._consent(attributes, submitted_at, problems)
         extra = self._attributes(attributes, problems)
         if problems or email is None or submitted_at is None:
             self._reject(line, problems)
@@ -182,6 +192,7 @@ class _Intake:
                 ),
                 submitted_at=submitted_at,
                 answers=parsed,
+                consent=consent,
             )
         except (InvalidValue, TypeError) as exc:  # not expected: every field was checked
             field = getattr(exc, "field", "")
@@ -315,14 +326,7 @@ class _Intake:
                 raise TypeError
             at = _dt.datetime.fromisoformat(text)
         except (TypeError, ValueError):
-            problems.append(
-                RowProblem(
-                    field=field,
-                    value=value,
-                    reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
-                    code="invalid-datetime",
-                )
-            )
+            problems.append(_not_a_datetime(field, value))
             return None
         if at.tzinfo is None or at.utcoffset() is None:
             if self.zone is None:
@@ -363,6 +367,62 @@ class _Intake:
         except (RegistrationNotOpen, RegistrationClosed) as exc:
             code = "not-open" if isinstance(exc, RegistrationNotOpen) else "closed"
             problems.append(RowProblem(field=field, value=value, reason=str(exc), code=code))
+            return None
+        return at
+
+    def _consent(
+        self,
+        raw: Mapping[str, object],
+        submitted_at: _dt.datetime | None,
+        problems: list[RowProblem],
+    ) -> tuple[dict[str, object], Consent | None]:
+        """The consent columns of a row (and the other attributes): see
+        :data:`CONSENT_COLUMNS`."""
+        asked = self.consent
+        assert asked is not None
+        rest = {k: v for k, v in raw.items() if k not in CONSENT_COLUMNS}
+        given = raw.get("consent")
+        answer = _YES_NO.parse(given) if isinstance(given, str) else given
+        if answer not in (True, False, None):
+            problems.append(
+                RowProblem(
+                    field="consent", value=given, reason="not yes or no", code="invalid-consent"
+                )
+            )
+            return rest, None
+        if not answer:
+            if asked.required:
+                problems.append(
+                    RowProblem(
+                        field="consent",
+                        value=given,
+                        reason=f"consent to {asked.version!r} of the form is required",
+                        code="missing-consent",
+                    )
+                )
+            return rest, None
+        at = submitted_at
+        when = raw.get("consent_at")
+        if when is not None and when != "":
+            at = self._instant(when, "consent_at", problems)
+        if at is None:
+            return rest, None
+        return rest, Consent(version=asked.version, text=asked.text, at=at)
+
+    def _instant(
+        self, value: object, field: str, problems: list[RowProblem]
+    ) -> _dt.datetime | None:
+        """An ISO 8601 date and time (with offset, or in the intake's zone), or a problem."""
+        try:
+            if not isinstance(value, str):
+                raise TypeError
+            at = _dt.datetime.fromisoformat(value.strip())
+            if at.tzinfo is None or at.utcoffset() is None:
+                if self.zone is None:
+                    raise ValueError
+                at = tz.localize(at, self.zone)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(_not_a_datetime(field, value))
             return None
         return at
 
@@ -510,6 +570,15 @@ def _read_answer(question: Question, text: str) -> tuple[Answer | None, str | No
     if answer is None:
         return None, None
     return answer, question.problem(answer)
+
+
+def _not_a_datetime(field: str, value: object) -> RowProblem:
+    return RowProblem(
+        field=field,
+        value=value,
+        reason=f"not an ISO 8601 date and time with offset such as {_EXAMPLE_TIME}",
+        code="invalid-datetime",
+    )
 
 
 def _check_country(code: str) -> None:

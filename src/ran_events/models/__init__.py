@@ -12,11 +12,11 @@ One module per concept, each importing only those listed before it:
 ``registrant``
     :class:`Registrant` and the e-mail address that identifies a person;
 ``form``
-    :class:`Form`, :class:`Question` and the kinds of answer;
+    :class:`Form`, :class:`Question` and the kinds of answer, :class:`ConsentQuestion`;
 ``rules``
     :class:`SelectionRules`, :class:`QuotaBounds` and :func:`seed_commitment`;
 ``registration``
-    :class:`Registration`, its status lifecycle and history;
+    :class:`Registration`, its status lifecycle and history, :class:`Consent`;
 ``event``
     :class:`Event`, its sessions, window, organiser, venue and online meeting.
 
@@ -36,9 +36,9 @@ from .event import (
     event_problems,
     register_event_files,
 )
-from .form import SCALE_RANGE, Answer, Form, Question, QuestionKind
+from .form import SCALE_RANGE, Answer, ConsentQuestion, Form, Question, QuestionKind
 from .registrant import Registrant, mask_email, normalise_email, normalize_email
-from .registration import TRANSITIONS, Registration, RegistrationStatus, StatusChange
+from .registration import TRANSITIONS, Consent, Registration, RegistrationStatus, StatusChange
 from .rules import QuotaBounds, SelectionRules, seed_commitment
 
 __all__ = [
@@ -47,6 +47,8 @@ __all__ = [
     "SCALE_RANGE",
     "TRANSITIONS",
     "Answer",
+    "Consent",
+    "ConsentQuestion",
     "Event",
     "Form",
     "OnlineMeeting",

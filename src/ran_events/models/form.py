@@ -12,7 +12,7 @@ import attrs
 from ..errors import InvalidAnswers, InvalidValue
 from ._checks import _identifier, _non_empty, _string_tuple
 
-__all__ = ["SCALE_RANGE", "Answer", "Form", "Question", "QuestionKind"]
+__all__ = ["SCALE_RANGE", "Answer", "ConsentQuestion", "Form", "Question", "QuestionKind"]
 
 Answer: TypeAlias = str | int | bool | tuple[str, ...]
 """An answer to a form question: text or a choice (``str``), a scale value (``int``), yes/no
@@ -125,6 +125,23 @@ class Question:
         return None
 
 
+@attrs.frozen(kw_only=True)
+class ConsentQuestion:
+    """The consent a form asks for (``[form.consent]`` in an event file).
+
+    A registration keeps the consent given (:class:`~ran_events.models.Consent`: which
+    version of the text, and when); a book refuses an application without it when it is
+    ``required``.
+
+    Raises:
+        InvalidValue: an empty text or version.
+    """
+
+    text: str = attrs.field(validator=_non_empty)
+    version: str = attrs.field(validator=_non_empty)
+    required: bool = True
+
+
 def _questions(value: Iterable[Question]) -> tuple[Question, ...]:
     return tuple(value)
 
@@ -138,6 +155,7 @@ class Form:
     """
 
     questions: tuple[Question, ...] = attrs.field(default=(), converter=_questions)
+    consent: ConsentQuestion | None = None
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()

@@ -14,7 +14,7 @@ from ._checks import _aware, _non_empty
 from .form import Answer
 from .registrant import Registrant
 
-__all__ = ["TRANSITIONS", "Registration", "RegistrationStatus", "StatusChange"]
+__all__ = ["TRANSITIONS", "Consent", "Registration", "RegistrationStatus", "StatusChange"]
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -62,6 +62,20 @@ class StatusChange:
     by: str = ""
 
 
+@attrs.frozen(kw_only=True)
+class Consent:
+    """The consent given with a registration: to which version of which text, and when.
+
+    Raises:
+        InvalidValue: an empty version.
+        NaiveDatetimeError: ``at`` has no zone.
+    """
+
+    version: str = attrs.field(validator=_non_empty)
+    at: _dt.datetime = attrs.field(validator=_aware("consent.at"))
+    text: str = ""
+
+
 def _answers(value: Mapping[str, object]) -> dict[str, Answer]:
     # JSON and hand-written dicts give lists for several choices; the model keeps tuples.
     return {str(k): tuple(v) if isinstance(v, list) else v for k, v in value.items()}  # type: ignore[misc]
@@ -88,6 +102,7 @@ class Registration:
         default=RegistrationStatus.SUBMITTED, converter=RegistrationStatus
     )
     history: tuple[StatusChange, ...] = attrs.field(default=(), converter=_history)
+    consent: Consent | None = None
 
     def __repr__(self) -> str:
         return (

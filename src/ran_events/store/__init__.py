@@ -4,6 +4,8 @@
   history, selection records, offers, the outgoing message log, erasure and the audit log)
   and its values :class:`StoredSelection`, :class:`Offer`, :class:`QueuedMessage`,
   :class:`AuditEntry`.
+- :class:`SqliteStore`: the embedded store, one SQLite file; :func:`open_store` opens a
+  store by its path or URL.
 
 The store sits above :mod:`ran_events.intake` (a store-backed
 :class:`~ran_events.intake.RegistrationBook` is the same book on another
@@ -11,6 +13,7 @@ The store sits above :mod:`ran_events.intake` (a store-backed
 messages it keeps as text and bytes it does not interpret.
 """
 
+from ._open import open_store
 from ._protocol import (
     MESSAGE_STATES,
     OFFER_OUTCOMES,
@@ -22,6 +25,7 @@ from ._protocol import (
     Store,
     StoredSelection,
 )
+from ._sqlite import SqliteStore
 
 __all__ = [
     "MESSAGE_STATES",
@@ -31,6 +35,8 @@ __all__ = [
     "Offer",
     "OfferOutcome",
     "QueuedMessage",
+    "SqliteStore",
     "Store",
     "StoredSelection",
+    "open_store",
 ]

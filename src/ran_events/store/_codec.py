@@ -1,0 +1,201 @@
+"""What every store writes the same way: registrations as rows, events as text, tombstones.
+
+Shared by the SQLite and PostgreSQL stores, so that both keep the same data in the same
+form (and a registration read back from either equals the one held).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+import attrs
+
+from .. import eventfile
+from ..intake import pseudonymise
+from ..models import Consent, Event, Registrant, Registration, RegistrationStatus, StatusChange
+from ..tz import check_aware
+
+ERASED: Final = "personal data erased"
+"""The history reason of an erasure (the status stays)."""
+_EPOCH: Final = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
+
+
+def instant(value: _dt.datetime, field: str) -> str:
+    """An aware datetime as stored: ISO 8601 with its offset (the offset given is kept).
+
+    Raises:
+        NaiveDatetimeError: ``value`` has no zone.
+    """
+    return check_aware(value, field).isoformat()
+
+
+def read_instant(text: str) -> _dt.datetime:
+    """An instant as stored (see :func:`instant`)."""
+    return _dt.datetime.fromisoformat(text)
+
+
+def micros(value: _dt.datetime) -> int:
+    """Microseconds since 1970 UTC: the order of instants, whatever their offsets."""
+    delta = value - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def event_text(event: Event) -> tuple[str, str]:
+    """The event file (JSON, one line) a store keeps, and its SHA-256."""
+    text = eventfile.dumps(event, format="json", indent=None)
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def read_event(text: str) -> Event:
+    """An event as stored (see :func:`event_text`)."""
+    return eventfile.loads(text, format="json")
+
+
+_ENCODE: Final = json.JSONEncoder(separators=(",", ":")).encode
+"""One encoder for every row (``json.dumps`` with options builds a new one per call); ASCII
+with escapes, which CPython's encoder writes faster than UTF-8 text."""
+
+
+def registration_data(registration: Registration) -> str:
+    """Who applied and the answers, as the JSON text a store keeps beside the columns.
+
+    Several choices (a tuple) are written as a JSON list, as every JSON file of the library.
+    """
+    person = registration.registrant
+    data: dict[str, Any] = {"name": person.name, "email": person.email}
+    if person.organisation:
+        data["organisation"] = person.organisation
+    if person.country:
+        data["country"] = person.country
+    if person.role:
+        data["role"] = person.role
+    if person.attributes:
+        data["attributes"] = person.attributes
+    if registration.answers:
+        data["answers"] = registration.answers
+    consent = registration.consent
+    if consent is not None:
+        data["consent"] = {
+            "version": consent.version,
+            "at": consent.at.isoformat(),
+            "text": consent.text,
+        }
+    return _ENCODE(data)
+
+
+def read_registration(  # noqa: PLR0917 - one row's columns, in one shape everywhere
+    registration_id: str,
+    event_id: str,
+    submitted_at: str,
+    status: str,
+    data: str,
+    history: Sequence[StatusChange],
+) -> Registration:
+    """A registration from its stored columns and history rows."""
+    fields = json.loads(data)
+    answers = fields.pop("answers", {})
+    consent = fields.pop("consent", None)
+    return Registration(
+        id=registration_id,
+        event_id=event_id,
+        registrant=Registrant(**fields),
+        submitted_at=read_instant(submitted_at),
+        answers=answers,
+        status=RegistrationStatus(status),
+        history=history,
+        consent=None
+        if consent is None
+        else Consent(
+            version=consent["version"], at=read_instant(consent["at"]), text=consent["text"]
+        ),
+    )
+
+
+def change_row(change: StatusChange) -> tuple[str, str, str, str, str]:
+    """One history entry as stored: from, to, at, reason, by."""
+    return (
+        change.from_status.value,
+        change.to_status.value,
+        instant(change.at, "history.at"),
+        change.reason,
+        change.by,
+    )
+
+
+def read_change(from_status: str, to_status: str, at: str, reason: str, by: str) -> StatusChange:
+    """One history entry from its stored columns."""
+    return StatusChange(
+        from_status=from_status, to_status=to_status, at=read_instant(at), reason=reason, by=by
+    )
+
+
+def added_history(stored: Sequence[StatusChange], changed: Registration) -> list[StatusChange]:
+    """The entries ``changed`` adds to the ``stored`` history (a history is only appended to).
+
+    Raises:
+        ValueError: ``changed``'s history does not begin with the stored one.
+    """
+    if tuple(changed.history[: len(stored)]) != tuple(stored):
+        raise ValueError(
+            f"registration {changed.id}: the new history does not extend the stored one "
+            "(a history is only appended to)"
+        )
+    return list(changed.history[len(stored) :])
+
+
+def rule_attributes(event: Event) -> frozenset[str]:
+    """The attributes the event's quotas and caps read (kept, as values, in a tombstone)."""
+    rules = event.selection
+    return frozenset(rules.quotas) | frozenset(rules.caps)
+
+
+def tombstone(
+    registration: Registration, event: Event, *, secret: bytes, at: _dt.datetime, by: str
+) -> Registration:
+    """What a store keeps of an erased registration.
+
+    The id, submission time, status and history stay (with the erasure appended); name and
+    address become a pseudonym (:func:`~ran_events.intake.pseudonymise` under the store's
+    secret); role, country, and the organisation, attributes and answers the event's quotas
+    and caps read stay as written (so the selection decides the same); every other
+    attribute and answer goes, and so does an organisation no rule reads.
+    """
+    kept = rule_attributes(event)
+    (masked,) = pseudonymise([registration], key=secret)
+    person = masked.registrant
+    change = StatusChange(
+        from_status=registration.status,
+        to_status=registration.status,
+        at=at,
+        reason=ERASED,
+        by=by,
+    )
+    return attrs.evolve(
+        registration,
+        registrant=attrs.evolve(
+            person,
+            organisation=person.organisation if "organisation" in kept else "",
+            attributes=_only(person.attributes, kept),
+        ),
+        answers=_only(registration.answers, kept),
+        history=(*registration.history, change),
+    )
+
+
+def _only(values: Mapping[str, Any], names: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k in names}
+
+
+def is_erased(registration: Registration) -> bool:
+    """Whether ``registration`` is a tombstone."""
+    return any(change.reason == ERASED for change in registration.history)
+
+
+def last_change(registration: Registration) -> _dt.datetime:
+    """When the registration last changed (its submission, or its last history entry)."""
+    times = [registration.submitted_at, *(change.at for change in registration.history)]
+    return max(times, key=micros)

@@ -1,0 +1,115 @@
+"""The SQLite store's own parts: its file, its schema versions and its migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from tests.store.conformance import AFTER, application
+
+from ran_events.errors import StoreError, StoreVersionError
+from ran_events.models import Event, Registration
+from ran_events.store import SqliteStore, Store, _migrations, open_store
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+def test_open_store_opens_a_path_as_sqlite_in_wal_mode(sqlite_url: str) -> None:
+    with open_store(Path(sqlite_url)) as store:
+        assert isinstance(store, SqliteStore)
+        assert isinstance(store, Store)
+        assert store.schema_version == _migrations.LATEST
+        assert "schema version" in repr(store)
+    with sqlite3.connect(sqlite_url) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_store_in_memory(event: Event) -> None:
+    with open_store(":memory:") as store:
+        held = store.book(event).add(application(event, 1))
+        assert store.book(event).get(held.id) == held
+
+
+def test_a_postgresql_url_is_not_taken_for_a_path() -> None:
+    with pytest.raises(StoreError, match="PostgreSQL") as caught:
+        open_store("postgresql://ran:secret@db.example.org/ran")
+    assert "secret" not in str(caught.value)  # a password never reaches a message
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    not_sqlite = tmp_path / "notes.sqlite"
+    not_sqlite.write_bytes(b"these are my notes, not a database" * 100)
+    with pytest.raises(StoreError, match="not a ran_events store"):
+        SqliteStore(not_sqlite)
+
+
+def version_1_file(path: str, event: Event, registration: Registration) -> None:
+    """A store as the first release wrote it: step 1 only, one event, one registration."""
+    with sqlite3.connect(path) as db:
+        for statement in _migrations.STEPS[1]:
+            db.execute(statement)
+        db.execute("INSERT INTO schema_version VALUES (1, '0.1.0', '2026-01-01T00:00:00+00:00')")
+        db.execute("INSERT INTO settings VALUES ('secret', ?)", ("ab" * 32,))
+        db.execute("INSERT INTO events VALUES (?)", (event.id,))
+        from ran_events.store import _codec
+
+        text, digest = _codec.event_text(event)
+        db.execute(
+            "INSERT INTO event_revisions VALUES (?, 1, ?, ?, '2026-01-01T00:00:00+00:00', '')",
+            (event.id, digest, text),
+        )
+        db.execute(
+            "INSERT INTO registrations (event_id, id, normalised_email, submitted_at, status, "
+            "data) VALUES (?, ?, ?, ?, 'submitted', ?)",
+            (
+                event.id,
+                registration.id,
+                registration.email,
+                registration.submitted_at.isoformat(),
+                _codec.registration_data(registration),
+            ),
+        )
+
+
+def test_a_version_1_store_is_upgraded_when_opened(sqlite_url: str, event: Event) -> None:
+    held = application(event, 1)
+    version_1_file(sqlite_url, event, held)
+    with SqliteStore(sqlite_url, now=lambda: NOW) as store:
+        assert store.schema_version == 2
+        book = store.book(event)
+        assert book.get(held.id) == held
+        erased = store.erase(event.id, held.id, at=AFTER)  # needs step 2's column
+        assert erased.registrant.name != held.registrant.name
+        (migration,) = [a for a in store.audit(event.id) if a.action == "migrate"]
+        assert (migration.subject, migration.at, migration.event_id) == (
+            "schema 1 -> 2",
+            NOW,
+            None,
+        )
+        assert store.integrity() == []
+    with sqlite3.connect(sqlite_url) as db:
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+
+
+def test_a_newer_store_is_refused_naming_both_versions(sqlite_url: str) -> None:
+    SqliteStore(sqlite_url).close()
+    with sqlite3.connect(sqlite_url) as db:
+        db.execute("UPDATE schema_version SET version = 9, written_by = '0.9.1'")
+    with pytest.raises(StoreVersionError) as caught:
+        open_store(sqlite_url)
+    error = caught.value
+    assert (error.found, error.known, error.written_by) == (9, _migrations.LATEST, "0.9.1")
+    assert "ran_events 0.9.1 or newer" in str(error)
+    assert isinstance(error, RuntimeError)
+    with sqlite3.connect(sqlite_url) as db:  # nothing was changed
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(9,)]
+
+
+def test_a_store_with_a_damaged_schema_table_reports_it(sqlite_url: str) -> None:
+    SqliteStore(sqlite_url).close()
+    with sqlite3.connect(sqlite_url) as db:
+        db.execute("DELETE FROM settings")
+    with pytest.raises(StoreError, match="lacks its setting 'secret'"):
+        SqliteStore(sqlite_url)
