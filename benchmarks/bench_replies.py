@@ -11,8 +11,7 @@ else accepts. Timed:
 2. the baseline, in the same run: the same files parsed with the standard library's e-mail
    parser and icalendar alone (what any tool must do to read them, applying nothing).
 
-The store is SQLite (``ran_events.store.open_store``) in a temporary file; until the SQLite
-store is merged the in-memory store of the tests stands in, and the script says so. Run::
+The store is SQLite (``ran_events.store.open_store``) in a temporary file. Run::
 
     .venv/bin/python benchmarks/bench_replies.py [--replies 10000] [--decline-every 100]
 """
@@ -37,22 +36,18 @@ import icalendar
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.reply_loop import SELECTED_AT, after_invites
-from tests.store_double import MemoryStore
 
 from ran_events import examples
-from ran_events import store as store_module
 from ran_events.ics import session_uid
 from ran_events.replies import apply_replies, read_reply_files
 from ran_events.selection import Outcome
+from ran_events.store import open_store
 
 TARGET_SECONDS = 10.0
 
 
 def _store(folder: Path) -> tuple[Any, str]:
-    opener = getattr(store_module, "open_store", None)
-    if opener is not None:
-        return opener(str(folder / "ran.sqlite")), "SQLite (open_store)"
-    return MemoryStore(), "in memory (the tests' store: the SQLite store is not merged yet)"
+    return open_store(str(folder / "ran.sqlite")), "SQLite in a file (open_store)"
 
 
 def _reply_email(attendee: str, uid: str, partstat: str, minute: int) -> bytes:
@@ -154,9 +149,7 @@ def main() -> int:
             f"baseline (email + icalendar parse only): {baseline:.2f} s; "
             f"ratio {seconds / baseline:.2f}x; load average {os.getloadavg()[0]:.2f}"
         )
-        close = getattr(store, "close", None)
-        if close is not None:
-            close()
+        store.close()
     return 0 if seconds < TARGET_SECONDS else 1
 
 

@@ -7,15 +7,20 @@ import datetime as dt
 from typing import Any
 
 import attrs
-from tests.store_double import new_store
 
 from ran_events import examples
 from ran_events.ics import PartStat, Reply, invite, session_uid
 from ran_events.imip import decision_email, invitation_email
 from ran_events.models import Event, Registration, RegistrationStatus
 from ran_events.selection import SelectionResult, record_text, select
+from ran_events.store import SqliteStore
 
 SELECTED_AT = dt.datetime(2023, 9, 8, 9, 0, tzinfo=dt.UTC)
+
+
+def new_store() -> SqliteStore:
+    """A SQLite store in memory."""
+    return SqliteStore(":memory:")
 
 
 @attrs.frozen

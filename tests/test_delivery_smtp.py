@@ -10,9 +10,8 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
-from tests.reply_loop import queue_invites
+from tests.reply_loop import new_store, queue_invites
 from tests.smtp_server import Mailbox, smtp_server
-from tests.store_double import message_log
 
 from ran_events import examples
 from ran_events.delivery import (
@@ -63,7 +62,7 @@ def _by_recipient(mailbox: Mailbox) -> dict[str, list[str]]:
 
 
 def test_every_recipient_gets_exactly_their_messages_once(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     expected = _queue(log, _selected(12))
     pauses: list[float] = []
     report = send_queued(
@@ -81,7 +80,7 @@ def test_every_recipient_gets_exactly_their_messages_once(server: Mailbox) -> No
 
 
 def test_a_rerun_after_an_interrupted_run_sends_only_the_rest(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     expected = _queue(log, _selected(6))
     first = log.messages(EVENT.id)[:5]
     for message in first:  # what the interrupted run got the server to accept
@@ -98,7 +97,7 @@ def test_a_rerun_after_an_interrupted_run_sends_only_the_rest(server: Mailbox) -
 def test_permanent_refusal_is_recorded_per_recipient_and_the_rest_is_sent(
     server: Mailbox,
 ) -> None:
-    log = message_log()
+    log = new_store()
     people = _selected(3)
     _queue(log, people)
     server.refuse[people[1].email] = "550 5.1.1 no such mailbox"
@@ -115,7 +114,7 @@ def test_permanent_refusal_is_recorded_per_recipient_and_the_rest_is_sent(
 
 
 def test_temporary_refusal_is_retried_with_backoff(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     people = _selected(1)
     _queue(log, people)
     server.busy[people[0].email] = 2
@@ -133,7 +132,7 @@ def test_temporary_refusal_is_retried_with_backoff(server: Mailbox) -> None:
 
 
 def test_temporary_refusal_past_the_retries_stays_queued(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     people = _selected(1)
     _queue(log, people)
     server.busy[people[0].email] = 100
@@ -153,7 +152,7 @@ def test_temporary_refusal_past_the_retries_stays_queued(server: Mailbox) -> Non
 
 
 def test_a_dropped_connection_is_reopened(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     people = _selected(2)
     expected = _queue(log, people)
     server.hang_up[people[0].email] = 1
@@ -165,7 +164,7 @@ def test_a_dropped_connection_is_reopened(server: Mailbox) -> None:
 
 
 def test_an_unreachable_server_leaves_everything_queued() -> None:
-    log = message_log()
+    log = new_store()
     _queue(log, _selected(1))
     with smtp_server() as mailbox:
         port = mailbox.port
@@ -184,7 +183,7 @@ def test_an_unreachable_server_leaves_everything_queued() -> None:
 
 
 def test_the_rate_limit_spaces_the_messages(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     _queue(log, _selected(2))
     ticks = iter(float(t) for t in range(100))
     pauses: list[float] = []
@@ -204,7 +203,7 @@ def test_the_rate_limit_spaces_the_messages(server: Mailbox) -> None:
 
 
 def test_a_dry_run_lists_and_sends_nothing(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     expected = _queue(log, _selected(2))
     report = send_queued(log, EVENT.id, smtp=_settings(server), dry_run=True)
     assert sorted(p[0] for p in report.planned) == sorted(
@@ -216,6 +215,7 @@ def test_a_dry_run_lists_and_sends_nothing(server: Mailbox) -> None:
 
 
 def _non_ascii(log: object) -> None:
+    log.put_event(EVENT, at=NOW)  # type: ignore[attr-defined]
     log.queue_message(  # type: ignore[attr-defined]
         EVENT.id,
         message_id="<x@example.org>",
@@ -227,7 +227,7 @@ def _non_ascii(log: object) -> None:
 
 
 def test_smtputf8_is_used_when_an_address_needs_it(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     _non_ascii(log)
     send_queued(log, EVENT.id, smtp=_settings(server), now=lambda: NOW, environ={})
     assert server.received[0].recipients == ["zoë@example.org"]
@@ -235,7 +235,7 @@ def test_smtputf8_is_used_when_an_address_needs_it(server: Mailbox) -> None:
 
 
 def test_smtputf8_missing_on_the_server_is_refused_before_sending() -> None:
-    log = message_log()
+    log = new_store()
     _queue(log, _selected(1))
     _non_ascii(log)
     with smtp_server(smtputf8=False) as mailbox:
@@ -246,7 +246,7 @@ def test_smtputf8_missing_on_the_server_is_refused_before_sending() -> None:
 
 
 def test_credentials_come_from_the_environment_only(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     _queue(log, _selected(1))
     with pytest.raises(DeliveryError, match=f"{PASSWORD_VARIABLE} is not set"):
         send_queued(log, EVENT.id, smtp=_settings(server), environ={USER_VARIABLE: "ran"})
@@ -262,7 +262,7 @@ def test_credentials_come_from_the_environment_only(server: Mailbox) -> None:
 
 
 def test_starttls_missing_on_the_server_is_refused(server: Mailbox) -> None:
-    log = message_log()
+    log = new_store()
     _queue(log, _selected(1))
     with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
         send_queued(log, EVENT.id, smtp=_settings(server, security="starttls"), environ={})
