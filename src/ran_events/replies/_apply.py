@@ -209,6 +209,9 @@ def _apply(
             f"sent by {reply.from_address}, not by the attendee {reply.attendee}",
             rid,
         )
+    by = _source(reply)
+    if any(change.by == by for change in registration.history):
+        return _refused(reply, Refusal.DUPLICATE, f"this reply was applied before ({by})", rid)
     left = registration.status in (_S.DECLINED, _S.WITHDRAWN)
     if left and reply.partstat in (PartStat.DECLINED, PartStat.DELEGATED):
         return ReplyOutcome(
@@ -226,9 +229,6 @@ def _apply(
             f"answers SEQUENCE {reply.sequence} of {reply.uid}; the latest sent is {latest}",
             rid,
         )
-    by = _source(reply)
-    if any(change.by == by for change in registration.history):
-        return _refused(reply, Refusal.DUPLICATE, f"this reply was applied before ({by})", rid)
     hours = event.registration.offer_hours if offer_hours is None else offer_hours
     if reply.partstat is PartStat.ACCEPTED:
         return _accept(store, event, registration, reply, by=by, now=now)
