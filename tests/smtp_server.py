@@ -8,9 +8,12 @@ while (``451`` the first ``n`` times), or to drop the connection.
 from __future__ import annotations
 
 import socket
+import ssl
+import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -35,6 +38,7 @@ class Mailbox:
     refuse: dict[str, str] = attrs.Factory(dict)  # recipient -> reply ("550 ...")
     busy: Counter[str] = attrs.Factory(Counter)  # recipient -> 451s still to give
     hang_up: Counter[str] = attrs.Factory(Counter)  # recipient -> dropped connections to give
+    refuse_data: str | None = None  # a reply to DATA instead of accepting ("554 ...")
     port: int = 0
 
     async def handle_RCPT(
@@ -53,6 +57,8 @@ class Mailbox:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse_data is not None:
+            return self.refuse_data
         self.received.append(
             Received(
                 sender=envelope.mail_from,
@@ -70,9 +76,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def self_signed(folder: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for 127.0.0.1 made with the openssl command: (server, client) contexts
+    (the client trusts only that certificate)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    client = ssl.create_default_context(cafile=str(cert))
+    return server, client
+
+
 @contextmanager
-def smtp_server(*, smtputf8: bool = True, **kwargs: Any) -> Iterator[Mailbox]:
-    """A running server (stopped on leaving); ``kwargs`` go to aiosmtpd's SMTP."""
+def smtp_server(
+    *, smtputf8: bool = True, ssl_context: ssl.SSLContext | None = None, **kwargs: Any
+) -> Iterator[Mailbox]:
+    """A running server (stopped on leaving); ``kwargs`` go to aiosmtpd's SMTP;
+    ``ssl_context``: implicit TLS (SMTPS)."""
     mailbox = Mailbox(port=free_port())
     controller = Controller(
         mailbox,
@@ -80,6 +108,8 @@ def smtp_server(*, smtputf8: bool = True, **kwargs: Any) -> Iterator[Mailbox]:
         port=mailbox.port,
         enable_SMTPUTF8=smtputf8,
         decode_data=False,
+        ssl_context=ssl_context,
+        server_hostname="127.0.0.1" if ssl_context is not None else None,
         **kwargs,
     )
     controller.start()

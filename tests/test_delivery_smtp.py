@@ -7,11 +7,13 @@ import email
 import email.policy
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from tests.reply_loop import new_store, queue_invites
-from tests.smtp_server import Mailbox, smtp_server
+from tests.smtp_server import Mailbox, self_signed, smtp_server
 
 from ran_events import examples
 from ran_events.delivery import (
@@ -274,3 +276,83 @@ def test_settings_refuse_bad_values() -> None:
         SmtpSettings(host="h", port=0)
     with pytest.raises(InvalidValue, match=r"smtp\.security"):
         SmtpSettings(host="h", security="tls")  # type: ignore[arg-type]
+
+
+def test_the_envelope_sender_can_be_set_and_is_needed_without_a_from(server: Mailbox) -> None:
+    log = new_store()
+    log.put_event(EVENT, at=NOW)
+    log.queue_message(
+        EVENT.id,
+        message_id="<no-from@example.org>",
+        recipient="ann@example.org",
+        kind="decision",
+        data=b"To: ann@example.org\r\nSubject: x\r\n\r\nhello\r\n",
+        at=NOW,
+    )
+    with pytest.raises(DeliveryError, match="has no single From address"):
+        send_queued(log, EVENT.id, smtp=_settings(server), environ={})
+    bounces = _settings(server, envelope_from="bounces@example.org")
+    send_queued(log, EVENT.id, smtp=bounces, now=lambda: NOW, environ={})
+    assert [r.sender for r in server.received] == ["bounces@example.org"]
+
+
+def test_a_refused_message_body_is_recorded_as_permanent(server: Mailbox) -> None:
+    log = new_store()
+    _queue(log, _selected(1))
+    server.refuse_data = "554 5.6.0 message refused"
+    report = send_queued(log, EVENT.id, smtp=_settings(server), now=lambda: NOW, environ={})
+    assert [(u.permanent, u.error) for u in report.undelivered] == [
+        (True, "554 5.6.0 message refused")
+    ] * 2
+    assert len(log.messages(EVENT.id, state="failed")) == 2
+
+
+def _login(expected: tuple[bytes, bytes]) -> Any:
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, auth: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult
+
+        return AuthResult(success=(auth.login, auth.password) == expected)
+
+    return authenticate
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_the_login_uses_the_credentials_of_the_environment() -> None:
+    log = new_store()
+    _queue(log, _selected(1))
+    with smtp_server(
+        authenticator=_login((b"ran", b"s3cret")), auth_require_tls=False, auth_required=True
+    ) as mailbox:
+        right = {USER_VARIABLE: "ran", PASSWORD_VARIABLE: "s3cret"}
+        report = send_queued(
+            log, EVENT.id, smtp=_settings(mailbox), now=lambda: NOW, environ=right
+        )
+        assert len(report.sent) == len(mailbox.received) == 2
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_starttls_and_implicit_tls_check_the_certificate(security: str, tmp_path: Path) -> None:
+    server_context, client_context = self_signed(tmp_path)
+    log = new_store()
+    _queue(log, _selected(1))
+    if security == "ssl":
+        running = smtp_server(ssl_context=server_context)
+    else:
+        running = smtp_server(tls_context=server_context, require_starttls=True)
+    with running as mailbox:
+        settings = SmtpSettings(
+            host="127.0.0.1",
+            port=mailbox.port,
+            security=security,
+            ssl_context=client_context,  # type: ignore[arg-type]
+        )
+        # the default context does not trust the self-signed certificate: refused, kept queued
+        with pytest.raises(DeliveryError, match="cannot be reached"):
+            send_queued(
+                log,
+                EVENT.id,
+                smtp=attrs.evolve(settings, ssl_context=None, retries=0),
+                environ={},
+            )
+        report = send_queued(log, EVENT.id, smtp=settings, now=lambda: NOW, environ={})
+        assert len(report.sent) == len(mailbox.received) == 2
