@@ -135,8 +135,13 @@ class _Log:
             self._index = index
         return self._index.get(registration_id, [])
 
-    def changed(self) -> None:
-        self._index = None
+    def add(self, messages: Iterable[QueuedMessage]) -> None:
+        """Index messages just queued (without reading the log again)."""
+        if self._index is None:
+            return  # read in full when first needed
+        for message in messages:
+            if message.registration_id is not None:
+                self._index.setdefault(message.registration_id, []).append(message)
 
 
 def apply_reply(
@@ -464,7 +469,7 @@ def _vacate(
         if offer.registration_id == rid and offer.closed_at is None:
             outcome = "expired" if lapsed is not None else "declined"
             store.close_offer(offer.id, at=now, outcome=outcome)
-    queued: list[str] = []
+    queued: list[QueuedMessage] = []
     if held:
         queued += _queue_cancel(store, event, left, keep_uid=keep_uid, now=now, log=log)
     written = []
@@ -476,8 +481,7 @@ def _vacate(
         store.add_offer(event.id, person.id, at=now, deadline=deadline, source=by)
         queued += _queue_offer(store, event, chosen, deadline=deadline, now=now)
         written.append(person.id)
-    if queued:
-        log.changed()
+    log.add(queued)
     verb = status.value if lapsed is None else "lapsed (no answer)"
     sentence = f"{rid}: {verb}"
     if held:
@@ -492,7 +496,7 @@ def _vacate(
         sentence=sentence,
         registration_id=rid,
         promoted=tuple(written),
-        queued=tuple(queued),
+        queued=tuple(m.message_id for m in queued),
     )
 
 
@@ -519,11 +523,10 @@ def _queue(
     now: _dt.datetime,
     uid: str | None = None,
     sequence: int | None = None,
-) -> str:
-    message_id = str(message["Message-ID"])
-    store.queue_message(
+) -> QueuedMessage:
+    return store.queue_message(
         event.id,
-        message_id=message_id,
+        message_id=str(message["Message-ID"]),
         recipient=registration.email,
         kind=kind,
         data=message.as_bytes(),
@@ -532,7 +535,6 @@ def _queue(
         uid=uid,
         sequence=sequence,
     )
-    return message_id
 
 
 def _queue_offer(
@@ -542,7 +544,7 @@ def _queue_offer(
     *,
     deadline: _dt.datetime,
     now: _dt.datetime,
-) -> list[str]:
+) -> list[QueuedMessage]:
     queued = [
         _queue(
             store,
@@ -578,7 +580,7 @@ def _queue_cancel(
     keep_uid: str | None,
     now: _dt.datetime,
     log: _Log,
-) -> list[str]:
+) -> list[QueuedMessage]:
     """CANCEL the sessions whose invite the person was sent (except the one they declined)."""
     invited = {m.uid for m in log.of(registration.id) if m.uid is not None}
     sessions = [
