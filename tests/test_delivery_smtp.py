@@ -356,3 +356,20 @@ def test_starttls_and_implicit_tls_check_the_certificate(security: str, tmp_path
             )
         report = send_queued(log, EVENT.id, smtp=settings, now=lambda: NOW, environ={})
         assert len(report.sent) == len(mailbox.received) == 2
+
+
+def test_an_unreachable_server_with_an_address_needing_smtputf8_is_retried_first() -> None:
+    log = new_store()
+    _non_ascii(log)
+    with smtp_server() as mailbox:
+        port = mailbox.port
+    with pytest.raises(DeliveryError, match="cannot be reached"):
+        send_queued(
+            log,
+            EVENT.id,
+            smtp=SmtpSettings(host="127.0.0.1", port=port, security="none", retries=1),
+            now=lambda: NOW,
+            sleep=lambda _: None,
+            environ={},
+        )
+    assert len(log.messages(EVENT.id, state="queued")) == 1

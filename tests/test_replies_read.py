@@ -267,3 +267,13 @@ def test_an_oversized_file_is_refused_unread(tmp_path: Path) -> None:
 def test_any_octets_are_read_or_refused_with_reply_error(data: bytes) -> None:
     with contextlib.suppress(ReplyError):
         read_replies(data)
+
+
+def test_a_component_closed_by_another_end_and_a_wrong_charset_are_refused() -> None:
+    text = _calendar((PLENARY, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example\r\n"))
+    with pytest.raises(ReplyError, match="END:VTODO closes BEGIN:VEVENT"):
+        replies_from_ics(text.replace("END:VEVENT", "END:VTODO"))
+    latin = text.replace("PRODID:-//t//t//EN", "PRODID:-//Zoë//EN").encode("latin-1")
+    message = _email(latin).replace(b"charset=UTF-8", b"charset=us-ascii")
+    with pytest.raises(ReplyError, match="the calendar part is not us-ascii"):
+        read_reply(message)
