@@ -637,6 +637,7 @@ country = "PT"
 [registration]
 opens = "2030-01-01T09:00"
 deadline = "2030-01-10T18:00"
+offer_hours = 72
 
 [[sessions]]
 id = "plenary"
@@ -779,7 +780,7 @@ def test_the_converter_writes_an_event_in_the_event_file_layout() -> None:
     [
         ("[organiser]", "['email', 'name']"),
         ("[online]", "['access_notes', 'platform', 'url']"),
-        ("[registration]", "['deadline', 'opens']"),
+        ("[registration]", "['deadline', 'offer_hours', 'opens']"),
         (
             "[[sessions]]",
             (
@@ -821,3 +822,21 @@ def test_attributes_that_are_not_names_and_a_day_deadline_without_a_zone() -> No
     text = edit('timezone = "Europe/Brussels"', 'timezone = "Mars/Olympus"')
     text = edit('deadline = "2023-09-06"', 'deadline = "Wednesday 6 September 2023"', text)
     assert [p.field for p in problems_of(text)] == ["timezone"]  # the deadline waits for it
+
+
+def test_offer_hours_is_read_written_and_checked() -> None:
+    from ran_events import eventfile, examples
+
+    text = eventfile.dumps(examples.webinar())
+    assert "offer_hours" not in text  # the default (48) is not written
+    assert eventfile.loads(text).registration.offer_hours == 48
+    changed = text.replace('deadline = "2023-09-06"', 'deadline = "2023-09-06"\noffer_hours = 24')
+    assert changed != text
+    event = eventfile.loads(changed)
+    assert event.registration.offer_hours == 24
+    assert eventfile.loads(eventfile.dumps(event)) == event
+    assert eventfile.loads(eventfile.dumps(event, format="json"), format="json") == event
+    with pytest.raises(EventFileError, match=r"registration\.offer_hours"):
+        eventfile.loads(changed.replace("offer_hours = 24", "offer_hours = 0"))
+    with pytest.raises(EventFileError, match=r"registration\.offer_hours"):
+        eventfile.loads(changed.replace("offer_hours = 24", 'offer_hours = "2 days"'))

@@ -18,8 +18,10 @@ __all__ = [
     "AbbreviationMismatch",
     "AmbiguousTimeError",
     "AwareDatetimeError",
+    "CalDavError",
     "ConcurrentChange",
     "DeadlineParseError",
+    "DeliveryError",
     "DocumentError",
     "DuplicateRegistration",
     "EventFileError",
@@ -44,8 +46,10 @@ __all__ = [
     "RegistrationClosed",
     "RegistrationNotOpen",
     "ReplayMismatch",
+    "ReplyError",
     "ScheduleParseError",
     "SeedMismatch",
+    "SmtpUtf8Unsupported",
     "StoreError",
     "StoreIntegrityError",
     "StoreVersionError",
@@ -791,6 +795,29 @@ class IcsError(RanEventsError, ValueError):
         super().__init__(reason)
 
 
+class ReplyError(IcsError):
+    """Raised when a calendar reply (an iTIP REPLY, RFC 5546, in a ``.ics`` file or an e-mail)
+    cannot be read.
+
+    Raised for data that is neither a calendar nor an e-mail with a calendar part, a calendar
+    whose METHOD is not REPLY, and a REPLY without the UID, the one replying ATTENDEE or a
+    PARTSTAT that answers (ACCEPTED, DECLINED, TENTATIVE, DELEGATED), or with a value that
+    is not of its type (a SEQUENCE that is not a number...).
+
+    Attributes:
+        source: the file the reply came from, or ``"<bytes>"``.
+        reason: what is wrong and what was expected.
+    """
+
+    def __init__(self, source: str, reason: str) -> None:
+        self.source = source
+        super().__init__(reason)
+        self.args = (f"{source}: {reason}",)
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 # --------------------------------------------------------------------------------------------
 # Small groups and workshops
 
@@ -902,6 +929,60 @@ class UnknownEvent(RanEventsError, LookupError):
 
     def __str__(self) -> str:
         return str(self.args[0])
+
+
+# --------------------------------------------------------------------------------------------
+# Delivery
+
+
+class DeliveryError(RanEventsError, RuntimeError):
+    """Raised when queued messages cannot be delivered at all (not for one refused recipient,
+    which is recorded in the message log): the server cannot be reached after every retry,
+    refuses the login, lacks a feature a message needs (:class:`SmtpUtf8Unsupported`), or
+    the credentials are missing from the environment.
+
+    Attributes:
+        reason: what went wrong and what would fix it.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class SmtpUtf8Unsupported(DeliveryError):
+    """Raised when a message must go to an address that needs SMTPUTF8 (RFC 6531: a
+    non-ASCII mailbox name) and the SMTP server does not offer that extension.
+
+    Attributes:
+        recipient: the address that needs it.
+        message_id: the message that was not sent (it stays queued).
+    """
+
+    def __init__(self, recipient: str, message_id: str, server: str) -> None:
+        self.recipient = recipient
+        self.message_id = message_id
+        super().__init__(
+            f"{recipient} needs SMTPUTF8 (a non-ASCII address) and {server} does not offer it; "
+            f"{message_id} stays queued: send it through a server that offers SMTPUTF8"
+        )
+
+
+class CalDavError(RanEventsError, RuntimeError):
+    """Raised when a CalDAV server refuses to store or delete a resource.
+
+    Attributes:
+        url: the resource's URL.
+        status: the HTTP status (0 when the server could not be reached).
+        reason: the server's reason, or the connection error.
+    """
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        what = f"HTTP {status} {reason}" if status else reason
+        super().__init__(f"CalDAV {url}: {what}")
 
 
 class StoreError(RanEventsError, RuntimeError):

@@ -548,8 +548,23 @@ def _window(
             None,
             "missing; expected a date (open until its end) or a date-time",
         )
+    hours = _get(
+        problems,
+        table,
+        "offer_hours",
+        "registration",
+        int,
+        "a whole number of hours, at least 1",
+        required=False,
+        default=48,
+    )
     return _build(
-        problems, "registration", RegistrationWindow, opens=_req(opens), closes=_req(closes)
+        problems,
+        "registration",
+        RegistrationWindow,
+        opens=_req(opens),
+        closes=_req(closes),
+        offer_hours=_req(hours),
     )
 
 
@@ -867,6 +882,8 @@ def event_to_document(event: Event) -> dict[str, Any]:
         "opens": _local_text(event.registration.opens, zone),
         "deadline": deadline,
     }
+    if event.registration.offer_hours != 48:
+        doc["registration"]["offer_hours"] = event.registration.offer_hours
     sessions = []
     for session in event.sessions:
         item: dict[str, Any] = {"id": session.id, "title": session.title}

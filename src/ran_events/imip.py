@@ -46,7 +46,13 @@ from .errors import InvalidValue
 from .ics import Attendee, CalendarObject
 from .models import Event, Registration
 
-__all__ = ["Decision", "cancellation_email", "decision_email", "invitation_email"]
+__all__ = [
+    "Decision",
+    "cancellation_email",
+    "decision_email",
+    "invitation_email",
+    "offer_email",
+]
 
 _POLICY: Final = email.policy.SMTP.clone(max_line_length=78)
 _DTSTAMP: Final = re.compile(rb"\r\nDTSTAMP:(\d{8}T\d{6})Z\r\n")
@@ -267,6 +273,49 @@ def decision_email(
         news,
         "",
         f"Reason: {decision.sentence}",
+        "",
+        event.organiser.name,
+    ]
+    message.set_content("\n".join(body) + "\n")
+    return message
+
+
+def offer_email(
+    event: Event,
+    registration: Registration,
+    *,
+    deadline: _dt.datetime,
+    now: _dt.datetime,
+) -> EmailMessage:
+    """Return the plain-text e-mail offering a freed place to someone from the waiting list.
+
+    It says until when the place can be accepted (``deadline``, in the event's zone) and how:
+    by accepting the invitations that come with it (one per session); after the deadline the
+    place goes to the next person waiting. ``now`` (aware) is the ``Date``; the
+    ``Message-ID`` is a function of the event, the recipient, the deadline and ``now``.
+
+    Raises:
+        NaiveDatetimeError: ``now`` or ``deadline`` has no time zone.
+    """
+    tz.check_aware(deadline, "deadline")
+    date = tz.to_utc(now).replace(microsecond=0)
+    until = tz.format_instant(deadline, event.timezone)
+    message_id = _message_id(event, event.id, registration.id, "offer", deadline, date)
+    message = _message(event, registration, f"A place for you: {event.title}", date, message_id)
+    body = [
+        f"Dear {_one_line(registration.registrant.name)},",
+        "",
+        (
+            f"a place in {event.title} has become free and we offer it to you, next on the "
+            "waiting list."
+        ),
+        "",
+        (
+            f"Please accept by {until}: accept the invitation that comes with this message "
+            f"(one per session). After that the place goes to the next person waiting."
+        ),
+        "",
+        "If you cannot come, decline the invitation so that someone else can take the place.",
         "",
         event.organiser.name,
     ]

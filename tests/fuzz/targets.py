@@ -628,6 +628,58 @@ def policies_toml_inputs() -> st.SearchStrategy[bytes]:
     )
 
 
+# Replies (iTIP REPLY in .ics files and e-mails)
+
+_REPLIES = Path(__file__).resolve().parent.parent / "data" / "replies"
+
+
+def check_replies(data: bytes) -> None:
+    from ran_events._email import normalize
+    from ran_events.errors import ReplyError
+    from ran_events.replies import read_replies
+
+    replies = _call((ReplyError,), lambda: read_replies(data))
+    for reply in replies or ():
+        if not reply.uid or reply.attendee != normalize(reply.attendee):
+            raise ContractViolation("invalid reply", f"{reply!r:.300}")
+        if reply.dtstamp is not None and reply.dtstamp.utcoffset() != dt.timedelta(0):
+            raise ContractViolation("invalid reply", f"DTSTAMP {reply.dtstamp!r} is not UTC")
+        if reply.sequence is not None and reply.sequence < 0:
+            raise ContractViolation("invalid reply", f"SEQUENCE {reply.sequence}")
+
+
+_REPLY_LINES: st.SearchStrategy[str] = st.sampled_from(
+    [
+        "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@b.example",
+        'ATTENDEE;PARTSTAT=DELEGATED;DELEGATED-TO="mailto:x":mailto:a@b.example',
+        'ATTENDEE;DELEGATED-FROM="mailto:a@b.example":mailto:c@b.example',
+        "SEQUENCE:99999999999999999999999",
+        "DTSTAMP:99991231T235959Z",
+        "RECURRENCE-ID:20230920",
+        "METHOD:REQUEST",
+        "From: a@b.example, c@d.example",
+        "Content-Type: text/calendar; method=REPLY; charset=x-unknown",
+        "Content-Transfer-Encoding: base64",
+        "BEGIN:VEVENT",
+        "END:VCALENDAR",
+    ]
+)
+
+
+def replies_inputs() -> st.SearchStrategy[bytes]:
+    seeds = sorted(p.read_bytes() for p in _REPLIES.iterdir() if not p.name.startswith("bad-"))
+
+    @st.composite
+    def lines(draw: st.DrawFn) -> bytes:
+        content = draw(st.sampled_from(seeds)).decode("utf-8").split("\r\n")
+        changed = draw(mutated_lines(content, _ICS_VALUES))
+        for _ in range(draw(st.integers(0, 2))):
+            changed.insert(draw(st.integers(0, len(changed))), draw(_REPLY_LINES))
+        return draw(mutated_bytes("\r\n".join(changed).encode("utf-8", "surrogatepass")))
+
+    return lines()
+
+
 # ------------------------------------------------------------------------------------------
 
 TARGETS: dict[str, Target] = {
@@ -688,6 +740,14 @@ TARGETS: dict[str, Target] = {
             contract="IcsError only; an event read publishes a listing that reads back equal",
             check=check_from_ics,
             inputs=ics_inputs,
+        ),
+        Target(
+            name="replies",
+            reader="ran_events.replies.read_replies",
+            contract="ReplyError only; every answer read has a UID, a normalised attendee, "
+            "a UTC DTSTAMP or none, a SEQUENCE >= 0 or none",
+            check=check_replies,
+            inputs=replies_inputs,
         ),
         Target(
             name="records",

@@ -14,13 +14,15 @@ every octet and the output is byte-stable:
 * One REQUEST per session and attendee, listing only that attendee; no VALARM in CANCEL;
   no ``X-WR-CALNAME`` outside PUBLISH (:mod:`._writer`).
 
-A listing is read back with :func:`from_ics` (:mod:`._reader`, with :mod:`icalendar`), and an
+A listing is read back with :func:`from_ics` (:mod:`._reader`, with :mod:`icalendar`), an
+attendee's iTIP REPLY with :func:`replies_from_ics` (:mod:`._replies`), and an
 object is filed into a CalDAV calendar with :func:`as_resource`/:func:`as_resources`
 (:mod:`._resources`).
 """
 
 from ._lines import clean_text, display_name
 from ._reader import from_ics
+from ._replies import PartStat, Reply, replies_from_ics
 from ._resources import as_resource, as_resources
 from ._vtimezone import vtimezone
 from ._writer import (
@@ -51,6 +53,8 @@ __all__ = [
     "InviteFailure",
     "InviteTemplate",
     "Method",
+    "PartStat",
+    "Reply",
     "Rooms",
     "as_resource",
     "as_resources",
@@ -64,6 +68,7 @@ __all__ = [
     "invite",
     "invites_for",
     "publish",
+    "replies_from_ics",
     "room_sessions",
     "session_uid",
     "vtimezone",

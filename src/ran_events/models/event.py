@@ -141,7 +141,8 @@ class Venue:
 
 @attrs.frozen(kw_only=True)
 class RegistrationWindow:
-    """When applications are accepted: from ``opens`` (included) until ``closes`` (excluded).
+    """When applications are accepted: from ``opens`` (included) until ``closes`` (excluded);
+    and how long a place freed later is offered to the waiting list (``offer_hours``).
 
     Raises:
         NaiveDatetimeError: an instant has no zone.
@@ -150,6 +151,9 @@ class RegistrationWindow:
 
     opens: _dt.datetime = attrs.field(validator=_aware("registration.opens"))
     closes: _dt.datetime = attrs.field(validator=_aware("registration.closes"))
+    offer_hours: int = attrs.field(default=48, validator=_positive_int)
+    """How long a place offered from the waiting list may be accepted, in hours
+    (``[registration] offer_hours``; default 48)."""
 
     def __attrs_post_init__(self) -> None:
         if self.closes <= self.opens:

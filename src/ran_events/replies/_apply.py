@@ -1,0 +1,676 @@
+"""Applying replies, withdrawals and lapsed offers to the store; the messages they imply.
+
+The store holds the registrations (status and history), the selection record, the offers and
+the outgoing message log. Each function here reads them, decides, writes every status
+change as a history entry naming its source (``by``: the reply, ``withdraw`` or ``expire``),
+and queues the messages the change implies:
+
+* a freed place goes to the waiting list as :func:`ran_events.selection.promote` gives it
+  (the first admissible in order, quotas and caps kept): the promoted person gets an offer
+  e-mail saying until when to accept (``[registration] offer_hours``, default 48 hours) and
+  the REQUEST invites of the sessions; the offer is recorded in the store;
+* a person who leaves gets a CANCEL for the sessions still in their calendar.
+
+A reply is applied only when it is for a session of the event, from someone invited to that
+session (the message log has an invite to that UID for them), not older than the latest
+message sent for it (SEQUENCE), sent from the attendee's own address, and not applied
+before. Anything else is refused with a reason code, and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import enum
+from collections.abc import Iterable, Sequence
+from email.message import EmailMessage
+from typing import Final
+
+import attrs
+
+from .. import tz
+from ..errors import ReplayMismatch, UnknownRegistration
+from ..ics import PartStat, Reply, cancel, invite, session_uid
+from ..imip import cancellation_email, invitation_email, offer_email
+from ..intake import BookBackend
+from ..models import Event, Registration, RegistrationStatus, StatusChange
+from ..selection import Offer as SelectionOffer
+from ..selection import (
+    Outcome,
+    SelectionResult,
+    canonical_sha256,
+    expire_offers,
+    promote,
+    record_from_text,
+    replay,
+    respond,
+)
+from ..store import Offer, QueuedMessage, Store
+
+__all__ = [
+    "Refusal",
+    "ReplyOutcome",
+    "apply_replies",
+    "apply_reply",
+    "expire",
+    "withdraw",
+]
+
+_S = RegistrationStatus
+_HOLDS_PLACE: Final = (_S.SELECTED, _S.CONFIRMED)
+
+
+class Refusal(enum.StrEnum):
+    """Why a reply changed nothing."""
+
+    UNKNOWN_UID = "unknown-uid"
+    """The UID is not a session of the event."""
+    NOT_INVITED = "not-invited"
+    """The attendee has no registration, or was never sent an invite to that session."""
+    STALE = "stale-sequence"
+    """The reply answers an older invite than the latest sent for that session."""
+    SPOOFED = "spoofed"
+    """The e-mail's From is not the attendee's address."""
+    DUPLICATE = "duplicate"
+    """The same reply was applied before."""
+    NO_PLACE = "no-place"
+    """The registration holds no place to accept or decline (declined, withdrawn, lapsed)."""
+
+
+@attrs.frozen(kw_only=True)
+class ReplyOutcome:
+    """What applying one reply (or a withdrawal, or an expiry) did.
+
+    Attributes:
+        applied: whether anything changed.
+        code: what happened (``confirmed``, ``declined``, ``withdrawn``, ``tentative``,
+            ``unchanged``, ``expired``) or, when not applied, the :class:`Refusal`.
+        sentence: the same in words, for the organiser.
+        registration_id: the registration concerned (``None`` when none was found).
+        promoted: the registrations offered the freed place, in order.
+        queued: the Message-IDs of the messages queued.
+        reply: the reply applied (``None`` for a withdrawal or an expiry).
+    """
+
+    applied: bool
+    code: str
+    sentence: str
+    registration_id: str | None = None
+    promoted: tuple[str, ...] = ()
+    queued: tuple[str, ...] = ()
+    reply: Reply | None = None
+
+
+def _source(reply: Reply) -> str:
+    """The ``by`` of a change made by a reply: names it so that it is recognised again."""
+    stamp = reply.dtstamp.isoformat() if reply.dtstamp is not None else "-"
+    sequence = "-" if reply.sequence is None else str(reply.sequence)
+    return f"reply {reply.partstat.value} {reply.uid} seq {sequence} at {stamp}"
+
+
+def _refused(reply: Reply, code: Refusal, sentence: str, rid: str | None = None) -> ReplyOutcome:
+    return ReplyOutcome(
+        applied=False, code=code.value, sentence=sentence, registration_id=rid, reply=reply
+    )
+
+
+@attrs.define
+class _Log:
+    """The event's message log indexed by registration, read once for a batch of replies.
+
+    Reading the whole log for every reply would make a batch quadratic; the index is read
+    when first needed and again after this module queued messages.
+    """
+
+    store: Store
+    event_id: str
+    _index: dict[str, list[QueuedMessage]] | None = None
+
+    def of(self, registration_id: str) -> list[QueuedMessage]:
+        """The messages not failed for good that went, or go, to a registration."""
+        if self._index is None:
+            index: dict[str, list[QueuedMessage]] = {}
+            for message in self.store.messages(self.event_id):
+                if message.registration_id is not None and message.state != "failed":
+                    index.setdefault(message.registration_id, []).append(message)
+            self._index = index
+        return self._index.get(registration_id, [])
+
+    def add(self, messages: Iterable[QueuedMessage]) -> None:
+        """Index messages just queued (without reading the log again)."""
+        if self._index is None:
+            return  # read in full when first needed
+        for message in messages:
+            if message.registration_id is not None:
+                self._index.setdefault(message.registration_id, []).append(message)
+
+
+def apply_reply(
+    store: Store,
+    event: Event,
+    reply: Reply,
+    *,
+    now: _dt.datetime,
+    offer_hours: int | None = None,
+) -> ReplyOutcome:
+    """Apply one attendee's reply to the store.
+
+    ``ACCEPTED`` confirms a selected registration (and closes its open offer as accepted);
+    ``DECLINED`` declines a selected one or withdraws a confirmed one, offers the place to
+    the waiting list and cancels the person's other sessions; ``DELEGATED`` is a decline
+    (a place is personal: the delegate may apply); ``TENTATIVE`` is recorded in the history
+    and otherwise treated as no answer.
+
+    Args:
+        store: the store holding the event's registrations, selection and message log.
+        event: the event (as stored).
+        reply: the reply (:func:`~ran_events.replies.read_reply`).
+        now: when it is applied (aware): the time of the changes and the offers.
+        offer_hours: how long a freed place is offered (default: the event's
+            ``registration.offer_hours``).
+
+    Returns:
+        What changed, or why nothing did (:class:`Refusal`).
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no zone.
+        ConcurrentChange: the registration changed while the reply was applied (apply it
+            again).
+    """
+    return _apply(store, event, reply, now=now, offer_hours=offer_hours, log=_Log(store, event.id))
+
+
+def _apply(
+    store: Store,
+    event: Event,
+    reply: Reply,
+    *,
+    now: _dt.datetime,
+    offer_hours: int | None,
+    log: _Log,
+) -> ReplyOutcome:
+    tz.check_aware(now, "now")
+    sessions = {session_uid(event, s): s.id for s in event.sessions}
+    if reply.uid not in sessions:
+        return _refused(reply, Refusal.UNKNOWN_UID, f"{reply.uid} is not a session of {event.id}")
+    backend = store.backend(event.id)
+    registration = backend.find(reply.attendee)
+    sent = (
+        [m for m in log.of(registration.id) if m.uid == reply.uid]
+        if registration is not None
+        else []
+    )
+    if registration is None or not sent:
+        return _refused(
+            reply,
+            Refusal.NOT_INVITED,
+            f"{reply.attendee} was never invited to {reply.uid}",
+            registration.id if registration is not None else None,
+        )
+    rid = registration.id
+    if reply.from_address is not None and reply.from_address != reply.attendee:
+        return _refused(
+            reply,
+            Refusal.SPOOFED,
+            f"sent by {reply.from_address}, not by the attendee {reply.attendee}",
+            rid,
+        )
+    by = _source(reply)
+    if any(change.by == by for change in registration.history):
+        return _refused(reply, Refusal.DUPLICATE, f"this reply was applied before ({by})", rid)
+    left = registration.status in (_S.DECLINED, _S.WITHDRAWN)
+    if left and reply.partstat in (PartStat.DECLINED, PartStat.DELEGATED):
+        return ReplyOutcome(
+            applied=False,
+            code="unchanged",
+            sentence=f"{rid} had left already ({registration.status.value})",
+            registration_id=rid,
+            reply=reply,
+        )
+    latest = max((m.sequence for m in sent if m.sequence is not None), default=None)
+    if reply.sequence is not None and latest is not None and reply.sequence < latest:
+        return _refused(
+            reply,
+            Refusal.STALE,
+            f"answers SEQUENCE {reply.sequence} of {reply.uid}; the latest sent is {latest}",
+            rid,
+        )
+    hours = event.registration.offer_hours if offer_hours is None else offer_hours
+    if reply.partstat is PartStat.ACCEPTED:
+        return _accept(store, event, registration, reply, by=by, now=now)
+    if reply.partstat is PartStat.TENTATIVE:
+        note = StatusChange(
+            from_status=registration.status,
+            to_status=registration.status,
+            at=now,
+            reason=f"tentative reply to {reply.uid}; treated as no answer"
+            + (f": {reply.comment.strip()}" if reply.comment.strip() else ""),
+            by=by,
+        )
+        changed = attrs.evolve(registration, history=(*registration.history, note))
+        backend.replace_status(rid, changed, expected=registration.status)
+        return ReplyOutcome(
+            applied=True,
+            code="tentative",
+            sentence=f"{rid}: tentative, recorded; still {registration.status.value}",
+            registration_id=rid,
+            reply=reply,
+        )
+    if registration.status not in _HOLDS_PLACE:
+        return _refused(
+            reply,
+            Refusal.NO_PLACE,
+            f"{rid} is {registration.status.value}: no place to decline",
+            rid,
+        )
+    what = "declined" if reply.partstat is PartStat.DECLINED else "delegated (a decline)"
+    reason = f"{what} by reply to {reply.uid}" + (
+        f": {reply.comment.strip()}" if reply.comment.strip() else ""
+    )
+    outcome = _vacate(
+        store,
+        event,
+        registration,
+        now=now,
+        hours=hours,
+        by=by,
+        reason=reason,
+        keep_uid=reply.uid,
+        log=log,
+    )
+    return attrs.evolve(outcome, reply=reply)
+
+
+def _accept(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    reply: Reply,
+    *,
+    by: str,
+    now: _dt.datetime,
+) -> ReplyOutcome:
+    rid = registration.id
+    if registration.status is _S.CONFIRMED:
+        return ReplyOutcome(
+            applied=False,
+            code="unchanged",
+            sentence=f"{rid} had confirmed already",
+            registration_id=rid,
+            reply=reply,
+        )
+    if registration.status is not _S.SELECTED:
+        return _refused(
+            reply,
+            Refusal.NO_PLACE,
+            f"{rid} is {registration.status.value}: no place to accept",
+            rid,
+        )
+    offers = [
+        o for o in store.offers(event.id) if o.registration_id == rid and o.closed_at is None
+    ]
+    if any(now >= o.deadline for o in offers):
+        return _refused(
+            reply,
+            Refusal.NO_PLACE,
+            f"{rid}: the offer lapsed at {min(o.deadline for o in offers).isoformat()}",
+            rid,
+        )
+    confirmed = registration.transition(
+        _S.CONFIRMED, at=now, reason=f"accepted by reply to {reply.uid}", by=by
+    )
+    store.backend(event.id).replace_status(rid, confirmed, expected=_S.SELECTED)
+    for offer in offers:
+        store.close_offer(offer.id, at=now, outcome="accepted")
+    return ReplyOutcome(
+        applied=True,
+        code="confirmed",
+        sentence=f"{rid}: confirmed",
+        registration_id=rid,
+        reply=reply,
+    )
+
+
+def apply_replies(
+    store: Store,
+    event: Event,
+    replies: Iterable[Reply],
+    *,
+    now: _dt.datetime,
+    offer_hours: int | None = None,
+) -> list[ReplyOutcome]:
+    """Apply replies in order (as :func:`apply_reply` each); one outcome per reply.
+
+    Faster than one :func:`apply_reply` call per reply: the message log is read once for
+    the batch (and again only after a change queued messages).
+    """
+    log = _Log(store, event.id)
+    return [_apply(store, event, r, now=now, offer_hours=offer_hours, log=log) for r in replies]
+
+
+def withdraw(
+    store: Store,
+    event: Event,
+    registration_id: str,
+    *,
+    now: _dt.datetime,
+    offer_hours: int | None = None,
+    reason: str = "withdrawn by the organiser",
+    by: str = "withdraw",
+) -> ReplyOutcome:
+    """Withdraw a registration by hand (e.g. the person wrote to say so).
+
+    A selected or confirmed one frees its place (offered on as by a declining reply) and
+    gets a CANCEL of every session; a waitlisted one leaves the list.
+
+    Raises:
+        UnknownRegistration: no such registration.
+        IllegalTransition: the registration is final already (declined, withdrawn...).
+        NaiveDatetimeError: ``now`` has no zone.
+    """
+    tz.check_aware(now, "now")
+    registration = store.backend(event.id).get(registration_id)
+    hours = event.registration.offer_hours if offer_hours is None else offer_hours
+    return _vacate(
+        store,
+        event,
+        registration,
+        now=now,
+        hours=hours,
+        by=by,
+        reason=reason,
+        keep_uid=None,
+        status=_S.WITHDRAWN,
+    )
+
+
+def expire(
+    store: Store, event: Event, now: _dt.datetime, *, offer_hours: int | None = None
+) -> list[ReplyOutcome]:
+    """End every open offer whose deadline has passed and offer each place to the next.
+
+    A lapsed offer's registration is declined (``offer-lapsed``), gets a CANCEL of the
+    invites it was sent, and the place goes to the waiting list with a new deadline.
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no zone.
+    """
+    tz.check_aware(now, "now")
+    hours = event.registration.offer_hours if offer_hours is None else offer_hours
+    outcomes = []
+    for offer in store.offers(event.id):
+        if offer.closed_at is not None or now < offer.deadline:
+            continue
+        registration = store.backend(event.id).get(offer.registration_id)
+        if registration.status is not _S.SELECTED:  # answered meanwhile
+            store.close_offer(offer.id, at=now, outcome="expired")
+            continue
+        outcome = _vacate(
+            store,
+            event,
+            registration,
+            now=now,
+            hours=hours,
+            by="expire",
+            reason=f"no answer to the offer by {offer.deadline.isoformat()}",
+            keep_uid=None,
+            lapsed=offer,
+        )
+        outcomes.append(outcome)
+    return outcomes
+
+
+# --------------------------------------------------------------------------------------------
+
+
+def _vacate(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    *,
+    now: _dt.datetime,
+    hours: int,
+    by: str,
+    reason: str,
+    keep_uid: str | None,
+    status: RegistrationStatus | None = None,
+    lapsed: Offer | None = None,
+    log: _Log | None = None,
+) -> ReplyOutcome:
+    """The registration leaves (declined or withdrawn); its place is offered on."""
+    log = log or _Log(store, event.id)
+    rid = registration.id
+    backend = store.backend(event.id)
+    held = registration.status in _HOLDS_PLACE
+    if status is None:
+        status = _S.DECLINED if registration.status is _S.SELECTED else _S.WITHDRAWN
+    deadline = now + _dt.timedelta(hours=hours)
+    promoted: list[Registration] = []
+    state = _state(store, event, backend) if held else None
+    if state is not None and rid in {d.registration_id for d in state.decisions}:
+        if lapsed is not None:
+            after = expire_offers(
+                attrs.evolve(state, offers=_offers_of(store, event, now)),
+                now=now,
+                respond_by=deadline,
+            )
+        elif registration.status is _S.SELECTED:
+            after = respond(state, rid, accept=False, now=now, respond_by=deadline)
+        else:
+            after = promote(state, rid, now=now, respond_by=deadline)
+        before = {r.id: r.status for r in state.registrations}
+        promoted = [
+            r
+            for r in after.registrations
+            if r.status is _S.SELECTED and before.get(r.id) is _S.WAITLISTED
+        ]
+    left = registration.transition(status, at=now, reason=reason, by=by)
+    backend.replace_status(rid, left, expected=registration.status)
+    for offer in store.offers(event.id):
+        if offer.registration_id == rid and offer.closed_at is None:
+            outcome = "expired" if lapsed is not None else "declined"
+            store.close_offer(offer.id, at=now, outcome=outcome)
+    queued: list[QueuedMessage] = []
+    if held:
+        queued += _queue_cancel(store, event, left, keep_uid=keep_uid, now=now, log=log)
+    written = []
+    for person in promoted:
+        current = backend.get(person.id)
+        sentence = person.history[-1].reason if person.history else "promoted"
+        chosen = current.transition(_S.SELECTED, at=now, reason=sentence, by=by)
+        backend.replace_status(person.id, chosen, expected=current.status)
+        store.add_offer(event.id, person.id, at=now, deadline=deadline, source=by)
+        queued += _queue_offer(store, event, chosen, deadline=deadline, now=now)
+        written.append(person.id)
+    log.add(queued)
+    verb = status.value if lapsed is None else "lapsed (no answer)"
+    sentence = f"{rid}: {verb}"
+    if held:
+        sentence += (
+            f"; place offered to {', '.join(written)} until {deadline.isoformat()}"
+            if written
+            else "; nobody on the waiting list can take the place"
+        )
+    return ReplyOutcome(
+        applied=True,
+        code="expired" if lapsed is not None else status.value,
+        sentence=sentence,
+        registration_id=rid,
+        promoted=tuple(written),
+        queued=tuple(m.message_id for m in queued),
+    )
+
+
+def _offers_of(store: Store, event: Event, now: _dt.datetime) -> tuple[SelectionOffer, ...]:
+    return tuple(
+        SelectionOffer(
+            registration_id=o.registration_id,
+            offered_at=o.at,
+            respond_by=o.deadline,
+            replaces=o.source or "?",
+        )
+        for o in store.offers(event.id)
+        if o.closed_at is None
+    )
+
+
+def _queue(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    message: EmailMessage,
+    *,
+    kind: str,
+    now: _dt.datetime,
+    uid: str | None = None,
+    sequence: int | None = None,
+) -> QueuedMessage:
+    return store.queue_message(
+        event.id,
+        message_id=str(message["Message-ID"]),
+        recipient=registration.email,
+        kind=kind,
+        data=message.as_bytes(),
+        at=now,
+        registration_id=registration.id,
+        uid=uid,
+        sequence=sequence,
+    )
+
+
+def _queue_offer(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    *,
+    deadline: _dt.datetime,
+    now: _dt.datetime,
+) -> list[QueuedMessage]:
+    queued = [
+        _queue(
+            store,
+            event,
+            registration,
+            offer_email(event, registration, deadline=deadline, now=now),
+            kind="offer",
+            now=now,
+        )
+    ]
+    for calendar in invite(event, registration, now=now):
+        message = invitation_email(event, registration, calendar, now=now)
+        queued.append(
+            _queue(
+                store,
+                event,
+                registration,
+                message,
+                kind="invitation",
+                now=now,
+                uid=calendar.uid,
+                sequence=calendar.sequence,
+            )
+        )
+    return queued
+
+
+def _queue_cancel(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    *,
+    keep_uid: str | None,
+    now: _dt.datetime,
+    log: _Log,
+) -> list[QueuedMessage]:
+    """CANCEL the sessions whose invite the person was sent (except the one they declined)."""
+    invited = {m.uid for m in log.of(registration.id) if m.uid is not None}
+    sessions = [
+        s.id
+        for s in event.sessions
+        if session_uid(event, s) in invited and session_uid(event, s) != keep_uid
+    ]
+    if not sessions:
+        return []
+    queued = []
+    for calendar in cancel(event, registration, sessions=sessions, now=now):
+        message = cancellation_email(event, registration, calendar, now=now)
+        queued.append(
+            _queue(
+                store,
+                event,
+                registration,
+                message,
+                kind="cancellation",
+                now=now,
+                uid=calendar.uid,
+                sequence=calendar.sequence,
+            )
+        )
+    return queued
+
+
+# --------------------------------------------------------------------------------------------
+# The selection's current state, as the selection layer's waiting-list functions take it
+
+
+def _state(store: Store, event: Event, backend: BookBackend) -> SelectionResult | None:
+    """The latest stored selection brought up to the registrations' current statuses.
+
+    The selection is replayed from its record and the registrations as they were given to
+    it (their history before the selection's entries); then each decision follows the
+    registration's status now (holding a place: selected; waiting: waitlisted; else
+    rejected). ``None`` when no selection is stored or it cannot be replayed.
+    """
+    stored = store.selections(event.id)
+    if not stored:
+        return None
+    current = {r.id: r for r in backend}
+    inputs = tuple(_as_given(r) for r in current.values())
+    try:
+        base = _replayed(stored[-1].record_json, inputs)
+    except (ReplayMismatch, UnknownRegistration, ValueError):
+        return None
+    decisions = []
+    for decision in base.decisions:
+        registration = current.get(decision.registration_id)
+        if registration is None:  # pragma: no cover - a store never drops a registration
+            continue
+        if registration.status in _HOLDS_PLACE:
+            outcome, position = Outcome.SELECTED, None
+        elif registration.status is _S.WAITLISTED:
+            outcome, position = Outcome.WAITLISTED, decision.waitlist_position
+        else:
+            outcome, position = Outcome.REJECTED, None
+        decisions.append(attrs.evolve(decision, outcome=outcome, waitlist_position=position))
+    return attrs.evolve(
+        base,
+        decisions=decisions,
+        inputs=[current[d.registration_id] for d in decisions],
+        transition_by=None,
+        offers=(),
+    )
+
+
+def _as_given(registration: Registration) -> Registration:
+    """The registration as it was given to the selection: before its first change by it."""
+    for index, change in enumerate(registration.history):
+        if change.by.startswith("selection:"):
+            return attrs.evolve(
+                registration, status=change.from_status, history=registration.history[:index]
+            )
+    return registration
+
+
+_REPLAYED: dict[tuple[str, str], SelectionResult] = {}
+_REPLAYED_KEPT: Final = 8
+
+
+def _replayed(record_json: str, inputs: Sequence[Registration]) -> SelectionResult:
+    """The selection replayed; kept by record and input hash (neither ever changes)."""
+    key = (record_json, canonical_sha256(inputs))
+    found = _REPLAYED.get(key)
+    if found is None:
+        found = replay(record_from_text(record_json), list(inputs))
+        if len(_REPLAYED) >= _REPLAYED_KEPT:
+            _REPLAYED.pop(next(iter(_REPLAYED)))
+        _REPLAYED[key] = found
+    return found

@@ -1,0 +1,295 @@
+"""Applying replies, withdrawals and lapsed offers to the store (the reply loop)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from collections import Counter
+
+import attrs
+import pytest
+from tests.reply_loop import SELECTED_AT, Loop, after_invites, queue_invites
+
+from ran_events.errors import IllegalTransition, NaiveDatetimeError
+from ran_events.models import RegistrationStatus
+from ran_events.replies import (
+    PartStat,
+    Refusal,
+    apply_replies,
+    apply_reply,
+    expire,
+    read_reply,
+    withdraw,
+)
+from ran_events.selection import Outcome
+
+S = RegistrationStatus
+NOW = SELECTED_AT + dt.timedelta(days=2)
+
+
+@pytest.fixture
+def loop() -> Loop:
+    return after_invites()
+
+
+def _selected(loop: Loop) -> list[str]:
+    return [d.registration_id for d in loop.result.decisions if d.outcome is Outcome.SELECTED]
+
+
+def _waiting(loop: Loop) -> list[str]:
+    waitlisted = [d for d in loop.result.decisions if d.outcome is Outcome.WAITLISTED]
+    return [d.registration_id for d in sorted(waitlisted, key=lambda d: d.waitlist_position or 0)]
+
+
+def _kinds(loop: Loop, registration_id: str) -> Counter[str]:
+    return Counter(
+        m.kind
+        for m in loop.store.messages(loop.event.id)
+        if m.registration_id == registration_id and m.queued_at > SELECTED_AT
+    )
+
+
+def _holding(loop: Loop) -> int:
+    return len(loop.with_status(S.SELECTED)) + len(loop.with_status(S.CONFIRMED))
+
+
+def test_accepted_confirms_with_the_reply_in_the_history(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    outcome = apply_reply(loop.store, loop.event, loop.reply(rid, "ACCEPTED"), now=NOW)
+    assert (outcome.applied, outcome.code, outcome.registration_id) == (True, "confirmed", rid)
+    registration = loop.registration(rid)
+    assert registration.status is S.CONFIRMED
+    assert registration.history[-1].by.startswith("reply ACCEPTED ran-mh-pcve-2023+plenary@")
+    assert registration.history[-1].at == NOW
+    # the same reply again changes nothing, reported as a duplicate
+    again = apply_reply(loop.store, loop.event, loop.reply(rid, "ACCEPTED"), now=NOW)
+    assert (again.applied, again.code) == (False, Refusal.DUPLICATE)
+    # an acceptance of the other session: already confirmed
+    other = apply_reply(
+        loop.store, loop.event, loop.reply(rid, "ACCEPTED", session="cases"), now=NOW
+    )
+    assert (other.applied, other.code) == (False, "unchanged")
+
+
+def test_declined_frees_the_place_for_the_first_admissible_on_the_waiting_list(
+    loop: Loop,
+) -> None:
+    rid = _selected(loop)[0]
+    before = _holding(loop)
+    outcome = apply_reply(
+        loop.store, loop.event, loop.reply(rid, "DECLINED"), now=NOW, offer_hours=24
+    )
+    assert outcome.applied
+    assert outcome.code == "declined"
+    assert loop.status(rid) is S.DECLINED
+    assert loop.registration(rid).history[-1].by.startswith("reply DECLINED")
+    (promoted,) = outcome.promoted
+    assert promoted in _waiting(loop)
+    assert loop.status(promoted) is S.SELECTED
+    assert _holding(loop) == before
+    # the promoted person: an offer until now + 24 h, the offer e-mail and the invites
+    (offer,) = loop.store.offers(loop.event.id)
+    assert (offer.registration_id, offer.deadline) == (promoted, NOW + dt.timedelta(hours=24))
+    assert _kinds(loop, promoted) == Counter({"offer": 1, "invitation": 2})
+    # the one who declined the plenary gets a CANCEL of the other session only
+    assert _kinds(loop, rid) == Counter({"cancellation": 1})
+    (cancellation,) = [m for m in loop.store.messages(loop.event.id) if m.kind == "cancellation"]
+    assert cancellation.uid == "ran-mh-pcve-2023+cases@example.org"
+    assert set(outcome.queued) == {
+        m.message_id for m in loop.store.messages(loop.event.id) if m.queued_at == NOW
+    }
+
+
+def test_the_offer_email_says_until_when(loop: Loop) -> None:
+    outcome = apply_reply(
+        loop.store, loop.event, loop.reply(_selected(loop)[0], "DECLINED"), now=NOW
+    )
+    (offer,) = [
+        m
+        for m in loop.store.messages(loop.event.id)
+        if m.kind == "offer" and m.registration_id == outcome.promoted[0]
+    ]
+    message = email.message_from_bytes(offer.data, policy=email.policy.default)
+    assert message.defects == []
+    text = message.get_content()
+    assert "Please accept by Tue 12 Sep 2023, 11:00 CEST" in text  # 48 h, in Brussels time
+
+
+def test_promotion_keeps_the_quotas(loop: Loop) -> None:
+    # decline every selected prison officer: the prison quota (min 4) must still hold
+    prison = [rid for rid in _selected(loop) if loop.registration(rid).registrant.role == "prison"]
+    assert prison
+    for rid in prison:
+        apply_reply(loop.store, loop.event, loop.reply(rid, "DECLINED"), now=NOW)
+    holding = loop.with_status(S.SELECTED) + loop.with_status(S.CONFIRMED)
+    assert len(holding) == loop.event.capacity
+    roles = Counter(r.registrant.role for r in holding)
+    assert roles["prison"] >= 4
+    assert roles["police"] <= 8
+    organisations = Counter(r.registrant.organisation for r in holding)
+    assert max(organisations.values()) <= 2
+
+
+def test_a_promoted_person_accepts_and_the_offer_closes(loop: Loop) -> None:
+    outcome = apply_reply(
+        loop.store, loop.event, loop.reply(_selected(loop)[0], "DECLINED"), now=NOW
+    )
+    promoted = outcome.promoted[0]
+    accepted = apply_reply(
+        loop.store,
+        loop.event,
+        loop.reply(promoted, "ACCEPTED", minute=5),
+        now=NOW + dt.timedelta(hours=1),
+    )
+    assert accepted.code == "confirmed"
+    (offer,) = loop.store.offers(loop.event.id)
+    assert offer.outcome == "accepted"
+
+
+def test_refusals_change_nothing(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    waiting = _waiting(loop)[0]
+    spoofed = apply_reply(
+        loop.store,
+        loop.event,
+        loop.reply(rid, "DECLINED", from_address="mallory@evil.example"),
+        now=NOW,
+    )
+    assert (spoofed.applied, spoofed.code) == (False, Refusal.SPOOFED)
+    assert "mallory@evil.example" in spoofed.sentence
+    not_invited = apply_reply(loop.store, loop.event, loop.reply(waiting, "ACCEPTED"), now=NOW)
+    assert (not_invited.applied, not_invited.code) == (False, Refusal.NOT_INVITED)
+    stranger = attrs.evolve(loop.reply(rid, "DECLINED"), attendee="x@nowhere.example")
+    assert apply_reply(loop.store, loop.event, stranger, now=NOW).code == Refusal.NOT_INVITED
+    unknown = attrs.evolve(loop.reply(rid, "DECLINED"), uid="other+plenary@example.org")
+    assert apply_reply(loop.store, loop.event, unknown, now=NOW).code == Refusal.UNKNOWN_UID
+    assert loop.status(rid) is S.SELECTED
+    assert loop.status(waiting) is S.WAITLISTED
+    assert [m for m in loop.store.messages(loop.event.id) if m.queued_at > SELECTED_AT] == []
+
+
+def test_a_reply_to_an_older_sequence_is_stale() -> None:
+    loop = after_invites()
+    event = loop.event.revise()  # the invites of revision 1 go out
+    rid = _selected(loop)[0]
+    registration = loop.registration(rid)
+    queue_invites(loop.store, event, registration, now=NOW)
+    stale = apply_reply(loop.store, event, loop.reply(rid, "DECLINED", sequence=0), now=NOW)
+    assert (stale.applied, stale.code) == (False, Refusal.STALE)
+    assert "the latest sent is 1" in stale.sentence
+    # Apple Calendar sends no SEQUENCE: not stale
+    current = apply_reply(loop.store, event, loop.reply(rid, "DECLINED", sequence=None), now=NOW)
+    assert current.applied
+
+
+def test_tentative_is_recorded_and_changes_no_status(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    reply = loop.reply(rid, "TENTATIVE")
+    outcome = apply_reply(loop.store, loop.event, reply, now=NOW)
+    assert (outcome.applied, outcome.code) == (True, "tentative")
+    registration = loop.registration(rid)
+    assert registration.status is S.SELECTED
+    last = registration.history[-1]
+    assert (last.from_status, last.to_status) == (S.SELECTED, S.SELECTED)
+    assert "treated as no answer" in last.reason
+
+
+def test_delegation_is_a_decline_and_the_delegate_gets_nothing(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    reply = attrs.evolve(loop.reply(rid, "DELEGATED"), delegated_to=("colleague@prison.example",))
+    outcome = apply_reply(loop.store, loop.event, reply, now=NOW)
+    assert outcome.code == "declined"
+    assert loop.status(rid) is S.DECLINED
+    assert "delegated" in loop.registration(rid).history[-1].reason
+    assert all(
+        m.recipient != "colleague@prison.example" for m in loop.store.messages(loop.event.id)
+    )
+
+
+def test_a_confirmed_person_declining_later_is_withdrawn(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    apply_reply(loop.store, loop.event, loop.reply(rid, "ACCEPTED"), now=NOW)
+    outcome = apply_reply(loop.store, loop.event, loop.reply(rid, "DECLINED", minute=9), now=NOW)
+    assert outcome.code == "withdrawn"
+    assert loop.status(rid) is S.WITHDRAWN
+    assert len(outcome.promoted) == 1
+    late = apply_reply(loop.store, loop.event, loop.reply(rid, "ACCEPTED", minute=20), now=NOW)
+    assert (late.applied, late.code) == (False, Refusal.NO_PLACE)
+
+
+def test_withdraw_by_hand_cancels_every_session_and_promotes(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    outcome = withdraw(loop.store, loop.event, rid, now=NOW)
+    assert outcome.code == "withdrawn"
+    assert loop.registration(rid).history[-1].by == "withdraw"
+    assert _kinds(loop, rid) == Counter({"cancellation": 2})
+    assert len(outcome.promoted) == 1
+    with pytest.raises(IllegalTransition):
+        withdraw(loop.store, loop.event, rid, now=NOW)
+    with pytest.raises(NaiveDatetimeError):
+        withdraw(loop.store, loop.event, _selected(loop)[1], now=dt.datetime(2023, 9, 10))
+
+
+def test_a_waitlisted_person_withdrawing_frees_nothing(loop: Loop) -> None:
+    waiting = _waiting(loop)[0]
+    outcome = withdraw(loop.store, loop.event, waiting, now=NOW)
+    assert (outcome.code, outcome.promoted, outcome.queued) == ("withdrawn", (), ())
+
+
+def test_expire_ends_lapsed_offers_and_offers_the_place_on(loop: Loop) -> None:
+    first = apply_reply(
+        loop.store, loop.event, loop.reply(_selected(loop)[0], "DECLINED"), now=NOW
+    )
+    promoted = first.promoted[0]
+    assert expire(loop.store, loop.event, NOW + dt.timedelta(hours=47)) == []
+    later = NOW + dt.timedelta(hours=48)
+    (outcome,) = expire(loop.store, loop.event, later)
+    assert outcome.code == "expired"
+    assert loop.status(promoted) is S.DECLINED
+    assert loop.registration(promoted).history[-1].by == "expire"
+    (next_one,) = outcome.promoted
+    assert next_one != promoted
+    assert loop.status(next_one) is S.SELECTED
+    offers = loop.store.offers(loop.event.id)
+    assert [(o.registration_id, o.outcome) for o in offers] == [
+        (promoted, "expired"),
+        (next_one, None),
+    ]
+    assert _kinds(loop, promoted) == Counter({"offer": 1, "invitation": 2, "cancellation": 2})
+    # the lapsed offer can no longer be accepted: the invite was cancelled (SEQUENCE 1)
+    late = apply_reply(
+        loop.store, loop.event, loop.reply(promoted, "ACCEPTED", minute=3), now=later
+    )
+    assert late.code == Refusal.STALE
+    undated = loop.reply(promoted, "ACCEPTED", minute=4, sequence=None)
+    assert apply_reply(loop.store, loop.event, undated, now=later).code == Refusal.NO_PLACE
+    assert loop.status(promoted) is S.DECLINED
+    assert _holding(loop) == loop.event.capacity
+
+
+def test_an_offer_past_its_deadline_cannot_be_accepted_before_expire_runs(loop: Loop) -> None:
+    first = apply_reply(
+        loop.store, loop.event, loop.reply(_selected(loop)[0], "DECLINED"), now=NOW
+    )
+    promoted = first.promoted[0]
+    late = apply_reply(
+        loop.store,
+        loop.event,
+        loop.reply(promoted, "ACCEPTED", minute=1),
+        now=NOW + dt.timedelta(hours=49),
+    )
+    assert (late.applied, late.code) == (False, Refusal.NO_PLACE)
+    assert "the offer lapsed" in late.sentence
+
+
+def test_replies_read_from_files_apply(loop: Loop) -> None:
+    rid = _selected(loop)[0]
+    reply = loop.reply(rid, PartStat.DECLINED)
+    text = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REPLY\r\n"
+        f"BEGIN:VEVENT\r\nUID:{reply.uid}\r\nDTSTAMP:20230909T090000Z\r\nSEQUENCE:0\r\n"
+        f"ATTENDEE;PARTSTAT=DECLINED:mailto:{reply.attendee}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    (outcome,) = apply_replies(loop.store, loop.event, [read_reply(text.encode())], now=NOW)
+    assert outcome.code == "declined"
