@@ -532,8 +532,9 @@ class PostgresStore:
         registration_id: str,
         changed: Registration,
         *,
-        expected: RegistrationStatus,
+        expected: RegistrationStatus | str,
     ) -> Registration:
+        expected = RegistrationStatus(expected)
         db = self._conn
         with self._lock, db.transaction():
             row = db.execute(
@@ -906,7 +907,7 @@ class _PostgresBackend:
         return 0 if row is None else int(row[0])
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         """See :meth:`BookBackend.replace_status`."""
         return self._store._replace_status(
