@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import attrs
 import pytest
@@ -12,6 +13,7 @@ from tests.interop.readers import RADICALE, RadicaleClient, radicale_server, req
 
 from ran_events import examples
 from ran_events.models import Event, Registration
+from ran_events.selection import FairDraw, FairLotteryPolicy
 
 # Speed is measured in benchmarks/, never in tests: no per-example deadline, so a loaded
 # machine cannot turn a property into a flaky failure. The same for the slow-data check.
@@ -50,3 +52,21 @@ def webinar() -> Event:
 def selected() -> Registration:
     """A selected registration for the webinar."""
     return attrs.evolve(examples.synthetic_applicants(1, seed=7)[0], status="selected")
+
+
+@pytest.fixture
+def stopped_fair_lottery(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """Make every fair-lottery distribution say a time limit stopped it after 2 levels.
+
+    Returns the list to which each distribution appends the policy's ``time_limit``.
+    """
+    seen: list[float | None] = []
+    original = FairLotteryPolicy.distribution
+
+    def stopped(self: FairLotteryPolicy, *args: Any, **kwargs: Any) -> FairDraw:
+        seen.append(self.time_limit)
+        draw = original(self, *args, **kwargs)
+        return attrs.evolve(draw, objective="leximin (stopped at the time limit after 2 levels)")
+
+    monkeypatch.setattr(FairLotteryPolicy, "distribution", stopped)
+    return seen

@@ -145,3 +145,26 @@ def test_rejected_rows_stop_the_simulation_unless_allowed(files: tuple[Path, Pat
     assert status == 0, err
     assert out.startswith("Policy lottery (5 runs, seed 2023):")
     assert len(err.splitlines()) == 1  # the rejected row is still listed, with no closing line
+
+
+def test_simulate_passes_the_time_limit_and_prints_a_stop(
+    files: tuple[Path, Path], stopped_fair_lottery: list[float | None]
+) -> None:
+    event, applications = files
+    status, out, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--time-limit", "3",
+        "--policy", "lottery", "--policy", "fair-lottery",
+    )  # fmt: skip
+    assert status == 0, err
+    assert stopped_fair_lottery == [3.0]
+    fair = out[out.index("Policy fair-lottery") :]
+    assert fair.splitlines()[1] == (
+        "  leximin (stopped at the time limit after 2 levels): the smallest probabilities "
+        "are those of the levels reached; the others are not LEXIMIN-optimal"
+    )
+    assert "stopped" not in out[: out.index("Policy fair-lottery")]
+    status, out, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--time-limit", "3"
+    )
+    assert (status, out) == (2, "")
+    assert "--time-limit: only the fair-lottery policy takes a time limit" in err

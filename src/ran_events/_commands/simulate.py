@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import InfeasibleSelection, InvalidPolicyConfig, UnknownPolicy
 from ..selection import compare, simulate
+from ..selection._policy import policy_parameters
 from ._base import (
     CommandError,
     Console,
     DemoState,
+    UsageError,
     add_force_option,
     check_outputs,
     load_event,
@@ -21,8 +23,10 @@ from ._base import (
     write_atomic,
 )
 from .applications import report_rejects, take_in
+from .select import add_time_limit_option, time_limit_of
 
 if TYPE_CHECKING:
+    from ..models import Event
     from ..selection import SimulationReport
 
 DEMO_RUNS: Final = 200
@@ -66,6 +70,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--allow-rejects", action="store_true",
         help="simulate even when rows of APPLICATIONS are not taken in (they are listed)",
     )  # fmt: skip
+    add_time_limit_option(parser)
     add_force_option(parser)
     parser.set_defaults(run=run)
 
@@ -91,6 +96,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"{args.event}: selection.seed: the event has no seed; give one with --seed N"
         )
     policies = args.policy or [event.selection.policy]
+    limit = time_limit_of(args.time_limit)
+    if limit is not None and "fair-lottery" not in policies:
+        raise UsageError(
+            "--time-limit: only the fair-lottery policy takes a time limit (simulated: "
+            + ", ".join(policies)
+            + ")"
+        )
     reports = []
     executor = None
     if args.workers > 1:
@@ -106,6 +118,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
                         runs=args.runs,
                         seed=seed,
                         policy=name,
+                        parameters=_parameters(event, name, limit),
                         executor=executor,
                         progress=progress,
                     )
@@ -125,6 +138,15 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _parameters(event: Event, name: str, limit: float | None) -> dict[str, Any] | None:
+    """The policy's parameters with ``--time-limit`` for the fair lottery, else ``None``."""
+    if limit is None or name != "fair-lottery":
+        return None  # simulate() takes the event's when the policy is the event's
+    rules = event.selection
+    parameters = policy_parameters(rules.parameters) if name == rules.policy else {}
+    return {**parameters, "time_limit": limit}
+
+
 def _bar(console: Console, name: str) -> Any:
     def show(done: int, runs: int) -> None:
         width = 30
@@ -141,6 +163,11 @@ def print_report(report: SimulationReport, console: Console) -> None:
     """The summary of one policy: probabilities, then each quota value and cap."""
     kind = "exact" if any(e.exact for e in report.estimates) else f"{report.runs} runs"
     console.out(f"Policy {report.policy} ({kind}, seed {report.seed}):")
+    if report.stopped:
+        console.out(
+            f"  {report.objective}: the smallest probabilities are those of the levels "
+            "reached; the others are not LEXIMIN-optimal"
+        )
     console.out(
         f"  probability: min {report.minimum:.4f}, max {report.maximum:.4f}, "
         f"Gini {report.gini:.3f} over {len(report.estimates)} eligible applicants"

@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 import attrs
 
 from ran_events.errors import InfeasibleSelection, InvalidValue
+from ran_events.selection._panel import STOPPED
 from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
 
 if TYPE_CHECKING:
@@ -1237,7 +1238,7 @@ def fair_distribution(
     label: str = objective
     while len(fixed) < len(generation.active):
         if deadline.passed():
-            label = f"leximin (stopped at the time limit after {levels} levels)"
+            label = f"leximin ({STOPPED} after {levels} levels)"
             break
         value, tight = generation.level(fixed, deadline)
         levels += 1
