@@ -1497,7 +1497,7 @@ def _descend(
         chosen[c] = True
         rows, values = column(c)
         d[rows] += values
-    for _ in range(count):
+    for _ in range(count):  # pragma: no branch - a bound; the potential stops it first
         score = change(d, -1.0)
         score[~chosen] = np.inf
         out = int(np.argmin(score))
@@ -1530,7 +1530,7 @@ def _polish(
     import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
 
     by_row = incidence.tocsr()
-    for _ in range(rounds):
+    for _ in range(rounds):  # pragma: no branch - a bound; no swap helps long before
         r = int(np.argmax(np.abs(d)))
         line = by_row[[r], :].toarray()[0] * (1.0 if d[r] > 0 else -1.0)
         inside = np.flatnonzero(chosen)
