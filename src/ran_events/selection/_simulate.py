@@ -685,7 +685,8 @@ def simulate(
             if progress is not None:
                 progress(done, runs)
     report = _report(plan, total, name, dict(probe.parameters), runs, seed, interval, confidence)
-    return attrs.evolve(report, ineligible=ineligible, label=label or name)
+    objective = None if draw is None else draw.objective
+    return attrs.evolve(report, ineligible=ineligible, label=label or name, objective=objective)
 
 
 def _factory_of(policy: Policy) -> PolicyFactory:
