@@ -113,6 +113,10 @@ def test_hold_many_answers_per_item_and_drops_none(event: Event) -> None:
     assert results[2].field == "id"
     assert list(backend) == [first]
     assert first.id in backend
+    book = RegistrationBook(event=event, backend=backend)
+    assert first.id in book
+    assert "r-none" not in book
+    assert 42 not in book  # only a text can be an id
 
 
 def test_a_replaced_application_is_appended_to_the_held_history(event: Event) -> None:

@@ -428,3 +428,21 @@ def test_a_killed_import_leaves_whole_transactions_and_completes_on_rerun(
     assert outcome.problems_after_kill == ()
     assert outcome.held_after_kill % BATCH == 0  # none or all of each transaction's rows
     assert outcome.held_after_rerun == rows  # what a clean run holds: every row distinct
+
+
+def test_one_batch_may_replace_its_own_rows(backend: BookBackend, event: Event) -> None:
+    """A file with two applications of one address: the later is held, naming the other,
+    and the history reads back the same from the backend."""
+    address = "anna@example.org"
+    first = application(event, 1, email=address, minute=5)
+    later = application(event, 1, email=address, minute=9)
+    results = backend.hold_many([first, later], on_duplicate="replace", by="import")
+    assert results[0] == first
+    kept = results[1]
+    assert isinstance(kept, Registration)
+    assert kept.submitted_at == later.submitted_at
+    assert [c.reason.split(" submitted")[0] for c in kept.history] == [
+        "replaces the application r000001-5"
+    ]
+    assert backend.get(kept.id) == kept
+    assert kept.id in [r.id for r in backend]

@@ -6,10 +6,11 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 from tests.store.conformance import AFTER, application
 
-from ran_events.errors import StoreError, StoreVersionError
+from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
 from ran_events.models import Event, Registration
 from ran_events.store import SqliteStore, Store, _migrations, open_store
 
@@ -112,5 +113,19 @@ def test_a_store_with_a_damaged_schema_table_reports_it(sqlite_url: str) -> None
     SqliteStore(sqlite_url).close()
     with sqlite3.connect(sqlite_url) as db:
         db.execute("DELETE FROM settings")
-    with pytest.raises(StoreError, match="lacks its setting 'secret'"):
+    with pytest.raises(StoreIntegrityError, match="lacks its setting 'secret'") as caught:
         SqliteStore(sqlite_url)
+    assert caught.value.problems == ["the store lacks its setting 'secret'"]
+    assert isinstance(caught.value, StoreError)
+
+
+def test_a_store_backend_holds_only_its_own_events_registrations(
+    sqlite_url: str, event: Event
+) -> None:
+    with open_store(sqlite_url) as store:
+        store.put_event(event, at=AFTER)
+        other = attrs.evolve(application(event, 1), event_id="another-event")
+        (result,) = store.backend(event.id).hold_many([other], on_duplicate="reject", by="")
+        assert isinstance(result, InvalidValue)
+        assert result.field == "event_id"
+        assert len(store.backend(event.id)) == 0

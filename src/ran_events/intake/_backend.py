@@ -78,7 +78,8 @@ class BookBackend(Protocol):
         ...
 
     def __iter__(self) -> Iterator[Registration]:
-        """The registrations, in the order they were first taken in."""
+        """The registrations, in the order taken in (a store: in the order first taken in;
+        in memory, an application that replaced another counts as taken in anew)."""
         ...
 
     def __len__(self) -> int:

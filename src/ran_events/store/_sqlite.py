@@ -25,6 +25,7 @@ from ..errors import (
     DuplicateRegistration,
     InvalidValue,
     StoreError,
+    StoreIntegrityError,
     StoreVersionError,
     TimeRangeError,
     UnknownEvent,
@@ -79,6 +80,7 @@ class SqliteStore:
 
     Raises:
         StoreVersionError: the file was written by a newer ran_events.
+        StoreIntegrityError: the file is a store that lacks a part it cannot work without.
         StoreError: the file is not a ran_events store (or not SQLite).
     """
 
@@ -183,7 +185,7 @@ class SqliteStore:
     def _setting(self, key: str) -> str:
         row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise StoreError(f"{self.location}: the store lacks its setting {key!r}")
+            raise StoreIntegrityError(self.location, [f"the store lacks its setting {key!r}"])
         return str(row[0])
 
     def close(self) -> None:
@@ -350,6 +352,8 @@ class SqliteStore:
                 email = registration.email
                 pk, existing, stored = held.get(email, (None, None, ()))
                 try:
+                    if registration.event_id != event_id:
+                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
                     kept = check_hold(
                         existing,
                         registration,
