@@ -11,7 +11,7 @@ import attrs
 import psycopg
 import pytest
 
-from ran_events.errors import StoreVersionError
+from ran_events.errors import InvalidValue, StoreVersionError
 from ran_events.examples import synthetic_applicants
 from ran_events.intake import MemoryBackend
 from ran_events.models import Event, Registration
@@ -83,3 +83,14 @@ def test_integrity_names_rows_changed_by_hand(pg_url: str, event: Event) -> None
             ),
             f"message <m1@example.org> of {event.id} has no known state ('lost')",
         ]
+
+
+def test_a_registration_of_another_event_is_refused(pg_url: str, event: Event) -> None:
+    other = synthetic_applicants(1, seed=11, event=attrs.evolve(event, id="another-event"))[0]
+    with open_store(pg_url) as store:
+        store.put_event(event, at=AT)
+        backend = store.backend(event.id)
+        (refused,) = backend.hold_many([other], on_duplicate="reject", by="import")
+        assert isinstance(refused, InvalidValue)
+        assert refused.field == "event_id"
+        assert len(backend) == 0

@@ -496,6 +496,8 @@ class PostgresStore:
             for registration in batch:
                 existing = by_email.get(registration.email)
                 try:
+                    if registration.event_id != event_id:  # it would be filed under this one
+                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
                     kept = check_hold(
                         existing,
                         registration,
