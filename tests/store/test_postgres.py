@@ -58,8 +58,9 @@ def test_a_batch_keeps_what_the_memory_backend_keeps(pg_url: str, event: Event) 
         for batch in (_batch(event), _batch(event)[3:]):  # the second replaces stored ones
             expected = memory.hold_many(batch, on_duplicate="replace", by="import")
             assert backend.hold_many(batch, on_duplicate="replace", by="import") == expected
-        assert list(backend) == list(memory)
-        assert [len(r.history) for r in backend] == [len(r.history) for r in memory]
+        # the same registrations; a store keeps the order first taken in
+        assert sorted(backend, key=lambda r: r.id) == sorted(memory, key=lambda r: r.id)
+        assert [r.email for r in backend] == list(dict.fromkeys(r.email for r in _batch(event)))
         assert "backend of" in repr(backend)
         assert store.integrity() == []
 
