@@ -67,7 +67,7 @@ SCHEMES: Final = ("postgresql", "postgres")
 _STEPS: Final[tuple[tuple[str, ...], ...]] = (
     # 1: the SQLite store's tables (store/_migrations.py, steps 1 and 2) in PostgreSQL's
     # dialect; instants are kept as the ISO 8601 text the codec writes (offsets kept), and a
-    # registration's place in the book's order is a column (a replaced one moves to the end).
+    # registration's place in the book's order is a column (the order first taken in).
     (
         """CREATE TABLE settings (
             key text PRIMARY KEY,
@@ -394,7 +394,8 @@ class PostgresStore:
         kept: Sequence[tuple[int | None, Registration, Sequence[StatusChange]]],
     ) -> None:
         """Store registrations: (row key or None for a new one, the registration, its history
-        as stored). Each goes to the end of the book's order; its history is appended to.
+        as stored). A new one goes to the end of the book's order, a held one keeps its
+        place; a history is appended to.
 
         A few (one application from a service) are written a statement each; a batch of a
         file import with ``COPY``, its row keys drawn in one query."""
@@ -412,12 +413,11 @@ class PostgresStore:
         inserts: list[tuple[object, ...]] = []
         changes: list[tuple[object, ...]] = []
         for (held_pk, registration, stored), (position, new_pk) in zip(kept, keys, strict=True):
-            columns = (*_columns(registration), position)
             pk = new_pk if held_pk is None else held_pk
             if held_pk is None:
-                inserts.append((pk, event_id, *columns))
+                inserts.append((pk, event_id, *_columns(registration), position))
             else:
-                updates.append((*columns, pk))
+                updates.append((*_columns(registration), pk))
             changes.extend(
                 (pk, *codec.change_row(change))
                 for change in codec.added_history(stored, registration)
@@ -426,7 +426,7 @@ class PostgresStore:
             if updates:
                 cursor.executemany(
                     "UPDATE registrations SET id = %s, normalised_email = %s, "
-                    "submitted_at = %s, status = %s, data = %s, position = %s WHERE pk = %s",
+                    "submitted_at = %s, status = %s, data = %s WHERE pk = %s",
                     updates,
                 )
             if inserts:
@@ -465,8 +465,7 @@ class PostgresStore:
             pk = held_pk
             db.execute(
                 "UPDATE registrations SET id = %s, normalised_email = %s, submitted_at = %s, "
-                "status = %s, data = %s, position = nextval('registration_position') "
-                "WHERE pk = %s",
+                "status = %s, data = %s WHERE pk = %s",
                 (*_columns(registration), pk),
             )
         self._append(pk, stored, registration)
@@ -492,10 +491,12 @@ class PostgresStore:
             by_email = {registration.email: registration for _, registration in held}
             owner = {registration.id: registration.email for _, registration in held}
             stored = {r.email: (pk, r.history) for pk, r in held}
-            touched: dict[str, None] = {}  # the addresses changed, in the order last changed
+            touched: dict[str, None] = {}  # the addresses changed, in the order first changed
             for registration in batch:
                 existing = by_email.get(registration.email)
                 try:
+                    if registration.event_id != event_id:  # it would be filed under this one
+                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
                     kept = check_hold(
                         existing,
                         registration,
@@ -510,8 +511,7 @@ class PostgresStore:
                     del owner[existing.id]
                 by_email[kept.email] = kept
                 owner[kept.id] = kept.email
-                touched.pop(kept.email, None)
-                touched[kept.email] = None
+                touched.setdefault(kept.email, None)
                 results.append(kept)
             self._write(
                 event_id,
