@@ -35,9 +35,13 @@ class PartStat(enum.StrEnum):
     """An attendee's answer (the iCalendar PARTSTAT of a reply to an event)."""
 
     ACCEPTED = "ACCEPTED"
+    """The attendee will come."""
     DECLINED = "DECLINED"
+    """The attendee will not come."""
     TENTATIVE = "TENTATIVE"
+    """The attendee may come (recorded, treated as no answer)."""
     DELEGATED = "DELEGATED"
+    """The attendee passed the invite on to someone else (treated as a decline)."""
 
 
 @attrs.frozen(kw_only=True)
