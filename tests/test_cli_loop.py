@@ -8,6 +8,7 @@ on 127.0.0.1 received.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import email
 import email.policy
 from collections import Counter
@@ -408,3 +409,75 @@ def test_publish_reads_the_event_from_a_store(db: str) -> None:
     status, _, err = run("publish", "no-such-event", "--db", db, "--caldav", "http://x/")
     assert status == 1
     assert f"the store holds no event 'no-such-event' (events held: {EVENT.id})" in err
+
+
+# -- the whole loop, through the command -----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_declines_expiry_and_delivery_through_the_command(
+    event_file: Path, tmp_path: Path
+) -> None:
+    """400 applications for 30 places with quotas (prison >= 4, police <= 8, at most 2 per
+    organisation); 5 selected decline by e-mail; after replies, expire and send exactly 30
+    hold a place or an open offer, the quotas hold, and the server got each logged message
+    once."""
+    db = str(tmp_path / "ran.sqlite")
+    selected_store(db, event_file, tmp_path, n=400, seed=11)
+    assert run("invites", str(event_file), "--db", db, "--now", AFTER)[0] == 0
+    decliners = selected(db)[:5]
+    files = [
+        write_reply(tmp_path, f"reply-{n}.eml", reply_email(r.email, "DECLINED"))
+        for n, r in enumerate(decliners)
+    ]
+    status, out, err = run("replies", EVENT.id, "--db", db, *map(str, files), "--now", REPLIED)
+    assert (status, err) == (0, "")
+    assert out.count("; place offered to ") == 5
+    with open_store(db) as store:
+        first_offers = {o.registration_id for o in store.offers(EVENT.id)}
+    assert len(first_offers) == 5
+    status, out, err = run("expire", EVENT.id, "--db", db, "--now", LAPSED)
+    assert (status, err) == (0, "")
+    assert (
+        out.splitlines()[-1]
+        == f"5 offer(s) of {EVENT.id} lapsed by 2023-09-11T13:00:00+00:00; 5 open"
+    )
+    with smtp_server() as server:
+        url = f"smtp://127.0.0.1:{server.port}"
+        status, out, err = run("send", EVENT.id, "--db", db, "--smtp", url)
+        assert (status, err) == (0, "")
+        again = run("send", EVENT.id, "--db", db, "--smtp", url)
+    assert again[0] == 0
+    assert "nothing sent" in again[1]
+
+    held = registrations(db)
+    holding = [r for r in held if r.status in (S.SELECTED, S.CONFIRMED)]
+    with open_store(db) as store:
+        open_offers = {
+            o.registration_id
+            for o in store.offers(EVENT.id, open_at=dt.datetime(2023, 9, 11, 14, 0, tzinfo=dt.UTC))
+        }
+        logged: dict[str, Counter[str]] = {}
+        for message in store.messages(EVENT.id):
+            assert message.state == "sent"
+            logged.setdefault(message.recipient, Counter())[message.message_id] += 1
+    assert len(holding) == 30
+    assert len(open_offers) == 5
+    assert open_offers.isdisjoint(first_offers)
+    assert open_offers <= {r.id for r in holding}
+    assert {r.id for r in decliners}.isdisjoint(r.id for r in holding)
+    roles = Counter(r.registrant.role for r in holding)
+    assert roles["prison"] >= 4
+    assert roles["police"] <= 8
+    assert max(Counter(r.registrant.organisation for r in holding).values()) <= 2
+    received: dict[str, Counter[str]] = {}
+    for item in server.received:
+        parsed = email.message_from_bytes(item.data, policy=email.policy.default)
+        assert parsed.defects == []
+        assert all(part.defects == [] for part in parsed.walk())
+        (recipient,) = item.recipients
+        received.setdefault(recipient, Counter())[str(parsed["Message-ID"])] += 1
+    assert received == logged
+    assert len(received) == 400
+    assert kinds(db, "sent")["offer"] == 10
+    assert kinds(db, "sent")["decision"] == 370
