@@ -222,6 +222,76 @@ def test_selection_records_are_kept_as_given(store: Store, event: Event) -> None
     assert kept[0].at == AFTER
 
 
+def test_assignments_are_versioned_and_the_older_kept(store: Store, event: Event) -> None:
+    from ran_events.groups import AssignmentRow
+
+    book = store.book(event)
+    ids = [book.add(application(event, n)).id for n in range(3)]
+    first = [
+        AssignmentRow(registration_id=ids[0], group="1", session_id="breakout-1", reason="a"),
+        AssignmentRow(registration_id=ids[1], group="1", session_id="breakout-1", reason="b"),
+        AssignmentRow(registration_id=ids[2], group="2", reason="c"),
+    ]
+    assert store.assignments(event.id) == []
+    assert store.put_assignments(event.id, "groups", first, at=AFTER, by="organiser") == 1
+    kept = store.assignments(event.id)
+    assert [(a.registration_id, a.group, a.session_id, a.reason) for a in kept] == [
+        (r.registration_id, r.group, r.session_id, r.reason) for r in first
+    ]
+    assert {(a.kind, a.version, a.at, a.by) for a in kept} == {("groups", 1, AFTER, "organiser")}
+    later = AFTER + dt.timedelta(hours=1)
+    assert store.put_assignments(event.id, "groups", first, at=later) == 1  # the same: no new
+    assert store.assignments(event.id) == kept
+    moved = [attrs.evolve(first[1], group="2", session_id=""), first[0], first[2]]
+    assert store.put_assignments(event.id, "groups", moved, at=later) == 2
+    assert [(a.registration_id, a.group, a.version) for a in store.assignments(event.id)] == [
+        (ids[1], "2", 2),
+        (ids[0], "1", 2),
+        (ids[2], "2", 2),
+    ]
+    assert store.assignments(event.id, "groups", version=1) == kept  # the older is kept
+    assert store.put_assignments(event.id, "groups", first, at=later) == 3  # back: a new one
+    workshop = [AssignmentRow(registration_id=ids[2], group="slot-1", session_id="w-2")]
+    assert store.put_assignments(event.id, "workshops", workshop, at=later) == 1
+    assert [(a.kind, a.version) for a in store.assignments(event.id)] == [
+        ("groups", 3),
+        ("groups", 3),
+        ("groups", 3),
+        ("workshops", 1),
+    ]
+    (only,) = store.assignments(event.id, "workshops")
+    assert (only.registration_id, only.session_id, only.reason) == (ids[2], "w-2", "")
+    store.erase(event.id, ids[2], at=later, by="dpo")  # an erasure keeps the ids placed
+    assert store.assignments(event.id, "workshops") == [only]
+    assert store.put_assignments(event.id, "workshops", [], at=later) == 2  # all withdrawn
+    assert store.assignments(event.id, "workshops") == []
+    assert store.integrity() == []
+
+
+def test_assignments_refuse_what_is_not_the_events(store: Store, event: Event) -> None:
+    from ran_events.groups import AssignmentRow
+
+    book = store.book(event)
+    held = book.add(application(event, 1))
+    stranger = AssignmentRow(registration_id="r-none", group="1")
+    with pytest.raises(UnknownRegistration, match="r-none"):
+        store.put_assignments(event.id, "groups", [stranger], at=AFTER)
+    with pytest.raises(InvalidValue) as caught:
+        store.put_assignments(
+            event.id, "rooms", [AssignmentRow(registration_id=held.id, group="1")], at=AFTER
+        )
+    assert caught.value.field == "kind"
+    with pytest.raises(UnknownEvent):
+        store.put_assignments("no-such-event", "groups", [], at=AFTER)
+    with pytest.raises(NaiveDatetimeError):
+        store.put_assignments(event.id, "groups", [], at=AFTER.replace(tzinfo=None))
+    with pytest.raises(InvalidValue):
+        store.assignments(event.id, "rooms")
+    with pytest.raises(InvalidValue):
+        store.assignments(event.id, version=1)
+    assert store.assignments(event.id) == []  # nothing was stored
+
+
 def test_offers_open_close_and_expire(store: Store, event: Event) -> None:
     held = store.book(event).add(application(event, 1))
     offer = store.add_offer(

@@ -13,9 +13,10 @@ import pytest
 
 from ran_events.errors import StoreVersionError
 from ran_events.examples import synthetic_applicants
+from ran_events.groups import AssignmentRow
 from ran_events.intake import MemoryBackend
 from ran_events.models import Event, Registration
-from ran_events.store import PostgresStore, open_store
+from ran_events.store import PostgresStore, _postgres, open_store
 
 AT = dt.datetime(2023, 8, 20, 8, 0, tzinfo=dt.UTC)
 
@@ -24,14 +25,42 @@ def test_a_new_database_gets_the_schema_and_a_newer_one_is_refused(pg_url: str) 
     with open_store(pg_url) as store:
         assert isinstance(store, PostgresStore)
         version = store.schema_version
-        (entry,) = store.audit("any")
-        assert (entry.action, entry.subject) == ("migrate", f"schema 0 -> {version}")
+        assert [(a.action, a.subject) for a in store.audit("any")] == [
+            ("migrate", f"schema {n - 1} -> {n}") for n in range(1, version + 1)
+        ]
     with open_store(pg_url) as store:  # opened again: nothing to migrate
-        assert len(store.audit("any")) == 1
+        assert len(store.audit("any")) == version
     with psycopg.connect(pg_url, autocommit=True) as db:
         db.execute("INSERT INTO schema_version VALUES (99, '9.9', '2030-01-01T00:00:00+00:00')")
     with pytest.raises(StoreVersionError, match=r"schema version 99 written by ran_events 9\.9"):
         open_store(pg_url)
+
+
+def test_a_version_1_database_gets_the_assignments_when_opened(pg_url: str, event: Event) -> None:
+    held = synthetic_applicants(1, seed=11, event=event)[0]
+    with psycopg.connect(pg_url, autocommit=True) as db:  # as the first release left it
+        db.execute(
+            "CREATE TABLE schema_version (version integer NOT NULL, "
+            "written_by text NOT NULL, at text NOT NULL)"
+        )
+        for statement in _postgres._STEPS[0]:
+            db.execute(statement.encode())
+        db.execute("INSERT INTO schema_version VALUES (1, '0.1.0', '2026-01-01T00:00:00+00:00')")
+    with open_store(pg_url) as store:
+        store.book(event).add(held)
+    with psycopg.connect(pg_url, autocommit=True) as db:  # back to version 1, data kept
+        db.execute("DROP TABLE assignments, assignment_versions")
+        db.execute("DELETE FROM schema_version WHERE version > 1")
+        db.execute("DELETE FROM audit")
+    row = AssignmentRow(registration_id=held.id, group="1", reason="alone")
+    with open_store(pg_url) as store:
+        assert store.schema_version == 2
+        assert [a.subject for a in store.audit(event.id)] == ["schema 1 -> 2"]
+        assert store.put_assignments(event.id, "groups", [row], at=AT) == 1
+        (placed,) = store.assignments(event.id, "groups")
+        assert (placed.registration_id, placed.version, placed.at) == (held.id, 1, AT)
+        assert store.backend(event.id).get(held.id) == held
+        assert store.integrity() == []
 
 
 def test_a_password_never_reaches_a_repr(pg_url: str) -> None:

@@ -11,6 +11,7 @@ import pytest
 from tests.store.conformance import AFTER, application
 
 from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
+from ran_events.groups import AssignmentRow
 from ran_events.models import Event, Registration
 from ran_events.store import SqliteStore, Store, _migrations, open_store
 
@@ -47,12 +48,19 @@ def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
         SqliteStore(not_sqlite)
 
 
-def version_1_file(path: str, event: Event, registration: Registration) -> None:
-    """A store as the first release wrote it: step 1 only, one event, one registration."""
+def version_1_file(
+    path: str, event: Event, registration: Registration, *, version: int = 1
+) -> None:
+    """A store as an older release wrote it (the first: step 1 only), one event, one
+    registration."""
     with sqlite3.connect(path) as db:
-        for statement in _migrations.STEPS[1]:
-            db.execute(statement)
-        db.execute("INSERT INTO schema_version VALUES (1, '0.1.0', '2026-01-01T00:00:00+00:00')")
+        for step in range(1, version + 1):
+            for statement in _migrations.STEPS[step]:
+                db.execute(statement)
+        db.execute(
+            "INSERT INTO schema_version VALUES (?, '0.1.0', '2026-01-01T00:00:00+00:00')",
+            (version,),
+        )
         db.execute("INSERT INTO settings VALUES ('secret', ?)", ("ab" * 32,))
         db.execute("INSERT INTO events VALUES (?)", (event.id,))
         from ran_events.store import _codec
@@ -79,20 +87,32 @@ def test_a_version_1_store_is_upgraded_when_opened(sqlite_url: str, event: Event
     held = application(event, 1)
     version_1_file(sqlite_url, event, held)
     with SqliteStore(sqlite_url, now=lambda: NOW) as store:
-        assert store.schema_version == 2
+        assert store.schema_version == _migrations.LATEST == 3
         book = store.book(event)
         assert book.get(held.id) == held
         erased = store.erase(event.id, held.id, at=AFTER)  # needs step 2's column
         assert erased.registrant.name != held.registrant.name
-        (migration,) = [a for a in store.audit(event.id) if a.action == "migrate"]
-        assert (migration.subject, migration.at, migration.event_id) == (
-            "schema 1 -> 2",
-            NOW,
-            None,
-        )
+        migrations = [a for a in store.audit(event.id) if a.action == "migrate"]
+        assert [(m.subject, m.at, m.event_id) for m in migrations] == [
+            ("schema 1 -> 2", NOW, None),
+            ("schema 2 -> 3", NOW, None),
+        ]
         assert store.integrity() == []
     with sqlite3.connect(sqlite_url) as db:
-        assert db.execute("SELECT version FROM schema_version").fetchall() == [(2,)]
+        assert db.execute("SELECT version FROM schema_version").fetchall() == [(3,)]
+
+
+def test_a_version_2_store_gets_the_assignments_when_opened(sqlite_url: str, event: Event) -> None:
+    held = application(event, 1)
+    version_1_file(sqlite_url, event, held, version=2)
+    row = AssignmentRow(registration_id=held.id, group="1", session_id="", reason="alone")
+    with SqliteStore(sqlite_url, now=lambda: NOW) as store:
+        assert store.put_assignments(event.id, "groups", [row], at=AFTER) == 1  # step 3's
+        (placed,) = store.assignments(event.id)
+        assert (placed.registration_id, placed.group, placed.version) == (held.id, "1", 1)
+        (migration,) = [a for a in store.audit(event.id) if a.action == "migrate"]
+        assert migration.subject == "schema 2 -> 3"
+        assert store.integrity() == []
 
 
 def test_a_newer_store_is_refused_naming_both_versions(sqlite_url: str) -> None:

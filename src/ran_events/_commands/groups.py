@@ -1,4 +1,6 @@
-"""``ran-events groups EVENT DECISIONS --applications APPS --size 6 --out groups.csv``."""
+"""``ran-events groups EVENT DECISIONS --applications APPS --size 6 --out groups.csv``, or
+``ran-events groups EVENT --db STORE --size 6`` (the selected read from and the groups kept
+in the store)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..groups import GroupAssignment, assign_groups, assignments_csv_text
 from ..selection import read_decisions_csv
+from ._assigned import (
+    add_store_options,
+    assigned_event,
+    keep_assignment,
+    location_of,
+    stored_participants,
+)
 from ._base import (
     CommandError,
     Console,
@@ -17,8 +26,10 @@ from ._base import (
     add_force_option,
     check_outputs,
     load_event,
+    now_of,
     write_atomic,
 )
+from ._stored import opened
 from .applications import take_in
 
 if TYPE_CHECKING:
@@ -45,14 +56,22 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
             "write OUT (CSV: registration_id, group, session_id, reason) atomically and "
             "print each group's composition and every rule that had to be relaxed. A "
             "selected registration missing from the applications is reported as "
-            "FILE:LINE: FIELD: MESSAGE (exit status 1)."
+            "FILE:LINE: FIELD: MESSAGE (exit status 1). With --db (instead of DECISIONS and "
+            "--applications) the selected are the store's selected or confirmed "
+            "registrations of EVENT (its file or its id), the assignment is stored there as "
+            "a new version (the same assignment again is not a new one), and --out is "
+            "written only when given."
         ),
     )
     parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
-    parser.add_argument("decisions", type=Path, metavar="DECISIONS", help="the decisions CSV")
     parser.add_argument(
-        "--applications", type=Path, required=True, metavar="APPLICATIONS",
-        help="the applications file (CSV, or JSON lines if the name ends in .jsonl)",
+        "decisions", type=Path, nargs="?", metavar="DECISIONS",
+        help="the decisions CSV (leave out with --db)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--applications", type=Path, metavar="APPLICATIONS",
+        help="the applications file (CSV, or JSON lines if the name ends in .jsonl); "
+        "needed with DECISIONS",
     )  # fmt: skip
     how = parser.add_mutually_exclusive_group(required=True)
     how.add_argument("--size", type=int, metavar="N", help="the largest group size")
@@ -74,18 +93,40 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--seed", type=int, metavar="N",
         help="the seed of the groups' tickets (default: the event's selection seed)",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, required=True, metavar="GROUPS.csv", help="output")
+    parser.add_argument(
+        "--out", type=Path, metavar="GROUPS.csv", help="output (needed without --db)"
+    )
+    add_store_options(parser, "groups")
     add_force_option(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    check_outputs([args.out], force=args.force)
-    event = load_event(args.event)
+    location = location_of(args, out=args.out)
+    check_outputs([p for p in (args.out,) if p is not None], force=args.force)
+    if location is None:
+        if args.applications is None:
+            raise UsageError("--applications: needed with DECISIONS (the selected's details)")
+        event = load_event(args.event)
+        _place(
+            args, event, selected_registrations(args.decisions, args.applications, event), console
+        )
+        return 0
+    now = now_of(args)
+    with opened(location) as store:
+        event = assigned_event(store, args.event, now=now)
+        assignment = _place(args, event, stored_participants(store, event, location), console)
+        keep_assignment(store, event, "groups", assignment.rows(), now, args.by, location, console)
+    return 0
+
+
+def _place(
+    args: argparse.Namespace, event: Event, participants: list[Registration], console: Console
+) -> GroupAssignment:
+    """Assign, print the groups, write ``--out`` when given."""
     seed = args.seed if args.seed is not None else event.selection.seed
     if seed is None:
         raise UsageError(f"{args.event}: the event has no selection seed; give --seed N")
-    participants = selected_registrations(args.decisions, args.applications, event)
     facilitators = read_facilitators(args.facilitators) if args.facilitators else ()
     assignment = assign_groups(
         participants,
@@ -98,9 +139,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         event=event,
     )
     print_groups(assignment, console)
-    write_atomic(args.out, assignments_csv_text(assignment.rows()))
-    console.out(f"wrote {len(participants)} placements to {args.out}")
-    return 0
+    if args.out is not None:
+        write_atomic(args.out, assignments_csv_text(assignment.rows()))
+        console.out(f"wrote {len(participants)} placements to {args.out}")
+    return assignment
 
 
 def selected_registrations(

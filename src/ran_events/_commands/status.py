@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     import datetime
 
     from ..models import Event, Registration
-    from ..store import Offer, Store
+    from ..store import Offer, Store, StoredAssignment
 
 
 def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -24,7 +24,8 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         description=(
             "Print how many registrations of EVENT (its file, or its id in the store) the "
             "store holds in each status, the same per value of every attribute the event's "
-            "quotas count, the selections stored and the offers open now. "
+            "quotas count, the selections stored, the sizes of the stored small groups' and "
+            "workshops' assignments, and the offers open now. "
             "--json prints one JSON object for machines."
         ),
     )
@@ -74,11 +75,27 @@ def _offer(offer: Offer) -> dict[str, str | int]:
     }
 
 
+def _assignment(rows: list[StoredAssignment]) -> dict[str, Any]:
+    """One kind's latest version: its number, when, by whom, and each room's size (a small
+    group by its label, a workshop by its session), in the order stored."""
+    sizes = Counter(
+        r.session_id if r.kind == "workshops" and r.session_id else r.group for r in rows
+    )
+    return {
+        "version": rows[0].version,
+        "at": rows[0].at.isoformat(),
+        "by": rows[0].by,
+        "placements": len(rows),
+        "sizes": dict(sizes),
+    }
+
+
 def event_status(store: Store, event: Event, *, now: datetime.datetime) -> dict[str, Any]:
     """The event's state in the store, as JSON-ready data."""
     registrations = list(store.backend(event.id))
     by_status = Counter(r.status.value for r in registrations)
     selections = store.selections(event.id)
+    assignments = store.assignments(event.id)
     return {
         "event": event.id,
         "registrations": len(registrations),
@@ -88,6 +105,11 @@ def event_status(store: Store, event: Event, *, now: datetime.datetime) -> dict[
             {"id": s.id, "at": s.at.isoformat(), "policy": s.policy, "seed": s.seed}
             for s in selections
         ],
+        "assignments": {
+            kind: _assignment(rows)
+            for kind in ("groups", "workshops")
+            if (rows := [a for a in assignments if a.kind == kind])
+        },
         "open_offers": [_offer(o) for o in store.offers(event.id, open_at=now)],
         "at": now.isoformat(),
     }
@@ -109,6 +131,12 @@ def print_status(status: dict[str, Any], console: Console) -> None:
         seed = "" if selection["seed"] is None else f", seed {selection['seed']}"
         console.out(
             f"  selection #{selection['id']} at {selection['at']}: {selection['policy']}{seed}"
+        )
+    for kind, kept in status["assignments"].items():
+        sizes = ", ".join(f"{room} {n}" for room, n in kept["sizes"].items())
+        console.out(
+            f"  {kind} version {kept['version']} at {kept['at']}: {kept['placements']} "
+            f"placement(s); sizes: {sizes}"
         )
     offers = status["open_offers"]
     console.out(f"  open offers at {status['at']}: {len(offers) or 'none'}")

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
 from .. import eventfile
+from ..errors import InvalidValue, UnknownRegistration
 from ..intake import pseudonymise
 from ..models import Consent, Event, Registrant, Registration, RegistrationStatus, StatusChange
 from ..tz import check_aware
+from ._protocol import ASSIGNMENT_KINDS, AssignmentLike, StoredAssignment
 
 ERASED: Final = "personal data erased"
 """The history reason of an erasure (the status stays)."""
@@ -199,3 +201,72 @@ def last_change(registration: Registration) -> _dt.datetime:
     """When the registration last changed (its submission, or its last history entry)."""
     times = [registration.submitted_at, *(change.at for change in registration.history)]
     return max(times, key=micros)
+
+
+# -- small groups and workshops --------------------------------------------------------------
+
+LATEST_ASSIGNMENTS: Final = (
+    "SELECT a.registration_id, a.group_label, a.session_id, a.reason, a.kind, a.version, "
+    "v.at, v.by FROM assignments a JOIN assignment_versions v "
+    "ON v.event_id = a.event_id AND v.kind = a.kind AND v.version = a.version "
+    "WHERE a.event_id = ? AND a.kind IN (?, ?) AND a.version = coalesce(CAST(? AS integer), "
+    "(SELECT max(m.version) FROM assignment_versions m "
+    "WHERE m.event_id = a.event_id AND m.kind = a.kind)) "
+    "ORDER BY a.kind, a.position"
+)
+"""The latest (or a given) version of each kind of an event's assignments (parameters: the
+event, two kinds and a version or ``None``: :func:`assignment_query`)."""
+ASSIGNMENT_ROWS: Final = (
+    "SELECT registration_id, group_label, session_id, reason FROM assignments "
+    "WHERE event_id = ? AND kind = ? AND version = ? ORDER BY position"
+)
+"""One version's rows as :func:`assignment_rows` gives them (event, kind, version)."""
+
+
+def assignment_query(
+    event_id: str, kind: str | None, version: int | None
+) -> tuple[str, str, str, int | None]:
+    """The parameters of :data:`LATEST_ASSIGNMENTS`: ``kind`` twice (or both kinds).
+
+    Raises:
+        InvalidValue: ``kind`` is not one of :data:`ASSIGNMENT_KINDS`, or a ``version`` is
+            asked for without a ``kind``.
+    """
+    if kind is None:
+        if version is not None:
+            raise InvalidValue("kind", kind, "the kind whose version is asked for")
+        return event_id, ASSIGNMENT_KINDS[0], ASSIGNMENT_KINDS[1], None
+    if kind not in ASSIGNMENT_KINDS:
+        raise InvalidValue("kind", kind, " or ".join(ASSIGNMENT_KINDS))
+    return event_id, kind, kind, version
+
+
+def assignment_rows(kind: str, rows: Iterable[AssignmentLike]) -> list[tuple[str, str, str, str]]:
+    """The rows to store (registration id, group, session, reason), ``kind`` checked."""
+    assignment_query("", kind, None)
+    return [(r.registration_id, r.group, r.session_id, r.reason) for r in rows]
+
+
+def unknown_ids(placed: Sequence[tuple[str, str, str, str]], known: Iterable[object]) -> None:
+    """Raise :class:`UnknownRegistration` for the first placed id not among ``known``."""
+    held = {str(k) for k in known}
+    for registration_id, *_ in placed:
+        if registration_id not in held:
+            raise UnknownRegistration(registration_id)
+
+
+def read_assignments(rows: Iterable[Sequence[Any]]) -> list[StoredAssignment]:
+    """:class:`StoredAssignment` values of the rows of :data:`LATEST_ASSIGNMENTS`."""
+    return [
+        StoredAssignment(
+            registration_id=rid,
+            group=group,
+            session_id=session,
+            reason=reason,
+            kind=kind,
+            version=int(version),
+            at=read_instant(at),
+            by=by,
+        )
+        for rid, group, session, reason, kind, version, at, by in rows
+    ]

@@ -102,6 +102,29 @@ STEPS: Final[Mapping[int, tuple[str, ...]]] = {
         "CREATE INDEX messages_by_event ON messages (event_id, state)",
         "CREATE INDEX offers_by_event ON offers (event_id)",
     ),
+    # 3: the small groups' and workshops' assignments, each stored as a new version (the
+    # older kept); a row names its registration by id only (erasure keeps ids).
+    3: (
+        """CREATE TABLE assignment_versions (
+            event_id TEXT NOT NULL REFERENCES events (event_id),
+            kind TEXT NOT NULL CHECK (kind IN ('groups', 'workshops')),
+            version INTEGER NOT NULL CHECK (version >= 1),
+            at TEXT NOT NULL,
+            by TEXT NOT NULL,
+            PRIMARY KEY (event_id, kind, version))""",
+        """CREATE TABLE assignments (
+            event_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            registration_id TEXT NOT NULL,
+            group_label TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (event_id, kind, version, position),
+            FOREIGN KEY (event_id, kind, version)
+                REFERENCES assignment_versions (event_id, kind, version))""",
+    ),
 }
 """Step number (the version it reaches) -> its statements."""
 

@@ -42,12 +42,15 @@ from ..intake import BookBackend, OnDuplicate, RegistrationBook
 from ..intake._backend import check_hold
 from ..models import Event, Registration, RegistrationStatus, StatusChange
 from . import _codec as codec
+from ._migrations import STEPS
 from ._protocol import (
     MESSAGE_STATES,
     OFFER_OUTCOMES,
+    AssignmentLike,
     AuditEntry,
     Offer,
     QueuedMessage,
+    StoredAssignment,
     StoredSelection,
 )
 
@@ -150,6 +153,9 @@ _STEPS: Final[tuple[tuple[str, ...], ...]] = (
             by text NOT NULL,
             detail text NOT NULL)""",
     ),
+    # 2: the small groups' and workshops' assignments: SQLite's step 3, whose statements
+    # PostgreSQL reads as they are.
+    STEPS[3],
 )
 """The schema's forward migrations: step ``n`` (1-based) brings version ``n - 1`` to ``n``."""
 
@@ -189,6 +195,9 @@ def _columns(registration: Registration) -> tuple[str, str, str, str, str]:
         codec.registration_data(registration),
     )
 
+
+_LATEST_ASSIGNMENTS: Final = codec.LATEST_ASSIGNMENTS.replace("?", "%s")
+_ASSIGNMENT_ROWS: Final = codec.ASSIGNMENT_ROWS.replace("?", "%s")
 
 _REGISTRATION: Final = (
     "SELECT pk, id, submitted_at, status, data FROM registrations WHERE event_id = %s"
@@ -594,6 +603,58 @@ class PostgresStore:
             )
             for id_, at, seed, policy, record in rows
         ]
+
+    # -- small groups and workshops ----------------------------------------------------
+
+    def put_assignments(
+        self,
+        event_id: str,
+        kind: str,
+        rows: Iterable[AssignmentLike],
+        *,
+        at: _dt.datetime,
+        by: str = "",
+    ) -> int:
+        """See :meth:`Store.put_assignments` (under the event's advisory lock)."""
+        placed = codec.assignment_rows(kind, rows)
+        when = codec.instant(at, "at")
+        db = self._conn
+        with self._lock, db.transaction():
+            db.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event_id),))
+            self._check_event(event_id)
+            known = db.execute("SELECT id FROM registrations WHERE event_id = %s", (event_id,))
+            codec.unknown_ids(placed, (row[0] for row in known))
+            row = db.execute(
+                "SELECT coalesce(max(version), 0) FROM assignment_versions "
+                "WHERE event_id = %s AND kind = %s",
+                (event_id, kind),
+            ).fetchone()
+            latest = int(row[0]) if row is not None else 0
+            stored = db.execute(_ASSIGNMENT_ROWS, (event_id, kind, latest)).fetchall()
+            if latest and [tuple(r) for r in stored] == placed:
+                return latest
+            db.execute(
+                "INSERT INTO assignment_versions (event_id, kind, version, at, by) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                (event_id, kind, latest + 1, when, by),
+            )
+            with db.cursor() as cursor:
+                cursor.executemany(
+                    "INSERT INTO assignments (event_id, kind, version, position, "
+                    "registration_id, group_label, session_id, reason) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    [(event_id, kind, latest + 1, n, *r) for n, r in enumerate(placed)],
+                )
+        return latest + 1
+
+    def assignments(
+        self, event_id: str, kind: str | None = None, *, version: int | None = None
+    ) -> list[StoredAssignment]:
+        """See :meth:`Store.assignments`."""
+        query = codec.assignment_query(event_id, kind, version)
+        with self._lock, self._conn.transaction():
+            rows = self._conn.execute(_LATEST_ASSIGNMENTS, query).fetchall()
+        return codec.read_assignments(rows)
 
     # -- offers -------------------------------------------------------------------------
 

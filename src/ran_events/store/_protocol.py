@@ -9,6 +9,7 @@ the log of its outgoing messages and an audit log. The layers above hand it opaq
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
@@ -26,6 +27,24 @@ MessageState: TypeAlias = Literal["queued", "sent", "failed"]
 """Where an outgoing message stands: ``queued`` (to send, or to retry after a temporary
 failure), ``sent``, or ``failed`` (a permanent failure)."""
 MESSAGE_STATES: Final[tuple[str, ...]] = ("queued", "sent", "failed")
+
+AssignmentKind: TypeAlias = Literal["groups", "workshops"]
+"""Which assignment of an event: its small groups, or its parallel workshops."""
+ASSIGNMENT_KINDS: Final[tuple[str, ...]] = ("groups", "workshops")
+
+
+class AssignmentLike(Protocol):
+    """A placement as :meth:`Store.put_assignments` takes it (a groups CSV row,
+    :class:`~ran_events.groups.AssignmentRow`, or a :class:`StoredAssignment`)."""
+
+    @property
+    def registration_id(self) -> str: ...
+    @property
+    def group(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
 
 
 def _aware_or_none(name: str) -> Any:
@@ -82,6 +101,33 @@ class Offer:
     def is_open(self, at: _dt.datetime) -> bool:
         """Whether the offer can still be accepted at ``at``: not closed, deadline not passed."""
         return self.closed_at is None and at < self.deadline
+
+
+@attrs.frozen(kw_only=True)
+class StoredAssignment:
+    """One placement of a stored assignment (small groups or workshops) of an event.
+
+    Attributes:
+        registration_id: the participant's registration id (an id only: an erasure leaves
+            it as it is).
+        group: the group's label (``"1"``, ``"2"``, ... for small groups; the choice slot for
+            workshops).
+        session_id: the session the group meets in, or ``""``.
+        reason: why the participant is there, in words.
+        kind: :data:`AssignmentKind`.
+        version: the version of the event's assignment of this kind (1, 2, ...).
+        at: when that version was stored.
+        by: who stored it ("" if not said).
+    """
+
+    registration_id: str
+    group: str
+    session_id: str = ""
+    reason: str = ""
+    kind: str
+    version: int
+    at: _dt.datetime = attrs.field(validator=_aware("at"))
+    by: str = ""
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -213,6 +259,45 @@ class Store(Protocol):
 
     def selections(self, event_id: str) -> list[StoredSelection]:
         """The event's selection records, oldest first."""
+        ...
+
+    # -- small groups and workshops ------------------------------------------------------
+
+    def put_assignments(
+        self,
+        event_id: str,
+        kind: str,
+        rows: Iterable[AssignmentLike],
+        *,
+        at: _dt.datetime,
+        by: str = "",
+    ) -> int:
+        """Store the event's assignment of ``kind`` (:data:`AssignmentKind`); returns its
+        version (1, 2, ...).
+
+        The rows replace the latest assignment of that kind as a new version; the older
+        versions are kept (append-only). Rows equal (in order) to the latest version's return
+        that version and add nothing, so a re-run that assigns the same is not a new version.
+
+        Raises:
+            InvalidValue: an unknown ``kind`` (``field`` ``kind``).
+            UnknownEvent: the store holds no such event.
+            UnknownRegistration: a row names a registration the event does not have.
+        """
+        ...
+
+    def assignments(
+        self, event_id: str, kind: str | None = None, *, version: int | None = None
+    ) -> list[StoredAssignment]:
+        """The latest version of the event's assignment of each kind (only ``kind`` if given),
+        by kind, each in the order stored; ``[]`` when none is stored.
+
+        An older version stays readable: ``version`` (with ``kind``) reads that one.
+
+        Raises:
+            InvalidValue: an unknown ``kind``, or a ``version`` without a ``kind`` (``field``
+                ``kind``).
+        """
         ...
 
     # -- offers ---------------------------------------------------------------------------

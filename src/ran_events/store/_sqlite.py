@@ -40,9 +40,11 @@ from ._migrations import LATEST, STEPS, stored_version
 from ._protocol import (
     MESSAGE_STATES,
     OFFER_OUTCOMES,
+    AssignmentLike,
     AuditEntry,
     Offer,
     QueuedMessage,
+    StoredAssignment,
     StoredSelection,
 )
 
@@ -533,6 +535,54 @@ class SqliteStore:
             )
             for i, at, seed, policy, record in rows
         ]
+
+    # -- small groups and workshops ------------------------------------------------------
+
+    def put_assignments(
+        self,
+        event_id: str,
+        kind: str,
+        rows: Iterable[AssignmentLike],
+        *,
+        at: _dt.datetime,
+        by: str = "",
+    ) -> int:
+        """See :meth:`~ran_events.store.Store.put_assignments`."""
+        placed = _codec.assignment_rows(kind, rows)
+        stamp = _codec.instant(at, "at")
+        with self._transaction() as db:
+            self._require_event(db, event_id)
+            known = db.execute("SELECT id FROM registrations WHERE event_id = ?", (event_id,))
+            _codec.unknown_ids(placed, (row[0] for row in known))
+            (latest,) = db.execute(
+                "SELECT coalesce(max(version), 0) FROM assignment_versions "
+                "WHERE event_id = ? AND kind = ?",
+                (event_id, kind),
+            ).fetchone()
+            stored = db.execute(_codec.ASSIGNMENT_ROWS, (event_id, kind, latest)).fetchall()
+            if latest and [tuple(row) for row in stored] == placed:
+                return int(latest)
+            version = int(latest) + 1
+            db.execute(
+                "INSERT INTO assignment_versions (event_id, kind, version, at, by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (event_id, kind, version, stamp, by),
+            )
+            db.executemany(
+                "INSERT INTO assignments (event_id, kind, version, position, registration_id, "
+                "group_label, session_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(event_id, kind, version, n, *row) for n, row in enumerate(placed)],
+            )
+            return version
+
+    def assignments(
+        self, event_id: str, kind: str | None = None, *, version: int | None = None
+    ) -> list[StoredAssignment]:
+        """See :meth:`~ran_events.store.Store.assignments`."""
+        query = _codec.assignment_query(event_id, kind, version)
+        with self._read() as db:
+            rows = db.execute(_codec.LATEST_ASSIGNMENTS, query).fetchall()
+        return _codec.read_assignments(rows)
 
     # -- offers ---------------------------------------------------------------------------
 
