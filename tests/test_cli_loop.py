@@ -18,6 +18,8 @@ import pytest
 from tests.interop.readers import RadicaleClient
 from tests.smtp_server import smtp_server
 from tests.test_cli_applications import run
+from tests.test_cli_workshops import applications as ranked_applications
+from tests.workshop_events import WORKSHOPS_TOML
 
 from ran_events import eventfile
 from ran_events.cli import COMMANDS
@@ -180,6 +182,37 @@ def test_invites_takes_a_decisions_file_or_a_store(
     status, _, err = run("invites", str(event_file), *argv)
     assert status == 2
     assert message in err
+
+
+def test_invites_give_each_person_only_their_stored_workshops(
+    store_location: str, tmp_path: Path
+) -> None:
+    event_path = tmp_path / "families.toml"
+    event_path.write_text(WORKSHOPS_TOML, encoding="utf-8")
+    families = eventfile.load(event_path)
+    pool = ranked_applications(tmp_path, [f"r{n:02}" for n in range(40)])
+    db, now = store_location, "2024-04-02T10:00+02:00"
+    assert run("applications", str(event_path), str(pool), "--db", db)[0] == 0
+    assert run("select", str(event_path), "--db", db, "--seed", "3", "--now", now)[0] == 0
+    assert run("workshops", families.id, "--db", db, "--seed", "7", "--now", now)[0] == 0
+    status, out, err = run("invites", families.id, "--db", db, "--now", now)
+    assert (status, err) == (0, "")
+    with open_store(db) as store:
+        rooms: dict[str, set[str]] = {}
+        for row in store.assignments(families.id):
+            rooms.setdefault(row.registration_id, set()).add(row.session_id)
+        invited: dict[str, set[str | None]] = {}
+        for message in store.messages(families.id):
+            assert message.registration_id is not None
+            invited.setdefault(message.registration_id, set()).add(message.uid)
+    shared = {session_uid(families, s) for s in families.sessions} - {
+        session_uid(families, s) for s in families.parallel_sessions
+    }
+    assert shared
+    assert len(invited) == 40
+    for rid, uids in invited.items():
+        assert uids == shared | {session_uid(families, s) for s in rooms[rid]}
+    assert out.startswith(f"queued {sum(len(u) for u in invited.values())} invite(s) for 40 ")
 
 
 # -- replies ---------------------------------------------------------------------------------

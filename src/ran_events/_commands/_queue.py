@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -153,13 +153,10 @@ def _queue(
 
 
 def stored_rooms(store: Store, event_id: str) -> dict[str, tuple[str, ...]] | None:
-    """Each person's rooms from the store's group and workshop assignments, or ``None`` when
-    the store keeps none (or cannot: an older store without ``assignments``)."""
-    assignments: Callable[[str], Iterable[Any]] | None = getattr(store, "assignments", None)
-    if assignments is None:
-        return None
+    """Each person's rooms from the store's latest group and workshop assignments, or
+    ``None`` when the store keeps none."""
     rooms: dict[str, tuple[str, ...]] = {}
-    for row in assignments(event_id):
+    for row in store.assignments(event_id):
         if row.session_id:
             rooms[row.registration_id] = (*rooms.get(row.registration_id, ()), row.session_id)
     return rooms or None
