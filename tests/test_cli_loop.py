@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from tests.interop.readers import RadicaleClient
-from tests.smtp_server import smtp_server
+from tests.smtp_server import free_port, smtp_server
 from tests.test_cli_applications import run
 from tests.test_cli_workshops import applications as ranked_applications
 from tests.workshop_events import WORKSHOPS_TOML
@@ -401,8 +401,6 @@ def test_send_checks_the_sender(invited: str) -> None:
 
 
 def test_an_unreachable_server_leaves_everything_queued(invited: str) -> None:
-    from tests.smtp_server import free_port
-
     url = f"smtps://127.0.0.1:{free_port()}"
     before = kinds(invited, "queued")
     status, _, err = run("send", EVENT.id, "--db", invited, "--smtp", url)
@@ -514,3 +512,27 @@ def test_declines_expiry_and_delivery_through_the_command(
     assert len(received) == 400
     assert kinds(db, "sent")["offer"] == 10
     assert kinds(db, "sent")["decision"] == 370
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_credentials_may_go_in_the_clear_only_to_this_machine(
+    invited: str, host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(USER_VARIABLE, "ran")
+    monkeypatch.setenv(PASSWORD_VARIABLE, "secret")
+    with smtp_server() as server:  # offers no AUTH: the log-in is tried, and refused
+        status, _, err = run(
+            "send", EVENT.id, "--db", invited, "--smtp", f"smtp://{host}:{server.port}"
+        )
+    assert status == 1
+    assert "would not be encrypted" not in err
+    assert err.startswith("ran-events send: ")
+    assert server.received == []
+
+
+def test_publish_to_a_server_that_does_not_answer(event_file: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}/cal/"
+    status, _, err = run("publish", str(event_file), "--caldav", url)
+    assert status == 1
+    assert err.startswith("ran-events publish: ")
+    assert "127.0.0.1" in err
