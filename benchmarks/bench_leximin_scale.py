@@ -1,7 +1,7 @@
 """Figures for LEXIMIN past 1,000 applicants (issue 16): ours against the previous algorithm.
 
 Run: ``.venv/bin/python benchmarks/bench_leximin_scale.py [--sizes 500/50,1000/100]
-[--baseline-up-to 1000] [--rounding]``
+[--baseline-up-to 1000] [--rounding] [--profile]``
 
 Pools from the library's synthetic generator (:func:`ran_events.examples.synthetic_applicants`,
 seed 2023): quotas on role, gender, country and experience (bands of +-25 % around each
@@ -11,13 +11,17 @@ now, and of the previous algorithm (``benchmarks/_leximin_before.py``, the modul
 before issue 16, kept verbatim) on the pools up to ``--baseline-up-to`` applicants, with the
 ratio and the largest difference of the minimum and of the sorted probabilities (must be
 <= 1e-6). ``--rounding`` adds ``round_to_uniform(dist, 1000)`` and its share of the
-distribution's time (target <= 20 %). Targets: 2,000 / 100 < 30 s, 5,000 / 200 < 120 s.
+distribution's time (target <= 20 %). ``--profile`` runs ours under cProfile and prints
+the functions of most cumulative time (the times then include the profiler's overhead).
+Targets: 2,000 / 100 < 30 s, 5,000 / 200 < 120 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import time
 
 import _leximin_before as before
@@ -68,14 +72,22 @@ def main() -> None:
     parser.add_argument("--sizes", default="500/50,1000/100")
     parser.add_argument("--baseline-up-to", type=int, default=1000)
     parser.add_argument("--rounding", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f}, {os.cpu_count()} CPUs; CPU seconds")
     for size in args.sizes.split(","):
         n, k = (int(x) for x in size.split("/"))
         profiles, constraints = pool(n, k)
+        profiler = cProfile.Profile() if args.profile else None
         start = time.process_time()
+        if profiler is not None:
+            profiler.enable()
         ours = fair_distribution(profiles, constraints)
+        if profiler is not None:
+            profiler.disable()
         mine = time.process_time() - start
+        if profiler is not None:
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats("_leximin", 15)
         target = TARGETS.get((n, k))
         verdict = "" if target is None else f" (target < {target:.0f} s: "
         verdict += "" if target is None else ("met)" if mine < target else "NOT met)")

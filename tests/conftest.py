@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -14,6 +15,7 @@ from tests.pg import fresh_database
 
 from ran_events import examples
 from ran_events.models import Event, Registration
+from ran_events.selection import FairDraw, FairLotteryPolicy
 
 # Speed is measured in benchmarks/, never in tests: no per-example deadline, so a loaded
 # machine cannot turn a property into a flaky failure. The same for the slow-data check.
@@ -93,3 +95,21 @@ def store_location(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "ran.sqlite")
     return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def stopped_fair_lottery(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """Make every fair-lottery distribution say a time limit stopped it after 2 levels.
+
+    Returns the list to which each distribution appends the policy's ``time_limit``.
+    """
+    seen: list[float | None] = []
+    original = FairLotteryPolicy.distribution
+
+    def stopped(self: FairLotteryPolicy, *args: Any, **kwargs: Any) -> FairDraw:
+        seen.append(self.time_limit)
+        draw = original(self, *args, **kwargs)
+        return attrs.evolve(draw, objective="leximin (stopped at the time limit after 2 levels)")
+
+    monkeypatch.setattr(FairLotteryPolicy, "distribution", stopped)
+    return seen

@@ -267,3 +267,38 @@ def test_the_record_keeps_seed_and_commitment_and_replays(
     assert record.rules.seed_sha256 == seed_commitment(SECRET)
     accepted = read_csv(applications, make_webinar()).accepted
     assert len(replay(record, accepted).decisions) == len(accepted)
+
+
+def test_time_limit_reaches_the_fair_lottery_and_a_stop_is_printed(
+    files: tuple[Path, Path], request: pytest.FixtureRequest
+) -> None:
+    event, applications = files
+    argv = ("select", str(event), str(applications), "--policy", "fair-lottery")
+    status, out, err = run(*argv, "--allow-rejects")
+    assert status == 0, err
+    assert "stopped" not in out
+    seen = request.getfixturevalue("stopped_fair_lottery")
+    status, out, err = run(*argv, "--time-limit", "7.5", "--allow-rejects")
+    assert status == 0, err
+    assert seen == [7.5]
+    assert (
+        "  fair lottery: leximin (stopped at the time limit after 2 levels): the smallest "
+        "probabilities are those of the levels reached" in out
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--policy", "fair-lottery", "--time-limit", "0"), "--time-limit: 0.0 is not"),
+        (("--policy", "fair-lottery", "--time-limit", "inf"), "--time-limit: inf is not"),
+        (("--time-limit", "60"), "only the fair-lottery policy takes a time limit"),
+    ],
+)
+def test_a_time_limit_that_cannot_apply_is_misuse(
+    files: tuple[Path, Path], extra: tuple[str, ...], message: str
+) -> None:
+    event, applications = files
+    status, out, err = run("select", str(event), str(applications), *extra, "--allow-rejects")
+    assert (status, out) == (2, "")
+    assert message in err

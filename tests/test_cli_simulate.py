@@ -277,3 +277,26 @@ def test_simulate_shows_one_progress_bar_per_policy_on_a_terminal(
     assert lines[0].lstrip("\r").startswith("lottery ")
     assert lines[1].lstrip("\r").startswith("first-come ")
     assert lines[2:] == [""]
+
+
+def test_simulate_passes_the_time_limit_and_prints_a_stop(
+    files: tuple[Path, Path], stopped_fair_lottery: list[float | None]
+) -> None:
+    event, applications = files
+    status, out, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--time-limit", "3",
+        "--policy", "lottery", "--policy", "fair-lottery",
+    )  # fmt: skip
+    assert status == 0, err
+    assert stopped_fair_lottery == [3.0]
+    fair = out[out.index("Policy fair-lottery") :]
+    assert fair.splitlines()[1] == (
+        "  leximin (stopped at the time limit after 2 levels): the smallest probabilities "
+        "are those of the levels reached; the others are not LEXIMIN-optimal"
+    )
+    assert "stopped" not in out[: out.index("Policy fair-lottery")]
+    status, out, err = run(
+        "simulate", str(event), str(applications), "--runs", "5", "--time-limit", "3"
+    )
+    assert (status, out) == (2, "")
+    assert "--time-limit: only the fair-lottery policy takes a time limit" in err

@@ -29,6 +29,7 @@ from ran_events.selection import (
     select,
     simulate,
 )
+from ran_events.selection.fair import _leximin
 
 NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
 EVENT_ID = "ran-mh-pcve-2023"
@@ -265,6 +266,88 @@ def test_configuration_is_checked() -> None:
         registry.create("fair-lottery", seed=1, parameters={"panels": 0})
     with pytest.raises(InvalidPolicyConfig, match="weights"):
         registry.create("fair-lottery", seed=1, parameters={"weights": {}})
+
+
+def test_time_limit_is_a_parameter_of_seconds() -> None:
+    registry = PolicyRegistry(entry_points=False)
+    policy = registry.create("fair-lottery", seed=3, parameters={"time_limit": 90})
+    assert policy.parameters == {"objective": "leximin", "panels": 1000, "time_limit": 90}
+    for wrong in (0, -1.5, "60", True, float("inf"), float("nan")):
+        with pytest.raises(InvalidPolicyConfig, match="time_limit"):
+            registry.create("fair-lottery", seed=1, parameters={"time_limit": wrong})
+
+
+class _Spent:
+    """A deadline that has passed from the start."""
+
+    def passed(self) -> bool:
+        return True
+
+
+def unreachable() -> tuple[Event, list[Registration]]:
+    """Nine applicants whose LP relaxation's LEXIMIN no mix of panels attains.
+
+    (``UNREACHABLE`` of test_leximin.py: the LEXIMIN then needs levels, which a time
+    limit can stop.)
+    """
+    letters = ("yxx", "xyx", "yyy", "xyx", "xxx", "xxy", "yyy", "yyy", "xyx")
+    pool = [
+        attrs.evolve(
+            person(i + 1, "female", "liberal"),
+            registrant=attrs.evolve(
+                person(i + 1, "female", "liberal").registrant,
+                attributes={"a": word[0], "b": word[1], "c": word[2]},
+            ),
+        )
+        for i, word in enumerate(letters)
+    ]
+    rules = SelectionRules(
+        policy="fair-lottery",
+        seed=1,
+        quotas={
+            "a": {"x": QuotaBounds(min=0, max=1)},
+            "b": {"x": QuotaBounds(min=0, max=2), "y": QuotaBounds(min=0, max=2)},
+            "c": {"x": QuotaBounds(min=1, max=3)},
+        },
+    )
+    return attrs.evolve(webinar(), capacity=3, selection=rules), pool
+
+
+def test_a_time_limit_reaches_leximin_and_the_result_says_it_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    event, pool = unreachable()
+    rules = attrs.evolve(event.selection, parameters={"time_limit": 30})
+    given: list[float | None] = []
+
+    def spent(seconds: float | None) -> _Spent:
+        given.append(seconds)
+        return _Spent()
+
+    monkeypatch.setattr(_leximin, "_Deadline", spent)
+    result = select(attrs.evolve(event, selection=rules), pool, now=NOW)
+    assert given == [30]
+    record = result.record
+    assert isinstance(record, FairLotteryRecord)
+    assert record.draw.stopped
+    assert record.draw.objective == "leximin (stopped at the time limit after 0 levels)"
+    assert result.decision("r001").reasons[-1].params["objective"] == record.draw.objective
+    assert record.policy_parameters["time_limit"] == 30
+    assert len(result.selected) == 3  # still a valid panel
+    assert all(report.satisfied for report in result.constraints)
+    report = simulate(attrs.evolve(event, selection=rules), pool, runs=3, seed=1)
+    assert report.stopped
+    assert report.objective == record.draw.objective
+
+
+def test_without_a_time_limit_nothing_says_it_stopped() -> None:
+    event, pool = unreachable()
+    record = select(event, pool, now=NOW).record
+    assert isinstance(record, FairLotteryRecord)
+    assert not record.draw.stopped
+    report = simulate(event, pool, runs=3, seed=1)
+    assert report.objective == "leximin"
+    assert not report.stopped
 
 
 def test_webinar_pool_meets_quotas_and_promotion_works() -> None:

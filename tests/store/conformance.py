@@ -141,6 +141,14 @@ def test_status_changes_compare_and_set(backend: BookBackend, event: Event) -> N
         backend.replace_status("r-none", selected, expected=RegistrationStatus.SUBMITTED)
 
 
+def test_the_expected_status_may_be_given_by_its_name(backend: BookBackend, event: Event) -> None:
+    held = backend.hold(application(event, 1), on_duplicate="reject", by="")
+    selected = held.transition("selected", at=AFTER, reason="lottery rank 1", by="select")
+    assert backend.replace_status(held.id, selected, expected="submitted") == selected
+    with pytest.raises(ConcurrentChange):
+        backend.replace_status(held.id, selected, expected="submitted")
+
+
 # ------------------------------------------------------------------------------------------
 # Stores
 

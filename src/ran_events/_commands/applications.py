@@ -254,7 +254,7 @@ class _StoredOnce:
         return len(self._inner)
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         return self._inner.replace_status(registration_id, changed, expected=expected)
 

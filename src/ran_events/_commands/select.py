@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -23,7 +24,7 @@ from ..errors import (
     UnknownPolicy,
 )
 from ..models import Registration, RegistrationStatus, seed_commitment
-from ..selection import decisions_csv_text, record_text, select, write_record
+from ..selection import FairDraw, decisions_csv_text, record_text, select, write_record
 from ._base import (
     CommandError,
     Console,
@@ -110,8 +111,30 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "listed, and get no decision)",
     )
     add_now_option(parser, "the time of the decisions (the deadline is judged against it)")
+    add_time_limit_option(parser)
     add_force_option(parser)
     parser.set_defaults(run=run)
+
+
+def add_time_limit_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--time-limit SECONDS`` (the fair lottery's ``time_limit`` parameter)."""
+    parser.add_argument(
+        "--time-limit", type=float, metavar="SECONDS",
+        help="the fair-lottery's time limit: LEXIMIN starts no new level after this many "
+        "seconds, and the output says when it stopped (default: the event's "
+        "selection.parameters.time_limit, else none)",
+    )  # fmt: skip
+
+
+def time_limit_of(seconds: float | None) -> float | None:
+    """``--time-limit`` checked: ``None`` or a finite number of seconds > 0.
+
+    Raises:
+        UsageError: zero, negative, infinite or not a number.
+    """
+    if seconds is not None and not (math.isfinite(seconds) and seconds > 0):
+        raise UsageError(f"--time-limit: {seconds} is not a number of seconds > 0 (e.g. 60)")
+    return seconds
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -121,6 +144,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     check_outputs(outputs, force=args.force)
     loaded = load_event(args.event)
     event = with_overrides(loaded, policy=args.policy, seed=None)
+    limit = time_limit_of(args.time_limit)
+    if limit is not None:
+        if event.selection.policy != "fair-lottery":
+            raise UsageError(
+                f"--time-limit: only the fair-lottery policy takes a time limit (the policy "
+                f"is {event.selection.policy!r})"
+            )
+        rules = event.selection
+        parameters = {**rules.parameters, "time_limit": limit}
+        event = attrs.evolve(event, selection=attrs.evolve(rules, parameters=parameters))
     check_seed(event, args.seed, now, source=args.event, before_deadline=args.before_deadline)
     if location is not None:
         with opened(location) as store:
@@ -320,6 +353,12 @@ def print_summary(result: SelectionResult, console: Console) -> None:
     )
     counts = result.counts()
     console.out("  " + ", ".join(f"{outcome.value} {n}" for outcome, n in counts.items()))
+    draw = getattr(record, "draw", None)
+    if isinstance(draw, FairDraw) and draw.stopped:
+        console.out(
+            f"  fair lottery: {draw.objective}: the smallest probabilities are those of the "
+            "levels reached; the others are not LEXIMIN-optimal"
+        )
     console.out("")
     console.out(f"  {'constraint':<32} {'bounds':>8} {'selected':>8} {'eligible':>8}")
     for report in result.constraints:

@@ -17,22 +17,26 @@ from ..errors import (
     PoliciesFileError,
     UnknownPolicy,
 )
-from ..selection import compare, load_policies, parse_policy_option
+from ..selection import ConfiguredPolicy, compare, load_policies, parse_policy_option
+from ..selection._policy import policy_parameters
 from ..selection._tables import pyplot
 from ._base import (
     CommandError,
     Console,
     DemoState,
     InputError,
+    UsageError,
     add_force_option,
     check_outputs,
     load_event,
     printable,
 )
 from .applications import report_rejects, take_in
+from .select import add_time_limit_option, time_limit_of
 
 if TYPE_CHECKING:
-    from ..selection import Comparison, ConfiguredPolicy, SimulationReport, ValueCounts
+    from ..models import Event
+    from ..selection import Comparison, SimulationReport, ValueCounts
 
 DEMO_RUNS: Final = 200
 """Runs per policy in the demo."""
@@ -96,6 +100,7 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--allow-rejects", action="store_true",
         help="simulate even when rows of APPLICATIONS are not taken in (they are listed)",
     )  # fmt: skip
+    add_time_limit_option(parser)
     add_force_option(parser)
     parser.set_defaults(run=run)
 
@@ -124,6 +129,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         raise CommandError(
             f"{args.event}: selection.seed: the event has no seed; give one with --seed N"
         )
+    entries = _with_time_limit(event, configured, time_limit_of(args.time_limit))
     executor = None
     if args.workers > 1:
         executor = ProcessPoolExecutor(args.workers)
@@ -140,7 +146,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         reports = compare(
             event,
             registrations,
-            configured or [event.selection.policy],
+            entries,
             runs=args.runs,
             seed=seed,
             executor=executor,
@@ -170,6 +176,42 @@ def run(args: argparse.Namespace, console: Console) -> int:
         reports.plot(args.plot, by=by)
         say(f"wrote {args.plot}")
     return 0
+
+
+def _with_time_limit(
+    event: Event, configured: list[ConfiguredPolicy], limit: float | None
+) -> list[ConfiguredPolicy | str]:
+    """The policies to compare, the fair lottery's with ``--time-limit`` when given.
+
+    Raises:
+        UsageError: a time limit while no policy compared is the fair lottery.
+    """
+    entries: list[ConfiguredPolicy | str] = [*configured] or [event.selection.policy]
+    if limit is None:
+        return entries
+    fair = "fair-lottery"
+    names = [e if isinstance(e, str) else e.policy for e in entries]
+    if fair not in names:
+        shown = ", ".join(n if isinstance(n, str) else n.name for n in names)
+        raise UsageError(
+            f"--time-limit: only the fair-lottery policy takes a time limit (simulated: {shown})"
+        )
+    limited: list[ConfiguredPolicy | str] = []
+    for entry in entries:
+        name = entry if isinstance(entry, str) else entry.policy
+        if name != fair:
+            limited.append(entry)
+            continue
+        if isinstance(entry, str) or entry.parameters is None:
+            rules = event.selection
+            base = policy_parameters(rules.parameters) if rules.policy == fair else {}
+        else:
+            base = dict(entry.parameters)
+        label = fair if isinstance(entry, str) else entry.label
+        limited.append(
+            ConfiguredPolicy(label=label, policy=fair, parameters={**base, "time_limit": limit})
+        )
+    return limited
 
 
 def _tagged(option: str) -> Callable[[str], tuple[str, str]]:
@@ -253,6 +295,11 @@ def print_report(report: SimulationReport, console: Console) -> None:
     if report.label != report.policy:
         kind = f"{report.policy}, {kind}"
     console.out(f"Policy {printable(report.label)} ({kind}, seed {report.seed}):")
+    if report.stopped:
+        console.out(
+            f"  {report.objective}: the smallest probabilities are those of the levels "
+            "reached; the others are not LEXIMIN-optimal"
+        )
     console.out(
         f"  probability: min {report.minimum:.4f}, max {report.maximum:.4f}, "
         f"Gini {report.gini:.3f} over {len(estimates)} eligible applicants"

@@ -87,7 +87,7 @@ class BookBackend(Protocol):
         ...
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         """Store ``changed`` (the registration after a status change) if the stored status is
         still ``expected``; returns ``changed``.
@@ -230,9 +230,10 @@ class MemoryBackend:
         return registration_id in self._by_id
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         """See :meth:`BookBackend.replace_status`."""
+        expected = RegistrationStatus(expected)
         with self._lock:
             current = self.get(registration_id)
             if current.status is not expected:

@@ -328,6 +328,8 @@ def _decide(
             reasons=reasons,
         )
     del placings  # a third of the memory at the peak otherwise (summary, components per applicant)
+    report = constraint_report(constraints, profiles, allocation.selected)
+    del profiles  # a tuple per applicant, not needed by the waiting list's decisions
     waitlist_position = 0
     explained: dict[SkipReason, Reason] = {}
     for position, registration in enumerate(ordered):
@@ -347,7 +349,7 @@ def _decide(
         decisions=ordered_decisions,
         inputs=[by_id[d.registration_id] for d in ordered_decisions],
         transition_by=f"selection:{policy.name}",
-        constraints=constraint_report(constraints, profiles, allocation.selected),
+        constraints=report,
         record=record,
     )
 

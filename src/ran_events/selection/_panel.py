@@ -13,7 +13,7 @@ seed draw from it, exactly as ``select`` draws. Everything a panel policy needs 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
@@ -24,7 +24,10 @@ from ran_events.selection._profiles import Fill
 from ran_events.selection._result import FrozenMapping, Reason, SelectionRecord
 from ran_events.selection.constraints import Constraints
 
-__all__ = ["FairDraw", "PanelDraw", "PanelLotteryPolicy", "PanelPolicy"]
+__all__ = ["STOPPED", "FairDraw", "PanelDraw", "PanelLotteryPolicy", "PanelPolicy"]
+
+STOPPED: Final = "stopped at the time limit"
+"""The words a :attr:`FairDraw.objective` contains when a time limit cut it short."""
 
 
 def _panels(value: Iterable[Iterable[str]]) -> tuple[tuple[str, ...], ...]:
@@ -49,7 +52,8 @@ class FairDraw:
     """The rounded distribution a fair lottery drew from, and the draw.
 
     Attributes:
-        objective: ``"leximin"`` or ``"maximin"``.
+        objective: ``"leximin"`` or ``"maximin"``, or ``"leximin (stopped at the time limit
+            after N levels)"`` when a time limit cut the computation short (:attr:`stopped`).
         m: the number of equally likely panels.
         panels: the distinct panels in the order of the rounded list (each the sorted
             registration ids); consecutive copies are stored once.
@@ -80,6 +84,15 @@ class FairDraw:
                 return panel
             index -= count
         raise InvalidPolicyConfig("counts", self.counts, f"counts summing to {self.m}")
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a time limit stopped the distribution before its last level.
+
+        The smallest probability is then the one of the levels reached, and the
+        applicants above it share the last level's solution, which need not be LEXIMIN.
+        """
+        return STOPPED in self.objective
 
     @property
     def selected(self) -> tuple[str, ...]:

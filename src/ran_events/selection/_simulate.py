@@ -45,7 +45,7 @@ from ran_events import _converter, _deprecation
 from ran_events.errors import InfeasibleSelection, InvalidPolicyConfig, InvalidValue
 from ran_events.models import Event, Registration
 from ran_events.selection._engine import check_registrations, placings_of, split_eligible
-from ran_events.selection._panel import FairDraw, PanelLotteryPolicy, PanelPolicy
+from ran_events.selection._panel import STOPPED, FairDraw, PanelLotteryPolicy, PanelPolicy
 from ran_events.selection._policy import (
     Policy,
     PolicyFactory,
@@ -345,6 +345,9 @@ class SimulationReport(Results):
             lottery), with the constraint that excludes them.
         values: per quota value and cap, the distribution of counts.
         waitlist_depth: how many waiting-list positions ``top_positions`` covers.
+        objective: the objective of the exact distribution of a panel lottery (the fair
+            lottery's ``"leximin"``, or ``"leximin (stopped at the time limit after N
+            levels)"`` when a time limit cut it short); ``None`` for estimates.
     """
 
     event_id: str
@@ -361,6 +364,12 @@ class SimulationReport(Results):
     excluded: Mapping[str, str] = attrs.field(factory=dict, converter=_text_mapping)
     values: tuple[ValueCounts, ...] = attrs.field(default=(), converter=_tuple)
     waitlist_depth: int = 10
+    objective: str | None = None
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a time limit stopped the exact distribution before its last level."""
+        return self.objective is not None and STOPPED in self.objective
 
     def reports_of(self) -> tuple[SimulationReport]:
         """This report alone (the table methods' view of it)."""
@@ -676,7 +685,8 @@ def simulate(
             if progress is not None:
                 progress(done, runs)
     report = _report(plan, total, name, dict(probe.parameters), runs, seed, interval, confidence)
-    return attrs.evolve(report, ineligible=ineligible, label=label or name)
+    objective = None if draw is None else draw.objective
+    return attrs.evolve(report, ineligible=ineligible, label=label or name, objective=objective)
 
 
 def _factory_of(policy: Policy) -> PolicyFactory:

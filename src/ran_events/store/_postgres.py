@@ -70,7 +70,7 @@ SCHEMES: Final = ("postgresql", "postgres")
 _STEPS: Final[tuple[tuple[str, ...], ...]] = (
     # 1: the SQLite store's tables (store/_migrations.py, steps 1 and 2) in PostgreSQL's
     # dialect; instants are kept as the ISO 8601 text the codec writes (offsets kept), and a
-    # registration's place in the book's order is a column (a replaced one moves to the end).
+    # registration's place in the book's order is a column (the order first taken in).
     (
         """CREATE TABLE settings (
             key text PRIMARY KEY,
@@ -403,7 +403,8 @@ class PostgresStore:
         kept: Sequence[tuple[int | None, Registration, Sequence[StatusChange]]],
     ) -> None:
         """Store registrations: (row key or None for a new one, the registration, its history
-        as stored). Each goes to the end of the book's order; its history is appended to.
+        as stored). A new one goes to the end of the book's order, a held one keeps its
+        place; a history is appended to.
 
         A few (one application from a service) are written a statement each; a batch of a
         file import with ``COPY``, its row keys drawn in one query."""
@@ -421,12 +422,11 @@ class PostgresStore:
         inserts: list[tuple[object, ...]] = []
         changes: list[tuple[object, ...]] = []
         for (held_pk, registration, stored), (position, new_pk) in zip(kept, keys, strict=True):
-            columns = (*_columns(registration), position)
             pk = new_pk if held_pk is None else held_pk
             if held_pk is None:
-                inserts.append((pk, event_id, *columns))
+                inserts.append((pk, event_id, *_columns(registration), position))
             else:
-                updates.append((*columns, pk))
+                updates.append((*_columns(registration), pk))
             changes.extend(
                 (pk, *codec.change_row(change))
                 for change in codec.added_history(stored, registration)
@@ -435,7 +435,7 @@ class PostgresStore:
             if updates:
                 cursor.executemany(
                     "UPDATE registrations SET id = %s, normalised_email = %s, "
-                    "submitted_at = %s, status = %s, data = %s, position = %s WHERE pk = %s",
+                    "submitted_at = %s, status = %s, data = %s WHERE pk = %s",
                     updates,
                 )
             if inserts:
@@ -474,8 +474,7 @@ class PostgresStore:
             pk = held_pk
             db.execute(
                 "UPDATE registrations SET id = %s, normalised_email = %s, submitted_at = %s, "
-                "status = %s, data = %s, position = nextval('registration_position') "
-                "WHERE pk = %s",
+                "status = %s, data = %s WHERE pk = %s",
                 (*_columns(registration), pk),
             )
         self._append(pk, stored, registration)
@@ -501,10 +500,12 @@ class PostgresStore:
             by_email = {registration.email: registration for _, registration in held}
             owner = {registration.id: registration.email for _, registration in held}
             stored = {r.email: (pk, r.history) for pk, r in held}
-            touched: dict[str, None] = {}  # the addresses changed, in the order last changed
+            touched: dict[str, None] = {}  # the addresses changed, in the order first changed
             for registration in batch:
                 existing = by_email.get(registration.email)
                 try:
+                    if registration.event_id != event_id:  # it would be filed under this one
+                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
                     kept = check_hold(
                         existing,
                         registration,
@@ -519,8 +520,7 @@ class PostgresStore:
                     del owner[existing.id]
                 by_email[kept.email] = kept
                 owner[kept.id] = kept.email
-                touched.pop(kept.email, None)
-                touched[kept.email] = None
+                touched.setdefault(kept.email, None)
                 results.append(kept)
             self._write(
                 event_id,
@@ -541,8 +541,9 @@ class PostgresStore:
         registration_id: str,
         changed: Registration,
         *,
-        expected: RegistrationStatus,
+        expected: RegistrationStatus | str,
     ) -> Registration:
+        expected = RegistrationStatus(expected)
         db = self._conn
         with self._lock, db.transaction():
             row = db.execute(
@@ -967,7 +968,7 @@ class _PostgresBackend:
         return 0 if row is None else int(row[0])
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         """See :meth:`BookBackend.replace_status`."""
         return self._store._replace_status(

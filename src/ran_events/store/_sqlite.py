@@ -474,9 +474,10 @@ class SqliteStore:
         registration_id: str,
         changed: Registration,
         *,
-        expected: RegistrationStatus,
+        expected: RegistrationStatus | str,
     ) -> Registration:
         """See :meth:`~ran_events.intake.BookBackend.replace_status` (compare-and-set)."""
+        expected = RegistrationStatus(expected)
         with self._transaction() as db:
             row = db.execute(
                 f"{_REGISTRATION} WHERE event_id = ? AND id = ?", (event_id, registration_id)
@@ -938,7 +939,7 @@ class _SqliteBackend:
         return self.store.count(self.event_id)
 
     def replace_status(
-        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus
+        self, registration_id: str, changed: Registration, *, expected: RegistrationStatus | str
     ) -> Registration:
         return self.store.replace_status(
             self.event_id, registration_id, changed, expected=expected

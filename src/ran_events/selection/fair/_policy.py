@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -99,14 +100,21 @@ class FairLotteryPolicy:
         seed: the seed the panel index (and the waiting-list tickets) derive from.
         objective: ``"leximin"`` (default) or ``"maximin"``.
         panels: ``m``, the number of equally likely panels the distribution is rounded to.
+        time_limit: seconds after which LEXIMIN starts no new level (``None``: no limit).
+            The remaining applicants then share the last level's maximin solution, and the
+            draw's ``objective`` says so (``"leximin (stopped at the time limit after N
+            levels)"``). A stopped computation depends on the machine's speed: the record
+            keeps its panels, so :func:`~ran_events.selection.replay` still reproduces it.
 
     Raises:
-        InvalidPolicyConfig: no seed, an unknown objective or ``panels < 1``.
+        InvalidPolicyConfig: no seed, an unknown objective, ``panels < 1`` or a time limit
+            that is not a number of seconds > 0.
     """
 
     seed: int
     objective: str = "leximin"
     panels: int = DEFAULT_PANELS
+    time_limit: float | None = None
 
     def __attrs_post_init__(self) -> None:
         required_seed("fair-lottery", self.seed)
@@ -118,6 +126,16 @@ class FairLotteryPolicy:
             raise InvalidPolicyConfig(
                 "selection.parameters.panels", self.panels, "a whole number >= 1 (e.g. 1000)"
             )
+        limit = self.time_limit
+        if limit is not None and (
+            isinstance(limit, bool)
+            or not isinstance(limit, int | float)
+            or not math.isfinite(limit)
+            or limit <= 0
+        ):
+            raise InvalidPolicyConfig(
+                "selection.parameters.time_limit", limit, "a number of seconds > 0 (e.g. 60)"
+            )
 
     @property
     def name(self) -> str:
@@ -126,23 +144,27 @@ class FairLotteryPolicy:
 
     @property
     def parameters(self) -> Mapping[str, Any]:
-        """``{"objective": ..., "panels": m}``."""
-        return {"objective": self.objective, "panels": self.panels}
+        """``{"objective": ..., "panels": m}``, and ``"time_limit"`` when there is one."""
+        limit = {} if self.time_limit is None else {"time_limit": self.time_limit}
+        return {"objective": self.objective, "panels": self.panels, **limit}
 
     @classmethod
     def from_parameters(
         cls, *, seed: int | None, parameters: Mapping[str, Any]
     ) -> FairLotteryPolicy:
-        """Build it from configuration: ``objective`` and ``panels`` are optional.
+        """Build it from configuration: ``objective``, ``panels`` and ``time_limit`` are optional.
 
         Raises:
             InvalidPolicyConfig: no seed, or an unknown or invalid parameter.
         """
-        refuse_unknown_parameters("fair-lottery", parameters, ("objective", "panels"))
+        refuse_unknown_parameters(
+            "fair-lottery", parameters, ("objective", "panels", "time_limit")
+        )
         return cls(
             seed=required_seed("fair-lottery", seed),
             objective=parameters.get("objective", "leximin"),
             panels=parameters.get("panels", DEFAULT_PANELS),
+            time_limit=parameters.get("time_limit"),
         )
 
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
@@ -187,7 +209,9 @@ class FairLotteryPolicy:
             )
         exact = attrs.evolve(constraints, capacity=places)
         objective: Any = self.objective
-        dist = fair_distribution(profiles_of(ranked, exact), exact, objective=objective)
+        dist = fair_distribution(
+            profiles_of(ranked, exact), exact, objective=objective, time_limit=self.time_limit
+        )
         panels: list[tuple[str, ...]] = []
         counts: list[int] = []
         for panel in round_to_uniform(dist, self.panels):
