@@ -194,6 +194,9 @@ def test_invites_give_each_person_only_their_stored_workshops(
     db, now = store_location, "2024-04-02T10:00+02:00"
     assert run("applications", str(event_path), str(pool), "--db", db)[0] == 0
     assert run("select", str(event_path), "--db", db, "--seed", "3", "--now", now)[0] == 0
+    status, _, err = run("invites", families.id, "--db", db, "--now", now, "--groups", "x.csv")
+    assert status == 1  # nothing queued before the rooms can be read
+    assert "x.csv: cannot read" in err
     assert run("workshops", families.id, "--db", db, "--seed", "7", "--now", now)[0] == 0
     status, out, err = run("invites", families.id, "--db", db, "--now", now)
     assert (status, err) == (0, "")
@@ -372,6 +375,7 @@ def test_send_reports_refused_recipients(invited: str) -> None:
         (("--smtp", "smtp://mail.example.org:99999"), "the port is not a number"),
         (("--smtp", "smtp://me:secret@mail.example.org"), "credentials come from"),
         (("--smtp", "smtp://x", "--rate", "0"), "'0' is not a positive number of messages"),
+        (("--smtp", "smtp://x", "--rate", "many"), "'many' is not a positive number"),
         (("--smtp", "smtp://x", "--ssl", "--starttls"), "not allowed with argument"),
         (("--smtp", "smtp://mail.example.org"), "would not be encrypted; add --starttls or --ssl"),
     ],
