@@ -540,3 +540,36 @@ def test_publish_to_a_server_that_does_not_answer(event_file: Path) -> None:
     assert status == 1
     assert err.startswith("ran-events publish: ")
     assert "127.0.0.1" in err
+
+
+def test_a_library_selection_given_withdrawn_registrations_still_offers_places_on() -> None:
+    """The library's callers may give a selection every registration, withdrawn ones too
+    (the command gives only the undecided): a decline still offers the place on."""
+    from tests.reply_loop import SELECTED_AT, Loop, new_store, queue_invites
+
+    from ran_events.replies import apply_reply
+    from ran_events.selection import record_text, select
+
+    store = new_store()
+    book = store.book(EVENT)
+    for person in synthetic_applicants(60, seed=4, event=EVENT):
+        book.add(person)
+    gone = next(iter(book))
+    book.transition(gone.id, "withdrawn", at=SELECTED_AT, reason="changed plans", by="me")
+    result = select(EVENT, list(book), now=SELECTED_AT)
+    backend = store.backend(EVENT.id)
+    for registration in result.registrations:
+        if registration.status is not S.WITHDRAWN:
+            backend.replace_status(registration.id, registration, expected=S.SUBMITTED)
+    store.add_selection(
+        EVENT.id, record_text(result.record), at=SELECTED_AT, seed=None, policy="lottery"
+    )
+    chosen = [r for r in result.registrations if r.status is S.SELECTED]
+    for registration in chosen:
+        queue_invites(store, EVENT, registration, now=SELECTED_AT)
+    loop = Loop(store=store, event=EVENT, result=result)
+    outcome = apply_reply(
+        store, EVENT, loop.reply(chosen[0].id, "DECLINED"), now=SELECTED_AT + dt.timedelta(days=1)
+    )
+    assert outcome.code == "declined"
+    assert len(outcome.promoted) == 1
