@@ -20,13 +20,18 @@ from ._commands import (
     check,
     demo,
     erase,
+    expire,
     groups,
     ics,
     invites,
+    publish,
     purge,
+    replies,
     select,
+    send,
     simulate,
     status,
+    withdraw,
     workshops,
 )
 from ._commands._base import CommandError, Console, UsageError
@@ -48,6 +53,11 @@ _MODULES: Final = (
     simulate,
     ics,
     invites,
+    replies,
+    withdraw,
+    expire,
+    send,
+    publish,
 )
 
 

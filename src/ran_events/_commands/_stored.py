@@ -11,21 +11,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from ..errors import StoreError, UnknownEvent
+from ..errors import InvalidEmail, StoreError, UnknownEvent
+from ..models import normalise_email
 from ..store import open_store
 from ._base import CommandError, InputError, UsageError, load_event
 
 if TYPE_CHECKING:
-    from ..models import Event
+    from ..models import Event, Registration
     from ..store import Store
 
 __all__ = [
     "DB_ENV",
     "add_by_option",
     "add_db_option",
+    "address_of",
     "db_of",
     "opened",
     "parse_age",
+    "registration_of",
     "required_db",
     "shown_location",
     "stored_event",
@@ -120,6 +123,33 @@ def stored_event(store: Store, name: str) -> Event:
             f"{name}: the store holds no event {event_id!r} (events held: {held}); take in "
             "its applications first: ran-events applications EVENT APPLICATIONS --db ..."
         ) from None
+
+
+def address_of(text: str) -> str:
+    """The normalised address of an ``EMAIL`` argument.
+
+    Raises:
+        InputError: not an e-mail address.
+    """
+    try:
+        return normalise_email(text)
+    except InvalidEmail as exc:
+        raise InputError("EMAIL", str(exc)) from None
+
+
+def registration_of(store: Store, event: Event, address: str, location: str) -> Registration:
+    """The registration of a normalised address (:func:`address_of`) to an event.
+
+    Raises:
+        InputError: the store holds none.
+    """
+    held = store.backend(event.id).find(address)
+    if held is None:
+        raise InputError(
+            "EMAIL",
+            f"{shown_location(location)} holds no registration of this address for {event.id}",
+        )
+    return held
 
 
 def parse_age(text: str, option: str) -> _dt.timedelta:

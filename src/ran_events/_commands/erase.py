@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import Any, Final
 
-from ..errors import InvalidEmail
-from ..models import normalise_email
-from ._base import Console, InputError, add_now_option, now_of
+from ._base import Console, add_now_option, now_of
 from ._stored import (
     add_by_option,
     add_db_option,
+    address_of,
     opened,
+    registration_of,
     required_db,
-    shown_location,
     stored_event,
 )
 
@@ -44,18 +43,10 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
 def run(args: argparse.Namespace, console: Console) -> int:
     location = required_db(args, "erase")
     now = now_of(args)
-    try:
-        address = normalise_email(args.email)
-    except InvalidEmail as exc:
-        raise InputError("EMAIL", str(exc)) from None
+    address = address_of(args.email)
     with opened(location) as store:
         event = stored_event(store, args.event)
-        held = store.backend(event.id).find(address)
-        if held is None:
-            raise InputError(
-                "EMAIL",
-                f"{shown_location(location)} holds no registration of this address for {event.id}",
-            )
+        held = registration_of(store, event, address, location)
         erased = store.erase(event.id, held.id, at=now, by=args.by)
     console.out(
         f"erased the personal data of registration {erased.id} of {event.id} "

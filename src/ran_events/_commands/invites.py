@@ -20,6 +20,7 @@ from ._base import (
     Console,
     DemoState,
     InputError,
+    UsageError,
     add_force_option,
     add_now_option,
     check_folder,
@@ -28,6 +29,8 @@ from ._base import (
     now_of,
     write_atomic,
 )
+from ._queue import RowDecision, run_stored
+from ._stored import DB_ENV, add_db_option, db_of
 
 if TYPE_CHECKING:
     from ..imip import Decision as DecisionLike
@@ -51,12 +54,26 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
             "owner only (they hold personal data); bad rows are reported as "
             "FILE:LINE: FIELD: MESSAGE and the others are still written (exit status 1). "
             "Every file name is checked before any is written: existing files are refused "
-            "unless --force."
+            "unless --force. With --db STORE instead of DECISIONS and --out: queue, in the "
+            "store's message log, the invites of everyone holding a place and a decision "
+            "e-mail for everyone waitlisted or rejected (rooms from --groups or from the "
+            "store's group and workshop assignments); a rerun queues only what the log lacks."
         ),
     )
-    parser.add_argument("event", type=Path, metavar="EVENT", help="the event file")
-    parser.add_argument("decisions", type=Path, metavar="DECISIONS", help="the decisions CSV")
-    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    parser.add_argument(
+        "event", type=Path, metavar="EVENT", help="the event file (with --db: or its id)"
+    )
+    parser.add_argument(
+        "decisions", type=Path, nargs="?", metavar="DECISIONS", help="the decisions CSV"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="output folder (required with DECISIONS)"
+    )
+    add_db_option(
+        parser,
+        "instead of DECISIONS and --out: queue the invites and decision e-mails of the "
+        "people the store's selection decided in its message log (for ran-events send)",
+    )
     parser.add_argument(
         "--eml",
         action="store_true",
@@ -76,19 +93,6 @@ def add_parser(subparsers: argparse._SubParsersAction[Any]) -> None:
     add_now_option(parser, "the time stamp of the invites (DTSTAMP)")
     add_force_option(parser)
     parser.set_defaults(run=run)
-
-
-@attrs.frozen(kw_only=True)
-class RowDecision:
-    """A row of a decisions file as :func:`ran_events.imip.decision_email` reads a decision.
-
-    The file has no waiting-list column: the position is in the sentence only.
-    """
-
-    registration_id: str
-    outcome: str
-    sentence: str
-    waitlist_position: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +148,17 @@ def _decision_of(row: DecisionRow) -> RowDecision:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     now = now_of(args)
+    location = _location(args)
+    if location is not None:
+        return run_stored(
+            args,
+            location,
+            console,
+            now=now,
+            read_rooms=lambda: (
+                (None, 0) if args.groups is None else read_rooms(args.groups, console)
+            ),
+        )
     out = Path(args.out)
     check_folder(out, "--out")
     event = load_event(args.event)
@@ -176,6 +191,25 @@ def run(args: argparse.Namespace, console: Console) -> int:
         f"{len(read.problems) + len(failures)} problem(s)"
     )
     return 1 if read.problems or failures or bad_rows else 0
+
+
+def _location(args: argparse.Namespace) -> str | None:
+    """The store of the store form, or ``None`` for the file form.
+
+    Raises:
+        UsageError: both or neither of DECISIONS and ``--db`` given, or DECISIONS without
+            ``--out``.
+    """
+    if args.decisions is not None:
+        if args.db is not None:
+            raise UsageError("give DECISIONS and --out, or --db, not both")
+        if args.out is None:
+            raise UsageError("--out DIR is required with DECISIONS")
+        return None  # the file form, whatever $RAN_EVENTS_DB says
+    location = db_of(args)
+    if location is None:
+        raise UsageError(f"give DECISIONS and --out DIR, or --db PATH_OR_URL (or set ${DB_ENV})")
+    return location
 
 
 @attrs.define

@@ -624,10 +624,19 @@ def _state(store: Store, event: Event, backend: BookBackend) -> SelectionResult 
     if not stored:
         return None
     current = {r.id: r for r in backend}
-    inputs = tuple(_as_given(r) for r in current.values())
-    try:
-        base = _replayed(stored[-1].record_json, inputs)
-    except (ReplayMismatch, UnknownRegistration, ValueError):
+    given = [_as_given(r, stored[-1].at) for r in current.values()]
+    # ``ran-events select --db`` gives a selection only the registrations not decided yet;
+    # the library's callers may give every one (withdrawn ones too): try both
+    decided = tuple(r for r, by_selection in given if by_selection)
+    everyone = tuple(r for r, _ in given)
+    base = None
+    for inputs in (decided, everyone) if len(decided) < len(everyone) else (everyone,):
+        try:
+            base = _replayed(stored[-1].record_json, inputs)
+            break
+        except (ReplayMismatch, UnknownRegistration, ValueError):
+            continue
+    if base is None:
         return None
     decisions = []
     for decision in base.decisions:
@@ -650,14 +659,27 @@ def _state(store: Store, event: Event, backend: BookBackend) -> SelectionResult 
     )
 
 
-def _as_given(registration: Registration) -> Registration:
-    """The registration as it was given to the selection: before its first change by it."""
+_DECIDED: Final = (_S.SELECTED, _S.WAITLISTED, _S.REJECTED)
+
+
+def _as_given(registration: Registration, selected_at: _dt.datetime) -> tuple[Registration, bool]:
+    """The registration as it was given to the selection (before its first change by it),
+    and whether the selection decided it.
+
+    The selection's change is the first one made by ``selection:POLICY`` (the library's), or
+    the first from submitted to a decision at the time the selection was stored (the
+    ``ran-events select --db`` command's, recorded as made by the command).
+    """
     for index, change in enumerate(registration.history):
-        if change.by.startswith("selection:"):
-            return attrs.evolve(
-                registration, status=change.from_status, history=registration.history[:index]
-            )
-    return registration
+        by_command = (
+            change.from_status is _S.SUBMITTED
+            and change.to_status in _DECIDED
+            and change.at == selected_at
+        )
+        if change.by.startswith("selection:") or by_command:
+            earlier = registration.history[:index]
+            return attrs.evolve(registration, status=change.from_status, history=earlier), True
+    return registration, False
 
 
 _REPLAYED: dict[tuple[str, str], SelectionResult] = {}
