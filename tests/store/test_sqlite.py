@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from tests.store.conformance import AFTER, application
 
 from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
 from ran_events.models import Event, Registration
-from ran_events.store import SqliteStore, Store, _migrations, open_store
+from ran_events.store import SqliteStore, Store, _codec, _migrations, open_store
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -129,3 +130,22 @@ def test_a_store_backend_holds_only_its_own_events_registrations(
         assert isinstance(result, InvalidValue)
         assert result.field == "event_id"
         assert len(store.backend(event.id)) == 0
+
+
+def test_a_registration_is_stored_as_the_json_encoder_writes_it(event: Event) -> None:
+    """The fast row encoder writes exactly what ``json.dumps`` (compact, ASCII) writes."""
+    held = application(event, 1)
+    odd = attrs.evolve(
+        held,
+        registrant=attrs.evolve(
+            held.registrant,
+            name='Zoë "Q" Łukasz\n\u2028',
+            attributes={"note": "tab\there", "emoji": "\U0001f600"},
+        ),
+        answers={**held.answers, "several": ("a", "b"), "ratio": 0.1, "flag": False},
+    )
+    text = _codec.registration_data(odd)
+    assert text == json.dumps(json.loads(text), separators=(",", ":"))
+    assert json.loads(text)["name"] == odd.registrant.name
+    assert json.loads(text)["answers"]["several"] == ["a", "b"]
+    assert text.isascii()
