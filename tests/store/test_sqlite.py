@@ -6,12 +6,15 @@ import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from tests.store.conformance import AFTER, application
 
 from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
+from ran_events.examples import synthetic_applicants
+from ran_events.intake import csv_text
 from ran_events.models import Event, Registration
 from ran_events.store import SqliteStore, Store, _codec, _migrations, open_store
 
@@ -149,3 +152,26 @@ def test_a_registration_is_stored_as_the_json_encoder_writes_it(event: Event) ->
     assert json.loads(text)["name"] == odd.registrant.name
     assert json.loads(text)["answers"]["several"] == ["a", "b"]
     assert text.isascii()
+
+
+def test_a_file_of_ten_thousand_rows_is_taken_in_one_transaction(
+    sqlite_url: str, event: Event, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store commits a file's rows 10,000 at a time (each commit rewrites the index pages
+    its addresses touch): a file of up to 10,000 rows is held all or none."""
+    path = tmp_path / "applications.csv"
+    path.write_text(csv_text(synthetic_applicants(2_500, seed=3, event=event)), encoding="utf-8")
+    batches: list[int] = []
+    hold_many = SqliteStore.hold_many
+
+    def counted(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+        batch = list(args[1])
+        batches.append(len(batch))
+        return hold_many(self, args[0], batch, *args[2:], **kwargs)
+
+    monkeypatch.setattr(SqliteStore, "hold_many", counted)
+    with SqliteStore(sqlite_url) as store:
+        book = store.book(event)
+        report = book.read_csv(path)
+        assert len(book) == len(report.accepted) > 0
+    assert batches == [2_500]
