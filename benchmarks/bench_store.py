@@ -9,7 +9,7 @@ An applications CSV of ``--rows`` rows of the synthetic pool of
 :func:`ran_events.examples.synthetic_applicants` for the webinar is written once, then taken
 in ``--repeat`` times by ``book.read_csv`` into (a) a new in-memory book (the baseline) and
 (b) a new book of a new :class:`~ran_events.store.SqliteStore` file on disk (WAL,
-``synchronous=NORMAL``; 1,000 rows per transaction), interleaved. The best run of each is
+``synchronous=NORMAL``; 10,000 rows per transaction), interleaved. The best run of each is
 reported in rows per second (wall clock: the store's time includes its disk writes), with
 the ratio store / memory.
 
@@ -20,7 +20,7 @@ that each address is held once, with its latest ``submitted_at``.
 
 With ``RAN_EVENTS_TEST_PG`` set (the URL of a server, e.g. ``$(scripts/postgres.sh start)``)
 both figures again for PostgreSQL, each run in a new database: the same file into a
-:class:`~ran_events.store.PostgresStore` (``COPY`` per batch of 1,000 rows; wall clock, so
+:class:`~ran_events.store.PostgresStore` (``COPY`` per batch of 10,000 rows; wall clock, so
 the server's work counts), and the processes into one database.
 
 Targets: >= 20,000 rows/s into SQLite, >= 10,000 rows/s into PostgreSQL, on 100,000 rows.

@@ -23,7 +23,7 @@ from ran_events.intake import csv_text, registration_id
 from ran_events.models import Registrant, Registration
 from ran_events.store import open_store
 
-BATCH = 1_000
+BATCH = 10_000
 """Rows per transaction of a book's file import (``ran_events.intake.book._BATCH``)."""
 _BASE = dt.datetime(2023, 8, 20, 8, 0, tzinfo=dt.UTC)
 _EVENT_ID = webinar().id

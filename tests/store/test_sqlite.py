@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 from tests.store.conformance import AFTER, application
 
 from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
+from ran_events.examples import synthetic_applicants
 from ran_events.groups import AssignmentRow
+from ran_events.intake import csv_text
 from ran_events.models import Event, Registration
-from ran_events.store import SqliteStore, Store, _migrations, open_store
+from ran_events.store import SqliteStore, Store, _codec, _migrations, open_store
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 
@@ -149,3 +153,45 @@ def test_a_store_backend_holds_only_its_own_events_registrations(
         assert isinstance(result, InvalidValue)
         assert result.field == "event_id"
         assert len(store.backend(event.id)) == 0
+
+
+def test_a_registration_is_stored_as_the_json_encoder_writes_it(event: Event) -> None:
+    """The fast row encoder writes exactly what ``json.dumps`` (compact, ASCII) writes."""
+    held = application(event, 1)
+    odd = attrs.evolve(
+        held,
+        registrant=attrs.evolve(
+            held.registrant,
+            name='Zoë "Q" Łukasz\n\u2028',
+            attributes={"note": "tab\there", "emoji": "\U0001f600"},
+        ),
+        answers={**held.answers, "several": ("a", "b"), "ratio": 0.1, "flag": False},
+    )
+    text = _codec.registration_data(odd)
+    assert text == json.dumps(json.loads(text), separators=(",", ":"))
+    assert json.loads(text)["name"] == odd.registrant.name
+    assert json.loads(text)["answers"]["several"] == ["a", "b"]
+    assert text.isascii()
+
+
+def test_a_file_of_ten_thousand_rows_is_taken_in_one_transaction(
+    sqlite_url: str, event: Event, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store commits a file's rows 10,000 at a time (each commit rewrites the index pages
+    its addresses touch): a file of up to 10,000 rows is held all or none."""
+    path = tmp_path / "applications.csv"
+    path.write_text(csv_text(synthetic_applicants(2_500, seed=3, event=event)), encoding="utf-8")
+    batches: list[int] = []
+    hold_many = SqliteStore.hold_many
+
+    def counted(self: SqliteStore, *args: Any, **kwargs: Any) -> Any:
+        batch = list(args[1])
+        batches.append(len(batch))
+        return hold_many(self, args[0], batch, *args[2:], **kwargs)
+
+    monkeypatch.setattr(SqliteStore, "hold_many", counted)
+    with SqliteStore(sqlite_url) as store:
+        book = store.book(event)
+        report = book.read_csv(path)
+        assert len(book) == len(report.accepted) > 0
+    assert batches == [2_500]

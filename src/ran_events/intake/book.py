@@ -36,8 +36,12 @@ from .rows import _derive_id, _Intake, check_window
 
 __all__ = ["OnDuplicate", "RegistrationBook", "read_csv", "read_jsonl"]
 
-_BATCH: Final = 1_000
-"""How many rows of a file a book hands its backend at once (one transaction in a store)."""
+_BATCH: Final = 10_000
+"""How many rows of a file a book hands its backend at once (one transaction in a store).
+
+10,000 rather than 1,000: each transaction rewrites every index page its random addresses
+touch, so into a 100,000-row SQLite store a commit of 1,000 rows cost ~20 us a row, one of
+10,000 ~5 us (memory: a batch of registrations, a few MB)."""
 
 
 # ------------------------------------------------------------------------------------------

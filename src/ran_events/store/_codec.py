@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -60,6 +60,28 @@ def read_event(text: str) -> Event:
 _ENCODE: Final = json.JSONEncoder(separators=(",", ":")).encode
 """One encoder for every row (``json.dumps`` with options builds a new one per call); ASCII
 with escapes, which CPython's encoder writes faster than UTF-8 text."""
+_C_ENCODER: Final = getattr(json.encoder, "c_make_encoder", None)
+_ROW_PARTS: Final[Callable[[object, int], Sequence[str]] | None] = (
+    None
+    if _C_ENCODER is None
+    else _C_ENCODER(
+        None,  # no circular check: a row is a tree of fresh dicts, lists and scalars
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring_ascii,
+        None,  # indent
+        ":",
+        ",",
+        False,  # sort_keys
+        False,  # skipkeys
+        True,  # allow_nan, as _ENCODE
+    )
+)
+"""CPython's C encoder made once, with _ENCODE's options: ``encode`` makes a new one (and a
+circular-reference check) per call, a third of a row's encoding time."""
+
+
+def _encode_row(data: dict[str, Any]) -> str:
+    return _ENCODE(data) if _ROW_PARTS is None else "".join(_ROW_PARTS(data, 0))
 
 
 def registration_data(registration: Registration) -> str:
@@ -86,7 +108,7 @@ def registration_data(registration: Registration) -> str:
             "at": consent.at.isoformat(),
             "text": consent.text,
         }
-    return _ENCODE(data)
+    return _encode_row(data)
 
 
 def read_registration(  # noqa: PLR0917 - one row's columns, in one shape everywhere
