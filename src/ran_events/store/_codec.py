@@ -19,7 +19,13 @@ from ..errors import InvalidValue, UnknownRegistration
 from ..intake import pseudonymise
 from ..models import Consent, Event, Registrant, Registration, RegistrationStatus, StatusChange
 from ..tz import check_aware
-from ._protocol import ASSIGNMENT_KINDS, AssignmentLike, StoredAssignment
+from ._protocol import (
+    ASSIGNMENT_KINDS,
+    AssignmentLike,
+    AuditEntry,
+    StoredAssignment,
+    StoredSelection,
+)
 
 ERASED: Final = "personal data erased"
 """The history reason of an erasure (the status stays)."""
@@ -291,4 +297,34 @@ def read_assignments(rows: Iterable[Sequence[Any]]) -> list[StoredAssignment]:
             by=by,
         )
         for rid, group, session, reason, kind, version, at, by in rows
+    ]
+
+
+def read_selections(event_id: str, rows: Iterable[Sequence[Any]]) -> list[StoredSelection]:
+    """:class:`StoredSelection` values of ``id, at, seed, policy, record_json`` rows."""
+    return [
+        StoredSelection(
+            id=id_,
+            event_id=event_id,
+            at=read_instant(at),
+            seed=seed,
+            policy=policy,
+            record_json=record,
+        )
+        for id_, at, seed, policy, record in rows
+    ]
+
+
+def read_audit(rows: Iterable[Sequence[Any]]) -> list[AuditEntry]:
+    """:class:`AuditEntry` values of ``at, action, subject, by, event_id, detail`` rows."""
+    return [
+        AuditEntry(
+            at=read_instant(at),
+            action=action,
+            subject=subject,
+            by=who,
+            event_id=event,
+            detail=detail,
+        )
+        for at, action, subject, who, event, detail in rows
     ]

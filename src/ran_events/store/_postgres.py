@@ -593,17 +593,7 @@ class PostgresStore:
                 "WHERE event_id = %s ORDER BY id",
                 (event_id,),
             ).fetchall()
-        return [
-            StoredSelection(
-                id=id_,
-                event_id=event_id,
-                at=codec.read_instant(at),
-                seed=seed,
-                policy=policy,
-                record_json=record,
-            )
-            for id_, at, seed, policy, record in rows
-        ]
+        return codec.read_selections(event_id, rows)
 
     # -- small groups and workshops ----------------------------------------------------
 
@@ -876,17 +866,7 @@ class PostgresStore:
                 "WHERE event_id = %s OR event_id IS NULL ORDER BY id",
                 (event_id,),
             ).fetchall()
-        return [
-            AuditEntry(
-                at=codec.read_instant(at),
-                action=action,
-                subject=subject,
-                by=by,
-                event_id=eid,
-                detail=detail,
-            )
-            for at, action, subject, by, eid, detail in rows
-        ]
+        return codec.read_audit(rows)
 
     # -- maintenance --------------------------------------------------------------------
 

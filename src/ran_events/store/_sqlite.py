@@ -525,17 +525,7 @@ class SqliteStore:
                 "ORDER BY id",
                 (event_id,),
             ).fetchall()
-        return [
-            StoredSelection(
-                id=i,
-                event_id=event_id,
-                at=_codec.read_instant(at),
-                seed=seed,
-                policy=policy,
-                record_json=record,
-            )
-            for i, at, seed, policy, record in rows
-        ]
+        return _codec.read_selections(event_id, rows)
 
     # -- small groups and workshops ------------------------------------------------------
 
@@ -799,17 +789,7 @@ class SqliteStore:
                 "WHERE event_id = ? OR event_id IS NULL ORDER BY id",
                 (event_id,),
             ).fetchall()
-        return [
-            AuditEntry(
-                at=_codec.read_instant(at),
-                action=action,
-                subject=subject,
-                by=who,
-                event_id=event,
-                detail=detail,
-            )
-            for at, action, subject, who, event, detail in rows
-        ]
+        return _codec.read_audit(rows)
 
     # -- maintenance ----------------------------------------------------------------------
 
