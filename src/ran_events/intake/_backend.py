@@ -199,8 +199,16 @@ class MemoryBackend:
     ) -> list[Registration | Exception]:
         """See :meth:`BookBackend.hold_many`."""
         results: list[Registration | Exception] = []
-        with self._lock:
+        with self._lock:  # one lock for the batch
+            by_email, by_id = self._by_email, self._by_id
             for registration in registrations:
+                email = registration.registrant.normalised_email
+                if email not in by_email and registration.id not in by_id:
+                    # A new address and id: what hold() would do, without its checks' calls.
+                    by_email[email] = registration
+                    by_id[registration.id] = email
+                    results.append(registration)
+                    continue
                 try:
                     results.append(self.hold(registration, on_duplicate=on_duplicate, by=by))
                 except (DuplicateRegistration, InvalidValue) as exc:

@@ -29,6 +29,8 @@ from ..errors import (
     RegistrationNotOpen,
 )
 from ..models import (
+    FIRST_YEAR,
+    LAST_YEAR,
     Answer,
     Consent,
     Event,
@@ -38,6 +40,8 @@ from ..models import (
     Registration,
     normalise_email,
 )
+from ..models.registrant import _checked_registrant
+from ..models.registration import _checked_registration
 from .report import ImportReport, RejectedRow, RowProblem
 
 __all__ = ["CSV_COLUMNS", "registration_id"]
@@ -134,10 +138,11 @@ class _Intake:
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
         self.consent = self.event.form.consent
         self.countries = frozenset(tz.countries())
-        self.plan = [
-            (q.id, q, q.kind is QuestionKind.FREE_TEXT) for q in self.event.form.questions
+        # Per question: its id, itself, whether it is free text, and its valid answers by text.
+        self.plan: list[tuple[str, Question, bool, dict[str, Answer]]] = [
+            (q.id, q, q.kind is QuestionKind.FREE_TEXT, {}) for q in self.event.form.questions
         ]
-        self.answer_cache: dict[tuple[str, str], tuple[Answer | None, str | None]] = {}
+        self.cached = 0  # valid answers held in the plan (at most _CACHE_SIZE)
         self.texts: dict[str, str] = {}  # see _shared()
         # As POSIX timestamps: comparing aware datetimes of different zones costs ~2 µs.
         self.opens_ts = self.event.registration.opens.timestamp()
@@ -163,13 +168,18 @@ class _Intake:
         name = _text_field(fields, "name", problems, required=True)
         submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
         texts = self.texts
-        organisation = _text_field(fields, "organisation", problems)
+        value = fields.get("organisation")  # text (a CSV cell): the fast path of _text_field
+        organisation = (
+            value.strip() if type(value) is str else _text_field(fields, "organisation", problems)
+        )
         organisation = texts.get(organisation) or self._shared(organisation)
-        role = _text_field(fields, "role", problems)
+        value = fields.get("role")
+        role = value.strip() if type(value) is str else _text_field(fields, "role", problems)
         role = texts.get(role) or self._shared(role)
         country = self._country(fields.get("country"), problems)
         country = texts.get(country) or self._shared(country)
-        given_id = _text_field(fields, "id", problems)
+        value = fields.get("id")
+        given_id = value.strip() if type(value) is str else _text_field(fields, "id", problems)
         parsed = self._answers(answers, problems)
         consent = None
         if self.consent is not None:
@@ -178,13 +188,34 @@ class _Intake:
         if problems or email is None or submitted_at is None:
             self._reject(line, problems)
             return
+        registration_id = given_id or _derive_id(self.event_id, email)
+        typed = str(fields["email"]).strip()
+        if (
+            type(submitted_at.tzinfo) is _dt.timezone  # a fixed offset: nothing to check
+            and FIRST_YEAR <= submitted_at.year <= LAST_YEAR
+            and name.isprintable()  # no control character (nor anything else unusual)
+            and registration_id.isprintable()
+        ):
+            # Every field is checked as the constructors' validators would: build the
+            # registration without them (they cost several µs a row). Anything unusual
+            # takes the public constructors below, whose errors then name the field.
+            registration = _checked_registration(
+                registration_id,
+                self.event_id,
+                _checked_registrant(name, typed, organisation, country, role, extra, email),
+                submitted_at,
+                parsed,
+                consent,
+            )
+            self._hold(line, registration)
+            return
         try:
             registration = Registration(
-                id=given_id or _derive_id(self.event_id, email),
+                id=registration_id,
                 event_id=self.event_id,
                 registrant=Registrant(
                     name=name,
-                    email=str(fields["email"]).strip(),
+                    email=typed,
                     organisation=organisation,
                     country=country,
                     role=role,
@@ -221,8 +252,14 @@ class _Intake:
         if not pending:
             return
         results = self.hold_many([registration for _line, registration in pending])
+        kept, accepted = self.kept, self.accepted
         for (line, registration), result in zip(pending, results, strict=True):
-            self._held(line, registration, result)
+            email = registration.registrant.normalised_email
+            if result is registration and email not in accepted:  # new: taken in as it is
+                kept[email] = registration
+                accepted[email] = line
+            else:
+                self._held(line, registration, result)
 
     def _held(self, line: int, registration: Registration, result: object) -> None:
         email = registration.email
@@ -456,57 +493,82 @@ class _Intake:
         """The answers of one row, checked against the form; every problem is collected.
 
         A text cell of a choice, yes/no or scale question is read and checked once per
-        distinct text (these repeat across rows); free text is read every time.
+        distinct valid text (these repeat across rows); free text is read every time.
         """
         parsed: dict[str, Answer] = {}
-        cache = self.answer_cache
+        answer: Answer | None
+        for qid, question, free_text, valid in self.plan:
+            value = raw.get(qid)
+            if isinstance(value, str):  # the fast paths: a valid answer, read before or free
+                if free_text:
+                    answer = value.strip()
+                    if answer:
+                        parsed[qid] = answer
+                        continue
+                else:
+                    answer = valid.get(value)
+                    if answer is not None:
+                        parsed[qid] = answer
+                        continue
+            self._answer(question, value, valid, parsed, problems)
+        if not self.questions.keys() >= raw.keys():
+            problems.extend(
+                RowProblem(
+                    field=key,
+                    value=raw[key],
+                    reason=f"not a question of this form (known: {sorted(self.questions)})",
+                    code="unknown-question",
+                )
+                for key in raw
+                if key not in self.questions
+            )
+        return parsed
+
+    def _answer(
+        self,
+        question: Question,
+        value: object,
+        valid: dict[str, Answer],
+        parsed: dict[str, Answer],
+        problems: list[RowProblem],
+    ) -> None:
+        """Read one answer into ``parsed`` or its problem into ``problems``; a valid text
+        answer of a choice, yes/no or scale question is kept in ``valid`` for the next rows."""
+        qid = question.id
+        free_text = question.kind is QuestionKind.FREE_TEXT
         answer: Answer | None
         message: str | None
-        for qid, question, free_text in self.plan:
-            value = raw.get(qid)
-            if free_text and isinstance(value, str):
+        if isinstance(value, str):
+            if free_text:
                 answer, message = value.strip() or None, None
-            elif isinstance(value, str):
-                hit = cache.get((qid, value))
-                if hit is None:
-                    hit = _read_answer(question, value)
-                    if len(cache) < _CACHE_SIZE:
-                        cache[qid, value] = hit
-                answer, message = hit
-            elif value is None:
-                answer, message = None, None
             else:
-                answer = tuple(value) if isinstance(value, list) else value  # type: ignore[assignment]
-                message = question.problem(answer)
-            if answer is None or answer in ((), ""):
-                if question.required:
-                    problems.append(
-                        RowProblem(
-                            field=qid,
-                            value=value,
-                            reason="a required answer is missing",
-                            code="missing-answer",
-                        )
-                    )
-                elif answer == ():
-                    parsed[qid] = ()
-            elif message is not None:
+                answer, message = _read_answer(question, value)
+        elif value is None:
+            answer, message = None, None
+        else:
+            answer = tuple(value) if isinstance(value, list) else value  # type: ignore[assignment]
+            message = question.problem(answer)
+        if answer is None or answer in ((), ""):
+            if question.required:
                 problems.append(
-                    RowProblem(field=qid, value=value, reason=message, code="invalid-answer")
+                    RowProblem(
+                        field=qid,
+                        value=value,
+                        reason="a required answer is missing",
+                        code="missing-answer",
+                    )
                 )
-            else:
-                parsed[qid] = answer
-        problems.extend(
-            RowProblem(
-                field=key,
-                value=raw[key],
-                reason=f"not a question of this form (known: {sorted(self.questions)})",
-                code="unknown-question",
+            elif answer == ():
+                parsed[qid] = ()
+        elif message is not None:
+            problems.append(
+                RowProblem(field=qid, value=value, reason=message, code="invalid-answer")
             )
-            for key in raw
-            if key not in self.questions
-        )
-        return parsed
+        else:
+            parsed[qid] = answer
+            if isinstance(value, str) and not free_text and self.cached < _CACHE_SIZE:
+                self.cached += 1
+                valid[value] = answer
 
     def _shared(self, text: str) -> str:
         """One string object for equal texts (see :data:`_SHARED_TEXTS`)."""

@@ -16,6 +16,9 @@ from .registrant import Registrant
 
 __all__ = ["TRANSITIONS", "Consent", "Registration", "RegistrationStatus", "StatusChange"]
 
+_new: Final = object.__new__
+_set: Final = object.__setattr__
+
 
 class RegistrationStatus(enum.StrEnum):
     """Where a registration stands; see :data:`TRANSITIONS` for the allowed moves."""
@@ -160,3 +163,31 @@ class Registration:
             from_status=self.status, to_status=target, at=at, reason=reason, by=by
         )
         return attrs.evolve(self, status=target, history=(*self.history, change))
+
+
+def _checked_registration(  # noqa: PLR0917 - one row's fields, in one shape
+    id: str,
+    event_id: str,
+    registrant: Registrant,
+    submitted_at: _dt.datetime,
+    answers: dict[str, Answer],
+    consent: Consent | None,
+) -> Registration:
+    """A new ``submitted`` :class:`Registration` of checked fields, built without checks.
+
+    Internal (the intake's row path, as ``registrant._checked_registrant``): the caller
+    guarantees what the validators and converters would, ``id`` and ``event_id`` non-empty
+    texts without control characters, ``submitted_at`` an instant that
+    :func:`~ran_events.models.check_instant` accepts, ``answers`` a new ``dict`` keyed by
+    text whose several choices are tuples. The result equals the one the constructor builds.
+    """
+    registration: Registration = _new(Registration)
+    _set(registration, "id", id)
+    _set(registration, "event_id", event_id)
+    _set(registration, "registrant", registrant)
+    _set(registration, "submitted_at", submitted_at)
+    _set(registration, "answers", answers)
+    _set(registration, "status", RegistrationStatus.SUBMITTED)
+    _set(registration, "history", ())
+    _set(registration, "consent", consent)
+    return registration
