@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import operator
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Final, TypeAlias
 
@@ -248,7 +249,8 @@ def take_in(intake: _Intake, source: Source, source_name: str | None) -> ImportR
             if problem is not None:
                 intake.unread(start, [problem])
                 continue
-            intake.row(start, *columns.split(cells))
+            cells.append(None)  # type: ignore[arg-type] # the value of an absent column
+            intake.cells(start, *columns.standard(cells), *columns.split(cells))
     return intake.report()
 
 
@@ -263,11 +265,21 @@ def _undecodable(header: Sequence[str], cells: Sequence[str]) -> RowProblem | No
     return None
 
 
+_Standard: TypeAlias = tuple[
+    str | None, str | None, str | None, str | None, str | None, str | None, str | None
+]
+"""The values of :data:`~ran_events.intake.CSV_COLUMNS` in a row (``None``: no such column)."""
+
+
 class _Columns:
     """Where each column of a CSV header goes: a standard field, an answer, an attribute."""
 
     def __init__(self, header: Sequence[str], questions: Mapping[str, Question]) -> None:
-        self.fields = [(i, name) for i, name in enumerate(header) if name in CSV_COLUMNS]
+        # The cells of CSV_COLUMNS, in that order, from a row with None appended (for a
+        # column the header lacks).
+        self.standard: Callable[[Sequence[str | None]], _Standard] = operator.itemgetter(
+            *(header.index(name) if name in header else len(header) for name in CSV_COLUMNS)
+        )
         self.answers = [
             (i, name)
             for i, name in enumerate(header)
@@ -279,11 +291,9 @@ class _Columns:
             if name not in questions and name not in CSV_COLUMNS
         ]
 
-    def split(
-        self, cells: Sequence[str]
-    ) -> tuple[dict[str, object], dict[str, object], dict[str, object]]:
+    def split(self, cells: Sequence[str]) -> tuple[dict[str, object], dict[str, object]]:
+        """The answers and the attributes of a row."""
         return (
-            {name: cells[i] for i, name in self.fields},
             {name: cells[i] for i, name in self.answers},
             {name: cells[i] for i, name in self.attributes},
         )

@@ -19,6 +19,7 @@ from typing import Final
 import attrs
 
 from .. import tz
+from .._email import normalize as _normalise_address
 from ..errors import (
     AmbiguousTimeError,
     DuplicateRegistration,
@@ -129,7 +130,8 @@ class _Intake:
     ) -> None:
         self.hold_many = hold_many
         self.batch = batch
-        self.pending: list[tuple[int, Registration]] = []
+        self.pending: list[Registration] = []  # valid, not yet handed over
+        self.pending_lines: list[int] = []  # their lines
         # address: the registration held for it after this import's last row of it
         self.kept: dict[str, Registration] = {}
         self.event = event
@@ -138,6 +140,7 @@ class _Intake:
         self.questions: dict[str, Question] = {q.id: q for q in self.event.form.questions}
         self.consent = self.event.form.consent
         self.countries = frozenset(tz.countries())
+        self.country_cells: dict[str, str] = {}  # cell text: its valid code (see _country)
         # Per question: its id, itself, whether it is free text, and its valid answers by text.
         self.plan: list[tuple[str, Question, bool, dict[str, Answer]]] = [
             (q.id, q, q.kind is QuestionKind.FREE_TEXT, {}) for q in self.event.form.questions
@@ -162,24 +165,60 @@ class _Intake:
         attributes: Mapping[str, object],
     ) -> None:
         """Take in one row (``fields``: the standard columns) or reject it."""
+        get = fields.get
+        self.cells(
+            line,
+            get("id"),
+            get("email"),
+            get("name"),
+            get("submitted_at"),
+            get("organisation"),
+            get("country"),
+            get("role"),
+            answers,
+            attributes,
+        )
+
+    def cells(  # noqa: PLR0917 - the columns of CSV_COLUMNS, in their order
+        self,
+        line: int,
+        given_id: object,
+        given_email: object,
+        given_name: object,
+        given_at: object,
+        given_organisation: object,
+        given_country: object,
+        given_role: object,
+        answers: Mapping[str, object],
+        attributes: Mapping[str, object],
+    ) -> None:
+        """Take in one row given as the values of :data:`CSV_COLUMNS` (``None``: absent),
+        its answers and its attributes, or reject it."""
         self.rows += 1
         problems: list[RowProblem] = []
-        email = self._email(fields.get("email"), problems)
-        name = _text_field(fields, "name", problems, required=True)
-        submitted_at = self._submitted_at(fields.get("submitted_at"), problems)
+        email = self._email(given_email, problems)
+        if type(given_name) is str and (name := given_name.strip()):  # _text_field's fast path
+            pass
+        else:
+            name = _text_field(given_name, "name", problems, required=True)
+        submitted_at = self._submitted_at(given_at, problems)
         texts = self.texts
-        value = fields.get("organisation")  # text (a CSV cell): the fast path of _text_field
         organisation = (
-            value.strip() if type(value) is str else _text_field(fields, "organisation", problems)
+            given_organisation.strip()
+            if type(given_organisation) is str
+            else _text_field(given_organisation, "organisation", problems)
         )
         organisation = texts.get(organisation) or self._shared(organisation)
-        value = fields.get("role")
-        role = value.strip() if type(value) is str else _text_field(fields, "role", problems)
+        role = (
+            given_role.strip()
+            if type(given_role) is str
+            else _text_field(given_role, "role", problems)
+        )
         role = texts.get(role) or self._shared(role)
-        country = self._country(fields.get("country"), problems)
-        country = texts.get(country) or self._shared(country)
-        value = fields.get("id")
-        given_id = value.strip() if type(value) is str else _text_field(fields, "id", problems)
+        country = self._country(given_country, problems)
+        given_id = (
+            given_id.strip() if type(given_id) is str else _text_field(given_id, "id", problems)
+        )
         parsed = self._answers(answers, problems)
         consent = None
         if self.consent is not None:
@@ -189,7 +228,7 @@ class _Intake:
             self._reject(line, problems)
             return
         registration_id = given_id or _derive_id(self.event_id, email)
-        typed = str(fields["email"]).strip()
+        typed = str(given_email).strip()
         if (
             type(submitted_at.tzinfo) is _dt.timezone  # a fixed offset: nothing to check
             and FIRST_YEAR <= submitted_at.year <= LAST_YEAR
@@ -242,18 +281,20 @@ class _Intake:
         self.rejected.append(RejectedRow(line=line, problems=tuple(problems)))
 
     def _hold(self, line: int, registration: Registration) -> None:
-        self.pending.append((line, registration))
+        self.pending.append(registration)
+        self.pending_lines.append(line)
         if len(self.pending) >= self.batch:
             self.flush()
 
     def flush(self) -> None:
         """Hand the rows waiting over to the book, in one batch, and record each outcome."""
         pending, self.pending = self.pending, []
+        lines, self.pending_lines = self.pending_lines, []
         if not pending:
             return
-        results = self.hold_many([registration for _line, registration in pending])
+        results = self.hold_many(pending)
         kept, accepted = self.kept, self.accepted
-        for (line, registration), result in zip(pending, results, strict=True):
+        for line, registration, result in zip(lines, pending, results, strict=True):
             email = registration.registrant.normalised_email
             if result is registration and email not in accepted:  # new: taken in as it is
                 kept[email] = registration
@@ -341,7 +382,7 @@ class _Intake:
             )
             return None
         try:
-            return normalise_email(value.strip())
+            return _normalise_address(value.strip())  # what normalise_email does for a text
         except InvalidEmail as exc:
             problems.append(
                 RowProblem(field="email", value=value, reason=exc.reason, code="invalid-email")
@@ -464,6 +505,11 @@ class _Intake:
         return at
 
     def _country(self, value: object, problems: list[RowProblem]) -> str:
+        """The country code of a cell (one string object for each), or ``""`` and a problem."""
+        if type(value) is str:
+            known = self.country_cells.get(value)
+            if known is not None:
+                return known
         if value is None:
             return ""
         if not isinstance(value, str):
@@ -472,21 +518,23 @@ class _Intake:
             )
             return ""
         code = value.strip().upper()
-        if not code or code in self.countries:
-            return code
-        try:
-            _check_country(code)
-        except InvalidValue as exc:
-            reason = exc.expected + (f" ({exc.detail})" if exc.detail else "")
-            problems.append(
-                RowProblem(
-                    field="country",
-                    value=value,
-                    reason="expected " + reason,
-                    code="invalid-country",
+        if code and code not in self.countries:
+            try:
+                _check_country(code)
+            except InvalidValue as exc:
+                reason = exc.expected + (f" ({exc.detail})" if exc.detail else "")
+                problems.append(
+                    RowProblem(
+                        field="country",
+                        value=value,
+                        reason="expected " + reason,
+                        code="invalid-country",
+                    )
                 )
-            )
-            return ""
+                return ""
+        code = self.texts.get(code) or self._shared(code)
+        if len(self.country_cells) < _CACHE_SIZE:
+            self.country_cells[value] = code
         return code
 
     def _answers(self, raw: Mapping[str, object], problems: list[RowProblem]) -> dict[str, Answer]:
@@ -651,9 +699,8 @@ def _check_country(code: str) -> None:
 
 
 def _text_field(
-    fields: Mapping[str, object], name: str, problems: list[RowProblem], *, required: bool = False
+    value: object, name: str, problems: list[RowProblem], *, required: bool = False
 ) -> str:
-    value = fields.get(name)
     if type(value) is str and not required:
         return value.strip()
     if value is None:
