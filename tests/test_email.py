@@ -22,19 +22,20 @@ def _cold_cache() -> Iterator[None]:
 
 
 def assert_same_answer(address: str) -> None:
-    """``normalize`` and ``ascii_address`` agree with email-validator: the same verdict, the
-    same normalised (lower-cased) and ASCII forms, and the validator's own reason."""
+    """``normalize`` (cached or not) and ``ascii_address`` agree with email-validator: the same
+    verdict, the same normalised (lower-cased) and ASCII forms, and the validator's own reason."""
     try:
         expected = validate_email(address, check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         reason = str(exc)
-        for call in (_email.normalize, _email.ascii_address):
+        for call in (_email.normalize, _email.normalize_once, _email.ascii_address):
             with pytest.raises(InvalidEmail) as caught:
                 call(address)
             assert caught.value.reason in (reason, reason.removesuffix(".") + _email._NOT_ASCII)
         return
     for _ in range(2):  # from a cold cache, then from the caches
         assert _email.normalize(address) == expected.normalized.lower()
+        assert _email.normalize_once(address) == expected.normalized.lower()
         local = address.rpartition("@")[0]
         assert _email.ascii_address(address) == f"{local}@{expected.ascii_domain}"
 

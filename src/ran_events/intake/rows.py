@@ -19,7 +19,7 @@ from typing import Final
 import attrs
 
 from .. import tz
-from .._email import normalize as _normalise_address
+from .._email import normalize_once as _normalise_address
 from ..errors import (
     AmbiguousTimeError,
     DuplicateRegistration,
@@ -406,7 +406,8 @@ class _Intake:
         except (TypeError, ValueError):
             problems.append(_not_a_datetime(field, value))
             return None
-        if at.tzinfo is None or at.utcoffset() is None:
+        given_zone = at.tzinfo
+        if type(given_zone) is not _dt.timezone and (given_zone is None or at.utcoffset() is None):
             if self.zone is None:
                 problems.append(
                     RowProblem(
