@@ -299,3 +299,30 @@ def test_the_internal_constructors_equal_the_public_ones() -> None:
     assert made == built
     assert (made.status, made.history) == (built.status, built.history)
     assert attrs.evolve(made, id="r2") == attrs.evolve(built, id="r2")
+
+
+def test_country_cells_are_read_as_codes_however_written() -> None:
+    cells = ["BE", " be ", "BE", "be", "", "GR"]
+    rows = [_row(email=f"a{i}@example.org", country=c) for i, c in enumerate(cells)]
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    report = read_jsonl(io.StringIO(text), EVENT)
+    countries = [r.registrant.country for r in report.accepted]
+    assert countries == ["BE", "BE", "BE", "BE", "", "GR"]
+    assert len({id(c) for c in countries[:4]}) == 1  # one string object for equal codes
+    bad = read_jsonl(io.StringIO(json.dumps(_row(country="EL")) + "\n"), EVENT)
+    assert "GR" in bad.rejected[0].reason
+
+
+def test_a_later_row_replaces_an_application_held_before_the_import() -> None:
+    book = RegistrationBook(EVENT, on_duplicate="replace")
+    earlier = book.register(
+        Registrant(name="Ann Peeters", email="ann@example.org"),
+        submitted_at=dt.datetime(2023, 8, 19, 9, 0, tzinfo=dt.UTC),
+        answers={"motivation": "x", "experience": 1, "casework": True, "gender": "female"},
+    )
+    report = book.read_jsonl(io.StringIO(json.dumps(_row(name="Ann P.")) + "\n"))
+    assert report.rejected == ()
+    (kept,) = report.accepted
+    assert (kept.registrant.name, kept.id) == ("Ann P.", earlier.id)
+    assert list(book) == [kept]
+    assert kept.history[-1].reason.startswith("replaces the application " + earlier.id)

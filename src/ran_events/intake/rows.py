@@ -534,7 +534,7 @@ class _Intake:
                 )
                 return ""
         code = self.texts.get(code) or self._shared(code)
-        if len(self.country_cells) < _CACHE_SIZE:
+        if value == code:  # as a code is written: at most one entry per country
             self.country_cells[value] = code
         return code
 
@@ -702,8 +702,6 @@ def _check_country(code: str) -> None:
 def _text_field(
     value: object, name: str, problems: list[RowProblem], *, required: bool = False
 ) -> str:
-    if type(value) is str and not required:
-        return value.strip()
     if value is None:
         value = ""
     if not isinstance(value, str):
