@@ -109,6 +109,17 @@ def test_the_pool_is_plausible_and_valid() -> None:
     assert max(organisations.count(o) for o in set(organisations)) > 2  # big services
 
 
+def test_the_pool_shares_what_applicants_have_in_common() -> None:
+    """A large pool keeps one copy of each organisation, name and topic tuple (the memory of
+    the million-applicant benchmarks)."""
+    pool = synthetic_applicants(2_000, seed=2)
+    for field in ("organisation", "name"):
+        values = [getattr(r.registrant, field) for r in pool]
+        assert len({id(v) for v in values}) == len(set(values)) < len(values) / 2
+    topics = [r.answers["topics"] for r in pool]
+    assert len({id(t) for t in topics}) == len(set(topics)) < len(topics) / 4
+
+
 def test_a_pool_for_another_event_answers_its_form() -> None:
     from ran_events.models import Form
 

@@ -14,7 +14,7 @@ import datetime as _dt
 import hashlib
 import itertools
 from collections.abc import Sequence
-from typing import Final
+from typing import Any, Final
 
 from . import tz
 from .models import (
@@ -241,13 +241,20 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
     span = (window.closes - window.opens).total_seconds()
     known = {q.id for q in event.form.questions}
     result: list[Registration] = []
+    # Texts and tuples many applicants share (names, organisations, topic sets, rankings) are
+    # made once and shared, as a form's answers read from one file are: a pool of a million
+    # keeps one copy of each, not a million.
+    shared: dict[object, Any] = {}
     for i in range(n):
         role = draws.weighted(_ROLES, i, "role")
         country = draws.weighted(_COUNTRIES, i, "country")
         # Organisation sizes follow a power law: index = floor(u^3 * 12) makes low indices
         # (big services) far more likely than high ones.
         org_index = int(draws.unit(i, "org") ** 3 * 12) + 1
-        organisation = f"{_ORGANISATION_KIND[role]} {country} {org_index}"
+        organisation = shared.setdefault(
+            ("organisation", role, country, org_index),
+            f"{_ORGANISATION_KIND[role]} {country} {org_index}",
+        )
         first = _FIRST[draws.below(len(_FIRST), i, "first")]
         last = _LAST[draws.below(len(_LAST), i, "last")]
         local = f"{first}.{last}".lower().replace(" ", "")
@@ -258,6 +265,7 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
         # (in UTC: pytz datetimes keep their offset through arithmetic, even across DST)
         submitted = tz.to_utc(window.opens) + _dt.timedelta(seconds=int(shaped * (span - 1)))
         topics = tuple(t for t in _TOPICS if draws.unit(i, "topic", t) < 0.35)
+        topics = shared.setdefault(topics, topics)
         answers = {
             "motivation": _MOTIVATIONS[draws.below(len(_MOTIVATIONS), i, "motivation")],
             "experience": 1 + draws.below(5, i, "experience"),
@@ -265,13 +273,13 @@ def synthetic_applicants(n: int, *, seed: int, event: Event | None = None) -> li
             "gender": draws.weighted(_GENDERS, i, "gender"),
             "topics": topics,
         }
-        answers.update(_rankings(event, draws, i))
+        answers.update({k: shared.setdefault(v, v) for k, v in _rankings(event, draws, i).items()})
         result.append(
             Registration(
                 id=f"a{i + 1:05d}",
                 event_id=event.id,
                 registrant=Registrant(
-                    name=f"{first} {last}",
+                    name=shared.setdefault(("name", first, last), f"{first} {last}"),
                     email=email,
                     organisation=organisation,
                     country=country,
