@@ -12,6 +12,7 @@ from tests.strategies import email_addresses
 
 from ran_events import _email
 from ran_events.errors import InvalidEmail
+from ran_events.models import Registrant
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +105,17 @@ def test_plain_addresses_leave_nothing_per_domain() -> None:
             f"ann.example.{i}@police-{i}.example.be"
         )
     assert _email._domain.cache_info().currsize == 0
+
+
+def test_a_lower_case_address_is_kept_once_not_copied() -> None:
+    """A registration holds the typed address and its normalised form: when they are equal
+    they are one string, not two (a million registrations: 90 MB less)."""
+    typed = "".join(["maria.papadopoulou.", "00042@police-gr.example.org"])  # a fresh object
+    assert _email.normalize_once(typed) is typed
+    mixed = "".join(["Maria.Papadopoulou@", "police-gr.example.org"])
+    assert _email.normalize_once(mixed) == mixed.lower()
+    registrant = Registrant(name="Maria", email="".join(["m.p@", "police-gr.example.org"]))
+    assert registrant.normalised_email is registrant.email
 
 
 def test_other_domains_are_validated_once_each_in_a_bounded_cache() -> None:
