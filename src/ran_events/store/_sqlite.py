@@ -357,8 +357,11 @@ class SqliteStore:
         batch = list(registrations)
         with self._transaction() as db:
             self._require_event(db, event_id)
-            kept: dict[str, Registration] = {}
-            results = hold_each(event_id, batch, kept, {}, on_duplicate=on_duplicate, by=by)
+            kept = _distinct(event_id, batch)
+            results: list[Registration | Exception] = [*batch]
+            if kept is None:  # the batch replaces or refuses some of its own
+                kept = {}
+                results = hold_each(event_id, batch, kept, {}, on_duplicate=on_duplicate, by=by)
             if self._write_new(db, event_id, batch, kept):
                 return results
             stored = self._held(db, event_id, (r.email for r in batch))
@@ -907,6 +910,15 @@ def _message(row: Sequence[Any]) -> QueuedMessage:
         uid=uid,
         sequence=sequence,
     )
+
+
+def _distinct(event_id: str, batch: Sequence[Registration]) -> dict[str, Registration] | None:
+    """The batch by address if it is of this event with no address or id twice (so that
+    each is held as it is unless the store holds its address or id), else ``None``."""
+    by_email = {registration.email: registration for registration in batch}
+    if len(by_email) != len(batch) or len({r.id for r in batch}) != len(batch):
+        return None
+    return by_email if all(r.event_id == event_id for r in batch) else None
 
 
 class _SqliteBackend:
