@@ -128,6 +128,47 @@ def test_hold_many_answers_each_and_drops_none(backend: BookBackend, event: Even
     assert len(backend) == 2
 
 
+def test_hold_many_checks_a_batch_against_what_is_held_before_it(
+    backend: BookBackend, event: Event
+) -> None:
+    """A batch is decided against the registrations held before it, also where the batch
+    itself replaces or refuses one (a store that writes a new batch without looking its
+    addresses up first must still see these)."""
+    backend.hold(application(event, 1), on_duplicate="reject", by="")
+    backend.hold(application(event, 2), on_duplicate="reject", by="")
+    address = "anna@example.org"
+    batch = [
+        attrs.evolve(application(event, 3, email=address, minute=1), id="r000001"),  # taken
+        application(event, 3, email=address, minute=2),  # then the address's own
+        application(event, 4, email="bert@example.org", minute=1),
+        application(event, 4, email="bert@example.org", minute=3),  # replaces the one above
+        application(event, 5),
+    ]
+    results = backend.hold_many(batch, on_duplicate="replace", by="import")
+    assert isinstance(results[0], InvalidValue)
+    assert results[0].field == "id"
+    assert results[1] == batch[1]
+    assert results[1].history == ()  # a new registration: it replaced nothing
+    assert [c.reason.split(" submitted")[0] for c in backend.find("bert@example.org").history] == [
+        "replaces the application r000004-1"
+    ]
+    assert results[4] == batch[4]
+    assert len(backend) == 5
+    held_before = application(event, 2, minute=1)
+    (kept, new) = backend.hold_many(
+        [held_before, application(event, 6)], on_duplicate="replace", by="import"
+    )
+    assert backend.find("person2@example.org") == kept != held_before
+    assert [c.reason.split(" submitted")[0] for c in kept.history] == [
+        "replaces the application r000002"
+    ]
+    assert new == backend.get("r000006")
+    assert len(backend) == 6
+    (again,) = backend.hold_many([application(event, 5)], on_duplicate="reject", by="import")
+    assert isinstance(again, DuplicateRegistration)
+    assert len(backend) == 6
+
+
 def test_status_changes_compare_and_set(backend: BookBackend, event: Event) -> None:
     held = backend.hold(application(event, 1), on_duplicate="reject", by="")
     selected = held.transition("selected", at=AFTER, reason="lottery rank 1", by="select")

@@ -12,7 +12,13 @@ import attrs
 import pytest
 from tests.store.conformance import AFTER, application
 
-from ran_events.errors import InvalidValue, StoreError, StoreIntegrityError, StoreVersionError
+from ran_events.errors import (
+    DuplicateRegistration,
+    InvalidValue,
+    StoreError,
+    StoreIntegrityError,
+    StoreVersionError,
+)
 from ran_events.examples import synthetic_applicants
 from ran_events.groups import AssignmentRow
 from ran_events.intake import csv_text
@@ -195,3 +201,44 @@ def test_a_file_of_ten_thousand_rows_is_taken_in_one_transaction(
         report = book.read_csv(path)
         assert len(book) == len(report.accepted) > 0
     assert batches == [2_500]
+
+
+def test_a_new_store_file_has_16_kib_pages_and_an_older_keeps_its_own(
+    sqlite_url: str, tmp_path: Path, event: Event
+) -> None:
+    """Bigger pages: a quarter of the page writes a big import's commits make."""
+    SqliteStore(sqlite_url).close()
+    with sqlite3.connect(sqlite_url) as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (16_384,)
+    older = str(tmp_path / "older.sqlite")
+    held = application(event, 1)
+    version_1_file(older, event, held, version=_migrations.LATEST)
+    with SqliteStore(older) as store:
+        assert store.get(event.id, held.id) == held
+        assert store.integrity() == []
+    with sqlite3.connect(older) as db:
+        assert db.execute("PRAGMA page_size").fetchone() == (4_096,)
+
+
+def test_a_batch_of_new_addresses_is_written_without_looking_them_up(
+    sqlite_url: str, event: Event
+) -> None:
+    """The unique constraints check a batch of new addresses and ids as it is written; only
+    a batch that meets one reads what is held (and is then decided as before)."""
+    with SqliteStore(sqlite_url) as store:
+        store.put_event(event, at=AFTER)
+        statements: list[str] = []
+        store._db.set_trace_callback(statements.append)
+        batch = [application(event, n) for n in range(1, 6)]
+        assert store.hold_many(event.id, batch, on_duplicate="reject", by="") == batch
+        assert not [s for s in statements if " IN (" in s]
+        statements.clear()
+        again = [application(event, 5), application(event, 6)]
+        results = store.hold_many(event.id, again, on_duplicate="reject", by="")
+        assert any("normalised_email IN (" in s for s in statements)
+        assert "ROLLBACK TO hold_new" in statements
+        assert isinstance(results[0], DuplicateRegistration)
+        assert results[1] == again[1]
+        assert [r.id for r in store.registrations(event.id)] == [r.id for r in batch[:5]] + [
+            again[1].id
+        ]

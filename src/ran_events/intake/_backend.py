@@ -149,6 +149,53 @@ def check_hold(
     return keep_latest(existing, registration, by=by)
 
 
+def hold_each(
+    event_id: str,
+    batch: Iterable[Registration],
+    held: dict[str, Registration],
+    owners: dict[str, str],
+    *,
+    on_duplicate: OnDuplicate,
+    by: str,
+) -> list[Registration | Exception]:
+    """:func:`check_hold` each of a store's batch in order (a store's ``hold_many``).
+
+    Args:
+        event_id: the event of the store's book (a registration of another is refused).
+        batch: the registrations, in order.
+        held: per normalised address, the registration held; updated with what is kept.
+        owners: per id, the normalised address that holds it; updated likewise.
+        on_duplicate: the duplicates policy.
+        by: who records it.
+
+    Returns:
+        Per registration, the one kept for its address, or the
+        :class:`~ran_events.errors.DuplicateRegistration` / :class:`InvalidValue` refusing it.
+    """
+    results: list[Registration | Exception] = []
+    for registration in batch:
+        existing = held.get(registration.email)
+        try:
+            if registration.event_id != event_id:  # it would be filed under this one
+                raise InvalidValue("event_id", registration.event_id, repr(event_id))
+            kept = check_hold(
+                existing,
+                registration,
+                id_owner=owners.get(registration.id),
+                on_duplicate=on_duplicate,
+                by=by,
+            )
+        except (DuplicateRegistration, InvalidValue) as exc:
+            results.append(exc)
+            continue
+        if existing is not None:
+            owners.pop(existing.id, None)
+        held[kept.email] = kept
+        owners[kept.id] = kept.email
+        results.append(kept)
+    return results
+
+
 @attrs.define
 class MemoryBackend:
     """The registrations of one event in memory: the default :class:`BookBackend`.

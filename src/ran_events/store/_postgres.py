@@ -30,7 +30,6 @@ import attrs
 from .._version import __version__
 from ..errors import (
     ConcurrentChange,
-    DuplicateRegistration,
     InvalidValue,
     StoreError,
     StoreVersionError,
@@ -39,7 +38,7 @@ from ..errors import (
     UnknownRegistration,
 )
 from ..intake import BookBackend, OnDuplicate, RegistrationBook
-from ..intake._backend import check_hold
+from ..intake._backend import hold_each
 from ..models import Event, Registration, RegistrationStatus, StatusChange
 from . import _codec as codec
 from ._migrations import STEPS
@@ -488,7 +487,6 @@ class PostgresStore:
         by: str,
     ) -> list[Registration | Exception]:
         batch = list(registrations)
-        results: list[Registration | Exception] = []
         db = self._conn
         with self._lock, db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (_event_lock(event_id),))
@@ -500,28 +498,9 @@ class PostgresStore:
             by_email = {registration.email: registration for _, registration in held}
             owner = {registration.id: registration.email for _, registration in held}
             stored = {r.email: (pk, r.history) for pk, r in held}
-            touched: dict[str, None] = {}  # the addresses changed, in the order first changed
-            for registration in batch:
-                existing = by_email.get(registration.email)
-                try:
-                    if registration.event_id != event_id:  # it would be filed under this one
-                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
-                    kept = check_hold(
-                        existing,
-                        registration,
-                        id_owner=owner.get(registration.id),
-                        on_duplicate=on_duplicate,
-                        by=by,
-                    )
-                except (DuplicateRegistration, InvalidValue) as exc:
-                    results.append(exc)
-                    continue
-                if existing is not None:
-                    del owner[existing.id]
-                by_email[kept.email] = kept
-                owner[kept.id] = kept.email
-                touched.setdefault(kept.email, None)
-                results.append(kept)
+            results = hold_each(event_id, batch, by_email, owner, on_duplicate=on_duplicate, by=by)
+            # the addresses changed, in the order first changed
+            touched = dict.fromkeys(r.email for r in results if isinstance(r, Registration))
             self._write(
                 event_id,
                 [

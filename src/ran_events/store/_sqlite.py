@@ -22,7 +22,6 @@ from typing import Any, Final
 from .._version import __version__
 from ..errors import (
     ConcurrentChange,
-    DuplicateRegistration,
     InvalidValue,
     StoreError,
     StoreIntegrityError,
@@ -32,7 +31,7 @@ from ..errors import (
     UnknownRegistration,
 )
 from ..intake import BookBackend, OnDuplicate, RegistrationBook
-from ..intake._backend import check_hold
+from ..intake._backend import hold_each
 from ..models import Event, Registration, RegistrationStatus, StatusChange
 from ..tz import check_aware
 from . import _codec
@@ -52,6 +51,8 @@ __all__ = ["SqliteStore"]
 
 _CHUNK: Final = 500
 """Most values bound in one ``IN (...)`` (SQLite allows 32,766 since 3.32; older 999)."""
+_PAGE_SIZE: Final = 16_384
+"""The page size of a new store file, in bytes (SQLite's default is 4,096)."""
 _REGISTRATION: Final = "SELECT pk, id, submitted_at, status, data FROM registrations"
 _HISTORY: Final = "SELECT from_status, to_status, at, reason, by FROM status_changes"
 _INSERT_CHANGE: Final = (
@@ -110,6 +111,9 @@ class SqliteStore:
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             self._db.execute("PRAGMA foreign_keys = ON")
             if not memory:
+                # A new file only (the size is fixed when the first table is made): 16 KiB
+                # pages, a quarter of the pages (and writes) a big import's commits make.
+                self._db.execute(f"PRAGMA page_size = {_PAGE_SIZE}")
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")  # durable at each checkpoint
                 self._db.execute(
@@ -343,43 +347,65 @@ class SqliteStore:
         on_duplicate: OnDuplicate,
         by: str,
     ) -> list[Registration | Exception]:
-        """See :meth:`~ran_events.intake.BookBackend.hold_many`: one transaction."""
+        """See :meth:`~ran_events.intake.BookBackend.hold_many`: one transaction.
+
+        A batch of addresses and ids the store does not hold yet (a new file's, the usual
+        case) is written without looking any up first: the unique constraints are the check,
+        and a batch that meets one is undone (to a savepoint) and taken the long way, the
+        registrations held for its addresses read first.
+        """
         batch = list(registrations)
         with self._transaction() as db:
             self._require_event(db, event_id)
-            held = self._held(db, event_id, batch)
-            owners = self._id_owners(db, event_id, batch)
-            results: list[Registration | Exception] = []
-            for registration in batch:
-                email = registration.email
-                pk, existing, stored = held.get(email, (None, None, ()))
-                try:
-                    if registration.event_id != event_id:
-                        raise InvalidValue("event_id", registration.event_id, repr(event_id))
-                    kept = check_hold(
-                        existing,
-                        registration,
-                        id_owner=owners.get(registration.id),
-                        on_duplicate=on_duplicate,
-                        by=by,
-                    )
-                except (DuplicateRegistration, InvalidValue) as exc:
-                    results.append(exc)
-                    continue
-                if existing is not None:
-                    owners.pop(existing.id, None)
-                owners[kept.id] = email
-                held[email] = (pk, kept, stored)
-                results.append(kept)
-            self._write_held(db, event_id, held)
+            kept = _distinct(event_id, batch)
+            results: list[Registration | Exception] = [*batch]
+            if kept is None:  # the batch replaces or refuses some of its own
+                kept = {}
+                results = hold_each(event_id, batch, kept, {}, on_duplicate=on_duplicate, by=by)
+            if self._write_new(db, event_id, batch, kept):
+                return results
+            stored = self._held(db, event_id, (r.email for r in batch))
+            kept = {email: registration for email, (_pk, registration) in stored.items()}
+            owners = self._id_owners(db, event_id, (r.id for r in batch))
+            results = hold_each(event_id, batch, kept, owners, on_duplicate=on_duplicate, by=by)
+            self._write_held(db, event_id, kept, stored)
         return results
 
+    def _write_new(
+        self,
+        db: sqlite3.Connection,
+        event_id: str,
+        batch: Sequence[Registration],
+        kept: dict[str, Registration],
+    ) -> bool:
+        """Write ``kept`` (decided as if the store held none of the batch) if that holds true.
+
+        Returns whether it did; if not, nothing is written. Any address or id of the batch
+        that ``kept`` does not carry (one replaced or refused within the batch) is looked up;
+        the others are checked by the unique constraints as the rows go in.
+        """
+        unseen_ids = {r.id for r in batch}.difference(r.id for r in kept.values())
+        unseen_emails = {r.email for r in batch}.difference(kept)
+        if unseen_ids or unseen_emails:
+            found = self._id_owners(db, event_id, unseen_ids)
+            if found or self._held(db, event_id, unseen_emails):
+                return False
+        db.execute("SAVEPOINT hold_new")
+        try:
+            self._write_held(db, event_id, kept, {})
+        except sqlite3.IntegrityError:
+            db.execute("ROLLBACK TO hold_new")
+            return False
+        finally:
+            db.execute("RELEASE hold_new")
+        return True
+
     def _held(
-        self, db: sqlite3.Connection, event_id: str, batch: Sequence[Registration]
-    ) -> dict[str, tuple[int | None, Registration | None, tuple[StatusChange, ...]]]:
-        """The registrations held for the batch's addresses: pk, registration, stored history."""
-        found: dict[str, tuple[int | None, Registration | None, tuple[StatusChange, ...]]] = {}
-        emails = sorted({r.email for r in batch})
+        self, db: sqlite3.Connection, event_id: str, addresses: Iterable[str]
+    ) -> dict[str, tuple[int, Registration]]:
+        """The registrations held for these addresses, with their rows' pks."""
+        found: dict[str, tuple[int, Registration]] = {}
+        emails = sorted(set(addresses))
         for start in range(0, len(emails), _CHUNK):
             chunk = emails[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -389,15 +415,14 @@ class SqliteStore:
                 (event_id, *chunk),
             ).fetchall()
             for row in rows:
-                registration = self._registration(db, event_id, row[:5])
-                found[row[5]] = (row[0], registration, registration.history)
+                found[row[5]] = (row[0], self._registration(db, event_id, row[:5]))
         return found
 
-    def _id_owners(
-        self, db: sqlite3.Connection, event_id: str, batch: Sequence[Registration]
-    ) -> dict[str, str]:
+    @staticmethod
+    def _id_owners(db: sqlite3.Connection, event_id: str, wanted: Iterable[str]) -> dict[str, str]:
+        """The normalised address that holds each of these ids (those held)."""
         owners: dict[str, str] = {}
-        ids = sorted({r.id for r in batch})
+        ids = sorted(set(wanted))
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             marks = ",".join("?" * len(chunk))
@@ -414,10 +439,15 @@ class SqliteStore:
         self,
         db: sqlite3.Connection,
         event_id: str,
-        held: dict[str, tuple[int | None, Registration | None, tuple[StatusChange, ...]]],
+        kept: dict[str, Registration],
+        stored: dict[str, tuple[int, Registration]],
     ) -> None:
-        """Write what a batch changed: new rows in one ``executemany``, replaced ones in place."""
-        new = [r for pk, r, _stored in held.values() if pk is None and r is not None]
+        """Write what a batch changed: new rows in one ``executemany``, replaced ones in place.
+
+        ``kept``: per address, the registration kept; ``stored``: the row (pk, registration)
+        held for an address before the batch.
+        """
+        new = [r for email, r in kept.items() if email not in stored]
         db.executemany(
             "INSERT INTO registrations (event_id, id, normalised_email, submitted_at, status, "
             "data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -440,21 +470,22 @@ class SqliteStore:
                     (event_id, registration.email),
                 ).fetchone()
                 self._append(db, pk, (), registration)
-        for pk, kept, stored in held.values():
-            if pk is None or kept is None or kept.history == stored:
+        for email, (pk, before) in stored.items():
+            registration = kept[email]
+            if registration.history == before.history:
                 continue
             db.execute(
                 "UPDATE registrations SET id = ?, submitted_at = ?, status = ?, data = ? "
                 "WHERE pk = ?",
                 (
-                    kept.id,
-                    _codec.instant(kept.submitted_at, "submitted_at"),
-                    kept.status.value,
-                    _codec.registration_data(kept),
+                    registration.id,
+                    _codec.instant(registration.submitted_at, "submitted_at"),
+                    registration.status.value,
+                    _codec.registration_data(registration),
                     pk,
                 ),
             )
-            self._append(db, pk, stored, kept)
+            self._append(db, pk, before.history, registration)
 
     def _append(
         self,
@@ -879,6 +910,15 @@ def _message(row: Sequence[Any]) -> QueuedMessage:
         uid=uid,
         sequence=sequence,
     )
+
+
+def _distinct(event_id: str, batch: Sequence[Registration]) -> dict[str, Registration] | None:
+    """The batch by address if it is of this event with no address or id twice (so that
+    each is held as it is unless the store holds its address or id), else ``None``."""
+    by_email = {registration.email: registration for registration in batch}
+    if len(by_email) != len(batch) or len({r.id for r in batch}) != len(batch):
+        return None
+    return by_email if all(r.event_id == event_id for r in batch) else None
 
 
 class _SqliteBackend:
