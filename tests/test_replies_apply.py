@@ -11,6 +11,7 @@ import attrs
 import pytest
 from tests.reply_loop import SELECTED_AT, Loop, after_invites, queue_invites
 
+import ran_events.replies._apply as apply_module
 from ran_events import examples
 from ran_events.errors import IllegalTransition, NaiveDatetimeError
 from ran_events.models import RegistrationStatus
@@ -342,10 +343,14 @@ def _scenario(loop: Loop, name: str) -> list[tuple[str, str, str]]:
     return scenarios[name]
 
 
+@pytest.mark.parametrize("size", [500, 2])
 @pytest.mark.parametrize(
     "name", ["same-person", "decline-then-accept", "accept-then-decline", "promoted-answer"]
 )
-def test_a_batch_gives_what_one_reply_at_a_time_gives(name: str) -> None:
+def test_a_batch_gives_what_one_reply_at_a_time_gives(
+    name: str, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply_module, "BATCH_SIZE", size)  # 2: a transaction ends inside a batch
     batched, single = after_invites(), after_invites()
     outcomes = []
     for rid, answer, session in _scenario(single, name):
