@@ -416,8 +416,8 @@ def apply_replies(
 
     Faster than one :func:`apply_reply` call per reply, with the same outcomes: the
     registrations, offers, message log and the selection's state are read once for the
-    batch and then kept up to date, and the changes are written in one transaction per
-    :data:`BATCH_SIZE` replies (:meth:`Store.transaction`).
+    batch and then kept up to date, and the changes are written in one transaction per 500
+    replies (:meth:`ran_events.store.Store.transaction`).
 
     Raises:
         NaiveDatetimeError: ``now`` has no zone.
