@@ -130,6 +130,9 @@ class _Batch:
 
     store: Store
     event_id: str
+    whole: bool = False
+    """Read every registration at once when first needed (a batch), else one at a time
+    until the selection's state needs them all."""
     _index: dict[str, list[QueuedMessage]] | None = None
     _registrations: dict[str, Registration] | None = None
     _by_email: dict[str, str] | None = None
@@ -148,6 +151,8 @@ class _Batch:
 
     def find(self, address: str) -> Registration | None:
         """The registration of a normalised address (as :meth:`BookBackend.find`)."""
+        if self._registrations is None and not self.whole:
+            return self.store.backend(self.event_id).find(address)
         registrations = self.registrations()
         assert self._by_email is not None
         rid = self._by_email.get(address)
@@ -155,10 +160,9 @@ class _Batch:
 
     def get(self, registration_id: str) -> Registration:
         """The registration with this id (as :meth:`BookBackend.get`)."""
-        found = self.registrations().get(registration_id)
-        if found is None:  # pragma: no cover - ids come from the store
+        if self._registrations is None and not self.whole:
             return self.store.backend(self.event_id).get(registration_id)
-        return found
+        return self.registrations()[registration_id]
 
     def replace(self, changed: Registration, *, expected: RegistrationStatus) -> None:
         """Store a status change (compare-and-set, as :meth:`BookBackend.replace_status`)."""
@@ -425,7 +429,7 @@ def apply_replies(
             process wrote it meanwhile); the replies of that transaction are not applied
             (apply the replies again: those applied before are refused as duplicates).
     """
-    log = _Batch(store, event.id)
+    log = _Batch(store, event.id, whole=True)
     outcomes: list[ReplyOutcome] = []
     given = iter(replies)
     while batch := list(itertools.islice(given, BATCH_SIZE)):
