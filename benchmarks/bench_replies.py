@@ -7,9 +7,13 @@ person answers both sessions, ``DECLINE_EVERY``-th person declines (each decline
 next admissible person on the waiting list and queues the offer and the CANCEL), everyone
 else accepts. Timed:
 
-1. ``read_reply_files`` + ``apply_replies`` over the folder (the figure);
+1. ``read_reply_files`` + ``apply_replies`` over the folder (the figure), and each of the
+   two apart;
 2. the baseline, in the same run: the same files parsed with the standard library's e-mail
    parser and icalendar alone (what any tool must do to read them, applying nothing).
+
+The target is judged on CPU time (this process's), so that other work on a shared machine
+does not count; wall time and the load average are printed beside it.
 
 The store is SQLite (``ran_events.store.open_store``) in a temporary file. Run::
 
@@ -78,8 +82,9 @@ def _reply_email(attendee: str, uid: str, partstat: str, minute: int) -> bytes:
     )
 
 
-def _baseline(paths: list[Path]) -> float:
-    start = time.perf_counter()
+def _baseline(paths: list[Path]) -> tuple[float, float]:
+    """Wall and CPU seconds to parse the files with email + icalendar, applying nothing."""
+    start, cpu = time.perf_counter(), time.process_time()
     for path in paths:
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for part in message.walk():
@@ -87,7 +92,7 @@ def _baseline(paths: list[Path]) -> float:
                 calendar = icalendar.Calendar.from_ical(part.get_payload(decode=True))
                 for vevent in calendar.walk("VEVENT"):
                     str(vevent.get("ATTENDEE").params.get("PARTSTAT"))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def main() -> int:
@@ -128,9 +133,10 @@ def main() -> int:
             f"store: {kind}; {len(selected)} selected of {places + places // 5}, "
             f"{len(paths)} reply files; setup {time.perf_counter() - setup:.1f} s"
         )
-        baseline = _baseline(paths)
+        baseline, baseline_cpu = _baseline(paths)
         cpu, start = time.process_time(), time.perf_counter()
         read = read_reply_files(paths)
+        read_cpu = time.process_time() - cpu
         outcomes = apply_replies(
             store, event, read.replies, now=SELECTED_AT + dt.timedelta(days=1)
         )
@@ -141,16 +147,18 @@ def main() -> int:
             codes[outcome.code] = codes.get(outcome.code, 0) + 1
         print(f"outcomes: {dict(sorted(codes.items()))}; refused files: {len(read.refused)}")
         print(
-            f"read + apply {len(paths)} replies: {seconds:.2f} s wall, {cpu:.2f} s CPU "
-            f"({len(paths) / seconds:,.0f} replies/s); target < {TARGET_SECONDS:.0f} s: "
-            f"{'met' if seconds < TARGET_SECONDS else 'NOT met'}"
+            f"read + apply {len(paths)} replies: {cpu:.2f} s CPU (read {read_cpu:.2f} s, "
+            f"apply {cpu - read_cpu:.2f} s), {seconds:.2f} s wall "
+            f"({len(paths) / cpu:,.0f} replies/s of CPU); target < {TARGET_SECONDS:.0f} s CPU: "
+            f"{'met' if cpu < TARGET_SECONDS else 'NOT met'}"
         )
         print(
-            f"baseline (email + icalendar parse only): {baseline:.2f} s; "
-            f"ratio {seconds / baseline:.2f}x; load average {os.getloadavg()[0]:.2f}"
+            f"baseline (email + icalendar parse only): {baseline_cpu:.2f} s CPU, "
+            f"{baseline:.2f} s wall; ratio {cpu / baseline_cpu:.2f}x CPU, "
+            f"{seconds / baseline:.2f}x wall; load average {os.getloadavg()[0]:.2f}"
         )
         store.close()
-    return 0 if seconds < TARGET_SECONDS else 1
+    return 0 if cpu < TARGET_SECONDS else 1
 
 
 if __name__ == "__main__":

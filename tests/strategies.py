@@ -389,3 +389,208 @@ def meets_constraints(
         if any(values.count(value) > cap.limit for value in values):
             return False
     return True
+
+
+# ------------------------------------------------------------------------------------------
+# Reply files (iTIP REPLY as .ics and .eml) of every shape calendar programs send, and the
+# near misses around them: for the light reader's agreement with the full one.
+
+_REPLY_NAMES = st.sampled_from(
+    ["Lea Garcia", '"Doe, Jane"', "Zoë Müller", '"Zoë; x:y"', "a=b-c", "a@b"]
+)
+_REPLY_ADDRESSES = st.sampled_from(
+    [
+        "lea.garcia@prison-service.example",
+        "Lea.Garcia@Prison-Service.EXAMPLE",
+        "zoe%2Emuller@jugendamt.example",
+        "x@localhost",
+        "not-an-address",
+        "a..b@c.example",
+        "jürgen@police.example",
+    ]
+)
+_PARTSTATS = st.sampled_from(
+    [
+        *("ACCEPTED", "DECLINED", "TENTATIVE", "accepted", '"ACCEPTED"', " DECLINED"),
+        *("NEEDS-ACTION", "DELEGATED", "ACC^nEPTED", ""),
+    ]
+)
+_TEXTS = st.sampled_from(
+    [
+        *("", "Looking forward to it.\\n", "Sorry\\, a hearing\\; later", "Zoë: ja"),
+        *("a\\\\b", " x ", "tab\there", "back\\x", "é" * 80),
+    ]
+)
+
+
+@st.composite
+def reply_calendars(draw: st.DrawFn) -> tuple[str, bool]:
+    """An iTIP REPLY's text and whether it is *plain* (a shape replies really come in, that
+    every reader accepts): other draws put in one near miss (wrong METHOD, missing or
+    repeated fields, odd parameters, delegation, RECURRENCE-ID, stray lines...)."""
+    miss = draw(
+        st.sampled_from(
+            ["none"] * 6
+            + ["method", "no-uid", "two-uids", "sequence", "dtstamp", "two-attendees"]
+            + ["partstat", "address", "recurrence", "stray", "nesting", "param", "text"]
+        )
+    )
+    lines = ["BEGIN:VCALENDAR", "PRODID:-//t//t//EN", "VERSION:2.0"]
+    method = {"method": draw(st.sampled_from(["REQUEST", "reply ", "", "REPLY\\,"]))}
+    lines.append(f"METHOD:{method.get(miss, 'REPLY')}")
+    if draw(st.booleans()):
+        lines += ["BEGIN:VTIMEZONE", "TZID:Europe/Brussels", "BEGIN:STANDARD"]
+        lines += ["DTSTART:19701025T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100"]
+        lines += ["END:STANDARD", "END:VTIMEZONE"]
+    for number in range(draw(st.integers(1, 2))):
+        lines.append("BEGIN:VEVENT")
+        uid = f"ran-mh-pcve-2023+s{number}@example.org"
+        if miss != "no-uid":
+            lines.append(f"UID:{uid}")
+        if miss == "two-uids":
+            lines.append(f"UID:{uid}x")
+        sequence = draw(st.sampled_from(["0", "1", "007", None]))
+        if miss == "sequence":
+            sequence = draw(st.sampled_from(["-1", "first", " 2", "1_0", "٣"]))
+        if sequence is not None:
+            lines.append(f"SEQUENCE:{sequence}")
+        stamp = "20230913T061544Z"
+        if miss == "dtstamp":
+            stamp = draw(st.sampled_from(["20230913T061544", "20231313T061544Z", "20230913", ""]))
+        if miss != "dtstamp" or stamp:
+            lines.append(f"DTSTAMP:{stamp}")
+        name = draw(_REPLY_NAMES).replace("a@b", draw(_REPLY_ADDRESSES))
+        parameters = [f"CN={name}", "CUTYPE=INDIVIDUAL", "ROLE=REQ-PARTICIPANT"]
+        partstat = (
+            draw(_PARTSTATS)
+            if miss == "partstat"
+            else draw(
+                st.sampled_from(["ACCEPTED", "DECLINED", "TENTATIVE", "Accepted", '"DECLINED"'])
+            )
+        )
+        parameters.append(f"PARTSTAT={partstat}")
+        if partstat == "DELEGATED":
+            parameters.append('DELEGATED-TO="mailto:anna.berg@exit-sweden.example"')
+        if miss == "param":
+            parameters.append(
+                draw(st.sampled_from(["X-A=b,c", "X-A = b", "X-A=", "X-A", 'X-A="b"c', "X=a\\;b"]))
+            )
+        parameters = draw(st.permutations(parameters))
+        address = (
+            draw(_REPLY_ADDRESSES) if miss == "address" else "lea.garcia@prison-service.example"
+        )
+        mailto = draw(st.sampled_from(["mailto:", "MAILTO:", " mailto:"]))
+        lines.append(f"ATTENDEE;{';'.join(parameters)}:{mailto}{address}")
+        if miss == "two-attendees":
+            lines.append(
+                'ATTENDEE;DELEGATED-FROM="mailto:lea.garcia@prison-service.example";'
+                "PARTSTAT=ACCEPTED:mailto:anna.berg@exit-sweden.example"
+            )
+        for _ in range(draw(st.integers(0, 2))):
+            text = draw(_TEXTS) if miss == "text" else "Looking forward\\, really.\\n"
+            language = draw(st.sampled_from(["", ";LANGUAGE=en-US"]))
+            lines.append(f"COMMENT{language}:{text}")
+        if miss == "recurrence":
+            lines.append("RECURRENCE-ID;TZID=Europe/Brussels:20230920T140000")
+        lines += [
+            "SUMMARY:RAN Practitioners Training Webinar\\, Basics",
+            "DTSTART:20230920T120000Z",
+        ]
+        if draw(st.booleans()):
+            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-PT15M", "END:VALARM"]
+        lines.append("END:VEVENT")
+    if miss == "stray":
+        spot = draw(st.integers(1, len(lines)))
+        lines.insert(spot, draw(st.sampled_from(["END:VTODO", "UID", "uid:x", "X-Y:\x0bz"])))
+    if miss == "nesting":
+        lines.append(draw(st.sampled_from(["BEGIN:VCALENDAR", "END:VEVENT", "garbage"])))
+    lines.append("END:VCALENDAR")
+    folded = []
+    for line in lines:
+        width, rest = draw(st.sampled_from([0, 0, 30, 74])), line
+        while width and len(rest) > width:
+            folded.append(rest[:width])
+            rest = draw(st.sampled_from([" ", "\t"])) + rest[width:]
+        folded.append(rest)
+    end = draw(st.sampled_from(["\r\n", "\r\n", "\n"]))
+    return end.join(folded) + end, miss == "none"
+
+
+def _encoded(octets: bytes, encoding: str) -> bytes:
+    import base64
+    import quopri
+
+    if encoding == "base64":
+        return base64.encodebytes(octets).replace(b"\n", b"\r\n")
+    if encoding == "quoted-printable":
+        return quopri.encodestring(octets.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+    return octets
+
+
+@st.composite
+def reply_files(draw: st.DrawFn) -> tuple[bytes, bool]:
+    """A reply file's octets (a bare ``.ics`` or an ``.eml`` of any common shape) and
+    whether it is plain (see :func:`reply_calendars`; every mail around it plain too)."""
+    text, plain = draw(reply_calendars())
+    if draw(st.integers(0, 4)) == 0:
+        bom = draw(st.sampled_from(["", "\ufeff"]))
+        return (bom + text).encode(), plain
+    charset = draw(st.sampled_from(["UTF-8", '"utf-8"', "utf-8", None, "us-ascii", "latin-1"]))
+    octets = text.encode("latin-1" if charset == "latin-1" else "utf-8", "replace")
+    plain = plain and (charset in ("UTF-8", '"utf-8"', "utf-8", None) or octets.isascii())
+    plain = plain and charset != "latin-1"
+    encoding = draw(st.sampled_from(["base64", "quoted-printable", "7bit", "8bit", None]))
+    parameters = [] if charset is None else [f"charset={charset}"]
+    if draw(st.booleans()):
+        parameters.append("method=REPLY")
+    separator = draw(st.sampled_from(["; ", ";\r\n\t", ";"]))
+    kind = draw(st.sampled_from(["text/calendar", "text/calendar", "application/ics"]))
+    headers = f"Content-Type: {separator.join([kind, *parameters])}\r\n"
+    if encoding is not None:
+        headers += f"Content-Transfer-Encoding: {encoding}\r\n"
+    calendar_part = headers.encode() + b"\r\n" + _encoded(octets, encoding or "7bit")
+    sender = draw(
+        st.sampled_from(
+            [
+                "Lea Garcia <lea.garcia@prison-service.example>",
+                "<Lea.Garcia@Prison-Service.example>",
+                "lea.garcia@prison-service.example",
+                '"Garcia, Lea" <lea.garcia@prison-service.example>',
+                "=?utf-8?Q?L=C3=A9a?= <lea.garcia@prison-service.example>",
+            ]
+        )
+    )
+    odd_sender = draw(
+        st.sampled_from(
+            [None] * 4
+            + ["a@b.example, c@d.example", "x@", "Dr. Lea <lea@x.example>", "(c) <l@x.example>"]
+        )
+    )
+    top = f"From: {odd_sender or sender}\r\n" if draw(st.integers(0, 9)) else ""
+    top += (
+        "To: ran-practitioners@example.org\r\nSubject: Accepted: Webinar\r\nMIME-Version: 1.0\r\n"
+    )
+    plain = plain and odd_sender is None and top.startswith("From:")
+    shape = draw(st.sampled_from(["single", "mixed", "alternative", "nested"]))
+    if shape == "single":
+        return top.encode() + calendar_part, plain
+    boundary = draw(st.sampled_from(["b1", '"=_b 2"', "000000000000f1e2d3"]))
+    bare = boundary.strip('"')
+    parts = [b'Content-Type: text/plain; charset="UTF-8"\r\n\r\nLea has answered.\r\n']
+    parts.append(calendar_part)
+    if draw(st.booleans()):
+        parts.append(
+            b'Content-Type: application/ics; name="invite.ics"\r\n'
+            b"Content-Transfer-Encoding: base64\r\n\r\n" + _encoded(octets, "base64")
+        )
+    body = b"".join(b"--" + bare.encode() + b"\r\n" + p + b"\r\n" for p in parts)
+    body += b"--" + bare.encode() + b"--\r\n"
+    subtype = "alternative" if shape == "alternative" else "mixed"
+    entity = f"Content-Type: multipart/{subtype}; boundary={boundary}\r\n\r\n".encode() + body
+    if shape == "nested":
+        entity = (
+            b'Content-Type: multipart/mixed; boundary="outer"\r\n\r\npreamble\r\n--outer\r\n'
+            + entity
+            + b"\r\n--outer\r\nContent-Type: text/plain\r\n\r\nhi\r\n--outer--\r\n"
+        )
+    return top.encode() + entity, plain

@@ -11,6 +11,8 @@ import attrs
 import pytest
 from tests.reply_loop import SELECTED_AT, Loop, after_invites, queue_invites
 
+import ran_events.replies._apply as apply_module
+from ran_events import examples
 from ran_events.errors import IllegalTransition, NaiveDatetimeError
 from ran_events.models import RegistrationStatus
 from ran_events.replies import (
@@ -293,3 +295,93 @@ def test_replies_read_from_files_apply(loop: Loop) -> None:
     )
     (outcome,) = apply_replies(loop.store, loop.event, [read_reply(text.encode())], now=NOW)
     assert outcome.code == "declined"
+
+
+# -- a batch of replies (apply_replies) reads the store once: same outcomes as one by one
+
+
+def _state(loop: Loop) -> tuple[object, ...]:
+    """Everything the replies change: statuses and histories, offers, the message log."""
+    registrations = [(r.id, r.status, r.history) for r in loop.store.backend(loop.event.id)]
+    offers = [attrs.evolve(o, id=0) for o in loop.store.offers(loop.event.id)]
+    messages = sorted(
+        (m.registration_id or "", m.kind, m.uid or "", m.sequence or 0, m.queued_at)
+        for m in loop.store.messages(loop.event.id)
+    )
+    return registrations, offers, messages
+
+
+def _scenario(loop: Loop, name: str) -> list[tuple[str, str, str]]:
+    """(registration, answer, session) in order, for a named batching edge."""
+    chosen, waiting = _selected(loop), _waiting(loop)
+    first, second, third = chosen[:3]
+    scenarios = {
+        # the same person answers both sessions, and the same reply comes twice
+        "same-person": [
+            (first, "ACCEPTED", "plenary"),
+            (first, "ACCEPTED", "cases"),
+            (first, "ACCEPTED", "plenary"),
+        ],
+        # a decline, then a later accept of the same person (no place left to accept)
+        "decline-then-accept": [(first, "DECLINED", "plenary"), (first, "ACCEPTED", "cases")],
+        # an accept, then a decline (a withdrawal that promotes); a tentative, then a decline
+        "accept-then-decline": [
+            (second, "ACCEPTED", "plenary"),
+            (second, "DECLINED", "cases"),
+            (third, "TENTATIVE", "plenary"),
+            (third, "DECLINED", "plenary"),
+        ],
+        # declines promote the waiting list; the promoted answer in the same batch
+        "promoted-answer": [
+            (first, "DECLINED", "plenary"),
+            (second, "DECLINED", "cases"),
+            (waiting[0], "ACCEPTED", "plenary"),
+            (waiting[1], "DECLINED", "plenary"),
+            (waiting[2], "ACCEPTED", "cases"),
+        ],
+    }
+    return scenarios[name]
+
+
+@pytest.mark.parametrize("size", [500, 2])
+@pytest.mark.parametrize(
+    "name", ["same-person", "decline-then-accept", "accept-then-decline", "promoted-answer"]
+)
+def test_a_batch_gives_what_one_reply_at_a_time_gives(
+    name: str, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(apply_module, "BATCH_SIZE", size)  # 2: a transaction ends inside a batch
+    batched, single = after_invites(), after_invites()
+    outcomes = []
+    for rid, answer, session in _scenario(single, name):
+        reply = single.reply(rid, answer, session=session)
+        outcomes.append(apply_reply(single.store, single.event, reply, now=NOW))
+    replies = [
+        batched.reply(rid, answer, session=session)
+        for rid, answer, session in _scenario(batched, name)
+    ]
+    assert apply_replies(batched.store, batched.event, replies, now=NOW) == outcomes
+    assert _state(batched) == _state(single)
+    assert any(o.applied for o in outcomes)
+
+
+def test_a_batch_changes_only_its_own_event() -> None:
+    first = after_invites()
+    other_event = attrs.evolve(examples.webinar(), id="ran-other-2023")
+    second = after_invites(event=other_event, store=first.store)
+    # someone selected for both events (the same people applied to both)
+    rid = next(r for r in _selected(first) if r in set(_selected(second)))
+    before = _state(second)
+    outcomes = apply_replies(
+        first.store,
+        first.event,
+        [first.reply(rid, "DECLINED"), second.reply(rid, "ACCEPTED")],
+        now=NOW,
+    )
+    assert [o.code for o in outcomes] == ["declined", Refusal.UNKNOWN_UID]
+    assert first.status(rid) is S.DECLINED
+    assert _state(second) == before
+    # the other event's own batch still finds everything as it was
+    again = apply_replies(second.store, second.event, [second.reply(rid, "ACCEPTED")], now=NOW)
+    assert [o.code for o in again] == ["confirmed"]
+    assert (first.status(rid), second.status(rid)) == (S.DECLINED, S.CONFIRMED)

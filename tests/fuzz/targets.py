@@ -529,7 +529,10 @@ def ics_inputs() -> st.SearchStrategy[bytes]:
             changed.insert(at, draw(_ICS_LINES))
         return draw(mutated_bytes("\r\n".join(changed).encode("utf-8", "surrogatepass")))
 
-    return lines()
+    from tests.strategies import reply_files
+
+    # and replies of every shape the light reader reads (encodings, folding, parts...)
+    return st.one_of(lines(), reply_files().flatmap(lambda file: mutated_bytes(file[0])))
 
 
 # ------------------------------------------------------------------------------------------
@@ -639,6 +642,7 @@ def check_replies(data: bytes) -> None:
     from ran_events.replies import read_replies
 
     replies = _call((ReplyError,), lambda: read_replies(data))
+    _same_as_full_reader(data, replies)
     for reply in replies or ():
         if not reply.uid or reply.attendee != normalize(reply.attendee):
             raise ContractViolation("invalid reply", f"{reply!r:.300}")
@@ -646,6 +650,24 @@ def check_replies(data: bytes) -> None:
             raise ContractViolation("invalid reply", f"DTSTAMP {reply.dtstamp!r} is not UTC")
         if reply.sequence is not None and reply.sequence < 0:
             raise ContractViolation("invalid reply", f"SEQUENCE {reply.sequence}")
+
+
+def _same_as_full_reader(data: bytes, replies: Any) -> None:
+    """The light reader (``replies/_fast.py``) answers only as the full reader would."""
+    from ran_events.errors import ReplyError
+    from ran_events.replies._fast import fast_replies
+    from ran_events.replies._read import _full_replies, _is_calendar
+
+    calendar = _is_calendar(data)
+    fast = _call((), lambda: fast_replies(data, "<bytes>", calendar=calendar))
+    try:
+        full = _full_replies(data, "<bytes>", calendar=calendar)
+    except ReplyError:
+        full = None
+    if fast is not None and fast != full:
+        raise ContractViolation("light reader differs", f"{fast!r:.300} != {full!r:.300}")
+    if replies != full:
+        raise ContractViolation("light reader differs", f"{replies!r:.300} != {full!r:.300}")
 
 
 _REPLY_LINES: st.SearchStrategy[str] = st.sampled_from(
@@ -677,7 +699,10 @@ def replies_inputs() -> st.SearchStrategy[bytes]:
             changed.insert(draw(st.integers(0, len(changed))), draw(_REPLY_LINES))
         return draw(mutated_bytes("\r\n".join(changed).encode("utf-8", "surrogatepass")))
 
-    return lines()
+    from tests.strategies import reply_files
+
+    # and replies of every shape the light reader reads (encodings, folding, parts...)
+    return st.one_of(lines(), reply_files().flatmap(lambda file: mutated_bytes(file[0])))
 
 
 # ------------------------------------------------------------------------------------------

@@ -565,3 +565,32 @@ def test_one_batch_may_replace_its_own_rows(backend: BookBackend, event: Event) 
     ]
     assert backend.get(kept.id) == kept
     assert kept.id in [r.id for r in backend]
+
+
+def test_a_transaction_keeps_every_change_or_none(store_url: str, event: Event) -> None:
+    """Changes made inside ``store.transaction()`` are written together when it ends, and
+    none is when it raises; another store object sees them only after the block."""
+    with open_store(store_url) as store, open_store(store_url) as other:
+        backend = _backend(store, event)
+        first = backend.hold(application(event, 1), on_duplicate="reject", by="")
+        second = backend.hold(application(event, 2), on_duplicate="reject", by="")
+        deadline = AFTER + dt.timedelta(days=2)
+        selected = first.transition("selected", at=AFTER)
+
+        def select_then_fail() -> None:
+            with store.transaction():
+                backend.replace_status(first.id, selected, expected=RegistrationStatus.SUBMITTED)
+                store.add_offer(event.id, first.id, at=AFTER, deadline=deadline)
+                assert backend.get(first.id) == selected  # the block reads its own changes
+                stale = second.transition("rejected", at=AFTER)
+                backend.replace_status(second.id, stale, expected=RegistrationStatus.SELECTED)
+
+        with pytest.raises(ConcurrentChange):
+            select_then_fail()
+        assert backend.get(first.id) == first  # rolled back, the offer too
+        assert store.offers(event.id) == []
+        with store.transaction():
+            backend.replace_status(first.id, selected, expected=RegistrationStatus.SUBMITTED)
+            store.add_offer(event.id, first.id, at=AFTER, deadline=deadline)
+        assert other.backend(event.id).get(first.id) == selected
+        assert [o.registration_id for o in other.offers(event.id)] == [first.id]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
+import itertools
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from typing import Final
@@ -31,10 +32,9 @@ from .. import tz
 from ..errors import ReplayMismatch, UnknownRegistration
 from ..ics import PartStat, Reply, cancel, invite, session_uid
 from ..imip import cancellation_email, invitation_email, offer_email
-from ..intake import BookBackend
 from ..models import Event, Registration, RegistrationStatus, StatusChange
-from ..selection import Offer as SelectionOffer
 from ..selection import (
+    Decision,
     Outcome,
     SelectionResult,
     canonical_sha256,
@@ -44,6 +44,7 @@ from ..selection import (
     replay,
     respond,
 )
+from ..selection import Offer as SelectionOffer
 from ..store import Offer, QueuedMessage, Store
 
 __all__ = [
@@ -56,6 +57,9 @@ __all__ = [
 ]
 
 _S = RegistrationStatus
+BATCH_SIZE: Final = 500
+"""Replies applied per store transaction by :func:`apply_replies` (other writers of the
+store wait at most that long: about a tenth of a second on SQLite)."""
 _HOLDS_PLACE: Final = (_S.SELECTED, _S.CONFIRMED)
 
 
@@ -114,16 +118,92 @@ def _refused(reply: Reply, code: Refusal, sentence: str, rid: str | None = None)
 
 
 @attrs.define
-class _Log:
-    """The event's message log indexed by registration, read once for a batch of replies.
+class _Batch:
+    """What a batch of replies reads from the store, read once and kept up to date.
 
-    Reading the whole log for every reply would make a batch quadratic; the index is read
-    when first needed and again after this module queued messages.
+    Reading the registrations, the offers, the message log or the selection's state for
+    every reply would make a batch quadratic: each is read when first needed, and every
+    change this module makes goes through here, so the copy stays what the store holds
+    (a change made meanwhile by another process still ends in
+    :class:`~ran_events.errors.ConcurrentChange`, as each write compares the status first).
     """
 
     store: Store
     event_id: str
+    whole: bool = False
+    """Read every registration at once when first needed (a batch), else one at a time
+    until the selection's state needs them all."""
     _index: dict[str, list[QueuedMessage]] | None = None
+    _registrations: dict[str, Registration] | None = None
+    _by_email: dict[str, str] | None = None
+    _offers: list[Offer] | None = None
+    _selection: _Selection | None = None
+    _changed: set[str] = attrs.Factory(set)
+
+    # -- registrations
+
+    def registrations(self) -> dict[str, Registration]:
+        """The event's registrations by id, in the backend's order."""
+        if self._registrations is None:
+            self._registrations = {r.id: r for r in self.store.backend(self.event_id)}
+            self._by_email = {r.email: r.id for r in self._registrations.values()}
+        return self._registrations
+
+    def find(self, address: str) -> Registration | None:
+        """The registration of a normalised address (as :meth:`BookBackend.find`)."""
+        if self._registrations is None and not self.whole:
+            return self.store.backend(self.event_id).find(address)
+        registrations = self.registrations()
+        assert self._by_email is not None
+        rid = self._by_email.get(address)
+        return None if rid is None else registrations[rid]
+
+    def get(self, registration_id: str) -> Registration:
+        """The registration with this id (as :meth:`BookBackend.get`)."""
+        if self._registrations is None and not self.whole:
+            return self.store.backend(self.event_id).get(registration_id)
+        return self.registrations()[registration_id]
+
+    def replace(self, changed: Registration, *, expected: RegistrationStatus) -> None:
+        """Store a status change (compare-and-set, as :meth:`BookBackend.replace_status`)."""
+        self.store.backend(self.event_id).replace_status(changed.id, changed, expected=expected)
+        if self._registrations is not None:
+            self._registrations[changed.id] = changed
+            self._changed.add(changed.id)
+
+    # -- offers
+
+    def offers(self) -> list[Offer]:
+        """The event's offers, oldest first (as :meth:`Store.offers`)."""
+        if self._offers is None:
+            self._offers = self.store.offers(self.event_id)
+        return self._offers
+
+    def add_offer(
+        self, registration_id: str, *, at: _dt.datetime, deadline: _dt.datetime, source: str
+    ) -> None:
+        offer = self.store.add_offer(
+            self.event_id, registration_id, at=at, deadline=deadline, source=source
+        )
+        if self._offers is not None:
+            self._offers.append(offer)
+
+    def close_offer(self, offer: Offer, *, at: _dt.datetime, outcome: str) -> None:
+        closed = self.store.close_offer(offer.id, at=at, outcome=outcome)
+        if self._offers is not None:
+            self._offers = [closed if o.id == offer.id else o for o in self._offers]
+
+    # -- the selection's state
+
+    def state(self, event: Event) -> SelectionResult | None:
+        """:func:`_state`, computed once and then only for the registrations changed."""
+        changed, self._changed = self._changed, set()
+        registrations = self.registrations()
+        if self._selection is None or not self._selection.follow(registrations, changed):
+            self._selection = _Selection.of(self.store, event, registrations)
+        return self._selection.state(registrations)
+
+    # -- the message log
 
     def of(self, registration_id: str) -> list[QueuedMessage]:
         """The messages not failed for good that went, or go, to a registration."""
@@ -176,7 +256,9 @@ def apply_reply(
         ConcurrentChange: the registration changed while the reply was applied (apply it
             again).
     """
-    return _apply(store, event, reply, now=now, offer_hours=offer_hours, log=_Log(store, event.id))
+    return _apply(
+        store, event, reply, now=now, offer_hours=offer_hours, log=_Batch(store, event.id)
+    )
 
 
 def _apply(
@@ -186,14 +268,13 @@ def _apply(
     *,
     now: _dt.datetime,
     offer_hours: int | None,
-    log: _Log,
+    log: _Batch,
 ) -> ReplyOutcome:
     tz.check_aware(now, "now")
     sessions = {session_uid(event, s): s.id for s in event.sessions}
     if reply.uid not in sessions:
         return _refused(reply, Refusal.UNKNOWN_UID, f"{reply.uid} is not a session of {event.id}")
-    backend = store.backend(event.id)
-    registration = backend.find(reply.attendee)
+    registration = log.find(reply.attendee)
     sent = (
         [m for m in log.of(registration.id) if m.uid == reply.uid]
         if registration is not None
@@ -236,7 +317,7 @@ def _apply(
         )
     hours = event.registration.offer_hours if offer_hours is None else offer_hours
     if reply.partstat is PartStat.ACCEPTED:
-        return _accept(store, event, registration, reply, by=by, now=now)
+        return _accept(registration, reply, by=by, now=now, log=log)
     if reply.partstat is PartStat.TENTATIVE:
         note = StatusChange(
             from_status=registration.status,
@@ -247,7 +328,7 @@ def _apply(
             by=by,
         )
         changed = attrs.evolve(registration, history=(*registration.history, note))
-        backend.replace_status(rid, changed, expected=registration.status)
+        log.replace(changed, expected=registration.status)
         return ReplyOutcome(
             applied=True,
             code="tentative",
@@ -281,13 +362,12 @@ def _apply(
 
 
 def _accept(
-    store: Store,
-    event: Event,
     registration: Registration,
     reply: Reply,
     *,
     by: str,
     now: _dt.datetime,
+    log: _Batch,
 ) -> ReplyOutcome:
     rid = registration.id
     if registration.status is _S.CONFIRMED:
@@ -305,9 +385,7 @@ def _accept(
             f"{rid} is {registration.status.value}: no place to accept",
             rid,
         )
-    offers = [
-        o for o in store.offers(event.id) if o.registration_id == rid and o.closed_at is None
-    ]
+    offers = [o for o in log.offers() if o.registration_id == rid and o.closed_at is None]
     if any(now >= o.deadline for o in offers):
         return _refused(
             reply,
@@ -318,9 +396,9 @@ def _accept(
     confirmed = registration.transition(
         _S.CONFIRMED, at=now, reason=f"accepted by reply to {reply.uid}", by=by
     )
-    store.backend(event.id).replace_status(rid, confirmed, expected=_S.SELECTED)
+    log.replace(confirmed, expected=_S.SELECTED)
     for offer in offers:
-        store.close_offer(offer.id, at=now, outcome="accepted")
+        log.close_offer(offer, at=now, outcome="accepted")
     return ReplyOutcome(
         applied=True,
         code="confirmed",
@@ -340,11 +418,26 @@ def apply_replies(
 ) -> list[ReplyOutcome]:
     """Apply replies in order (as :func:`apply_reply` each); one outcome per reply.
 
-    Faster than one :func:`apply_reply` call per reply: the message log is read once for
-    the batch (and again only after a change queued messages).
+    Faster than one :func:`apply_reply` call per reply, with the same outcomes: the
+    registrations, offers, message log and the selection's state are read once for the
+    batch and then kept up to date, and the changes are written in one transaction per 500
+    replies (:meth:`ran_events.store.Store.transaction`).
+
+    Raises:
+        NaiveDatetimeError: ``now`` has no zone.
+        ConcurrentChange: a registration changed while the replies were applied (another
+            process wrote it meanwhile); the replies of that transaction are not applied
+            (apply the replies again: those applied before are refused as duplicates).
     """
-    log = _Log(store, event.id)
-    return [_apply(store, event, r, now=now, offer_hours=offer_hours, log=log) for r in replies]
+    log = _Batch(store, event.id, whole=True)
+    outcomes: list[ReplyOutcome] = []
+    given = iter(replies)
+    while batch := list(itertools.islice(given, BATCH_SIZE)):
+        with store.transaction():
+            outcomes += [
+                _apply(store, event, r, now=now, offer_hours=offer_hours, log=log) for r in batch
+            ]
+    return outcomes
 
 
 def withdraw(
@@ -434,22 +527,21 @@ def _vacate(
     keep_uid: str | None,
     status: RegistrationStatus | None = None,
     lapsed: Offer | None = None,
-    log: _Log | None = None,
+    log: _Batch | None = None,
 ) -> ReplyOutcome:
     """The registration leaves (declined or withdrawn); its place is offered on."""
-    log = log or _Log(store, event.id)
+    log = log or _Batch(store, event.id)
     rid = registration.id
-    backend = store.backend(event.id)
     held = registration.status in _HOLDS_PLACE
     if status is None:
         status = _S.DECLINED if registration.status is _S.SELECTED else _S.WITHDRAWN
     deadline = now + _dt.timedelta(hours=hours)
     promoted: list[Registration] = []
-    state = _state(store, event, backend) if held else None
+    state = log.state(event) if held else None
     if state is not None and rid in {d.registration_id for d in state.decisions}:
         if lapsed is not None:
             after = expire_offers(
-                attrs.evolve(state, offers=_offers_of(store, event, now)),
+                attrs.evolve(state, offers=_offers_of(log)),
                 now=now,
                 respond_by=deadline,
             )
@@ -464,21 +556,21 @@ def _vacate(
             if r.status is _S.SELECTED and before.get(r.id) is _S.WAITLISTED
         ]
     left = registration.transition(status, at=now, reason=reason, by=by)
-    backend.replace_status(rid, left, expected=registration.status)
-    for offer in store.offers(event.id):
+    log.replace(left, expected=registration.status)
+    for offer in log.offers():
         if offer.registration_id == rid and offer.closed_at is None:
             outcome = "expired" if lapsed is not None else "declined"
-            store.close_offer(offer.id, at=now, outcome=outcome)
+            log.close_offer(offer, at=now, outcome=outcome)
     queued: list[QueuedMessage] = []
     if held:
         queued += _queue_cancel(store, event, left, keep_uid=keep_uid, now=now, log=log)
     written = []
     for person in promoted:
-        current = backend.get(person.id)
+        current = log.get(person.id)
         sentence = person.history[-1].reason if person.history else "promoted"
         chosen = current.transition(_S.SELECTED, at=now, reason=sentence, by=by)
-        backend.replace_status(person.id, chosen, expected=current.status)
-        store.add_offer(event.id, person.id, at=now, deadline=deadline, source=by)
+        log.replace(chosen, expected=current.status)
+        log.add_offer(person.id, at=now, deadline=deadline, source=by)
         queued += _queue_offer(store, event, chosen, deadline=deadline, now=now)
         written.append(person.id)
     log.add(queued)
@@ -500,7 +592,7 @@ def _vacate(
     )
 
 
-def _offers_of(store: Store, event: Event, now: _dt.datetime) -> tuple[SelectionOffer, ...]:
+def _offers_of(log: _Batch) -> tuple[SelectionOffer, ...]:
     return tuple(
         SelectionOffer(
             registration_id=o.registration_id,
@@ -508,7 +600,7 @@ def _offers_of(store: Store, event: Event, now: _dt.datetime) -> tuple[Selection
             respond_by=o.deadline,
             replaces=o.source or "?",
         )
-        for o in store.offers(event.id)
+        for o in log.offers()
         if o.closed_at is None
     )
 
@@ -579,7 +671,7 @@ def _queue_cancel(
     *,
     keep_uid: str | None,
     now: _dt.datetime,
-    log: _Log,
+    log: _Batch,
 ) -> list[QueuedMessage]:
     """CANCEL the sessions whose invite the person was sent (except the one they declined)."""
     invited = {m.uid for m in log.of(registration.id) if m.uid is not None}
@@ -612,51 +704,90 @@ def _queue_cancel(
 # The selection's current state, as the selection layer's waiting-list functions take it
 
 
-def _state(store: Store, event: Event, backend: BookBackend) -> SelectionResult | None:
+@attrs.define
+class _Selection:
     """The latest stored selection brought up to the registrations' current statuses.
 
     The selection is replayed from its record and the registrations as they were given to
     it (their history before the selection's entries); then each decision follows the
     registration's status now (holding a place: selected; waiting: waitlisted; else
-    rejected). ``None`` when no selection is stored or it cannot be replayed.
+    rejected). Its :meth:`state` is ``None`` when no selection is stored or it cannot be
+    replayed. A batch replays once and then follows only the registrations it changed.
     """
-    stored = store.selections(event.id)
-    if not stored:
-        return None
-    current = {r.id: r for r in backend}
-    given = [_as_given(r, stored[-1].at) for r in current.values()]
-    # ``ran-events select --db`` gives a selection only the registrations not decided yet;
-    # the library's callers may give every one (withdrawn ones too): try both
-    decided = tuple(r for r, by_selection in given if by_selection)
-    everyone = tuple(r for r, _ in given)
-    base = None
-    for inputs in (decided, everyone) if len(decided) < len(everyone) else (everyone,):
-        try:
-            base = _replayed(stored[-1].record_json, inputs)
-            break
-        except (ReplayMismatch, UnknownRegistration, ValueError):
-            continue
-    if base is None:
-        return None
-    decisions = []
-    for decision in base.decisions:
-        registration = current.get(decision.registration_id)
-        if registration is None:  # pragma: no cover - a store never drops a registration
-            continue
-        if registration.status in _HOLDS_PLACE:
-            outcome, position = Outcome.SELECTED, None
-        elif registration.status is _S.WAITLISTED:
-            outcome, position = Outcome.WAITLISTED, decision.waitlist_position
-        else:
-            outcome, position = Outcome.REJECTED, None
-        decisions.append(attrs.evolve(decision, outcome=outcome, waitlist_position=position))
-    return attrs.evolve(
-        base,
-        decisions=decisions,
-        inputs=[current[d.registration_id] for d in decisions],
-        transition_by=None,
-        offers=(),
-    )
+
+    selected_at: _dt.datetime | None
+    given: dict[str, tuple[Registration, bool]]
+    base: SelectionResult | None = None
+    following: dict[str, Decision] = attrs.Factory(dict)
+
+    @classmethod
+    def of(cls, store: Store, event: Event, current: dict[str, Registration]) -> _Selection:
+        """Replay the event's latest stored selection on the registrations ``current``."""
+        stored = store.selections(event.id)
+        if not stored:
+            return cls(selected_at=None, given={})
+        given = {rid: _as_given(r, stored[-1].at) for rid, r in current.items()}
+        # ``ran-events select --db`` gives a selection only the registrations not decided
+        # yet; the library's callers may give every one (withdrawn ones too): try both
+        decided = tuple(r for r, by_selection in given.values() if by_selection)
+        everyone = tuple(r for r, _ in given.values())
+        selection = cls(selected_at=stored[-1].at, given=given)
+        for inputs in (decided, everyone) if len(decided) < len(everyone) else (everyone,):
+            try:
+                selection.base = _replayed(stored[-1].record_json, inputs)
+                break
+            except (ReplayMismatch, UnknownRegistration, ValueError):
+                continue
+        if selection.base is not None:
+            selection.following = {
+                d.registration_id: _following(d, current[d.registration_id])
+                for d in selection.base.decisions
+                if d.registration_id in current
+            }
+        return selection
+
+    def follow(self, current: dict[str, Registration], changed: set[str]) -> bool:
+        """Follow the registrations ``changed`` since; ``False`` when one of them changed as
+        given to the selection (then it must be replayed again)."""
+        if self.selected_at is None:
+            return True
+        if any(
+            _as_given(current[rid], self.selected_at) != self.given.get(rid) for rid in changed
+        ):
+            return False
+        if self.base is not None:
+            replayed = {d.registration_id: d for d in self.base.decisions}
+            for rid in changed & self.following.keys():
+                self.following[rid] = _following(replayed[rid], current[rid])
+        return True
+
+    def state(self, current: dict[str, Registration]) -> SelectionResult | None:
+        """The selection's state now, as the selection layer's waiting-list functions take it."""
+        if self.base is None:
+            return None
+        decisions = [
+            self.following[d.registration_id]
+            for d in self.base.decisions
+            if d.registration_id in self.following
+        ]
+        return attrs.evolve(
+            self.base,
+            decisions=decisions,
+            inputs=[current[d.registration_id] for d in decisions],
+            transition_by=None,
+            offers=(),
+        )
+
+
+def _following(decision: Decision, registration: Registration) -> Decision:
+    """A replayed decision following its registration's status now."""
+    if registration.status in _HOLDS_PLACE:
+        outcome, position = Outcome.SELECTED, None
+    elif registration.status is _S.WAITLISTED:
+        outcome, position = Outcome.WAITLISTED, decision.waitlist_position
+    else:
+        outcome, position = Outcome.REJECTED, None
+    return attrs.evolve(decision, outcome=outcome, waitlist_position=position)
 
 
 _DECIDED: Final = (_S.SELECTED, _S.WAITLISTED, _S.REJECTED)

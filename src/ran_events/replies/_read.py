@@ -26,6 +26,7 @@ import attrs
 from .._email import normalize
 from ..errors import InvalidEmail, ReplyError
 from ..ics import Reply, replies_from_ics
+from ._fast import fast_replies
 
 __all__ = ["ReadReport", "read_replies", "read_reply", "read_reply_files"]
 
@@ -75,12 +76,26 @@ def read_replies(source: str | os.PathLike[str] | bytes) -> list[Reply]:
     else:
         path = Path(source)
         name = str(path)
-        if path.stat().st_size > _MAX_BYTES:
-            raise ReplyError(name, f"{path.stat().st_size} bytes; a reply is at most 10 MiB")
+        size = path.stat().st_size
+        if size > _MAX_BYTES:
+            raise ReplyError(name, f"{size} bytes; a reply is at most 10 MiB")
         data = path.read_bytes()
     if len(data) > _MAX_BYTES:
         raise ReplyError(name, f"{len(data)} bytes; a reply is at most 10 MiB")
-    if _is_calendar(data):
+    calendar = _is_calendar(data)
+    fast = fast_replies(data, name, calendar=calendar)
+    if fast is not None:
+        return fast
+    return _full_replies(data, name, calendar=calendar)
+
+
+def _full_replies(data: bytes, name: str, *, calendar: bool) -> list[Reply]:
+    """The full reader: Python's e-mail parser and :func:`ran_events.ics.replies_from_ics`.
+
+    Reads everything :func:`read_replies` accepts and gives every refusal; the light reader
+    (:mod:`._fast`) answers first for the common shapes, and gives the same answers.
+    """
+    if calendar:
         return replies_from_ics(data, source=name)
     return _from_email(data, name)
 

@@ -16,6 +16,7 @@ selection record replays on it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import secrets
@@ -869,6 +870,12 @@ class PostgresStore:
             ).fetchall():
                 problems.append(f"message {id_} of {event_id} has no known state ({state!r})")
         return problems
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """See :meth:`Store.transaction`."""
+        with self._lock, self._conn.transaction():
+            yield
 
 
 @attrs.define(repr=False)

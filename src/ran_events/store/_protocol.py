@@ -8,6 +8,7 @@ the log of its outgoing messages and an audit log. The layers above hand it opaq
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Iterable
 from types import TracebackType
@@ -420,3 +421,13 @@ class Store(Protocol):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None: ...
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One transaction for many changes: ``with store.transaction(): ...``.
+
+        Every change made inside the block (by any method of the store, in this process) is
+        written when the block ends, together, or not at all if the block raises; one commit
+        instead of one per change. Other processes see the changes when the block ends, and
+        other writers wait for it (keep the block short: a batch of a few hundred changes).
+        """
+        ...

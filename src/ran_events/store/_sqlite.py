@@ -865,6 +865,12 @@ class SqliteStore:
             )
         return problems
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """See :meth:`~ran_events.store.Store.transaction`."""
+        with self._transaction():
+            yield
+
 
 def _unreadable_rows(db: sqlite3.Connection) -> Iterator[str]:
     """Registrations whose data is not the JSON object of a registrant."""
