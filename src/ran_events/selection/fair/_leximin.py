@@ -113,8 +113,9 @@ class LeximinOptions:
             the target (:meth:`_ColumnGeneration._decompose`: one integer program per
             panel on the relaxation's face that holds the rest of the target; on the
             benchmark pools the LP over them attains the target at once).
-            bench_leximin_scale.py: 1,000 / 100 27 s without, 2 s with; 2,000 / 100 over
-            200 s without.
+            bench_leximin_scale.py, CPU: 1,000 / 100 33.2 s without, 1.3 s with; 2,000 /
+            100 over 479 s without, 4.1 s with; 500 / 50, where it stops short and the
+            column generation finishes, 2.8 s without, 3.9 s with.
         rounding_nodes: branch-and-bound nodes of the rounding program (see
             :func:`round_to_uniform`). Its root (with HiGHS's sub-MIP heuristic) finds the
             rounding; further nodes mostly pay for strong branching (pool (a) largest
@@ -1443,10 +1444,11 @@ def round_to_uniform(
     always exists (Beck-Fiala: a group panel's column sums to at most ``capacity``, plus
     one for the count of panels), and a search result that misses it (never seen) is
     replaced by the integer program's, which is bounded by it. Measured shares are within
-    about 1 to 3 / m (``benchmarks/bench_fair_select.py``: 2.0 / m on 600 / 60 and about
-    2 / m on bench_fair.py's pool (b), as with the integer program). Every panel meets the
-    constraints, because constraints see only group counts. Deterministic: neither the
-    search nor the program (bounded by a node count) depends on time or on a seed.
+    about 1 to 3 / m (``benchmarks/bench_fair_select.py``: 1.0 / m on 600 / 60 and 2.02 / m
+    on bench_fair.py's pool (b), where the integer program reaches 1.0 and 1.58 / m). Every
+    panel meets the constraints, because constraints see only group counts. Deterministic:
+    neither the search nor the program (bounded by a node count) depends on time or on a
+    seed.
 
     Args:
         dist: the distribution to round.
