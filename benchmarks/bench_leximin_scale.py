@@ -1,7 +1,8 @@
 """Figures for LEXIMIN past 1,000 applicants (issue 16): ours against the previous algorithm.
 
 Run: ``.venv/bin/python benchmarks/bench_leximin_scale.py [--sizes 500/50,1000/100]
-[--baseline-up-to 1000] [--rounding] [--profile]``
+[--baseline-up-to 1000] [--undecomposed-up-to 1000] [--levels-up-to 0] [--rounding]
+[--profile]``
 
 Pools from the library's synthetic generator (:func:`ran_events.examples.synthetic_applicants`,
 seed 2023): quotas on role, gender, country and experience (bands of +-25 % around each
@@ -10,9 +11,14 @@ size: the CPU time (``time.process_time``; the machine is shared) of ``fair_dist
 now, and of the previous algorithm (``benchmarks/_leximin_before.py``, the module as it was
 before issue 16, kept verbatim) on the pools up to ``--baseline-up-to`` applicants, with the
 ratio and the largest difference of the minimum and of the sorted probabilities (must be
-<= 1e-6). ``--rounding`` adds ``round_to_uniform(dist, 1000)`` and its share of the
-distribution's time (target <= 20 %). ``--profile`` runs ours under cProfile and prints
-the functions of most cumulative time (the times then include the profiler's overhead).
+<= 1e-6). ``--undecomposed-up-to`` does the same for ours without the decomposition of
+the relaxation's target (``LeximinOptions(decompose=False)``: its check by Frank-Wolfe
+candidates and column generation alone, as before the decomposition), and
+``--levels-up-to`` for the exact levels over panels (``LeximinOptions(relaxation=False)``,
+no shortcut through the relaxation). ``--rounding`` adds ``round_to_uniform(dist, 1000)``
+and its share of the distribution's time (target <= 20 %). ``--profile`` runs ours under
+cProfile and prints the functions of most cumulative time (the times then include the
+profiler's overhead).
 Targets: 2,000 / 100 < 30 s, 5,000 / 200 < 120 s.
 """
 
@@ -23,15 +29,24 @@ import cProfile
 import os
 import pstats
 import time
+from collections.abc import Callable
+from typing import Any
 
 import _leximin_before as before
 
 from ran_events.examples import synthetic_applicants
 from ran_events.selection.constraints._model import Cap, Constraints, Profile, Quota
-from ran_events.selection.fair._leximin import fair_distribution, round_to_uniform
+from ran_events.selection.fair._leximin import (
+    FairDistribution,
+    LeximinOptions,
+    fair_distribution,
+    round_to_uniform,
+)
 
 ATTRIBUTES = ("role", "gender", "country", "experience")
 TARGETS = {(2000, 100): 30.0, (5000, 200): 120.0}
+UNDECOMPOSED = LeximinOptions(decompose=False)
+LEVELS = LeximinOptions(relaxation=False)
 
 
 def pool(n: int, k: int, seed: int = 2023) -> tuple[list[Profile], Constraints]:
@@ -67,10 +82,37 @@ def pool(n: int, k: int, seed: int = 2023) -> tuple[list[Profile], Constraints]:
     return [tuple(row[a] for a in constraints.attributes) for row in rows], constraints
 
 
+def compare(
+    label: str,
+    mine: float,
+    ours: FairDistribution,
+    solve: Callable[..., Any],
+    *args: object,
+    **kwargs: object,
+) -> None:
+    """Time ``solve(*args, **kwargs)`` (the same pool another way), compare probabilities."""
+    start = time.process_time()
+    old = solve(*args, **kwargs)
+    theirs = time.process_time() - start
+    gap = max(
+        abs(a - b)
+        for a, b in zip(sorted(ours.probabilities), sorted(old.probabilities), strict=True)
+    )
+    print(
+        f"  {label} {theirs:.1f} s: ratio {theirs / mine:.2f}x; minimum "
+        f"{min(old.probabilities):.6f} (difference "
+        f"{abs(min(old.probabilities) - min(ours.probabilities)):.1e}), largest "
+        f"difference of sorted probabilities {gap:.1e} (must be <= 1e-6: "
+        f"{'ok' if gap <= 1e-6 else 'FAILED'})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500/50,1000/100")
     parser.add_argument("--baseline-up-to", type=int, default=1000)
+    parser.add_argument("--undecomposed-up-to", type=int, default=1000)
+    parser.add_argument("--levels-up-to", type=int, default=0)
     parser.add_argument("--rounding", action="store_true")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
@@ -103,22 +145,18 @@ def main() -> None:
                 f"  rounding to 1000 panels {rounding:.1f} s = {rounding / mine:.0%} of the "
                 "distribution (target <= 20 %)"
             )
-        if n > args.baseline_up_to:
-            continue
-        start = time.process_time()
-        old = before.fair_distribution(profiles, constraints)
-        theirs = time.process_time() - start
-        gap = max(
-            abs(a - b)
-            for a, b in zip(sorted(ours.probabilities), sorted(old.probabilities), strict=True)
+        others = (
+            ("without the decomposition", args.undecomposed_up_to, UNDECOMPOSED),
+            ("exact levels over panels", args.levels_up_to, LEVELS),
         )
-        print(
-            f"  previous algorithm {theirs:.1f} s: ratio {theirs / mine:.2f}x; minimum "
-            f"{min(old.probabilities):.6f} (difference "
-            f"{abs(min(old.probabilities) - min(ours.probabilities)):.1e}), largest "
-            f"difference of sorted probabilities {gap:.1e} (must be <= 1e-6: "
-            f"{'ok' if gap <= 1e-6 else 'FAILED'})"
-        )
+        for label, limit, options in others:
+            if n <= limit:
+                solve = fair_distribution
+                compare(label, mine, ours, solve, profiles, constraints, options=options)
+        if n <= args.baseline_up_to:
+            compare(
+                "previous algorithm", mine, ours, before.fair_distribution, profiles, constraints
+            )
 
 
 if __name__ == "__main__":

@@ -296,6 +296,7 @@ PATHS = {
     "no-frank-wolfe": LeximinOptions(frank_wolfe=0),
     "exact-candidates": LeximinOptions(candidate_gap=1e-9),
     "no-swaps": LeximinOptions(swaps=0),
+    "no-decomposition": LeximinOptions(decompose=False),
 }
 
 
@@ -308,7 +309,8 @@ def test_other_lp_paths_equal_brute_force(
     """The linprog fallback (scipy without its HiGHS object), LP pruning at every level, the
     level-by-level column generation without the relaxation's shortcut, the shortcut's
     check by column generation alone (no Frank-Wolfe candidates), exact candidates, and
-    candidates without their swapped neighbours."""
+    candidates without their swapped neighbours, and the check without the decomposition's
+    panels."""
     profiles, c = pool
     panels = _all_panels(profiles, c)
     assume(panels)
@@ -334,20 +336,24 @@ def _spy_attain(patch: pytest.MonkeyPatch) -> list[bool]:
     return answers
 
 
-def test_relaxation_shortcut_is_taken_when_panels_attain_it() -> None:
-    """The issue's 200-person pool: the relaxation's LEXIMIN is attained, no level is solved."""
-    profiles, c = _gender_view(1)
+def _attained_without(step: str, profiles: Sequence[Profile], c: Constraints) -> FairDistribution:
+    """The distribution, asserting the shortcut held without calling ``step`` of the levels."""
     with pytest.MonkeyPatch.context() as patch:
         answers = _spy_attain(patch)
         patch.setattr(
-            _leximin._ColumnGeneration,
-            "level",
-            lambda *_: pytest.fail("a level was solved after the shortcut held"),
+            _leximin._ColumnGeneration, step, lambda *_: pytest.fail(f"{step} was needed")
         )
         dist = fair_distribution(profiles, c)
     assert answers == [True]
     assert dist.objective == "leximin"
     assert dist.method == "relaxation"
+    return dist
+
+
+def test_relaxation_shortcut_is_taken_when_panels_attain_it() -> None:
+    """The issue's 200-person pool: the relaxation's LEXIMIN is attained, no level is solved."""
+    profiles, c = _gender_view(1)
+    dist = _attained_without("level", profiles, c)
     assert dist.probabilities == pytest.approx([0.1] * 200, abs=1e-7)
 
 
@@ -535,6 +541,55 @@ def test_relaxation_check_answers_within_its_tolerance(excess: float, reached: b
 
 
 LEVELS_ONLY = LeximinOptions(relaxation=False)
+
+
+def _synthetic_pool(n: int, k: int, seed: int) -> tuple[list[Profile], Constraints]:
+    """As benchmarks/bench_leximin_scale.py: quotas on four attributes, at most 2 per org."""
+    from ran_events.examples import synthetic_applicants
+
+    attributes = ("role", "gender", "country", "experience")
+    rows = [
+        (
+            r.registrant.role,
+            str(r.answers["gender"]),
+            r.registrant.country,
+            str(r.answers["experience"]),
+            r.registrant.organisation,
+        )
+        for r in synthetic_applicants(n, seed=seed)
+    ]
+    quotas = []
+    for a, attribute in enumerate(attributes):
+        for value in sorted({row[a] for row in rows}):
+            share = sum(row[a] == value for row in rows) / n
+            quotas.append(
+                _q(attribute, value, int(0.75 * share * k), max(1, round(1.25 * share * k + 0.5)))
+            )
+    c = Constraints(
+        capacity=k, quotas=tuple(quotas), caps=(Cap(attribute="organisation", limit=2),)
+    )
+    order = [(*attributes, "organisation").index(a) for a in c.attributes]
+    return [tuple(row[a] for a in order) for row in rows], c
+
+
+@pytest.mark.parametrize(("n", "k", "seed"), [(60, 6, 1), (120, 12, 2), (200, 20, 3), (300, 8, 4)])
+def test_decomposition_attains_the_exact_levels_without_frank_wolfe(
+    n: int, k: int, seed: int
+) -> None:
+    """The check that panels attain the relaxation's LEXIMIN takes the panels of the
+    decomposition of its target (a few dozen integer programs) and needs no Frank-Wolfe
+    candidate (hundreds of integer programs and an LP over thousands of panels on
+    bench_leximin_scale.py's pools); the probabilities equal the exact levels over panels."""
+    profiles, c = _synthetic_pool(n, k, seed)
+    dist = _attained_without("_frank_wolfe", profiles, c)
+    exact = fair_distribution(profiles, c, options=LEVELS_ONLY)
+    assert exact.method == "levels"
+    assert min(dist.probabilities) == pytest.approx(min(exact.probabilities), abs=1e-6)
+    assert sorted(dist.probabilities) == pytest.approx(sorted(exact.probabilities), abs=1e-6)
+    assert dist.probabilities == pytest.approx(exact.probabilities, abs=1e-6)
+    _assert_consistent(dist, profiles, c)
+    model = _leximin._TypeModel(profiles, c)
+    assert len(dist.group_panels) <= model.type_count + len(model.rows) + 2
 
 
 def test_scipy_still_ships_highs() -> None:
