@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
 from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import attrs
 import pytest
@@ -13,7 +16,7 @@ from tests.reply_loop import SELECTED_AT, Loop, after_invites, queue_invites
 
 import ran_events.replies._apply as apply_module
 from ran_events import examples
-from ran_events.errors import IllegalTransition, NaiveDatetimeError
+from ran_events.errors import ConcurrentChange, IllegalTransition, NaiveDatetimeError
 from ran_events.models import RegistrationStatus
 from ran_events.replies import (
     PartStat,
@@ -385,3 +388,85 @@ def test_a_batch_changes_only_its_own_event() -> None:
     again = apply_replies(second.store, second.event, [second.reply(rid, "ACCEPTED")], now=NOW)
     assert [o.code for o in again] == ["confirmed"]
     assert (first.status(rid), second.status(rid)) == (S.DECLINED, S.CONFIRMED)
+
+
+def _change_behind(loop: Loop, rid: str) -> None:
+    """Another process's change of ``rid`` (a write a batch under way does not see)."""
+    backend = loop.store.backend(loop.event.id)
+    current = backend.get(rid)
+    to = S.WITHDRAWN if current.status is S.SELECTED else S.SELECTED
+    changed = attrs.evolve(current, status=to)  # not a transition: any change will do
+    backend.replace_status(rid, changed, expected=current.status)
+
+
+def _meddle(loop: Loop, rid: str, *, on: set[int]) -> Callable[[], Any]:
+    """``loop.store.transaction`` as it is, but before the calls numbered in ``on`` another
+    process changes ``rid``."""
+    real = loop.store.transaction
+    calls = 0
+
+    @contextlib.contextmanager
+    def transaction() -> Iterator[None]:
+        nonlocal calls
+        calls += 1
+        if calls in on:
+            _change_behind(loop, rid)
+        with real():
+            yield
+
+    return transaction
+
+
+def test_a_batch_meeting_another_writers_change_is_applied_again_on_what_is_stored(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(apply_module, "BATCH_SIZE", 2)
+    batched, single = after_invites(), after_invites()
+    first, second, third, fourth = _selected(batched)[:4]
+    answers = [
+        (first, "ACCEPTED"),
+        (second, "ACCEPTED"),
+        (third, "ACCEPTED"),
+        (fourth, "DECLINED"),
+    ]
+    # one at a time, with the other process's withdrawal of `third` after the first two
+    outcomes = [
+        apply_reply(single.store, single.event, single.reply(rid, answer), now=NOW)
+        for rid, answer in answers[:2]
+    ]
+    _change_behind(single, third)
+    outcomes += [
+        apply_reply(single.store, single.event, single.reply(rid, answer), now=NOW)
+        for rid, answer in answers[2:]
+    ]
+    # the batch read `third` as selected before its second transaction, which meets the change
+    monkeypatch.setattr(batched.store, "transaction", _meddle(batched, third, on={2}))
+    replies = [batched.reply(rid, answer) for rid, answer in answers]
+    assert apply_replies(batched.store, batched.event, replies, now=NOW) == outcomes
+    assert _state(batched) == _state(single)
+    assert [o.applied for o in outcomes] == [True, True, False, True]
+    assert batched.status(third) is S.WITHDRAWN
+
+
+def test_a_batch_that_keeps_meeting_changes_raises_and_keeps_the_transactions_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(apply_module, "BATCH_SIZE", 2)
+    loop = after_invites()
+    first, second, third, fourth = _selected(loop)[:4]
+    real, tries = apply_module._apply, []
+
+    def busy(store: Any, event: Any, reply: Any, **kwargs: Any) -> Any:
+        # another process changes `third` each time its reply is applied, read anew or not
+        if reply.attendee == loop.registration(third).email:
+            tries.append(reply)
+            raise ConcurrentChange(third, "selected", "withdrawn")
+        return real(store, event, reply, **kwargs)
+
+    monkeypatch.setattr(apply_module, "_apply", busy)
+    replies = [loop.reply(rid, "ACCEPTED") for rid in (first, second, third, fourth)]
+    with pytest.raises(ConcurrentChange):
+        apply_replies(loop.store, loop.event, replies, now=NOW)
+    assert len(tries) == apply_module.ATTEMPTS
+    statuses = [loop.status(rid) for rid in (first, second, fourth)]
+    assert statuses == [S.CONFIRMED, S.CONFIRMED, S.SELECTED]  # the first transaction is kept

@@ -29,7 +29,7 @@ from typing import Final
 import attrs
 
 from .. import tz
-from ..errors import ReplayMismatch, UnknownRegistration
+from ..errors import ConcurrentChange, ReplayMismatch, UnknownRegistration
 from ..ics import PartStat, Reply, cancel, invite, session_uid
 from ..imip import cancellation_email, invitation_email, offer_email
 from ..models import Event, Registration, RegistrationStatus, StatusChange
@@ -60,6 +60,9 @@ _S = RegistrationStatus
 BATCH_SIZE: Final = 500
 """Replies applied per store transaction by :func:`apply_replies` (other writers of the
 store wait at most that long: about a tenth of a second on SQLite)."""
+ATTEMPTS: Final = 3
+"""How many times :func:`apply_replies` applies a transaction's replies when another process
+changes one of their registrations meanwhile (each time on what the store holds then)."""
 _HOLDS_PLACE: Final = (_S.SELECTED, _S.CONFIRMED)
 
 
@@ -425,18 +428,31 @@ def apply_replies(
 
     Raises:
         NaiveDatetimeError: ``now`` has no zone.
-        ConcurrentChange: a registration changed while the replies were applied (another
-            process wrote it meanwhile); the replies of that transaction are not applied
-            (apply the replies again: those applied before are refused as duplicates).
+        ConcurrentChange: other processes changed the registrations of one transaction's
+            replies each of the 3 times they were applied, read again
+            before each; the replies of that transaction are not applied, those before it
+            are (apply the replies again: those are then refused as duplicates).
     """
     log = _Batch(store, event.id, whole=True)
     outcomes: list[ReplyOutcome] = []
     given = iter(replies)
     while batch := list(itertools.islice(given, BATCH_SIZE)):
-        with store.transaction():
-            outcomes += [
-                _apply(store, event, r, now=now, offer_hours=offer_hours, log=log) for r in batch
-            ]
+        for attempt in range(1, ATTEMPTS + 1):  # pragma: no branch - the last one raises
+            try:
+                with store.transaction():
+                    done = [
+                        _apply(store, event, r, now=now, offer_hours=offer_hours, log=log)
+                        for r in batch
+                    ]
+            except ConcurrentChange:
+                # Another process changed a registration since the batch read it: the
+                # transaction is rolled back, so read everything again and apply it anew.
+                if attempt == ATTEMPTS:
+                    raise
+                log = _Batch(store, event.id, whole=True)
+            else:
+                outcomes += done
+                break
     return outcomes
 
 
