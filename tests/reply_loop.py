@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from ran_events import examples
+from ran_events.delivery import queue_email
 from ran_events.ics import PartStat, Reply, invite, session_uid
 from ran_events.imip import decision_email, invitation_email
 from ran_events.models import Event, Registration, RegistrationStatus
@@ -90,32 +91,8 @@ def after_invites(
             queue_invites(store, event, registration, now=SELECTED_AT)
         else:
             message = decision_email(event, registration, decision, now=SELECTED_AT)
-            _queue(store, event, registration, message, kind="decision", at=SELECTED_AT)
+            queue_email(store, event.id, registration, message, kind="decision", at=SELECTED_AT)
     return Loop(store=store, event=event, result=result)
-
-
-def _queue(
-    store: Any,
-    event: Event,
-    registration: Registration,
-    message: Any,
-    *,
-    kind: str,
-    at: dt.datetime,
-    calendar: Any = None,
-) -> str:
-    store.queue_message(
-        event.id,
-        message_id=str(message["Message-ID"]),
-        recipient=registration.email,
-        kind=kind,
-        data=message.as_bytes(),
-        at=at,
-        registration_id=registration.id,
-        uid=None if calendar is None else calendar.uid,
-        sequence=None if calendar is None else calendar.sequence,
-    )
-    return str(message["Message-ID"])
 
 
 def queue_invites(
@@ -123,14 +100,15 @@ def queue_invites(
 ) -> list[str]:
     """Queue the invites of one selected registration (one per session); their Message-IDs."""
     return [
-        _queue(
+        queue_email(
             store,
-            event,
+            event.id,
             registration,
             invitation_email(event, registration, calendar),
             kind="invitation",
             at=now,
-            calendar=calendar,
-        )
+            uid=calendar.uid,
+            sequence=calendar.sequence,
+        ).message_id
         for calendar in invite(event, registration, now=now)
     ]

@@ -20,9 +20,12 @@ from ran_events.delivery import (
     PASSWORD_VARIABLE,
     USER_VARIABLE,
     SmtpSettings,
+    queue_email,
     send_queued,
 )
 from ran_events.errors import DeliveryError, InvalidValue, SmtpUtf8Unsupported
+from ran_events.ics import invite
+from ran_events.imip import invitation_email
 from ran_events.models import Registration
 
 NOW = dt.datetime(2023, 9, 8, 9, 0, tzinfo=dt.UTC)
@@ -373,3 +376,30 @@ def test_an_unreachable_server_with_an_address_needing_smtputf8_is_retried_first
             environ={},
         )
     assert len(log.messages(EVENT.id, state="queued")) == 1
+
+
+def test_queue_email_logs_the_message_once_with_its_calendar_object() -> None:
+    store = new_store()
+    store.put_event(EVENT, at=NOW)
+    person = _selected(1)[0]
+    calendar = invite(EVENT, person, now=NOW)[0]
+    message = invitation_email(EVENT, person, calendar)
+    first = queue_email(
+        store, EVENT.id, person, message, kind="invitation", at=NOW, uid=calendar.uid, sequence=0
+    )
+    later = NOW + dt.timedelta(hours=1)
+    again = queue_email(store, EVENT.id, person, message, kind="invitation", at=later)
+    assert again == first  # by Message-ID: the first is kept
+    (logged,) = store.messages(EVENT.id, state="queued")
+    assert (logged.message_id, logged.recipient, logged.registration_id) == (
+        str(message["Message-ID"]),
+        person.email,
+        person.id,
+    )
+    assert (logged.kind, logged.uid, logged.sequence, logged.queued_at) == (
+        "invitation",
+        calendar.uid,
+        0,
+        NOW,
+    )
+    assert logged.data == message.as_bytes()

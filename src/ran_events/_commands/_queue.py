@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING, Final
 import attrs
 
 from .. import ics, imip
+from ..delivery import queue_email
 from ..models import RegistrationStatus
 from ._base import Console, UsageError
 from ._stored import opened, shown_location, stored_event
 
 if TYPE_CHECKING:
-    from email.message import EmailMessage
-
     from ..models import Event, Registration
     from ..store import Store
 
@@ -114,11 +113,20 @@ def queue_after_selection(
             continue
         registration = by_id[str(item.registration_id)]
         message = imip.invitation_email(event, registration, item)
-        _queue(store, event, registration, message, kind="invitation", now=now, calendar=item)
+        queue_email(
+            store,
+            event.id,
+            registration,
+            message,
+            kind="invitation",
+            at=now,
+            uid=item.uid,
+            sequence=item.sequence,
+        )
         invites += 1
     for registration in to_tell:
         message = imip.decision_email(event, registration, _decision(registration), now=now)
-        _queue(store, event, registration, message, kind="decision", now=now)
+        queue_email(store, event.id, registration, message, kind="decision", at=now)
     return QueueReport(
         invites=invites,
         invited=len(to_invite) - len(failures),
@@ -126,29 +134,6 @@ def queue_after_selection(
         before=len(decided) - len(to_invite) - len(to_tell),
         undecided=len(registrations) - len(decided),
         failures=tuple(failures),
-    )
-
-
-def _queue(
-    store: Store,
-    event: Event,
-    registration: Registration,
-    message: EmailMessage,
-    *,
-    kind: str,
-    now: datetime.datetime,
-    calendar: ics.CalendarObject | None = None,
-) -> None:
-    store.queue_message(
-        event.id,
-        message_id=str(message["Message-ID"]),
-        recipient=registration.email,
-        kind=kind,
-        data=message.as_bytes(),
-        at=now,
-        registration_id=registration.id,
-        uid=None if calendar is None else calendar.uid,
-        sequence=None if calendar is None else calendar.sequence,
     )
 
 

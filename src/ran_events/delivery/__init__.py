@@ -4,6 +4,8 @@
   marks each message sent only after the server accepted it, retries temporary failures
   with backoff and records permanent ones per recipient; credentials come from
   ``RAN_EVENTS_SMTP_USER`` / ``RAN_EVENTS_SMTP_PASSWORD``.
+* :func:`queue_email` puts an e-mail into the store's message log, where
+  :func:`send_queued` finds it.
 * :func:`publish_caldav` (:mod:`._caldav`) puts the listing into a CalDAV collection, one
   resource per session, replaced on reschedule and deleted on cancel; credentials from
   ``RAN_EVENTS_CALDAV_USER`` / ``RAN_EVENTS_CALDAV_PASSWORD``.
@@ -23,6 +25,7 @@ from ._smtp import (
     MessageLog,
     SmtpSettings,
     Undelivered,
+    queue_email,
     send_queued,
 )
 
@@ -37,6 +40,7 @@ __all__ = [
     "SmtpSettings",
     "Undelivered",
     "publish_caldav",
+    "queue_email",
     "resource_name",
     "send_queued",
 ]

@@ -29,6 +29,7 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.headerregistry import Address
+from email.message import EmailMessage
 from email.parser import BytesHeaderParser
 from typing import Final, Literal, Protocol
 
@@ -36,6 +37,8 @@ import attrs
 
 from .. import tz
 from ..errors import DeliveryError, InvalidValue, SmtpUtf8Unsupported
+from ..models import Registration
+from ..store import QueuedMessage, Store
 
 __all__ = [
     "PASSWORD_VARIABLE",
@@ -44,6 +47,7 @@ __all__ = [
     "MessageLog",
     "SmtpSettings",
     "Undelivered",
+    "queue_email",
     "send_queued",
 ]
 
@@ -292,6 +296,40 @@ def _send_one(connection: _Connection, message: LoggedMessage, sender: str) -> _
 
 def _by_code(code: int, text: str) -> _Outcome:
     return ("permanent", text) if 500 <= code < 600 else ("temporary", text)
+
+
+def queue_email(
+    store: Store,
+    event_id: str,
+    registration: Registration,
+    message: EmailMessage,
+    *,
+    kind: str,
+    at: _dt.datetime,
+    uid: str | None = None,
+    sequence: int | None = None,
+) -> QueuedMessage:
+    """Put an e-mail to a registrant into the store's outgoing log, for :func:`send_queued`.
+
+    Idempotent by the message's ``Message-ID`` (the store keeps the first).
+
+    Args:
+        kind: what it is (``"invitation"``, ``"decision"``, ``"offer"``, ``"cancellation"``).
+        at: when it is queued.
+        uid: the UID of the calendar object it carries, if any (a later CANCEL is sent for the
+            sessions whose invitation was queued); ``sequence``: that object's SEQUENCE.
+    """
+    return store.queue_message(
+        event_id,
+        message_id=str(message["Message-ID"]),
+        recipient=registration.email,
+        kind=kind,
+        data=message.as_bytes(),
+        at=at,
+        registration_id=registration.id,
+        uid=uid,
+        sequence=sequence,
+    )
 
 
 def send_queued(

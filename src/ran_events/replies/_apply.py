@@ -22,15 +22,16 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from email.message import EmailMessage
 from typing import Final
 
 import attrs
 
 from .. import tz
+from ..delivery import queue_email
 from ..errors import ConcurrentChange, ReplayMismatch, UnknownRegistration
-from ..ics import PartStat, Reply, cancel, invite, session_uid
+from ..ics import CalendarObject, PartStat, Reply, cancel, invite, session_uid
 from ..imip import cancellation_email, invitation_email, offer_email
 from ..models import Event, Registration, RegistrationStatus, StatusChange
 from ..selection import (
@@ -621,30 +622,6 @@ def _offers_of(log: _Batch) -> tuple[SelectionOffer, ...]:
     )
 
 
-def _queue(
-    store: Store,
-    event: Event,
-    registration: Registration,
-    message: EmailMessage,
-    *,
-    kind: str,
-    now: _dt.datetime,
-    uid: str | None = None,
-    sequence: int | None = None,
-) -> QueuedMessage:
-    return store.queue_message(
-        event.id,
-        message_id=str(message["Message-ID"]),
-        recipient=registration.email,
-        kind=kind,
-        data=message.as_bytes(),
-        at=now,
-        registration_id=registration.id,
-        uid=uid,
-        sequence=sequence,
-    )
-
-
 def _queue_offer(
     store: Store,
     event: Event,
@@ -654,30 +631,19 @@ def _queue_offer(
     now: _dt.datetime,
 ) -> list[QueuedMessage]:
     queued = [
-        _queue(
+        queue_email(
             store,
-            event,
+            event.id,
             registration,
             offer_email(event, registration, deadline=deadline, now=now),
             kind="offer",
-            now=now,
+            at=now,
         )
     ]
-    for calendar in invite(event, registration, now=now):
-        message = invitation_email(event, registration, calendar, now=now)
-        queued.append(
-            _queue(
-                store,
-                event,
-                registration,
-                message,
-                kind="invitation",
-                now=now,
-                uid=calendar.uid,
-                sequence=calendar.sequence,
-            )
-        )
-    return queued
+    calendars = invite(event, registration, now=now)
+    return queued + _queue_calendars(
+        store, event, registration, calendars, invitation_email, kind="invitation", now=now
+    )
 
 
 def _queue_cancel(
@@ -698,22 +664,36 @@ def _queue_cancel(
     ]
     if not sessions:
         return []
-    queued = []
-    for calendar in cancel(event, registration, sessions=sessions, now=now):
-        message = cancellation_email(event, registration, calendar, now=now)
-        queued.append(
-            _queue(
-                store,
-                event,
-                registration,
-                message,
-                kind="cancellation",
-                now=now,
-                uid=calendar.uid,
-                sequence=calendar.sequence,
-            )
+    calendars = cancel(event, registration, sessions=sessions, now=now)
+    return _queue_calendars(
+        store, event, registration, calendars, cancellation_email, kind="cancellation", now=now
+    )
+
+
+def _queue_calendars(
+    store: Store,
+    event: Event,
+    registration: Registration,
+    calendars: Iterable[CalendarObject],
+    email_of: Callable[..., EmailMessage],
+    *,
+    kind: str,
+    now: _dt.datetime,
+) -> list[QueuedMessage]:
+    """Queue one e-mail per calendar object (an invitation or a CANCEL of each session)."""
+    return [
+        queue_email(
+            store,
+            event.id,
+            registration,
+            email_of(event, registration, calendar, now=now),
+            kind=kind,
+            at=now,
+            uid=calendar.uid,
+            sequence=calendar.sequence,
         )
-    return queued
+        for calendar in calendars
+    ]
 
 
 # --------------------------------------------------------------------------------------------
