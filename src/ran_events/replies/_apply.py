@@ -714,6 +714,8 @@ class _Selection:
     selected_at: _dt.datetime | None
     given: dict[str, tuple[Registration, bool]]
     base: SelectionResult | None = None
+    replayed: dict[str, Decision] = attrs.Factory(dict)
+    """The base's decisions by registration id."""
     following: dict[str, Decision] = attrs.Factory(dict)
 
     @classmethod
@@ -735,6 +737,7 @@ class _Selection:
             except (ReplayMismatch, UnknownRegistration, ValueError):
                 continue
         if selection.base is not None:
+            selection.replayed = {d.registration_id: d for d in selection.base.decisions}
             selection.following = {
                 d.registration_id: _following(d, current[d.registration_id])
                 for d in selection.base.decisions
@@ -751,10 +754,8 @@ class _Selection:
             _as_given(current[rid], self.selected_at) != self.given.get(rid) for rid in changed
         ):
             return False
-        if self.base is not None:
-            replayed = {d.registration_id: d for d in self.base.decisions}
-            for rid in changed & self.following.keys():
-                self.following[rid] = _following(replayed[rid], current[rid])
+        for rid in changed & self.following.keys():
+            self.following[rid] = _following(self.replayed[rid], current[rid])
         return True
 
     def state(self, current: dict[str, Registration]) -> SelectionResult | None:
