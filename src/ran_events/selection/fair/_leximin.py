@@ -1468,22 +1468,31 @@ def round_to_uniform(
             dist.weights, columns, len(dist.probabilities), m, dist.capacity, options=options
         )
         return tuple(p for p, c in zip(dist.panels, counts, strict=True) for _ in range(c))
-    sizes = [len(g) for g in dist.groups]
+    import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
+
+    sizes = np.array([len(g) for g in dist.groups])
+    counted = np.array(dist.group_panels, dtype=int).reshape(len(dist.group_panels), len(sizes))
+    places = [np.flatnonzero(panel) for panel in counted]  # the groups each takes places of
     columns = [
-        [(t, x / sizes[t]) for t, x in enumerate(panel) if x] for panel in dist.group_panels
+        list(zip(t.tolist(), (panel[t] / sizes[t]).tolist(), strict=True))
+        for panel, t in zip(counted, places, strict=True)
     ]
     counts = _apportion(dist.group_weights, columns, len(sizes), m, dist.capacity, options=options)
-    turn = [0] * len(sizes)
+    # The places of a group are dealt to its members in turn: copy k of a panel taking x
+    # places of group t gives it the members at turn[t] + k * x + j (j < x), modulo its size.
+    members = np.array([i for g in dist.groups for i in g], dtype=int)
+    offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    turn = np.zeros(len(sizes), dtype=int)
     rounded: list[tuple[int, ...]] = []
-    for panel, c in zip(dist.group_panels, counts, strict=True):
-        places = [(t, x) for t, x in enumerate(panel) if x]  # the groups it takes places of
-        for _ in range(c):
-            chosen: list[int] = []
-            for t, x in places:
-                group = dist.groups[t]
-                chosen.extend(group[(turn[t] + j) % sizes[t]] for j in range(x))
-                turn[t] = (turn[t] + x) % sizes[t]
-            rounded.append(tuple(sorted(chosen)))
+    for panel, t, c in zip(counted, places, counts, strict=True):
+        if not c:
+            continue
+        group = np.repeat(t, panel[t])  # one entry a place
+        j = np.arange(len(group)) - np.repeat(np.cumsum(panel[t]) - panel[t], panel[t])
+        step = np.arange(c)[:, None] * panel[group][None, :]
+        at = offsets[group] + (turn[group] + step + j) % sizes[group]
+        rounded.extend(tuple(p) for p in np.sort(members[at], axis=1).tolist())
+        turn[t] = (turn[t] + c * panel[t]) % sizes[t]
     return tuple(rounded)
 
 
@@ -1577,21 +1586,31 @@ def _rounding_search(
     best: tuple[NDArray[Any], NDArray[Any]] | None = None
     for scale in _POTENTIAL_SCALES:
         chosen, d = _polish(incidence, *_descend(incidence, goal, needed, scale))
-        if best is None or _worse(best[1], d):
+        if best is None or _above(_level(best[1]), _level(d)):
             best = (chosen, d)
     assert best is not None
     return best[0], float(np.max(np.abs(best[1])))
 
 
-def _worse(d: NDArray[Any], other: NDArray[Any]) -> bool:
-    """Whether ``d`` has a larger largest ``|d_r|`` than ``other``, or as large at more rows."""
+_TIE: Final = 1e-6
+"""Discrepancies within this (in units of ``1 / m``) are one level for the search: the
+weights' LP noise (about 1e-9) made the swaps chase differences that mean nothing."""
+
+
+def _level(d: NDArray[Any]) -> tuple[float, int]:
+    """The largest ``|d_r|`` and the number of rows within :data:`_TIE` of it."""
     import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
 
-    top, other_top = float(np.max(np.abs(d))), float(np.max(np.abs(other)))
-    if abs(top - other_top) > 1e-9:
-        return top > other_top
-    at = np.count_nonzero(np.abs(d) >= top - 1e-9)
-    return bool(at > np.count_nonzero(np.abs(other) >= other_top - 1e-9))
+    top = float(np.max(np.abs(d)))
+    return top, int(np.count_nonzero(np.abs(d) >= top - _TIE))
+
+
+def _above(level: tuple[float, int], other: tuple[float, int]) -> bool:
+    """Whether ``level`` (a :func:`_level`) is worse: a larger largest ``|d_r|``, or as large
+    (within :data:`_TIE`) at more rows."""
+    if abs(level[0] - other[0]) > _TIE:
+        return level[0] > other[0]
+    return level[1] > other[1]
 
 
 def _descend(
@@ -1609,9 +1628,8 @@ def _descend(
         shift = float(np.max(np.abs(d))) + 1.0
         before = d[where]
         grow = np.exp(scale * (np.abs(before + sign * data) - shift))
-        result: NDArray[Any] = np.add.reduceat(
-            grow - np.exp(scale * (np.abs(before) - shift)), starts[:-1]
-        )
+        now = np.exp(scale * (np.abs(d) - shift))  # per row, then per entry
+        result: NDArray[Any] = np.add.reduceat(grow - now[where], starts[:-1])
         return result
 
     def column(c: int) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -1654,7 +1672,8 @@ def _polish(
 
     Each round takes the first worst row and tries the ``width`` chosen columns that push
     it furthest out against the ``width`` others that pull it furthest back (width 96:
-    pool (b) 2.02 where 48 left 2.27).
+    pool (b) 2.02 where 48 left 2.27), and makes the best swap (:func:`_swap_table`; ties:
+    the first drop, then the first take). Values within :data:`_TIE` are one level.
     """
     import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
 
@@ -1666,23 +1685,73 @@ def _polish(
         outside = np.flatnonzero(~chosen)
         drops = inside[np.argsort(-line[inside], kind="stable")[:width]]
         takes = outside[np.argsort(line[outside], kind="stable")[:width]]
-        block = incidence[:, takes].toarray()
-        dropped = incidence[:, drops].toarray()
+        largest, at = _swap_table(incidence, d, drops, takes)
+        # Per drop, its best take: least largest (equal within _TIE), then fewest at it.
+        level = np.rint(largest / _TIE)
+        at_least = np.where(level == level.min(axis=1)[:, None], at, np.iinfo(at.dtype).max)
+        best_take = np.argmax(at_least == at_least.min(axis=1)[:, None], axis=1)
         swap: tuple[int, int] | None = None
-        best = d
-        for a in range(len(drops)):
-            trial = (d - dropped[:, a])[:, None] + block
-            size = np.abs(trial)
-            largest = np.max(size, axis=0)
-            at = np.count_nonzero(size >= largest - 1e-9, axis=0)
-            b = int(np.lexsort((at, np.rint(largest * 1e9)))[0])  # equal within 1e-9: fewer at
-            if _worse(best, trial[:, b]):
-                swap, best = (a, b), trial[:, b]
+        best = _level(d)
+        for a, b in enumerate(best_take.tolist()):
+            if _above(best, (float(largest[a, b]), int(at[a, b]))):
+                swap, best = (a, b), (float(largest[a, b]), int(at[a, b]))
         if swap is None:
             break
-        chosen[drops[swap[0]]], chosen[takes[swap[1]]] = False, True
-        d = best
+        out, into = int(drops[swap[0]]), int(takes[swap[1]])
+        chosen[out], chosen[into] = False, True
+        d = (d - incidence[:, [out]].toarray()[:, 0]) + incidence[:, [into]].toarray()[:, 0]
     return chosen, d
+
+
+def _swap_table(
+    incidence: Any, d: NDArray[Any], drops: NDArray[Any], takes: NDArray[Any]
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """For every swap (drop ``drops[a]``, take ``takes[b]``): the largest ``|d_r|`` after
+    it and the number of rows within :data:`_TIE` of that, as ``(drops x takes)`` arrays.
+
+    A swap changes only the rows of the two columns' supports, which are short: the rows
+    of the dropped column are computed per pair (a drops x support x takes block); every
+    other row ``i`` is ``|d_i + take_i|``, the same for all drops, so its largest outside
+    a drop's support is among the take's ``support + 1`` largest, and its count at a
+    threshold is the take's count over all rows less the count over the drop's support.
+    The same values, bit for bit, as the whole ``rows x takes`` trial per drop that it
+    replaces, for about ``support / rows`` of the work.
+    """
+    import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
+
+    rows = incidence.shape[0]
+    data, where, starts = incidence.data, incidence.indices, incidence.indptr
+    lengths = starts[drops + 1] - starts[drops]
+    width = max(int(lengths.max()), 1)
+    # The drops' supports, padded with a dummy row (index ``rows``) whose values never count.
+    slot = np.arange(width)
+    padded = slot[None, :] < lengths[:, None]
+    entry = np.where(padded, starts[drops][:, None] + slot[None, :], 0)
+    support = np.where(padded, where[entry], rows)
+    value = np.where(padded, data[entry], 0.0)
+    block = np.zeros((rows + 1, len(takes)))
+    block[:rows] = incidence[:, takes].toarray()
+    base = np.append(d, 0.0)
+    # Rows in the drop's support: |(d_i - drop_i) + take_i|.
+    inner = np.abs((base[support] - value)[:, :, None] + block[support])
+    inner[~padded] = -1.0
+    # Rows outside it: |d_i + take_i| (the dummy row at -1). Among a take's width + 1
+    # largest values, one is outside the drop's support, and the largest of those is the
+    # largest outside it.
+    outer = np.vstack([np.abs(d[:, None] + block[:rows]), np.full((1, len(takes)), -1.0)])
+    top = np.argpartition(-outer, width, axis=0)[: width + 1]
+    member = np.zeros((len(drops), rows + 1), dtype=bool)
+    member[np.arange(len(drops))[:, None], support] = padded
+    candidates = np.take_along_axis(outer, top, axis=0)
+    outside = np.where(member[:, top], -1.0, candidates[None, :, :]).max(axis=1)
+    largest = np.maximum(inner.max(axis=1), outside)
+    threshold = largest - _TIE
+    at = np.count_nonzero(inner >= threshold[:, None, :], axis=1)
+    at -= np.count_nonzero(outer[support] >= threshold[:, None, :], axis=1)
+    ascending = np.sort(outer[:rows], axis=0)
+    for b in range(len(takes)):
+        at[:, b] += rows - np.searchsorted(ascending[:, b], threshold[:, b], side="left")
+    return largest, at
 
 
 def _rounding_program(
