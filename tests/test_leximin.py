@@ -910,3 +910,24 @@ def test_places_are_dealt_to_group_members_in_turn() -> None:
     for group in dist.groups:
         hits = [sum(i in p for p in rounded) for i in group]
         assert max(hits) - min(hits) <= 1
+
+
+@pytest.mark.parametrize("m", [4, 10, 7])
+def test_a_distribution_without_groups_is_rounded_over_its_applicant_panels(m: int) -> None:
+    """A distribution given over applicant panels only (no groups) is rounded the same way:
+    each panel ``floor`` or ``ceil`` of ``m * weight`` times, ``m`` in all, every share
+    within ``2 / m`` of its probability."""
+    dist = FairDistribution(
+        panels=((0, 1), (0, 2), (1, 2)),
+        weights=(0.5, 0.25, 0.25),
+        probabilities=(0.75, 0.75, 0.5),
+        excluded={},
+        objective="leximin",
+        capacity=2,
+    )
+    rounded = round_to_uniform(dist, m)
+    assert len(rounded) == m
+    for panel, weight in zip(dist.panels, dist.weights, strict=True):
+        assert math.floor(m * weight) <= rounded.count(panel) <= math.ceil(m * weight)
+    for i, prob in enumerate(dist.probabilities):
+        assert abs(sum(i in p for p in rounded) - m * prob) <= 2
