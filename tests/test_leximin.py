@@ -931,3 +931,14 @@ def test_a_distribution_without_groups_is_rounded_over_its_applicant_panels(m: i
         assert math.floor(m * weight) <= rounded.count(panel) <= math.ceil(m * weight)
     for i, prob in enumerate(dist.probabilities):
         assert abs(sum(i in p for p in rounded) - m * prob) <= 2
+
+
+def test_swaps_over_drops_in_slices_choose_as_in_one_block() -> None:
+    """Long supports (large capacities) make the swaps' table in slices of drops; the
+    rounding is the same, slice by slice down to one drop at a time."""
+    profiles, c = _organisations_pool()
+    dist = fair_distribution(profiles, c)
+    whole = round_to_uniform(dist, 1000)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_leximin, "_SWAP_VALUES", 1)
+        assert round_to_uniform(dist, 1000) == whole

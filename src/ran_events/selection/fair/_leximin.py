@@ -1688,7 +1688,15 @@ def _polish(
         outside = np.flatnonzero(~chosen)
         drops = inside[np.argsort(-line[inside], kind="stable")[:width]]
         takes = outside[np.argsort(line[outside], kind="stable")[:width]]
-        largest, at = _swap_table(incidence, d, drops, takes)
+        # Drops in slices of at most _SWAP_VALUES values a block (supports grow with capacity).
+        longest = int(np.diff(incidence.indptr)[drops].max())
+        step = max(1, _SWAP_VALUES // (max(longest, 1) * len(takes)))
+        tables = [
+            _swap_table(incidence, d, drops[i : i + step], takes)
+            for i in range(0, len(drops), step)
+        ]
+        largest = np.vstack([table[0] for table in tables])
+        at = np.vstack([table[1] for table in tables])
         # Per drop, its best take: least largest (equal within _TIE), then fewest at it.
         level = np.rint(largest / _TIE)
         at_least = np.where(level == level.min(axis=1)[:, None], at, np.iinfo(at.dtype).max)
@@ -1704,6 +1712,10 @@ def _polish(
         chosen[out], chosen[into] = False, True
         d = (d - incidence[:, [out]].toarray()[:, 0]) + incidence[:, [into]].toarray()[:, 0]
     return chosen, d
+
+
+_SWAP_VALUES: Final = 1 << 21
+"""The most values (16 MB) of one :func:`_swap_table` block: its drops are sliced to fit."""
 
 
 def _swap_table(
