@@ -43,6 +43,7 @@ from ran_events.models import (
 from ran_events.selection._panel import PanelPolicy
 from ran_events.selection._policy import (
     EligibilityRule,
+    LotteryPolicy,
     Placing,
     Policy,
     TicketPolicy,
@@ -360,7 +361,11 @@ def _ticket_order(
     Raises:
         InvalidPolicyConfig: the ranking is not an order of every registration given.
     """
-    ranking = policy.ranking([r.id for r in eligible], event_id=event_id)
+    ids = [r.id for r in eligible]
+    if isinstance(policy, LotteryPolicy) and type(policy).ranking is LotteryPolicy.ranking:
+        # the built-in lottery's ranking as an array: no list of a million ints
+        return [eligible[i] for i in policy._ranked(ids, event_id).data]
+    ranking = policy.ranking(ids, event_id=event_id)
     if len(ranking) != len(eligible) or not all(
         map(operator.eq, sorted(ranking), itertools.count())
     ):

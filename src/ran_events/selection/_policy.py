@@ -19,18 +19,20 @@ import datetime as _dt
 import difflib
 import functools
 import hashlib
-import itertools
 import math
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring_ascii as _json_text
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
 from ran_events.errors import InvalidPolicyConfig
 from ran_events.models import Registration
 from ran_events.selection._result import FrozenMapping, Reason
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "FILL_PARAMETER",
@@ -309,10 +311,10 @@ class LotteryPolicy:
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
         ids = [r.id for r in registrations]
-        digests = self._digests(ids, event_id)
+        tickets = _tickets(self.seed, event_id)
         placings = []
-        for i in self._ranked(ids, digests):
-            ticket = digests[i].hex()  # hex keeps the order of the bytes
+        for i in self._ranked(ids, event_id).tolist():
+            ticket = tickets(ids[i])
             placings.append(
                 Placing(
                     registration_id=ids[i],
@@ -324,27 +326,42 @@ class LotteryPolicy:
 
     def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
         """The positions in ``registration_ids`` in lottery order (that of :meth:`order`)."""
-        return self._ranked(registration_ids, self._digests(registration_ids, event_id))
+        ranked: list[int] = self._ranked(registration_ids, event_id).tolist()
+        return ranked
 
-    def _digests(self, registration_ids: Sequence[str], event_id: str) -> list[bytes]:
-        """The SHA-256 digest of each id's ticket (its hex is the ticket)."""
+    def _ranked(self, registration_ids: Sequence[str], event_id: str) -> NDArray[np.intp]:
+        """The positions by ticket, then id, then position, as an array.
+
+        Sorted on the first 8 bytes of each ticket's digest, held in one buffer (some 40 bytes
+        a registration in all, where a list of digests and positions takes some 140). Equal
+        first bytes (a repeated id; for two ids, odds of 1 in 10^7 among a million) are put
+        in order by the whole ticket, then the id, then the position.
+        """
+        import numpy as np  # noqa: PLC0415 - numpy only when a lottery is drawn
+
         prefix = _ticket_prefix(self.seed, event_id)
         sha256, suffix = hashlib.sha256, _ticket_suffix
-        return [sha256(prefix + suffix(rid)).digest() for rid in registration_ids]
-
-    @staticmethod
-    def _ranked(registration_ids: Sequence[str], digests: Sequence[bytes]) -> list[int]:
-        """The positions by digest, then id, then position.
-
-        Sorted by digest alone (a third of the memory and time of sorting (digest, id,
-        position) triples); only when two digests are equal (a repeated id) is the full key
-        sorted on.
-        """
-        ranked = sorted(range(len(digests)), key=digests.__getitem__)
-        in_order = map(digests.__getitem__, ranked)
-        following = map(digests.__getitem__, itertools.islice(ranked, 1, None))
-        if any(map(operator.eq, in_order, following)):
-            ranked.sort(key=lambda i: (digests[i], registration_ids[i]))  # stable: then position
+        heads = bytearray(8 * len(registration_ids))
+        chunk = 1 << 10  # the digests of one chunk at a time
+        for start in range(0, len(registration_ids), chunk):
+            heads[8 * start : 8 * (start + chunk)] = b"".join(
+                [
+                    sha256(prefix + suffix(rid)).digest()[:8]
+                    for rid in registration_ids[start : start + chunk]
+                ]
+            )
+        keys = np.frombuffer(heads, dtype=">u8") if heads else np.zeros(0, dtype=">u8")
+        ranked = np.argsort(keys, kind="stable")
+        in_order = keys[ranked]
+        if np.any(in_order[1:] == in_order[:-1]):
+            tickets = _tickets(self.seed, event_id)
+            ranked = np.array(
+                sorted(
+                    range(len(registration_ids)),
+                    key=lambda i: (tickets(registration_ids[i]), registration_ids[i]),
+                ),
+                dtype=np.intp,
+            )
         return ranked
 
 
