@@ -42,6 +42,7 @@ from ran_events.selection._engine import (
 )
 from ran_events.selection._policy import Policy, eligibility_rules
 from ran_events.selection._profiles import build_constraints, fill_of, profiles_of
+from ran_events.selection._result import ParamValue
 from ran_events.selection.constraints import Cap, Constraints, Quota
 
 NOW = tz.localize(dt.datetime(2023, 9, 7, 10), "Europe/Brussels")
@@ -68,7 +69,11 @@ def eager_decisions(
         placing = placings[position]
         sentence = f"{policy.name} rank {position + 1}"
         sentence += f" ({placing.summary})" if placing.summary else ""
-        params = {"policy": policy.name, "rank": position + 1, "placing": placing.summary}
+        params: dict[str, ParamValue] = {
+            "policy": policy.name,
+            "rank": position + 1,
+            "placing": placing.summary,
+        }
         reasons = [Reason(code="rank", params=params, sentence=sentence)]
         for a, value in enumerate(profiles[position]):
             attribute = constraints.attributes[a]
@@ -144,7 +149,8 @@ def test_the_compact_decisions_equal_those_built_up_front(
     result = select(event, pool, now=NOW)
     expected = eager_decisions(event, pool, POLICIES[name])
     counts = result.counts()
-    assert counts[Outcome.WAITLISTED] > places and counts[Outcome.REJECTED] > size // 17
+    assert counts[Outcome.WAITLISTED] > places
+    assert counts[Outcome.REJECTED] > size // 17
     assert result.decisions == expected
     assert expected == result.decisions  # the tuple side defers to the table
     assert tuple(result.decisions) == expected
@@ -160,7 +166,8 @@ def test_the_compact_decisions_equal_those_built_up_front(
         with pytest.raises(TypeError, match="unhashable"):
             hash(unhashable)
     eager = attrs.evolve(result, decisions=expected)
-    assert eager == result and result == eager
+    assert eager == result
+    assert result == eager
 
 
 @pytest.fixture(scope="module")
@@ -188,27 +195,37 @@ def test_slices_and_indices_are_those_of_the_tuple(lottery_result: SelectionResu
         for stop in cuts:
             part = table[start:stop]
             assert isinstance(part, DecisionTable)
-            assert part == full[start:stop] and len(part) == len(full[start:stop])
-    assert table[::3] == full[::3] and table[-5::-2] == full[-5::-2]
-    assert table[-1] == full[-1] and table[selected] == full[selected]
+            assert part == full[start:stop]
+            assert len(part) == len(full[start:stop])
+    assert table[::3] == full[::3]
+    assert table[-5::-2] == full[-5::-2]
+    assert table[-1] == full[-1]
+    assert table[selected] == full[selected]
     for index in (n, -n - 1):
         with pytest.raises(IndexError):
             table[index]
-    assert full[5] in table and table.index(full[9]) == 9 and table.count(full[2]) == 1
+    assert full[5] in table
+    assert table.index(full[9]) == 9
+    assert table.count(full[2]) == 1
 
 
 def test_equality_against_other_sequences(lottery_result: SelectionResult) -> None:
     table = lottery_result.decisions
     full = tuple(table)
-    assert table == DecisionTable(full) and DecisionTable(full) == table
-    assert table != full[:-1] and table != DecisionTable(full[:-1])
+    assert table == DecisionTable(full)
+    assert DecisionTable(full) == table
+    assert table != full[:-1]
+    assert table != DecisionTable(full[:-1])
     changed = (*full[:-1], attrs.evolve(full[-1], rank=99))
-    assert table != changed and table != DecisionTable(changed)
+    assert table != changed
+    assert table != DecisionTable(changed)
     moved = list(full)
     moved[40] = attrs.evolve(moved[40], reasons=moved[41].reasons)
-    assert table[30:50] != tuple(moved[30:50]) and table != tuple(moved)
+    assert table[30:50] != tuple(moved[30:50])
+    assert table != tuple(moved)
     assert table != list(full)  # like a tuple, never equal to a list
-    assert DecisionTable() == () and len(DecisionTable()) == 0
+    assert DecisionTable() == ()
+    assert len(DecisionTable()) == 0
     assert repr(table) == (
         f"DecisionTable({len(full)} decisions: {len(lottery_result.selected)} selected, "
         f"{len(lottery_result.waitlist)} waitlisted, {len(lottery_result.rejected)} rejected)"
@@ -236,12 +253,15 @@ def test_outcomes_and_lookups_build_no_waitlisted_decision(
 
     monkeypatch.setattr(result_module._WaitlistBlock, "row", counted)
     waiting = lottery_result.waitlist
-    assert len(lottery_result.selected) == 30 and len(lottery_result.rejected) > 30
+    assert len(lottery_result.selected) == 30
+    assert len(lottery_result.rejected) > 30
     assert sum(lottery_result.counts().values()) == len(lottery_result)
-    assert len(waiting) > 400 and built == []
+    assert len(waiting) > 400
+    assert built == []
     last = waiting[-1]
     assert built == [len(waiting) - 1]
-    assert last.waitlist_position == len(waiting) and last.codes[0] == "waitlist-position"
+    assert last.waitlist_position == len(waiting)
+    assert last.codes[0] == "waitlist-position"
     assert lottery_result.decision(last.registration_id) == last
     with pytest.raises(UnknownRegistration):
         lottery_result.decision("nobody")
@@ -265,7 +285,7 @@ def test_a_lottery_places_only_the_selected() -> None:
 
 
 def _engine_select(event: Event, pool: Sequence[Registration], policy: Policy) -> SelectionResult:
-    from ran_events.selection import PolicyRegistry  # noqa: PLC0415 - one test's helper
+    from ran_events.selection import PolicyRegistry
 
     registry = PolicyRegistry()
     registry.register("lottery", lambda *, seed, parameters: policy, replace=True)
@@ -294,6 +314,22 @@ def test_a_ticket_policy_must_rank_and_place_every_registration_once() -> None:
     for policy in (RepeatingRanking(seed=1), ShortRanking(seed=1), SilentOrder(seed=1)):
         with pytest.raises(InvalidPolicyConfig, match="exactly once"):
             _engine_select(event, pool, policy)
+
+
+def test_a_ticket_policy_of_its_own_is_ranked_by_its_ranking() -> None:
+    @attrs.frozen
+    class ReversedLottery(LotteryPolicy):  # its own ranking(), and the order() to match
+        def ranking(self, registration_ids: Sequence[str], *, event_id: str) -> list[int]:
+            return super().ranking(registration_ids, event_id=event_id)[::-1]
+
+        def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
+            return super().order(registrations, event_id=event_id)[::-1]
+
+    event = event_for("lottery", 15, fill="most")
+    pool = mixed_pool(300, seed=6)
+    result = _engine_select(event, pool, ReversedLottery(seed=11))
+    assert result.decisions == eager_decisions(event, pool, ReversedLottery(seed=11))
+    assert result.decisions != eager_decisions(event, pool, LotteryPolicy(seed=11))
 
 
 def test_a_lottery_with_a_repeated_id_breaks_the_tie_by_position() -> None:
@@ -341,12 +377,16 @@ def test_the_skips_are_a_read_only_mapping_in_walk_order(order: Sequence[int]) -
     skipped = allocation.skipped
     expected = dict(skipped.items())
     assert list(skipped) == [i for i in order if i not in allocation.selected]
-    assert list(expected) == list(skipped) and len(skipped) == len(expected)
-    assert skipped == expected and expected == dict(skipped)
+    assert list(expected) == list(skipped)
+    assert len(skipped) == len(expected)
+    assert skipped == expected
+    assert expected == dict(skipped)
     for i in range(-1, 9):
         assert (i in skipped) is (i in expected)
         assert skipped.get(i) == expected.get(i)
-    assert "0" not in skipped and skipped.get(0.5) is None  # type: ignore[call-overload]
+    text: object = "0"
+    assert text not in skipped
+    assert skipped.get(0.5) is None  # type: ignore[call-overload]
     with pytest.raises(KeyError):
         skipped[99]
     with pytest.raises(TypeError):

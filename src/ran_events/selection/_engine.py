@@ -425,16 +425,12 @@ def _waitlist_block(
     ranks = array("q")
     index = array("i")
     tails: list[tuple[Reason, ...]] = []
-    tail_of: dict[int, int] = {}  # id() of a skip reason -> its index in tails
-    explained: dict[SkipReason, int] = {}
+    explained: dict[SkipReason, int] = {}  # a skip reason -> its index in tails
     for position, skip in skipped.items():
-        tail = tail_of.get(id(skip))
-        if tail is None:  # a skip reason object not met yet: it may equal one met before
-            tail = explained.get(skip)
-            if tail is None:
-                tail = explained[skip] = len(tails)
-                tails.append((skip_reason(skip),))
-            tail_of[id(skip)] = tail
+        tail = explained.get(skip)
+        if tail is None:
+            tail = explained[skip] = len(tails)
+            tails.append((skip_reason(skip),))
         ids.append(ordered[position].id)
         ranks.append(position + 1)
         index.append(tail)

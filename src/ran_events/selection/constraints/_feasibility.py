@@ -69,7 +69,7 @@ _COMPLETION_ROUNDS = 8
 """Most relaxations joined to make one suggested relaxation enough on its own."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)  # hashed once: a dict key per skip
 class SkipReason:
     """Why one applicant was not admitted by :func:`allocate`.
 
