@@ -43,10 +43,10 @@ from ran_events.models import (
 from ran_events.selection._panel import PanelPolicy
 from ran_events.selection._policy import (
     EligibilityRule,
-    LotteryPolicy,
     Placing,
     Policy,
     TicketPolicy,
+    _RankingBuffer,
     eligibility_rules,
 )
 from ran_events.selection._profiles import (
@@ -362,9 +362,10 @@ def _ticket_order(
         InvalidPolicyConfig: the ranking is not an order of every registration given.
     """
     ids = [r.id for r in eligible]
-    if isinstance(policy, LotteryPolicy) and type(policy).ranking is LotteryPolicy.ranking:
-        # the built-in lottery's ranking as an array: no list of a million ints
-        return [eligible[i] for i in policy._ranked(ids, event_id).data]
+    if isinstance(policy, _RankingBuffer):  # no list of a million ints (the built-in lottery)
+        buffer = policy._ranking_buffer(ids, event_id=event_id)
+        if buffer is not None:
+            return [eligible[i] for i in buffer]
     ranking = policy.ranking(ids, event_id=event_id)
     if len(ranking) != len(eligible) or not all(
         map(operator.eq, sorted(ranking), itertools.count())
