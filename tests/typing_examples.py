@@ -19,7 +19,13 @@ from ran_events.errors import (
 )
 from ran_events.examples import synthetic_applicants, webinar
 from ran_events.models import Event, Registration, Session
-from ran_events.selection import Parameter, PolicyParameters
+from ran_events.selection import (
+    Decision,
+    DecisionTable,
+    Parameter,
+    PolicyParameters,
+    select,
+)
 from ran_events.store import Offer, SqliteStore, Store, open_store
 from ran_events.testing import assert_reproducible, feasible_pool
 
@@ -159,3 +165,13 @@ def keep_an_event_in_a_store(path: str) -> list[str]:
         offers = store.offers("ran-mh-pcve-2023", open_at=at)
         assert_type(offers, list[Offer])
         return store.integrity()
+
+
+def the_first_of_the_waiting_list(event: Event, pool: list[Registration]) -> list[str]:
+    """A selection's decisions: a table indexed, sliced and read like a tuple."""
+    result = select(event, pool, now=tz.localize(dt.datetime(2023, 9, 7, 10), "UTC"))
+    assert_type(result.decisions, DecisionTable)
+    assert_type(result.decisions[0], Decision)
+    assert_type(result.decisions[1:3], DecisionTable)
+    assert_type(result.waitlist, DecisionTable)
+    return [d.registration_id for d in result.waitlist[:10]]

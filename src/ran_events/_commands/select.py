@@ -370,7 +370,7 @@ def print_summary(result: SelectionResult, console: Console) -> None:
         )
 
 
-def _varied(decisions: tuple[Decision, ...]) -> list[Decision]:
+def _varied(decisions: Sequence[Decision]) -> list[Decision]:
     """Decisions with different reason codes first, then the rest, each group in order."""
     seen: set[tuple[str, ...]] = set()
     first: list[Decision] = []

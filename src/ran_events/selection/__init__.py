@@ -45,6 +45,7 @@ from ran_events.selection._registry import (
 from ran_events.selection._result import (
     ConstraintReport,
     Decision,
+    DecisionTable,
     Offer,
     Outcome,
     Reason,
@@ -90,6 +91,7 @@ __all__ = [
     "Constraints",
     "Decision",
     "DecisionRow",
+    "DecisionTable",
     "DecisionsFile",
     "EligibilityRule",
     "Estimate",

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import itertools
 import json
+import operator
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -42,6 +45,8 @@ from ran_events.selection._policy import (
     EligibilityRule,
     Placing,
     Policy,
+    TicketPolicy,
+    _RankingBuffer,
     eligibility_rules,
 )
 from ran_events.selection._profiles import (
@@ -58,8 +63,18 @@ from ran_events.selection._result import (
     Reason,
     SelectionRecord,
     SelectionResult,
+    _table_of,
+    _WaitlistBlock,
+    waitlist_reason,
 )
-from ran_events.selection.constraints import Cap, Constraints, Quota, SkipReason, allocate
+from ran_events.selection.constraints import (
+    Cap,
+    Constraints,
+    Profile,
+    Quota,
+    SkipReason,
+    allocate,
+)
 
 __all__ = [
     "canonical_sha256",
@@ -253,6 +268,10 @@ def check_registrations(event_id: str, registrations: Sequence[Registration]) ->
             )
 
 
+_WITHDRAWN = (Reason(code="withdrawn", sentence="the application was withdrawn"),)
+"""The reasons of a withdrawn application's rejection (one tuple shared by all)."""
+
+
 def split_eligible(
     registrations: Sequence[Registration], rules: Sequence[EligibilityRule]
 ) -> tuple[list[Registration], dict[str, Decision]]:
@@ -270,9 +289,8 @@ def split_eligible(
     eligible: list[Registration] = []
     for registration in registrations:
         if registration.status is RegistrationStatus.WITHDRAWN:
-            reason = Reason(code="withdrawn", sentence="the application was withdrawn")
             rejected[registration.id] = Decision(
-                registration_id=registration.id, outcome=Outcome.REJECTED, reasons=(reason,)
+                registration_id=registration.id, outcome=Outcome.REJECTED, reasons=_WITHDRAWN
             )
             continue
         failed = [found for rule in rules if (found := rule.check(registration)) is not None]
@@ -290,24 +308,92 @@ def _decide(
 ) -> SelectionResult:
     check_registrations(record.event_id, registrations)
     rules = eligibility_rules(record.target_groups, record.rules.parameters)
-    by_id = {r.id: r for r in registrations}
     eligible, decisions = split_eligible(registrations, rules)
     constraints = build_constraints(record.capacity, record.rules)
     if isinstance(policy, PanelPolicy):  # the protocol: it chooses the selection itself
+        by_id = {r.id: r for r in registrations}
         return _decide_panel(record, policy, eligible, decisions, by_id, constraints)
-    placings = placings_of(policy, eligible, record.event_id)
-    ordered = [by_id[p.registration_id] for p in placings]
+    placings: dict[str, Placing] | None = None
+    if isinstance(policy, TicketPolicy):  # the order from the ids; placings for the selected
+        ordered = _ticket_order(policy, eligible, record.event_id)
+    else:
+        placed = placings_of(policy, eligible, record.event_id)
+        by_id = {r.id: r for r in eligible}
+        ordered = [by_id[p.registration_id] for p in placed]
+        placings = {p.registration_id: p for p in placed}
+        del placed, by_id
+    del eligible
     profiles = profiles_of(ordered, constraints)
     size = None
     if fill_of(record.rules.parameters) == "capacity":
         size = min(constraints.capacity, len(ordered))
     allocation = allocate(profiles, constraints, range(len(ordered)), size=size)
+    if placings is None:
+        chosen = [ordered[position] for position in allocation.selected]
+        placings = {p.registration_id: p for p in placings_of(policy, chosen, record.event_id)}
+    selected = _selected_decisions(
+        policy.name, allocation.selected, ordered, placings, profiles, constraints
+    )
+    del placings  # a third of the memory at the peak otherwise (summary, components per applicant)
+    report = constraint_report(constraints, profiles, allocation.selected)
+    del profiles  # a tuple per applicant, not needed by the waiting list's decisions
+    waitlist = _waitlist_block(allocation.skipped, ordered)
+    rejected = tuple(decisions[rid] for rid in sorted(decisions))
+    table = _table_of((selected, waitlist, rejected))
+    inputs = [ordered[position] for position in allocation.selected]
+    inputs += [ordered[rank - 1] for rank in waitlist.ranks]
+    by_id = {r.id: r for r in registrations if r.id in decisions}
+    inputs += [by_id[d.registration_id] for d in rejected]
+    return SelectionResult(
+        decisions=table,
+        inputs=inputs,
+        transition_by=f"selection:{policy.name}",
+        constraints=report,
+        record=record,
+    )
+
+
+def _ticket_order(
+    policy: TicketPolicy, eligible: Sequence[Registration], event_id: str
+) -> list[Registration]:
+    """``eligible`` in the order of a ticket policy's :meth:`~TicketPolicy.ranking`.
+
+    Raises:
+        InvalidPolicyConfig: the ranking is not an order of every registration given.
+    """
+    ids = [r.id for r in eligible]
+    if isinstance(policy, _RankingBuffer):  # no list of a million ints (the built-in lottery)
+        buffer = policy._ranking_buffer(ids, event_id=event_id)
+        if buffer is not None:
+            return [eligible[i] for i in buffer]
+    ranking = policy.ranking(ids, event_id=event_id)
+    if len(ranking) != len(eligible) or not all(
+        map(operator.eq, sorted(ranking), itertools.count())
+    ):
+        raise InvalidPolicyConfig(
+            "policy",
+            policy.name,
+            "a ticket policy whose ranking() gives every position it is given exactly once",
+        )
+    return [eligible[i] for i in ranking]
+
+
+def _selected_decisions(  # noqa: PLR0917 - the state of _decide, passed on as is
+    policy: str,
+    admitted: Sequence[int],
+    ordered: Sequence[Registration],
+    placings: Mapping[str, Placing],
+    profiles: Sequence[Profile],
+    constraints: Constraints,
+) -> tuple[Decision, ...]:
+    """The decisions of the ``admitted`` positions of ``ordered``, by rank."""
     counts: dict[tuple[int, str], int] = {}
     mins = {(q.attribute, q.value): q.min for q in constraints.quotas if q.min}
     attributes = constraints.attributes
-    for position in allocation.selected:
-        placing = placings[position]
-        reasons = [_rank_reason(policy.name, position + 1, placing)]
+    selected = []
+    for position in admitted:
+        rid = ordered[position].id
+        reasons = [_rank_reason(policy, position + 1, placings[rid])]
         for a, value in enumerate(profiles[position]):
             low = mins.get((attributes[a], value), 0)
             have = counts.get((a, value), 0)
@@ -321,37 +407,35 @@ def _decide(
                     )
                 )
             counts[a, value] = have + 1
-        decisions[placing.registration_id] = Decision(
-            registration_id=placing.registration_id,
-            outcome=Outcome.SELECTED,
-            rank=position + 1,
-            reasons=reasons,
+        selected.append(
+            Decision(
+                registration_id=rid, outcome=Outcome.SELECTED, rank=position + 1, reasons=reasons
+            )
         )
-    del placings  # a third of the memory at the peak otherwise (summary, components per applicant)
-    report = constraint_report(constraints, profiles, allocation.selected)
-    del profiles  # a tuple per applicant, not needed by the waiting list's decisions
-    waitlist_position = 0
-    explained: dict[SkipReason, Reason] = {}
-    for position, registration in enumerate(ordered):
-        skip = allocation.skipped.get(position)
-        if skip is None:
-            continue
-        waitlist_position += 1
-        decisions[registration.id] = Decision(
-            registration_id=registration.id,
-            outcome=Outcome.WAITLISTED,
-            rank=position + 1,
-            waitlist_position=waitlist_position,
-            reasons=(waitlist_reason(waitlist_position), _explain(skip, explained)),
-        )
-    ordered_decisions = order_decisions(decisions.values())
-    return SelectionResult(
-        decisions=ordered_decisions,
-        inputs=[by_id[d.registration_id] for d in ordered_decisions],
-        transition_by=f"selection:{policy.name}",
-        constraints=report,
-        record=record,
-    )
+    return tuple(sorted(selected, key=lambda d: d.rank or 0))
+
+
+def _waitlist_block(
+    skipped: Mapping[int, SkipReason], ordered: Sequence[Registration]
+) -> _WaitlistBlock:
+    """The skipped positions of ``ordered`` as the waiting list, in order (decisions on demand).
+
+    Each shares its skip's explanation with the others skipped for the same reason.
+    """
+    ids: list[str] = []
+    ranks = array("q")
+    index = array("i")
+    tails: list[tuple[Reason, ...]] = []
+    explained: dict[SkipReason, int] = {}  # a skip reason -> its index in tails
+    for position, skip in skipped.items():
+        tail = explained.get(skip)
+        if tail is None:
+            tail = explained[skip] = len(tails)
+            tails.append((skip_reason(skip),))
+        ids.append(ordered[position].id)
+        ranks.append(position + 1)
+        index.append(tail)
+    return _WaitlistBlock(ids, ranks, range(1, len(ids) + 1), index, tails)
 
 
 def _decide_panel(  # noqa: PLR0917 - the state of _decide, passed on as is
@@ -413,13 +497,6 @@ def _notes(notes: Mapping[str, Reason], registration_id: str) -> tuple[Reason, .
     return () if note is None else (note,)
 
 
-def _explain(skip: SkipReason, explained: dict[SkipReason, Reason]) -> Reason:
-    found = explained.get(skip)
-    if found is None:
-        found = explained[skip] = skip_reason(skip)
-    return found
-
-
 def placings_of(policy: Policy, eligible: Sequence[Registration], event_id: str) -> list[Placing]:
     """The policy's order of ``eligible`` (what a selection, and each run of a simulation, uses).
 
@@ -445,13 +522,6 @@ def _rank_reason(policy: str, rank: int, placing: Placing) -> Reason:
         code="rank",
         params={"policy": policy, "rank": rank, "placing": placing.summary},
         sentence=sentence,
-    )
-
-
-def waitlist_reason(position: int) -> Reason:
-    """The ``waitlist-position`` reason: ``"position 4"``."""
-    return Reason(
-        code="waitlist-position", params={"position": position}, sentence=f"position {position}"
     )
 
 

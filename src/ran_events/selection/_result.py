@@ -4,11 +4,14 @@ and a record that reproduces it.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import enum
 import functools
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, NoReturn, TypeAlias, TypeVar
+import itertools
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NoReturn, TypeAlias, TypeVar, overload
 
 import attrs
 
@@ -19,6 +22,7 @@ from ran_events.models import Registration, RegistrationStatus, SelectionRules
 __all__ = [
     "ConstraintReport",
     "Decision",
+    "DecisionTable",
     "FrozenMapping",
     "Offer",
     "Outcome",
@@ -27,6 +31,7 @@ __all__ = [
     "SelectionRecord",
     "SelectionResult",
     "bounds_text",
+    "waitlist_reason",
 ]
 
 ParamValue: TypeAlias = str | int | float | bool | tuple[str, ...] | None
@@ -74,8 +79,8 @@ def _texts(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _decisions(value: Iterable[Decision]) -> tuple[Decision, ...]:
-    return tuple(value)
+def _decisions(value: Iterable[Decision]) -> DecisionTable:
+    return value if isinstance(value, DecisionTable) else DecisionTable(value)
 
 
 def _registrations(value: Iterable[Registration]) -> tuple[Registration, ...]:
@@ -159,6 +164,215 @@ class Decision:
     def codes(self) -> tuple[str, ...]:
         """The codes of :attr:`reasons`, in order."""
         return tuple(r.code for r in self.reasons)
+
+
+def waitlist_reason(position: int) -> Reason:
+    """The ``waitlist-position`` reason: ``"position 4"``."""
+    return Reason(
+        code="waitlist-position", params={"position": position}, sentence=f"position {position}"
+    )
+
+
+class _WaitlistBlock:
+    """Waitlisted decisions as columns: each :class:`Decision` is built when it is read.
+
+    Row ``i`` is the decision of ``registration_ids[i]``: waitlisted at rank ``ranks[i]`` and
+    position ``positions[i]``, with the reasons ``(waitlist_reason(positions[i]),
+    *reasons[reason_index[i]])``. A row takes some 28 bytes (the id is shared with the
+    registration) where a built decision with its reasons takes about 500.
+    """
+
+    __slots__ = ("positions", "ranks", "reason_index", "reasons", "registration_ids")
+
+    def __init__(
+        self,
+        registration_ids: Iterable[str],
+        ranks: Iterable[int],
+        positions: Iterable[int],
+        reason_index: Iterable[int],
+        reasons: Iterable[tuple[Reason, ...]],
+    ) -> None:
+        self.registration_ids = tuple(registration_ids)
+        self.ranks = array("q", ranks)
+        self.positions = array("q", positions)
+        self.reason_index = array("i", reason_index)
+        self.reasons = tuple(reasons)
+
+    def __len__(self) -> int:
+        return len(self.registration_ids)
+
+    def row(self, i: int) -> Decision:
+        """The decision of row ``i`` (built now)."""
+        position = self.positions[i]
+        return Decision(
+            registration_id=self.registration_ids[i],
+            outcome=Outcome.WAITLISTED,
+            rank=self.ranks[i],
+            waitlist_position=position,
+            reasons=(waitlist_reason(position), *self.reasons[self.reason_index[i]]),
+        )
+
+    def __iter__(self) -> Iterator[Decision]:
+        return map(self.row, range(len(self)))
+
+    def part(self, rows: slice) -> _WaitlistBlock:
+        """The rows ``rows`` as a block of their own."""
+        return _WaitlistBlock(
+            self.registration_ids[rows],
+            self.ranks[rows],
+            self.positions[rows],
+            self.reason_index[rows],
+            self.reasons,
+        )
+
+    def same_rows(self, other: _WaitlistBlock) -> bool:
+        """Whether the rows are equal, compared column by column (no decision built)."""
+        return (
+            self.registration_ids == other.registration_ids
+            and self.ranks == other.ranks
+            and self.positions == other.positions
+            and [self.reasons[i] for i in self.reason_index]
+            == [other.reasons[i] for i in other.reason_index]
+        )
+
+    def __reduce__(self) -> tuple[type[_WaitlistBlock], tuple[object, ...]]:
+        return (
+            type(self),
+            (self.registration_ids, self.ranks, self.positions, self.reason_index, self.reasons),
+        )
+
+
+_Part: TypeAlias = "tuple[Decision, ...] | _WaitlistBlock"
+
+
+def _table_of(parts: Iterable[_Part]) -> DecisionTable:
+    """A table of the rows of ``parts``, in order (how a table is unpickled)."""
+    table = DecisionTable()
+    table._set_parts(tuple(part for part in parts if len(part)))
+    return table
+
+
+def _same_part(mine: _Part, theirs: _Part) -> bool:
+    if isinstance(mine, _WaitlistBlock) and isinstance(theirs, _WaitlistBlock):
+        return mine.same_rows(theirs)
+    return len(mine) == len(theirs) and all(a == b for a, b in zip(mine, theirs, strict=True))
+
+
+class DecisionTable(Sequence[Decision]):
+    """The decisions of a selection: a read-only sequence that builds waitlisted ones on access.
+
+    A large selection's waiting list is held as columns (id, rank, position, an index into
+    the reasons it shares) and each :class:`Decision` is built when it is read, equal to the
+    one built up front (same codes, parameters and sentences). Otherwise it behaves like the
+    tuple of its decisions: ``len``, indexing, slicing (a table), iteration, ``==`` against
+    tuples and other tables, hashing, pickling.
+
+    Args:
+        decisions: the decisions, in their order.
+    """
+
+    __slots__ = ("_index", "_parts", "_starts")
+
+    def __init__(self, decisions: Iterable[Decision] = ()) -> None:
+        rows = tuple(decisions)
+        self._set_parts((rows,) if rows else ())
+
+    def _set_parts(self, parts: tuple[_Part, ...]) -> None:
+        self._parts = parts
+        self._starts = list(itertools.accumulate((len(p) for p in parts), initial=0))
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return self._starts[-1]
+
+    @overload
+    def __getitem__(self, index: int) -> Decision: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> DecisionTable: ...
+
+    def __getitem__(self, index: int | slice) -> Decision | DecisionTable:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return DecisionTable(self[i] for i in range(start, stop, step))
+            parts: list[_Part] = []
+            for part, first in zip(self._parts, self._starts, strict=False):
+                low, high = max(start - first, 0), min(stop - first, len(part))
+                if low < high:
+                    parts.append(
+                        part[low:high] if isinstance(part, tuple) else part.part(slice(low, high))
+                    )
+            return _table_of(parts)
+        row = index + len(self) if index < 0 else index
+        if not 0 <= row < len(self):
+            raise IndexError("decision index out of range")
+        p = bisect.bisect_right(self._starts, row) - 1
+        part = self._parts[p]
+        row -= self._starts[p]
+        return part[row] if isinstance(part, tuple) else part.row(row)
+
+    def __iter__(self) -> Iterator[Decision]:
+        return itertools.chain.from_iterable(self._parts)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DecisionTable):
+            if len(self) != len(other):
+                return False
+            if self._starts == other._starts:
+                return all(map(_same_part, self._parts, other._parts))
+            return all(a == b for a, b in zip(self, other, strict=True))
+        if isinstance(other, tuple):
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=True)
+            )
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{n} {outcome.value}" for outcome, n in self.counts().items())
+        return f"DecisionTable({len(self)} decisions: {shown})"
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[_Part, ...]]]:
+        return (_table_of, (self._parts,))
+
+    def registration_ids(self) -> Iterator[str]:
+        """The registration ids, in the order of the decisions (no decision is built)."""
+        for part in self._parts:
+            if isinstance(part, tuple):
+                yield from (d.registration_id for d in part)
+            else:
+                yield from part.registration_ids
+
+    def find(self, registration_id: str) -> Decision | None:
+        """The decision for one registration, or ``None`` (an index is built on first use)."""
+        if self._index is None:
+            self._index = {rid: row for row, rid in enumerate(self.registration_ids())}
+        row = self._index.get(registration_id)
+        return None if row is None else self[row]
+
+    def with_outcome(self, outcome: Outcome) -> DecisionTable:
+        """The decisions with ``outcome``, in order (a waiting list block is kept as is)."""
+        parts: list[_Part] = []
+        for part in self._parts:
+            if isinstance(part, tuple):
+                parts.append(tuple(d for d in part if d.outcome is outcome))
+            elif outcome is Outcome.WAITLISTED:
+                parts.append(part)
+        return _table_of(parts)
+
+    def counts(self) -> dict[Outcome, int]:
+        """How many decisions have each outcome (every outcome present, zeros included)."""
+        found = dict.fromkeys(Outcome, 0)
+        for part in self._parts:
+            if isinstance(part, tuple):
+                for decision in part:
+                    found[decision.outcome] += 1
+            else:
+                found[Outcome.WAITLISTED] += len(part)
+        return found
 
 
 @attrs.frozen(kw_only=True)
@@ -281,7 +495,8 @@ class SelectionResult:
     :attr:`registrations` (with their new status and history) are in the same order.
 
     Attributes:
-        decisions: exactly one per registration.
+        decisions: exactly one per registration, as a :class:`DecisionTable` (a read-only
+            sequence; the constructor takes any iterable of decisions).
         inputs: the registrations in the order of :attr:`decisions`, before the status
             changes of this result when ``transition_by`` is set, after them otherwise.
         transition_by: who the status changes are recorded as made by (``selection:NAME``),
@@ -292,7 +507,7 @@ class SelectionResult:
         offers: places offered from the waiting list and not yet answered.
     """
 
-    decisions: tuple[Decision, ...] = attrs.field(converter=_decisions)
+    decisions: DecisionTable = attrs.field(converter=_decisions)
     inputs: tuple[Registration, ...] = attrs.field(converter=_registrations, eq=False, repr=False)
     transition_by: str | None = attrs.field(default=None, eq=False, repr=False)
     constraints: tuple[ConstraintReport, ...] = attrs.field(converter=_reports)
@@ -331,10 +546,10 @@ class SelectionResult:
         Raises:
             UnknownRegistration: no registration has that id.
         """
-        for decision in self.decisions:
-            if decision.registration_id == registration_id:
-                return decision
-        raise UnknownRegistration(registration_id)
+        found = self.decisions.find(registration_id)
+        if found is None:
+            raise UnknownRegistration(registration_id)
+        return found
 
     def registration(self, registration_id: str) -> Registration:
         """The registration with this id, with its new status.
@@ -347,27 +562,21 @@ class SelectionResult:
                 return registration
         raise UnknownRegistration(registration_id)
 
-    def _with(self, outcome: Outcome) -> tuple[Decision, ...]:
-        return tuple(d for d in self.decisions if d.outcome is outcome)
-
     @property
-    def selected(self) -> tuple[Decision, ...]:
+    def selected(self) -> DecisionTable:
         """The selected, by rank."""
-        return self._with(Outcome.SELECTED)
+        return self.decisions.with_outcome(Outcome.SELECTED)
 
     @property
-    def waitlist(self) -> tuple[Decision, ...]:
-        """The waiting list, first position first."""
-        return self._with(Outcome.WAITLISTED)
+    def waitlist(self) -> DecisionTable:
+        """The waiting list, first position first (its decisions are built when read)."""
+        return self.decisions.with_outcome(Outcome.WAITLISTED)
 
     @property
-    def rejected(self) -> tuple[Decision, ...]:
+    def rejected(self) -> DecisionTable:
         """The rejected, by registration id."""
-        return self._with(Outcome.REJECTED)
+        return self.decisions.with_outcome(Outcome.REJECTED)
 
     def counts(self) -> dict[Outcome, int]:
         """How many decisions have each outcome (every outcome present, zeros included)."""
-        found = dict.fromkeys(Outcome, 0)
-        for decision in self.decisions:
-            found[decision.outcome] += 1
-        return found
+        return self.decisions.counts()

@@ -21,7 +21,8 @@ the current selection, kept as counts per applicant type):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -68,7 +69,7 @@ _COMPLETION_ROUNDS = 8
 """Most relaxations joined to make one suggested relaxation enough on its own."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, cache_hash=True)  # hashed once: a dict key per skip
 class SkipReason:
     """Why one applicant was not admitted by :func:`allocate`.
 
@@ -215,7 +216,73 @@ def _fill_most_text(places: int) -> str:
 
 
 def _frozen_reasons(value: Mapping[int, SkipReason]) -> Mapping[int, SkipReason]:
-    return FrozenMapping(value)
+    return value if isinstance(value, _SkipTable) else FrozenMapping(value)
+
+
+class _SkipItems(ItemsView[int, SkipReason]):
+    """The items of a :class:`_SkipTable`, read straight from its columns."""
+
+    _mapping: _SkipTable
+
+    def __iter__(self) -> Iterator[tuple[int, SkipReason]]:
+        table = self._mapping
+        order, reasons = table.order, table.reasons
+        for position, reason in enumerate(table.reason_of):
+            if reason >= 0:
+                yield order[position], reasons[reason]
+
+
+class _SkipTable(Mapping[int, SkipReason]):
+    """:attr:`Allocation.skipped` as columns: a read-only mapping, applicant -> skip reason.
+
+    ``reason_of[position]`` is the index in ``reasons`` (the distinct reasons) of the skip of
+    ``order[position]``, or -1 when it was admitted: 4 bytes an applicant where a dict entry
+    with its key takes some 100. Iterates in the order of ``order``.
+    """
+
+    __slots__ = ("_count", "_position_of", "order", "reason_of", "reasons")
+
+    def __init__(
+        self, order: Sequence[int], reason_of: Iterable[int], reasons: Sequence[SkipReason]
+    ) -> None:
+        self.order = order
+        self.reason_of = array("i", reason_of)
+        self.reasons = tuple(reasons)
+        self._count = len(self.reason_of) - self.reason_of.count(-1)
+        self._position_of: dict[int, int] | None = None
+
+    def _position(self, applicant: object) -> int | None:
+        order = self.order
+        if not isinstance(applicant, int):
+            return None
+        if isinstance(order, range):
+            return order.index(applicant) if applicant in order else None
+        if self._position_of is None:
+            self._position_of = {i: position for position, i in enumerate(order)}
+        return self._position_of.get(applicant)
+
+    def __getitem__(self, applicant: int) -> SkipReason:
+        position = self._position(applicant)
+        reason = -1 if position is None else self.reason_of[position]
+        if reason < 0:
+            raise KeyError(applicant)
+        return self.reasons[reason]
+
+    def __iter__(self) -> Iterator[int]:
+        return (applicant for applicant, _ in self.items())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def items(self) -> _SkipItems:
+        """The (applicant, reason) pairs, in the order walked."""
+        return _SkipItems(self)
+
+    def __repr__(self) -> str:
+        return f"FrozenMapping({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[type[_SkipTable], tuple[object, ...]]:
+        return (type(self), (self.order, self.reason_of, self.reasons))
 
 
 def _frozen_counts(value: Mapping[tuple[str, str], int]) -> Mapping[tuple[str, str], int]:
@@ -542,14 +609,17 @@ def allocate(
     }
     return Allocation(
         selected=tuple(order[position] for position in walk.admitted),
-        skipped={order[position]: reason for position, reason in walk.skipped.items()},
+        skipped=_SkipTable(order, walk.reason_of, walk.reasons),
         target=walk.target,
         counts=counts,
         solver_calls=oracle.solver_calls,
     )
 
 
-def _checked_order(order: Sequence[int], size: int) -> list[int]:
+def _checked_order(order: Sequence[int], size: int) -> Sequence[int]:
+    ends = (order[0], order[-1]) if isinstance(order, range) and order else ()
+    if isinstance(order, range) and all(0 <= i < size for i in ends):
+        return order  # a range never repeats: only its ends need checking
     seen: set[int] = set()
     for i in order:
         if not 0 <= i < size:
@@ -648,7 +718,9 @@ class _OrderedFill:
         self._set_witness(witness)
         self.deficit = _deficits(model, self.selected_counts)
         self.admitted: list[int] = []
-        self.skipped: dict[int, SkipReason] = {}
+        self.reason_of = array("i")  # per position walked: index in reasons, -1 if admitted
+        self.reasons: list[SkipReason] = []  # the distinct skip reasons, shared
+        self._reason_ids: dict[SkipReason, int] = {}
         self.blocked: dict[int, SkipCode] = {}
         self._all_filled: SkipReason | None = None
 
@@ -715,28 +787,35 @@ class _OrderedFill:
             raise AssertionError("the witness does not reach the target")
 
     def run(self) -> None:
-        type_of = self.model.type_of
-        for position, t in enumerate(type_of):
+        for position, t in enumerate(self.model.type_of):
             self.available[t] -= 1  # from here on: applicants after this position
-            if len(self.admitted) == self.target:
-                self.skipped[position] = self._full(t)
-                continue
-            if self.witness[t]:
-                self._drop_from_witness(t)
-                self._admit(position, t)
-                continue
-            reason = self._blocked_reason(t)
-            if reason is None and self._swap(t):
-                self._admit(position, t)
-                continue
+            reason = self._skip_reason(t)
             if reason is None:
-                code = self._solve(t)
-                if code is None:
-                    self._admit(position, t)
-                    continue
-                self.blocked[t] = code
-                reason = self._solver_reason(code, t)
-            self.skipped[position] = reason
+                self._admit(position, t)
+                self.reason_of.append(-1)
+                continue
+            found = self._reason_ids.setdefault(reason, len(self.reasons))
+            if found == len(self.reasons):
+                self.reasons.append(reason)
+            self.reason_of.append(found)
+
+    def _skip_reason(self, t: int) -> SkipReason | None:
+        """Why the applicant of type ``t`` walked now is skipped; ``None`` to admit it."""
+        if len(self.admitted) == self.target:
+            return self._full(t)
+        if self.witness[t]:
+            self._drop_from_witness(t)
+            return None
+        reason = self._blocked_reason(t)
+        if reason is None and self._swap(t):
+            return None
+        if reason is None:
+            code = self._solve(t)
+            if code is None:
+                return None
+            self.blocked[t] = code
+            reason = self._solver_reason(code, t)
+        return reason
 
     def _full(self, t: int) -> SkipReason:
         capacity = self.oracle.constraints.capacity
@@ -897,7 +976,7 @@ class _OrderedFill:
         need = self.target - len(self.admitted) - 1
         # First over the witness and the types coming soon: a completion found there is a
         # completion. Only when there is none is the whole pool searched.
-        start = len(self.admitted) + len(self.skipped) + 1
+        start = len(self.reason_of) + 1
         solution = None
         for lookahead in (_LOOKAHEAD, _LOOKAHEAD * 4, _LOOKAHEAD * 16):
             soon = model.type_of[start : start + lookahead * (need + 1)]
