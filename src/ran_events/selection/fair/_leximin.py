@@ -1675,8 +1675,9 @@ def _polish(
 
     Each round takes the first worst row and tries the ``width`` chosen columns that push
     it furthest out against the ``width`` others that pull it furthest back (width 96:
-    pool (b) 1.38 where 48 leaves 1.48; 400 gains nothing), and makes the best swap (:func:`_swap_table`; ties:
-    the first drop, then the first take). Values within :data:`_TIE` are one level.
+    pool (b) 1.38 where 48 leaves 1.48; 400 gains nothing), and makes the best swap
+    (:func:`_swap_table`; ties: the first drop, then the first take). Values within
+    :data:`_TIE` are one level.
     """
     import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
 
