@@ -1689,15 +1689,7 @@ def _polish(
         outside = np.flatnonzero(~chosen)
         drops = inside[np.argsort(-line[inside], kind="stable")[:width]]
         takes = outside[np.argsort(line[outside], kind="stable")[:width]]
-        # Drops in slices of at most _SWAP_VALUES values a block (supports grow with capacity).
-        longest = int(np.diff(incidence.indptr)[drops].max())
-        step = max(1, _SWAP_VALUES // (max(longest, 1) * len(takes)))
-        tables = [
-            _swap_table(incidence, d, drops[i : i + step], takes)
-            for i in range(0, len(drops), step)
-        ]
-        largest = np.vstack([table[0] for table in tables])
-        at = np.vstack([table[1] for table in tables])
+        largest, at = _swap_table(incidence, d, drops, takes)
         # Per drop, its best take: least largest (equal within _TIE), then fewest at it.
         level = np.rint(largest / _TIE)
         at_least = np.where(level == level.min(axis=1)[:, None], at, np.iinfo(at.dtype).max)
@@ -1736,26 +1728,50 @@ def _swap_table(
     import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
 
     rows = incidence.shape[0]
+    starts = incidence.indptr
+    width = max(int((starts[drops + 1] - starts[drops]).max()), 1)
+    # The takes' side, the same for every drop: computed once, then the drops in slices of
+    # at most _SWAP_VALUES values a block (supports grow with the capacity).
+    block = np.zeros((rows + 1, len(takes)))
+    block[:rows] = incidence[:, takes].toarray()
+    # Rows outside a drop's support: |d_i + take_i| (the dummy row at -1). Among a take's
+    # width + 1 largest values, one is outside the drop's support, and the largest of those
+    # is the largest outside it.
+    outer = np.vstack([np.abs(d[:, None] + block[:rows]), np.full((1, len(takes)), -1.0)])
+    top = np.argpartition(-outer, width, axis=0)[: width + 1]
+    takes_side = (block, outer, top, np.sort(outer[:rows], axis=0))
+    step = max(1, _SWAP_VALUES // (width * len(takes)))
+    tables = [
+        _swap_rows(incidence, d, drops[i : i + step], width, takes_side)
+        for i in range(0, len(drops), step)
+    ]
+    return np.vstack([t[0] for t in tables]), np.vstack([t[1] for t in tables])
+
+
+def _swap_rows(
+    incidence: Any,
+    d: NDArray[Any],
+    drops: NDArray[Any],
+    width: int,
+    takes_side: tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]],
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """:func:`_swap_table` for the ``drops`` of one slice (supports padded to ``width``)."""
+    import numpy as np  # noqa: PLC0415 - scipy/numpy only when a lottery runs
+
+    block, outer, top, ascending = takes_side
+    rows = incidence.shape[0]
     data, where, starts = incidence.data, incidence.indices, incidence.indptr
     lengths = starts[drops + 1] - starts[drops]
-    width = max(int(lengths.max()), 1)
     # The drops' supports, padded with a dummy row (index ``rows``) whose values never count.
     slot = np.arange(width)
     padded = slot[None, :] < lengths[:, None]
     entry = np.where(padded, starts[drops][:, None] + slot[None, :], 0)
     support = np.where(padded, where[entry], rows)
     value = np.where(padded, data[entry], 0.0)
-    block = np.zeros((rows + 1, len(takes)))
-    block[:rows] = incidence[:, takes].toarray()
     base = np.append(d, 0.0)
     # Rows in the drop's support: |(d_i - drop_i) + take_i|.
     inner = np.abs((base[support] - value)[:, :, None] + block[support])
     inner[~padded] = -1.0
-    # Rows outside it: |d_i + take_i| (the dummy row at -1). Among a take's width + 1
-    # largest values, one is outside the drop's support, and the largest of those is the
-    # largest outside it.
-    outer = np.vstack([np.abs(d[:, None] + block[:rows]), np.full((1, len(takes)), -1.0)])
-    top = np.argpartition(-outer, width, axis=0)[: width + 1]
     member = np.zeros((len(drops), rows + 1), dtype=bool)
     member[np.arange(len(drops))[:, None], support] = padded
     candidates = np.take_along_axis(outer, top, axis=0)
@@ -1764,8 +1780,7 @@ def _swap_table(
     threshold = largest - _TIE
     at = np.count_nonzero(inner >= threshold[:, None, :], axis=1)
     at -= np.count_nonzero(outer[support] >= threshold[:, None, :], axis=1)
-    ascending = np.sort(outer[:rows], axis=0)
-    for b in range(len(takes)):
+    for b in range(block.shape[1]):
         at[:, b] += rows - np.searchsorted(ascending[:, b], threshold[:, b], side="left")
     return largest, at
 
