@@ -714,8 +714,6 @@ class _Selection:
     selected_at: _dt.datetime | None
     given: dict[str, tuple[Registration, bool]]
     base: SelectionResult | None = None
-    replayed: dict[str, Decision] = attrs.Factory(dict)
-    """The base's decisions by registration id."""
     following: dict[str, Decision] = attrs.Factory(dict)
 
     @classmethod
@@ -737,7 +735,6 @@ class _Selection:
             except (ReplayMismatch, UnknownRegistration, ValueError):
                 continue
         if selection.base is not None:
-            selection.replayed = {d.registration_id: d for d in selection.base.decisions}
             selection.following = {
                 d.registration_id: _following(d, current[d.registration_id])
                 for d in selection.base.decisions
@@ -754,8 +751,10 @@ class _Selection:
             _as_given(current[rid], self.selected_at) != self.given.get(rid) for rid in changed
         ):
             return False
-        for rid in changed & self.following.keys():
-            self.following[rid] = _following(self.replayed[rid], current[rid])
+        for rid in changed & self.following.keys():  # only when there is a base
+            assert self.base is not None
+            # the table's own index of ids, built once per replayed selection (cached)
+            self.following[rid] = _following(self.base.decision(rid), current[rid])
         return True
 
     def state(self, current: dict[str, Registration]) -> SelectionResult | None:
