@@ -320,10 +320,11 @@ class LotteryPolicy:
     def order(self, registrations: Sequence[Registration], *, event_id: str) -> list[Placing]:
         """By ticket, then registration id."""
         ids = [r.id for r in registrations]
-        tickets = _tickets(self.seed, event_id)
+        tickets = list(map(_tickets(self.seed, event_id), ids))  # one hash a registration
+        heads = b"".join([bytes.fromhex(ticket[:16]) for ticket in tickets])
         placings = []
-        for i in self._ranked(ids, event_id).tolist():
-            ticket = tickets(ids[i])
+        for i in _by_heads(heads, lambda i: (tickets[i], ids[i])).tolist():
+            ticket = tickets[i]
             placings.append(
                 Placing(
                     registration_id=ids[i],
@@ -348,15 +349,11 @@ class LotteryPolicy:
         return self._ranked(registration_ids, event_id).data
 
     def _ranked(self, registration_ids: Sequence[str], event_id: str) -> NDArray[np.intp]:
-        """The positions by ticket, then id, then position, as an array.
+        """The positions by ticket, then id, then position, as an array (see :func:`_by_heads`).
 
-        Sorted on the first 8 bytes of each ticket's digest, held in one buffer (some 40 bytes
-        a registration in all, where a list of digests and positions takes some 140). Equal
-        first bytes (a repeated id; for two ids, odds of 1 in 10^7 among a million) are put
-        in order by the whole ticket, then the id, then the position.
+        The first 8 bytes of each ticket's digest are held in one buffer (some 40 bytes a
+        registration in all, where a list of digests and positions takes some 140).
         """
-        import numpy as np  # noqa: PLC0415 - numpy only when a lottery is drawn
-
         prefix = _ticket_prefix(self.seed, event_id)
         sha256, suffix = hashlib.sha256, _ticket_suffix
         heads = bytearray(8 * len(registration_ids))
@@ -368,19 +365,25 @@ class LotteryPolicy:
                     for rid in registration_ids[start : start + chunk]
                 ]
             )
-        keys = np.frombuffer(heads, dtype=">u8") if heads else np.zeros(0, dtype=">u8")
-        ranked = np.argsort(keys, kind="stable")
-        in_order = keys[ranked]
-        if np.any(in_order[1:] == in_order[:-1]):
-            tickets = _tickets(self.seed, event_id)
-            ranked = np.array(
-                sorted(
-                    range(len(registration_ids)),
-                    key=lambda i: (tickets(registration_ids[i]), registration_ids[i]),
-                ),
-                dtype=np.intp,
-            )
-        return ranked
+        tickets = _tickets(self.seed, event_id)
+        return _by_heads(heads, lambda i: (tickets(registration_ids[i]), registration_ids[i]))
+
+
+def _by_heads(heads: bytes | bytearray, tie: Callable[[int], tuple[str, str]]) -> NDArray[np.intp]:
+    """The positions in lottery order, given the first 8 bytes of each ticket's digest.
+
+    Sorted on those bytes (the hex of a digest keeps the order of its bytes); when two are
+    equal (a repeated id; for two ids, odds of 1 in 10^7 among a million) all are put in
+    order by ``tie(position)`` (the whole ticket, then the id), then the position.
+    """
+    import numpy as np  # noqa: PLC0415 - numpy only when a lottery is drawn
+
+    keys = np.frombuffer(heads, dtype=">u8") if heads else np.zeros(0, dtype=">u8")
+    ranked = np.argsort(keys, kind="stable")
+    in_order = keys[ranked]
+    if np.any(in_order[1:] == in_order[:-1]):
+        ranked = np.array(sorted(range(len(keys)), key=tie), dtype=np.intp)
+    return ranked
 
 
 Weight = float | Mapping[str, float]
